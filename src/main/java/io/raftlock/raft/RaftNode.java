@@ -1,0 +1,670 @@
+package io.raftlock.raft;
+
+import io.raftlock.raft.Message.AppendEntries;
+import io.raftlock.raft.Message.AppendEntriesResponse;
+import io.raftlock.raft.Message.Heartbeat;
+import io.raftlock.raft.Message.HeartbeatResponse;
+import io.raftlock.raft.Message.InstallSnapshot;
+import io.raftlock.raft.Message.ReadIndexRequest;
+import io.raftlock.raft.Message.ReadIndexResponse;
+import io.raftlock.raft.Message.RequestVote;
+import io.raftlock.raft.Message.RequestVoteResponse;
+import io.raftlock.raft.Message.TimeoutNow;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+
+/**
+ * One Raft participant as a pure state machine: inputs are {@link #tick()}, {@link #step},
+ * {@link #propose}, {@link #readIndex} and storage completions ({@link #persisted}); outputs are
+ * collected in a {@link Ready}. It owns no thread, clock or I/O, so the same code runs in the
+ * production driver and, many nodes to one thread, in the seeded simulator.
+ *
+ * <p>Threading: not thread-safe; exactly one thread (the driver's event loop) calls it. Between
+ * {@link #ready()} and {@link #advance(Ready)} no other method may be called.
+ *
+ * <p>Section numbers refer to the Raft paper (Ongaro and Ousterhout, 2014) and "thesis" to
+ * Ongaro's dissertation (2014).
+ */
+public class RaftNode {
+  private final RaftConfig config;
+  private final String id;
+  private final RandomGenerator random;
+  private final RaftLog log;
+  private final ClusterConfig cluster;
+  /**
+   * The most up-to-date (term, index) this node's log ever reached durably. Until the log is at
+   * least as up-to-date again, the node lost entries it may have acknowledged: it does not
+   * campaign, and votes only for candidates at least as up-to-date as this mark.
+   */
+  private final long repairIndex;
+
+  private final long repairTerm;
+
+  // Persistent state (§5, Figure 2). Handed to storage through Ready.hardState.
+  private long currentTerm;
+  private String votedFor;
+
+  // Volatile state.
+  private Role role = Role.FOLLOWER;
+  private String leaderId;
+  private int electionElapsed;
+  private int heartbeatElapsed;
+  private int randomizedElectionTimeout;
+  private long tickCount;
+  private final TreeMap<String, Boolean> votes = new TreeMap<>();
+  /** Present exactly while {@code role == LEADER}: the state of this leadership. */
+  private Leader leader;
+  private boolean appendsWanted;
+
+  // Output not yet taken by ready().
+  private final List<Message> messages = new ArrayList<>();
+  private final List<Message> messagesAfterPersist = new ArrayList<>();
+  private final List<ReadState> readStates = new ArrayList<>();
+  private HardState lastHardState;
+  private SoftState lastSoftState;
+  private Ready outstanding;
+
+  public RaftNode(
+      RaftConfig config, ClusterConfig initialCluster, PersistentState state, RandomGenerator random) {
+    this.config = Objects.requireNonNull(config);
+    this.id = config.nodeId();
+    this.random = Objects.requireNonNull(random);
+    this.log = new RaftLog(state);
+    this.cluster = state.snapshot() != null ? state.snapshot().meta().config() : initialCluster;
+    if (!cluster.isMember(id)) {
+      throw new IllegalArgumentException("node " + id + " is not in cluster " + cluster);
+    }
+    this.currentTerm = state.hardState().currentTerm();
+    this.votedFor = state.hardState().votedFor();
+    this.repairIndex = state.durableLastIndex();
+    this.repairTerm = state.durableLastTerm();
+    this.lastHardState = new HardState(currentTerm, votedFor, log.commitIndex());
+    this.lastSoftState = softState();
+    resetElectionTimer();
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  /** Advances logical time by one tick: election timeouts, heartbeats, CheckQuorum. */
+  public void tick() {
+    checkNotOutstanding();
+    tickCount++;
+    if (role == Role.LEADER) {
+      tickLeader();
+    } else {
+      electionElapsed++;
+      if (promotable() && electionElapsed >= randomizedElectionTimeout) {
+        campaign(config.preVote(), false);
+      }
+    }
+  }
+
+  private void tickLeader() {
+    heartbeatElapsed++;
+    electionElapsed++;
+    if (electionElapsed >= config.electionTicks()) {
+      electionElapsed = 0;
+      // CheckQuorum (thesis §6.2): a leader that cannot reach a majority steps down, so clients
+      // stop waiting on it and a partitioned minority never serves lease reads.
+      if (config.checkQuorum() && !leader.quorumRecentlyActive()) {
+        becomeFollower(currentTerm, null);
+        return;
+      }
+      leader.leadTransferee = null; // a transfer not done within an election timeout is over
+    }
+    if (heartbeatElapsed >= config.heartbeatTicks()) {
+      heartbeatElapsed = 0;
+      leader.broadcastHeartbeat(tickCount);
+    }
+  }
+
+  /** Hands one message from a peer to the core. */
+  public void step(Message m) {
+    checkNotOutstanding();
+    if (!id.equals(m.to()) || !cluster.isMember(m.from())) {
+      return; // not for us, or from a node outside the configuration
+    }
+    if (m.term() > currentTerm) {
+      if (!acceptHigherTerm(m)) {
+        return;
+      }
+    } else if (m.term() < currentTerm) {
+      answerStaleTerm(m);
+      return;
+    }
+    dispatch(m);
+  }
+
+  /** Decides what a message from a newer term does to us; false means ignore the message. */
+  private boolean acceptHigherTerm(Message m) {
+    if (m instanceof RequestVote rv) {
+      // Thesis §4.2.3: while we hear from a leader, a vote request is a disruption, not a
+      // failure; ignore it unless the leader itself asked for the election (TimeoutNow).
+      boolean inLease =
+          config.checkQuorum() && leaderId != null && electionElapsed < config.electionTicks();
+      if (inLease && !rv.transfer()) {
+        return false;
+      }
+      if (rv.preVote()) {
+        return true; // a pre-vote never changes our term
+      }
+    }
+    if (m instanceof RequestVoteResponse r && r.preVote() && r.voteGranted()) {
+      return true; // granted pre-votes echo the prospective term
+    }
+    boolean fromLeader = m instanceof AppendEntries || m instanceof Heartbeat || m instanceof InstallSnapshot;
+    becomeFollower(m.term(), fromLeader ? m.from() : null);
+    return true;
+  }
+
+  private void answerStaleTerm(Message m) {
+    if (m instanceof AppendEntries || m instanceof Heartbeat) {
+      // A deposed leader (e.g. back from a partition). With PreVote and CheckQuorum our higher
+      // term would never reach it through votes, so tell it directly and it steps down.
+      send(new AppendEntriesResponse(id, m.from(), currentTerm, false, 0, 0, 0, 0));
+    } else if (m instanceof RequestVote rv && rv.preVote()) {
+      send(new RequestVoteResponse(id, m.from(), currentTerm, false, true));
+    }
+  }
+
+  private void dispatch(Message m) {
+    if (m instanceof AppendEntries ae) {
+      followLeader(m.from());
+      handleAppendEntries(ae);
+    } else if (m instanceof Heartbeat hb) {
+      followLeader(m.from());
+      handleHeartbeat(hb);
+    } else if (m instanceof InstallSnapshot is) {
+      followLeader(m.from());
+      handleInstallSnapshot(is);
+    } else if (m instanceof RequestVote rv) {
+      handleRequestVote(rv);
+    } else if (m instanceof RequestVoteResponse r) {
+      handleVoteResponse(r);
+    } else if (m instanceof AppendEntriesResponse r) {
+      if (leader != null) {
+        leader.handleAppendResponse(r);
+      }
+    } else if (m instanceof HeartbeatResponse r) {
+      if (leader != null) {
+        leader.handleHeartbeatResponse(r);
+      }
+    } else if (m instanceof TimeoutNow) {
+      if (promotable()) {
+        campaign(false, true);
+      }
+    } else if (m instanceof ReadIndexRequest r) {
+      if (leader != null) {
+        leader.leaderRead(r.requestId(), r.from());
+      } else {
+        send(new ReadIndexResponse(id, r.from(), currentTerm, r.requestId(), 0, false));
+      }
+    } else if (m instanceof ReadIndexResponse r) {
+      readStates.add(new ReadState(r.requestId(), r.success() ? r.readIndex() : -1));
+    }
+  }
+
+  /** A message from the leader of the current term arrived. */
+  private void followLeader(String from) {
+    if (role == Role.LEADER) {
+      throw new RaftException("two leaders in term " + currentTerm + ": " + id + " and " + from);
+    }
+    if (role != Role.FOLLOWER) {
+      becomeFollower(currentTerm, from);
+    }
+    leaderId = from;
+    electionElapsed = 0;
+  }
+
+  /**
+   * Appends a command. Only the leader accepts; the entry is broadcast with the next
+   * {@link #ready()}, so proposals made in one event-loop turn travel in one AppendEntries.
+   */
+  public ProposeResult propose(byte[] data) {
+    checkNotOutstanding();
+    if (leader == null) {
+      return ProposeResult.notLeader(leaderId);
+    }
+    if (leader.leadTransferee != null) {
+      return new ProposeResult(ProposeResult.Status.LEADERSHIP_TRANSFER, 0, 0, leader.leadTransferee);
+    }
+    Entry e = Entry.normal(currentTerm, log.lastIndex() + 1, data);
+    log.append(e);
+    appendsWanted = true;
+    return ProposeResult.accepted(currentTerm, e.index());
+  }
+
+  /** Outcome of {@link #readIndex}. */
+  public enum ReadRequestStatus {
+    /** A {@link ReadState} with this request id will appear in a later Ready (index -1: failed). */
+    PENDING,
+    NO_LEADER
+  }
+
+  /**
+   * Asks for a linearizable read point (thesis §6.4). On the leader it is confirmed by a
+   * heartbeat round (or the lease); on a follower the leader is asked.
+   */
+  public ReadRequestStatus readIndex(long requestId) {
+    checkNotOutstanding();
+    if (leader != null) {
+      leader.leaderRead(requestId, null);
+      return ReadRequestStatus.PENDING;
+    }
+    if (leaderId == null) {
+      return ReadRequestStatus.NO_LEADER;
+    }
+    send(new ReadIndexRequest(id, leaderId, currentTerm, requestId));
+    return ReadRequestStatus.PENDING;
+  }
+
+  /** Storage made everything up to ({@code index}, {@code term}) durable. */
+  public void persisted(long index, long term) {
+    checkNotOutstanding();
+    if (log.markPersisted(index, term) && leader != null && leader.maybeCommit()) {
+      appendsWanted = true;
+    }
+  }
+
+  /**
+   * The driver snapshotted the state machine at an applied index; entries up to
+   * {@code compactIndex} may leave memory. The snapshot is kept to catch up lagging followers.
+   */
+  public void compact(Snapshot snapshot, long compactIndex) {
+    checkNotOutstanding();
+    log.compact(snapshot, compactIndex);
+  }
+
+  /** The transport could not deliver to {@code peer}: stop pipelining and probe (etcd raft). */
+  public void reportUnreachable(String peer) {
+    if (leader != null) {
+      leader.reportUnreachable(peer);
+    }
+  }
+
+  /** The transport finished (or failed) sending a snapshot to {@code peer}. */
+  public void reportSnapshot(String peer, boolean delivered) {
+    if (leader != null) {
+      leader.reportSnapshot(peer, delivered);
+    }
+  }
+
+  /** Outcome of {@link #transferLeadership}. */
+  public enum TransferStatus {
+    STARTED,
+    NOT_LEADER,
+    NOT_A_VOTER,
+    ALREADY_LEADER
+  }
+
+  /**
+   * Hands leadership to {@code target}, or to the most caught-up voter when null (thesis §3.10):
+   * new proposals are refused, the target is brought up to date, then told to campaign at once.
+   */
+  public TransferStatus transferLeadership(String target) {
+    checkNotOutstanding();
+    if (leader == null) {
+      return TransferStatus.NOT_LEADER;
+    }
+    TransferStatus status = leader.transfer(target);
+    if (status == TransferStatus.STARTED) {
+      electionElapsed = 0; // the transfer is abandoned after one election timeout
+    }
+    return status;
+  }
+
+  // ---------------------------------------------------------------- output
+
+  public boolean hasReady() {
+    return appendsWanted
+        || (leader != null && leader.broadcastWanted())
+        || !messages.isEmpty()
+        || !messagesAfterPersist.isEmpty()
+        || !readStates.isEmpty()
+        || log.hasUnpersisted()
+        || log.hasCommittedToApply()
+        || softStateChanged()
+        || hardStateChanged();
+  }
+
+  // Field comparisons, not record equality: hasReady() runs on every pass of the driver loop and
+  // should not allocate.
+  private boolean softStateChanged() {
+    return role != lastSoftState.role()
+        || currentTerm != lastSoftState.term()
+        || !Objects.equals(leaderId, lastSoftState.leaderId());
+  }
+
+  private boolean hardStateChanged() {
+    return currentTerm != lastHardState.currentTerm()
+        || log.commitIndex() != lastHardState.commitIndex()
+        || !Objects.equals(votedFor, lastHardState.votedFor());
+  }
+
+  /**
+   * Collects the pending work. Flushes batched broadcasts first. Must be followed by
+   * {@link #advance(Ready)} before any other call.
+   */
+  public Ready ready() {
+    checkNotOutstanding();
+    if (appendsWanted) {
+      appendsWanted = false;
+      if (leader != null) {
+        leader.broadcastAppend();
+      }
+    }
+    if (leader != null && leader.broadcastWanted()) {
+      leader.broadcastHeartbeat(tickCount);
+    }
+    outstanding =
+        new Ready(
+            softStateChanged() ? softState() : null,
+            hardStateChanged() ? hardState() : null,
+            log.takePendingSnapshot(),
+            log.takeUnpersisted(),
+            List.copyOf(messages),
+            List.copyOf(messagesAfterPersist),
+            log.takeCommitted(config.maxEntriesPerReady()),
+            List.copyOf(readStates));
+    messages.clear();
+    messagesAfterPersist.clear();
+    readStates.clear();
+    return outstanding;
+  }
+
+  /** The driver handed the Ready's batch to storage, sent its messages and applied its entries. */
+  public void advance(Ready rd) {
+    if (rd != outstanding) {
+      throw new IllegalStateException("advance() of a Ready that is not the outstanding one");
+    }
+    if (rd.softState() != null) {
+      lastSoftState = rd.softState();
+    }
+    if (rd.hardState() != null) {
+      lastHardState = rd.hardState();
+    }
+    outstanding = null;
+    log.checkInvariants();
+  }
+
+  private void checkNotOutstanding() {
+    if (outstanding != null) {
+      throw new IllegalStateException("call advance() before using the node again");
+    }
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  public String id() {
+    return id;
+  }
+
+  public Role role() {
+    return role;
+  }
+
+  public long term() {
+    return currentTerm;
+  }
+
+  public String leaderId() {
+    return leaderId;
+  }
+
+  public ClusterConfig clusterConfig() {
+    return cluster;
+  }
+
+  public long commitIndex() {
+    return log.commitIndex();
+  }
+
+  public long lastIndex() {
+    return log.lastIndex();
+  }
+
+  /** Term of the entry at {@code index}, or -1 when compacted or absent. */
+  public long termAt(long index) {
+    return log.term(index);
+  }
+
+  /** The entry at {@code index} if it is still in memory, else null. */
+  public Entry entryAt(long index) {
+    return index >= log.firstIndex() && index <= log.lastIndex() ? log.entry(index) : null;
+  }
+
+  /** True while the durable log is less up-to-date than what this node once held durably. */
+  public boolean needsRepair() {
+    long index = log.persistedIndex();
+    long term = log.term(index);
+    return repairTerm > term || (repairTerm == term && repairIndex > index);
+  }
+
+  /** The lease covers now: a read needs no heartbeat round (see {@link RaftConfig#leaseTicks}). */
+  public boolean leaseValid() {
+    return leader != null && leader.leaseValid(tickCount);
+  }
+
+  public RaftStatus status() {
+    TreeMap<String, RaftStatus.PeerStatus> peers = new TreeMap<>();
+    (leader == null ? new TreeMap<String, Progress>() : leader.progress).forEach(
+        (peer, pr) ->
+            peers.put(
+                peer,
+                new RaftStatus.PeerStatus(
+                    pr.matchIndex, pr.nextIndex, pr.state.name(), pr.inflightCount(), pr.recentActive)));
+    Snapshot snap = log.snapshot();
+    return new RaftStatus(id, role, currentTerm, leaderId, log.lastIndex(), log.lastTerm(),
+        log.commitIndex(), log.appliedIndex(), log.persistedIndex(), snap == null ? 0 : snap.index(),
+        needsRepair(), log.term(log.commitIndex()), peers);
+  }
+
+  private SoftState softState() {
+    return new SoftState(role, leaderId, currentTerm);
+  }
+
+  private HardState hardState() {
+    return new HardState(currentTerm, votedFor, log.commitIndex());
+  }
+
+  // ---------------------------------------------------------------- elections (§5.2, thesis §9.6)
+
+  /** Only voters with an intact log may become candidates. */
+  private boolean promotable() {
+    return cluster.isVoter(id) && !needsRepair();
+  }
+
+  private void campaign(boolean preVote, boolean transfer) {
+    resetElectionTimer();
+    long term;
+    if (preVote) {
+      role = Role.PRE_CANDIDATE;
+      leaderId = null;
+      term = currentTerm + 1; // the term we would use; our own term does not change yet
+    } else {
+      role = Role.CANDIDATE;
+      currentTerm++;
+      votedFor = id;
+      leaderId = null;
+      term = currentTerm;
+    }
+    votes.clear();
+    votes.put(id, true);
+    if (Quorum.isMajority(1, cluster.voters().size())) {
+      wonElection(preVote);
+      return;
+    }
+    for (String v : cluster.voters()) {
+      if (!v.equals(id)) {
+        send(new RequestVote(id, v, term, log.lastIndex(), log.lastTerm(), preVote, transfer));
+      }
+    }
+  }
+
+  private void wonElection(boolean preVote) {
+    if (preVote) {
+      campaign(false, false);
+    } else {
+      becomeLeader();
+    }
+  }
+
+  private void handleRequestVote(RequestVote rv) {
+    // We may vote for whom we already voted for; otherwise only if we have not voted and know
+    // no leader in this term. A pre-vote for a later term is hypothetical, so always eligible.
+    boolean eligible =
+        rv.from().equals(votedFor)
+            || (votedFor == null && leaderId == null)
+            || (rv.preVote() && rv.term() > currentTerm);
+    // A node that lost acknowledged entries must not help elect a candidate lacking them, so it
+    // also compares against its durable mark (blocking its votes entirely could leave a cluster
+    // where an intact candidate can never win).
+    boolean markOk =
+        rv.lastLogTerm() > repairTerm
+            || (rv.lastLogTerm() == repairTerm && rv.lastLogIndex() >= repairIndex);
+    boolean grant =
+        eligible
+            && cluster.isVoter(id)
+            && log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm())
+            && (!needsRepair() || markOk);
+    if (grant) {
+      send(new RequestVoteResponse(id, rv.from(), rv.term(), true, rv.preVote()));
+      if (!rv.preVote()) {
+        votedFor = rv.from();
+        electionElapsed = 0;
+      }
+    } else {
+      send(new RequestVoteResponse(id, rv.from(), currentTerm, false, rv.preVote()));
+    }
+  }
+
+  private void handleVoteResponse(RequestVoteResponse r) {
+    boolean current =
+        (role == Role.PRE_CANDIDATE && r.preVote()) || (role == Role.CANDIDATE && !r.preVote());
+    if (!current || !cluster.isVoter(r.from())) {
+      return;
+    }
+    votes.putIfAbsent(r.from(), r.voteGranted());
+    int granted = 0;
+    int rejected = 0;
+    for (boolean v : votes.values()) {
+      if (v) {
+        granted++;
+      } else {
+        rejected++;
+      }
+    }
+    int voters = cluster.voters().size();
+    if (Quorum.isMajority(granted, voters)) {
+      wonElection(r.preVote());
+    } else if (Quorum.isMajority(rejected, voters)) {
+      becomeFollower(currentTerm, null);
+    }
+  }
+
+  private void becomeFollower(long term, String leader) {
+    if (term > currentTerm) {
+      currentTerm = term;
+      votedFor = null;
+    }
+    if (this.leader != null) {
+      this.leader.failPendingReads();
+      this.leader = null;
+    }
+    role = Role.FOLLOWER;
+    leaderId = leader;
+    resetElectionTimer();
+  }
+
+  private void becomeLeader() {
+    role = Role.LEADER;
+    leaderId = id;
+    heartbeatElapsed = 0;
+    electionElapsed = 0;
+    leader = new Leader(this, log, config, cluster, currentTerm);
+    // §5.4.2 / §8: a no-op of the new term lets the leader commit what earlier terms left.
+    log.append(Entry.noop(currentTerm, log.lastIndex() + 1));
+    appendsWanted = true;
+  }
+
+  private void resetElectionTimer() {
+    electionElapsed = 0;
+    randomizedElectionTimeout =
+        config.electionTicks() + random.nextInt(config.electionTicks());
+  }
+
+  // ---------------------------------------------------------------- replication, follower side (§5.3)
+
+  private void handleAppendEntries(AppendEntries ae) {
+    if (ae.prevLogIndex() < log.commitIndex()) {
+      // Everything up to our commit index matches the leader already (Leader Completeness);
+      // tell it where we are instead of re-checking entries we may have compacted.
+      send(new AppendEntriesResponse(id, ae.from(), currentTerm, true, log.commitIndex(), 0, 0, 0));
+      return;
+    }
+    if (log.matchTerm(ae.prevLogIndex(), ae.prevLogTerm())) {
+      long lastNew = log.appendFromLeader(ae.prevLogIndex(), ae.entries());
+      log.commitTo(Math.min(ae.leaderCommit(), lastNew));
+      send(new AppendEntriesResponse(id, ae.from(), currentTerm, true, lastNew, 0, 0, 0));
+      return;
+    }
+    long hintIndex = log.findConflictByTerm(Math.min(ae.prevLogIndex(), log.lastIndex()), ae.prevLogTerm());
+    send(new AppendEntriesResponse(
+        id, ae.from(), currentTerm, false, 0, ae.prevLogIndex(), hintIndex, log.term(hintIndex)));
+  }
+
+  private void handleHeartbeat(Heartbeat hb) {
+    // The leader only sends a commit index we are known to hold (≤ our matchIndex); after a
+    // crash that lost entries we may hold less, hence the min.
+    log.commitTo(Math.min(hb.commit(), log.lastIndex()));
+    send(new HeartbeatResponse(id, hb.from(), currentTerm, hb.seq(), log.lastIndex()));
+  }
+
+  private void handleInstallSnapshot(InstallSnapshot is) {
+    Snapshot snap = is.snapshot();
+    long match;
+    if (snap.index() <= log.commitIndex()) {
+      match = log.commitIndex();
+    } else if (log.matchTerm(snap.index(), snap.term())) {
+      log.commitTo(snap.index()); // we hold the entries it covers: just fast-forward commit
+      match = snap.index();
+    } else {
+      log.restore(snap);
+      match = snap.index();
+    }
+    send(new AppendEntriesResponse(id, is.from(), currentTerm, true, match, 0, 0, 0));
+  }
+
+  /**
+   * The rule that makes commitment safe (§5.4.2, Figure 8). Overridden only by a deliberately
+   * broken test subclass that proves the simulator catches its violation.
+   */
+  protected boolean mayCommit(long index) {
+    return log.term(index) == currentTerm;
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  long tickCount() {
+    return tickCount;
+  }
+
+  void addReadState(ReadState rs) {
+    readStates.add(rs);
+  }
+
+  /**
+   * Routes an outgoing message: anything that vouches for this node's durable state (votes,
+   * append acknowledgements) waits for the current batch to be synced (§5.2, thesis §3.8).
+   */
+  void send(Message m) {
+    if (m instanceof RequestVote || m instanceof RequestVoteResponse || m instanceof AppendEntriesResponse) {
+      messagesAfterPersist.add(m);
+    } else {
+      messages.add(m);
+    }
+  }
+}
