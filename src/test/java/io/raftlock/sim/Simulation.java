@@ -1,0 +1,269 @@
+package io.raftlock.sim;
+
+import io.raftlock.raft.RaftConfig;
+import io.raftlock.raft.RaftNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * One seeded run: draw fault parameters from the seed, run a workload under faults, then heal
+ * everything and demand liveness (a leader, convergence, every proposal finished). Safety is
+ * checked after every event throughout.
+ */
+final class Simulation {
+  /** Fault parameters, all drawn from the seed and printed with every run. */
+  record Plan(
+      long seed,
+      int nodes,
+      long faultPhaseMs,
+      double dropRate,
+      double duplicateRate,
+      int maxDelayMs,
+      int meanFaultGapMs,
+      double crashWeight,
+      double partitionWeight,
+      double oneWayWeight,
+      double transferWeight,
+      double tornWriteRate,
+      boolean corruptOneNode,
+      int maxEntriesPerAppend,
+      int maxInflight,
+      int snapshotEveryEntries,
+      int snapshotKeepEntries,
+      int proposalGapMs,
+      boolean preVote,
+      boolean checkQuorum,
+      boolean lockWorkload,
+      int maxClockSkewMs) {
+
+    static Plan draw(long seed) {
+      SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
+      return new Plan(
+          seed,
+          r.nextBoolean() ? 3 : 5,
+          3_000 + r.nextInt(5_000),
+          r.nextInt(4) == 0 ? 0 : r.nextDouble() * 0.15,
+          r.nextInt(3) == 0 ? 0 : r.nextDouble() * 0.05,
+          2 + r.nextInt(40),
+          50 + r.nextInt(600),
+          r.nextDouble(),
+          r.nextDouble(),
+          r.nextDouble() * 0.5,
+          r.nextDouble() * 0.3,
+          r.nextDouble() * 0.5,
+          r.nextInt(5) == 0,
+          1 + r.nextInt(r.nextBoolean() ? 4 : 64),
+          1 + r.nextInt(16),
+          r.nextInt(3) == 0 ? 0 : 20 + r.nextInt(200),
+          r.nextInt(30),
+          2 + r.nextInt(40),
+          r.nextInt(6) != 0,
+          r.nextInt(6) != 0,
+          r.nextBoolean(),
+          r.nextInt(3) == 0 ? 0 : r.nextInt(1_000));
+    }
+  }
+
+  /** What a run found. */
+  record Result(Plan plan, List<String> violations, long events, long proposals, long acknowledged,
+      long crashes, long partitions, long transfers, long messagesDropped, long lockGrantsChecked) {
+    boolean ok() {
+      return violations.isEmpty();
+    }
+  }
+
+  static final int MAX_OUTSTANDING = 200;
+
+  private Simulation() {}
+
+  static Result run(long seed) {
+    return run(Plan.draw(seed), RaftNode::new);
+  }
+
+  static Result run(Plan plan, SimNode.Factory factory) {
+    RaftConfig template = RaftConfig.defaults("template")
+        .withBatching(plan.maxInflight(), plan.maxEntriesPerAppend(), 1 << 20)
+        .withPreVote(plan.preVote())
+        .withCheckQuorum(plan.checkQuorum());
+    SplittableRandom faults = new SplittableRandom(plan.seed() * 31 + 7);
+    List<String> ids = new ArrayList<>();
+    for (int i = 1; i <= plan.nodes(); i++) {
+      ids.add("n" + i);
+    }
+    LockWorkload locks = plan.lockWorkload() ? new LockWorkload(faults.split(), ids, plan.maxClockSkewMs()) : null;
+    List<String> lockViolations = new ArrayList<>();
+    SimCluster c = new SimCluster(plan.nodes(), plan.seed(), factory, template,
+        plan.snapshotEveryEntries(), plan.snapshotKeepEntries(),
+        locks == null ? null : LockSimStateMachine.kind(lockViolations::add, locks));
+    if (locks != null) {
+      c.afterTick = n -> proposeExpiryIfDue(c, locks, n);
+    }
+    c.network.dropRate = plan.dropRate();
+    c.network.duplicateRate = plan.duplicateRate();
+    c.network.maxDelayMs = plan.maxDelayMs();
+    String corrupted = plan.corruptOneNode() ? c.ids.get(faults.nextInt(c.ids.size())) : null;
+    long[] counts = new long[3]; // crashes, partitions, transfers
+    List<String> violations = new ArrayList<>();
+    try {
+      scheduleWorkload(c, plan, faults.split(), locks);
+      scheduleFaults(c, plan, faults, corrupted, counts);
+      c.runFor(plan.faultPhaseMs());
+      heal(c);
+      boolean live = c.runUntil(() -> c.converged() && c.pendingProposals() == 0, 60_000);
+      if (!live) {
+        violations.add("liveness: no convergence within 60 s after healing (leader "
+            + (c.leader() == null ? "none" : c.leader().id) + ", pending proposals "
+            + c.pendingProposals() + ")");
+        violations.add("  state: " + c.describeState());
+      }
+      c.checker.finalCheck(c.nodes);
+    } catch (RuntimeException e) {
+      violations.add("exception at " + c.scheduler.nowMs() + " ms: " + e);
+    }
+    violations.addAll(0, c.checker.violations());
+    violations.addAll(0, lockViolations.stream().limit(20).toList());
+    for (String lost : c.lostAcknowledged()) {
+      violations.add("acknowledged proposal lost: " + lost);
+    }
+    long acked = c.proposals.stream().filter(p -> p.outcome.equals("ok")).count();
+    return new Result(plan, violations, c.scheduler.executed(), c.proposals.size(), acked,
+        counts[0], counts[1], counts[2], c.network.dropped, locks == null ? 0 : locks.grantsChecked);
+  }
+
+  /** Clients propose at a steady pace during the fault phase and keep going after the heal. */
+  /** One proposal from the workload on the current leader (or any node believing it leads). */
+  private static void proposeOne(SimCluster c, LockWorkload locks) {
+    if (locks == null) {
+      c.propose();
+      return;
+    }
+    SimNode leader = c.leader();
+    if (leader != null) {
+      c.proposeOn(leader.id, locks.nextCommand(locks.clockMs(leader.id, c.scheduler.nowMs())));
+    }
+  }
+
+  private static void proposeExpiryIfDue(SimCluster c, LockWorkload locks, SimNode n) {
+    if (n.up && n.raft.role() == io.raftlock.raft.Role.LEADER) {
+      long next = ((LockSimStateMachine) n.sm).lockStateMachine().nextDeadlineMs();
+      byte[] expire = locks.expiryDue(n.id, c.scheduler.nowMs(), next);
+      if (expire != null) {
+        c.proposeOn(n.id, expire);
+      }
+    }
+  }
+
+  private static void scheduleWorkload(SimCluster c, Plan plan, SplittableRandom r, LockWorkload locks) {
+    c.scheduler.after(plan.proposalGapMs(), new Runnable() {
+      @Override
+      public void run() {
+        if (c.scheduler.nowMs() < plan.faultPhaseMs()) {
+          // Like real clients, which wait for their answers: a bounded number outstanding.
+          int burst = 1 + r.nextInt(4);
+          for (int i = 0; i < burst && c.pendingProposals() < MAX_OUTSTANDING; i++) {
+            proposeOne(c, locks);
+          }
+          c.scheduler.after(plan.proposalGapMs() + r.nextInt(plan.proposalGapMs()), this);
+          return;
+        }
+        // After the fault phase: propose only to push the log past proposals whose index the
+        // current leader's log has not reached (they can only finish once something is there).
+        SimNode leader = c.leader();
+        if (leader != null) {
+          long gap = Math.min(100, c.maxPendingIndex() - leader.raft.lastIndex());
+          for (long i = 0; i < gap; i++) {
+            proposeOne(c, locks);
+          }
+        }
+        c.scheduler.after(50, this);
+      }
+    });
+  }
+
+  private static void scheduleFaults(SimCluster c, Plan plan, SplittableRandom r, String corrupted,
+      long[] counts) {
+    c.scheduler.after(plan.meanFaultGapMs(), new Runnable() {
+      @Override
+      public void run() {
+        if (c.scheduler.nowMs() >= plan.faultPhaseMs()) {
+          return;
+        }
+        injectOne(c, plan, r, corrupted, counts);
+        c.scheduler.after(1 + r.nextInt(2 * plan.meanFaultGapMs()), this);
+      }
+    });
+  }
+
+  private static void injectOne(SimCluster c, Plan plan, SplittableRandom r, String corrupted,
+      long[] counts) {
+    double total = plan.crashWeight() + plan.partitionWeight() + plan.transferWeight();
+    double pick = r.nextDouble() * total;
+    String victim = c.ids.get(r.nextInt(c.ids.size()));
+    if (pick < plan.crashWeight()) {
+      if (r.nextInt(3) == 0 && c.leader() != null) {
+        victim = c.leader().id; // leaders are the interesting ones to kill
+      }
+      String v = victim;
+      if (!c.byId.get(v).up) {
+        return;
+      }
+      counts[0]++;
+      c.crash(v, r.nextDouble() < plan.tornWriteRate());
+      c.scheduler.after(20 + r.nextInt(1500), () -> {
+        if (v.equals(corrupted) && r.nextInt(3) == 0) {
+          c.byId.get(v).disk.loseTail(1 + r.nextInt(5));
+        }
+        c.restart(v);
+      });
+    } else if (pick < plan.crashWeight() + plan.partitionWeight()) {
+      counts[1]++;
+      partition(c, plan, r, victim);
+      c.scheduler.after(50 + r.nextInt(2000), c::healNetwork);
+    } else {
+      counts[2]++;
+      if (c.leader() != null) {
+        String target = r.nextBoolean() ? victim : null;
+        c.leader().raft.transferLeadership(target);
+        c.leader().drain();
+      }
+    }
+  }
+
+  private static void partition(SimCluster c, Plan plan, SplittableRandom r, String victim) {
+    if (r.nextDouble() < plan.oneWayWeight()) {
+      String other = c.ids.get(r.nextInt(c.ids.size()));
+      if (!other.equals(victim)) {
+        c.network.cut(victim, other); // one-way: victim's messages to `other` vanish
+      }
+      return;
+    }
+    if (r.nextBoolean() && c.leader() != null) {
+      victim = c.leader().id;
+    }
+    if (c.ids.size() == 5 && r.nextBoolean()) {
+      // majority/minority split: victim plus one other on the minority side
+      String buddy = c.ids.get(r.nextInt(c.ids.size()));
+      for (String a : c.ids) {
+        boolean aMinority = a.equals(victim) || a.equals(buddy);
+        for (String b : c.ids) {
+          boolean bMinority = b.equals(victim) || b.equals(buddy);
+          if (aMinority != bMinority) {
+            c.network.cut(a, b);
+          }
+        }
+      }
+    } else {
+      c.isolate(victim);
+    }
+  }
+
+  private static void heal(SimCluster c) {
+    c.healNetwork();
+    c.network.dropRate = 0;
+    c.network.duplicateRate = 0;
+    for (String id : c.ids) {
+      c.restart(id);
+    }
+  }
+}
