@@ -1,0 +1,203 @@
+package io.raftlock.lock;
+
+import java.util.List;
+
+/**
+ * Executes one validated, non-duplicate command against the lock table at log {@code index},
+ * with the state machine's (already advanced) time. One instance per applied entry.
+ *
+ * <p>Error precedence for holder commands (release, renew): the lock must be held
+ * ({@code LOCK_NOT_HELD}), by the caller ({@code NOT_LOCK_OWNER}), with the presented token
+ * ({@code VERSION_MISMATCH}). Errors change nothing.
+ */
+final class CommandExecutor {
+  private final LockStateMachine sm;
+  private final LockTable table;
+  private final long index;
+  private final long now;
+  private final List<LockEvent> events;
+
+  CommandExecutor(LockStateMachine sm, long index, List<LockEvent> events) {
+    this.sm = sm;
+    this.table = sm.table;
+    this.index = index;
+    this.now = sm.smTimeMs;
+    this.events = events;
+  }
+
+  LockReply execute(LockCommand cmd) {
+    if (cmd instanceof LockCommand.Acquire c) {
+      return acquire(c);
+    } else if (cmd instanceof LockCommand.Release c) {
+      return release(c);
+    } else if (cmd instanceof LockCommand.Renew c) {
+      return renew(c);
+    } else if (cmd instanceof LockCommand.EnqueueWaiter c) {
+      return enqueueWaiter(c);
+    } else if (cmd instanceof LockCommand.CancelWait c) {
+      return cancelWait(c);
+    } else if (cmd instanceof LockCommand.Expire c) {
+      return expire(c.timeMs());
+    } else if (cmd instanceof LockCommand.CancelClientWaits c) {
+      return cancelClientWaits(c.clientId());
+    }
+    throw new IllegalArgumentException("unknown command " + cmd);
+  }
+
+  /**
+   * Free → granted with token = index. Held by the caller → the same holding again (idempotent,
+   * not a renew). Held by another → queued if {@code waitForLock}, else {@code LOCK_HELD}.
+   */
+  private LockReply acquire(LockCommand.Acquire c) {
+    LockState l = table.get(c.lockId());
+    if (l == null) {
+      l = table.grantNew(c.lockId(), c.clientId(), index, now, c.ttlMs(),
+          LockState.flatten(c.metadata()));
+      events.add(new LockEvent.Granted(c.lockId(), c.clientId(), index, index));
+      return new LockReply.Granted(l.token, l.acquiredAtMs, l.expiresAtMs);
+    }
+    if (l.holder.equals(c.clientId())) {
+      return new LockReply.Granted(l.token, l.acquiredAtMs, l.expiresAtMs);
+    }
+    if (!c.waitForLock()) {
+      return new LockReply.Error(ErrorCode.LOCK_HELD, "lock " + c.lockId() + " is held",
+          LockQueries.backoff(l, now));
+    }
+    return enqueue(l, c.clientId(), c.priority(), c.ttlMs(), c.waitTimeoutMs(),
+        LockState.flatten(c.metadata()));
+  }
+
+  /** Like a waiting acquire, except that a free lock is {@code LOCK_NOT_HELD}. */
+  private LockReply enqueueWaiter(LockCommand.EnqueueWaiter c) {
+    LockState l = table.get(c.lockId());
+    if (l == null) {
+      return LockReply.Error.of(ErrorCode.LOCK_NOT_HELD,
+          "lock " + c.lockId() + " is free: acquire it instead of waiting");
+    }
+    if (l.holder.equals(c.clientId())) {
+      return new LockReply.Granted(l.token, l.acquiredAtMs, l.expiresAtMs);
+    }
+    return enqueue(l, c.clientId(), c.priority(), LockLimits.DEFAULT_TTL_MS, c.waitTimeoutMs(),
+        null);
+  }
+
+  /** Already waiting → its current position, unchanged. Full queue → {@code WAIT_QUEUE_FULL}. */
+  private LockReply enqueue(LockState l, String clientId, int priority, long ttlMs,
+      long waitTimeoutMs, String[] metadata) {
+    int position = l.waiters.positionOf(clientId);
+    if (position >= 0) {
+      return new LockReply.Queued(position, LockQueries.estimatedWaitMs(l, position, now));
+    }
+    if (l.waiters.size() >= sm.config.maxWaitersPerLock()) {
+      return new LockReply.Error(ErrorCode.WAIT_QUEUE_FULL,
+          "wait queue of " + l.lockId + " is full (" + l.waiters.size() + " waiters)",
+          LockQueries.backoff(l, now));
+    }
+    table.addWaiter(l, clientId, priority, ttlMs, now, waitTimeoutMs, index, metadata);
+    position = l.waiters.positionOf(clientId);
+    events.add(new LockEvent.Queued(l.lockId, clientId, 0, index, position));
+    return new LockReply.Queued(position, LockQueries.estimatedWaitMs(l, position, now));
+  }
+
+  private LockReply release(LockCommand.Release c) {
+    LockState l = table.get(c.lockId());
+    LockReply.Error denied = checkHolder(l, c.lockId(), c.clientId(), c.token());
+    if (denied != null) {
+      return denied;
+    }
+    table.counters.releases++;
+    events.add(new LockEvent.Released(l.lockId, l.holder, l.token, index));
+    return new LockReply.Released(table.endHolding(l, index, now, events) != null);
+  }
+
+  private LockReply renew(LockCommand.Renew c) {
+    LockState l = table.get(c.lockId());
+    LockReply.Error denied = checkHolder(l, c.lockId(), c.clientId(), c.token());
+    if (denied != null) {
+      return denied;
+    }
+    table.renew(l, now + c.ttlMs());
+    return new LockReply.Renewed(l.expiresAtMs);
+  }
+
+  private static LockReply.Error checkHolder(LockState l, String lockId, String clientId,
+      long token) {
+    if (l == null) {
+      return LockReply.Error.of(ErrorCode.LOCK_NOT_HELD, "lock " + lockId + " is not held");
+    }
+    if (!l.holder.equals(clientId)) {
+      return LockReply.Error.of(ErrorCode.NOT_LOCK_OWNER,
+          "lock " + lockId + " is held by another client");
+    }
+    if (l.token != token) {
+      return LockReply.Error.of(ErrorCode.VERSION_MISMATCH,
+          "fencing token " + token + " is not the current token " + l.token);
+    }
+    return null;
+  }
+
+  private LockReply cancelWait(LockCommand.CancelWait c) {
+    LockState l = table.get(c.lockId());
+    if (l == null) {
+      return LockReply.Error.of(ErrorCode.LOCK_NOT_FOUND, "lock " + c.lockId() + " not found");
+    }
+    int position = l.waiters.positionOf(c.clientId());
+    if (position < 0) {
+      return LockReply.Error.of(ErrorCode.NOT_WAITING,
+          c.clientId() + " is not waiting for " + c.lockId());
+    }
+    table.removeWaiterAt(l, position);
+    table.counters.waitCancels++;
+    events.add(new LockEvent.WaitCancelled(l.lockId, c.clientId(), 0, index));
+    return new LockReply.Cancelled(1);
+  }
+
+  /** Removes every wait of the client, in arrival order. */
+  private LockReply cancelClientWaits(String clientId) {
+    List<Waiter> waits = table.waitersOf(clientId);
+    for (Waiter w : waits) {
+      table.removeWaiterAt(w.lock, w.lock.waiters.positionOf(clientId));
+      table.counters.waitCancels++;
+      events.add(new LockEvent.WaitCancelled(w.lock.lockId, clientId, 0, index));
+    }
+    return new LockReply.Cancelled(waits.size());
+  }
+
+  /**
+   * Expires exactly what is due at {@code t} (the command's own time, which may be below the
+   * clamped state-machine time): first wait timeouts in (deadline, arrival) order, then leases in
+   * (deadline, lock id) order, each promoting its best live waiter with token = index. A promoted
+   * lease ends at {@code now + ttl > t}, so the loop terminates.
+   */
+  private LockReply expire(long t) {
+    int timedOut = 0;
+    for (Waiter w = table.waits.peek(); w != null && w.waitDeadlineMs <= t;
+        w = table.waits.peek()) {
+      table.removeWaiterAt(w.lock, w.lock.waiters.positionOf(w.clientId));
+      table.counters.waitTimeouts++;
+      events.add(new LockEvent.WaitTimedOut(w.lock.lockId, w.clientId, 0, index));
+      timedOut++;
+    }
+    int expired = 0;
+    for (LockState l = table.leases.peek(); l != null && l.expiresAtMs <= t;
+        l = table.leases.peek()) {
+      table.counters.expirations++;
+      events.add(new LockEvent.Expired(l.lockId, l.holder, l.token, index));
+      int before = events.size();
+      table.endHolding(l, index, now, events);
+      timedOut += countTimedOut(before);
+      expired++;
+    }
+    return new LockReply.Expired(expired, timedOut);
+  }
+
+  private int countTimedOut(int from) {
+    int n = 0;
+    for (int i = from; i < events.size(); i++) {
+      if (events.get(i) instanceof LockEvent.WaitTimedOut) {
+        n++;
+      }
+    }
+    return n;
+  }
+}

@@ -1,0 +1,127 @@
+package io.raftlock.lock;
+
+import java.util.Map;
+
+/**
+ * Defensive re-check of the API limits when a command is applied. The API layer validates first,
+ * so a failure here means a buggy or foreign proposer; the command is rejected and changes
+ * nothing. TTLs out of range give {@link ErrorCode#INVALID_TTL}, everything else
+ * {@link ErrorCode#INVALID_ARGUMENT}; the message names the field.
+ */
+final class CommandValidator {
+  private CommandValidator() {}
+
+  /** The rejection for {@code cmd}, or {@code null} when it is within all limits. */
+  static LockReply.Error validate(LockCommand cmd) {
+    String problem = problem(cmd);
+    if (problem != null) {
+      return LockReply.Error.of(ErrorCode.INVALID_ARGUMENT, problem);
+    }
+    long ttl = LockLimits.MIN_TTL_MS;
+    if (cmd instanceof LockCommand.Acquire c) {
+      ttl = c.ttlMs();
+    } else if (cmd instanceof LockCommand.Renew c) {
+      ttl = c.ttlMs();
+    }
+    if (ttl < LockLimits.MIN_TTL_MS || ttl > LockLimits.MAX_TTL_MS) {
+      return LockReply.Error.of(ErrorCode.INVALID_TTL, "ttl must be between "
+          + LockLimits.MIN_TTL_MS + " ms and " + LockLimits.MAX_TTL_MS + " ms: " + ttl);
+    }
+    return null;
+  }
+
+  private static String problem(LockCommand cmd) {
+    if (cmd.timeMs() < 0 || cmd.timeMs() > LockLimits.MAX_TIME_MS) {
+      return "time_ms must be between 0 and " + LockLimits.MAX_TIME_MS + ": " + cmd.timeMs();
+    }
+    if (cmd instanceof LockCommand.Acquire c) {
+      return acquire(c);
+    } else if (cmd instanceof LockCommand.Release c) {
+      return firstOf(ids(c.lockId(), c.clientId(), c.requestId()), token(c.token()));
+    } else if (cmd instanceof LockCommand.Renew c) {
+      return firstOf(ids(c.lockId(), c.clientId(), c.requestId()), token(c.token()));
+    } else if (cmd instanceof LockCommand.EnqueueWaiter c) {
+      return firstOf(
+          ids(c.lockId(), c.clientId(), c.requestId()),
+          waitTimeout(c.waitTimeoutMs()),
+          priority(c.priority()));
+    } else if (cmd instanceof LockCommand.CancelWait c) {
+      return ids(c.lockId(), c.clientId(), c.requestId());
+    } else if (cmd instanceof LockCommand.CancelClientWaits c) {
+      return id("client_id", c.clientId(), LockLimits.MAX_CLIENT_ID_LENGTH);
+    }
+    return null; // Expire carries only its time.
+  }
+
+  private static String acquire(LockCommand.Acquire c) {
+    return firstOf(
+        ids(c.lockId(), c.clientId(), c.requestId()),
+        c.waitForLock() ? waitTimeout(c.waitTimeoutMs()) : null,
+        priority(c.priority()),
+        metadata(c.metadata()));
+  }
+
+  private static String ids(String lockId, String clientId, String requestId) {
+    String p = id("lock_id", lockId, LockLimits.MAX_LOCK_ID_LENGTH);
+    if (p == null) {
+      p = id("client_id", clientId, LockLimits.MAX_CLIENT_ID_LENGTH);
+    }
+    if (p == null && requestId.length() > LockLimits.MAX_REQUEST_ID_LENGTH) {
+      p = "request_id length cannot exceed " + LockLimits.MAX_REQUEST_ID_LENGTH + " characters";
+    }
+    return p;
+  }
+
+  private static String id(String field, String value, int max) {
+    if (value.isEmpty() || value.length() > max) {
+      return field + " must be a non-empty string with length <= " + max + " characters";
+    }
+    return null;
+  }
+
+  private static String token(long token) {
+    return token < 1 ? "token must be a positive fencing token: " + token : null;
+  }
+
+  private static String waitTimeout(long ms) {
+    if (ms < LockLimits.MIN_WAIT_TIMEOUT_MS || ms > LockLimits.MAX_WAIT_TIMEOUT_MS) {
+      return "wait_timeout must be between " + LockLimits.MIN_WAIT_TIMEOUT_MS + " ms and "
+          + LockLimits.MAX_WAIT_TIMEOUT_MS + " ms: " + ms;
+    }
+    return null;
+  }
+
+  private static String priority(int p) {
+    if (p < LockLimits.MIN_PRIORITY || p > LockLimits.MAX_PRIORITY) {
+      return "priority must be between " + LockLimits.MIN_PRIORITY + " and "
+          + LockLimits.MAX_PRIORITY + ": " + p;
+    }
+    return null;
+  }
+
+  private static String metadata(Map<String, String> metadata) {
+    if (metadata.size() > LockLimits.MAX_METADATA_ENTRIES) {
+      return "metadata cannot have more than " + LockLimits.MAX_METADATA_ENTRIES + " entries";
+    }
+    for (Map.Entry<String, String> e : metadata.entrySet()) {
+      if (e.getKey().isEmpty() || e.getKey().length() > LockLimits.MAX_METADATA_KEY_LENGTH) {
+        return "metadata key must be non-empty with length <= "
+            + LockLimits.MAX_METADATA_KEY_LENGTH + " characters";
+      }
+      if (e.getValue().length() > LockLimits.MAX_METADATA_VALUE_LENGTH) {
+        return "metadata value length cannot exceed " + LockLimits.MAX_METADATA_VALUE_LENGTH
+            + " characters";
+      }
+    }
+    return null;
+  }
+
+  private static String firstOf(String... problems) {
+    for (String p : problems) {
+      if (p != null) {
+        return p;
+      }
+    }
+    return null;
+  }
+}

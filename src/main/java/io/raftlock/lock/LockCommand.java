@@ -1,0 +1,152 @@
+package io.raftlock.lock;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * A state-machine command, as proposed by the leader and replicated in the Raft log. Every
+ * command carries {@code timeMs}, the leader's wall-clock time stamped at proposal; it is the only
+ * source of time for the state machine (which clamps it so that its time never goes backwards).
+ *
+ * <p>Records are immutable. Strings must be non-null; range checks (lengths, TTLs, priorities)
+ * are <em>not</em> done here but by {@link CommandValidator} when the command is applied, so that
+ * any decoded command can be represented and rejected deterministically. An empty
+ * {@code requestId} means "no idempotency key".
+ */
+public sealed interface LockCommand {
+
+  /** Leader-stamped wall-clock time, in milliseconds since the epoch. */
+  long timeMs();
+
+  /**
+   * The same command stamped with {@code t}: the leader stamps its own clock on every command it
+   * proposes, including those a follower built and forwarded (ARCHITECTURE.md, data path 4).
+   */
+  default LockCommand withTimeMs(long t) {
+    if (this instanceof Acquire c) {
+      return new Acquire(c.lockId(), c.clientId(), c.ttlMs(), c.waitForLock(), c.waitTimeoutMs(),
+          c.priority(), c.metadata(), c.requestId(), t);
+    } else if (this instanceof Release c) {
+      return new Release(c.lockId(), c.clientId(), c.token(), c.requestId(), t);
+    } else if (this instanceof Renew c) {
+      return new Renew(c.lockId(), c.clientId(), c.token(), c.ttlMs(), c.requestId(), t);
+    } else if (this instanceof EnqueueWaiter c) {
+      return new EnqueueWaiter(c.lockId(), c.clientId(), c.waitTimeoutMs(), c.priority(), c.requestId(), t);
+    } else if (this instanceof CancelWait c) {
+      return new CancelWait(c.lockId(), c.clientId(), c.requestId(), t);
+    } else if (this instanceof CancelClientWaits c) {
+      return new CancelClientWaits(c.clientId(), t);
+    }
+    return new Expire(t);
+  }
+
+  /**
+   * Acquire {@code lockId} for {@code ttlMs}. If the lock is held by another client and
+   * {@code waitForLock} is set, join its wait queue for at most {@code waitTimeoutMs}; the waiter is
+   * later granted the lock with this TTL and metadata. {@code waitTimeoutMs} is ignored (and not
+   * validated) when {@code waitForLock} is false.
+   */
+  record Acquire(
+      String lockId,
+      String clientId,
+      long ttlMs,
+      boolean waitForLock,
+      long waitTimeoutMs,
+      int priority,
+      SortedMap<String, String> metadata,
+      String requestId,
+      long timeMs)
+      implements LockCommand {
+    public Acquire {
+      Objects.requireNonNull(lockId, "lockId");
+      Objects.requireNonNull(clientId, "clientId");
+      Objects.requireNonNull(requestId, "requestId");
+      metadata = canonical(metadata);
+    }
+  }
+
+  /** Release {@code lockId}; only the holder presenting the current fencing token may. */
+  record Release(String lockId, String clientId, long token, String requestId, long timeMs)
+      implements LockCommand {
+    public Release {
+      Objects.requireNonNull(lockId, "lockId");
+      Objects.requireNonNull(clientId, "clientId");
+      Objects.requireNonNull(requestId, "requestId");
+    }
+  }
+
+  /** Extend the holder's lease to {@code timeMs + ttlMs}; never changes the token. */
+  record Renew(
+      String lockId, String clientId, long token, long ttlMs, String requestId, long timeMs)
+      implements LockCommand {
+    public Renew {
+      Objects.requireNonNull(lockId, "lockId");
+      Objects.requireNonNull(clientId, "clientId");
+      Objects.requireNonNull(requestId, "requestId");
+    }
+  }
+
+  /**
+   * Join the wait queue of a held lock. On promotion the waiter gets
+   * {@link LockLimits#DEFAULT_TTL_MS} and no metadata.
+   */
+  record EnqueueWaiter(
+      String lockId,
+      String clientId,
+      long waitTimeoutMs,
+      int priority,
+      String requestId,
+      long timeMs)
+      implements LockCommand {
+    public EnqueueWaiter {
+      Objects.requireNonNull(lockId, "lockId");
+      Objects.requireNonNull(clientId, "clientId");
+      Objects.requireNonNull(requestId, "requestId");
+    }
+  }
+
+  /** Leave the wait queue of {@code lockId}. */
+  record CancelWait(String lockId, String clientId, String requestId, long timeMs)
+      implements LockCommand {
+    public CancelWait {
+      Objects.requireNonNull(lockId, "lockId");
+      Objects.requireNonNull(clientId, "clientId");
+      Objects.requireNonNull(requestId, "requestId");
+    }
+  }
+
+  /**
+   * The leader's committed expiry decision: expires exactly the lock leases and wait timeouts
+   * whose deadline is {@code <= timeMs}. The leader proposes it when its clock passes
+   * {@link LockStateMachine#nextDeadlineMs()}.
+   */
+  record Expire(long timeMs) implements LockCommand {}
+
+  /**
+   * Cancel every wait of {@code clientId} (on all locks). The node proposes it when the client's
+   * push stream drops, so that a disconnected waiter is never granted. Locks the client holds are
+   * kept until released or expired.
+   */
+  record CancelClientWaits(String clientId, long timeMs) implements LockCommand {
+    public CancelClientWaits {
+      Objects.requireNonNull(clientId, "clientId");
+    }
+  }
+
+  /** An unmodifiable, key-sorted copy (sorted so that encoding and iteration are deterministic). */
+  private static SortedMap<String, String> canonical(Map<String, String> metadata) {
+    if (metadata == null || metadata.isEmpty()) {
+      return Collections.emptySortedMap();
+    }
+    TreeMap<String, String> copy = new TreeMap<>();
+    for (Map.Entry<String, String> e : metadata.entrySet()) {
+      copy.put(
+          Objects.requireNonNull(e.getKey(), "metadata key"),
+          Objects.requireNonNull(e.getValue(), "metadata value"));
+    }
+    return Collections.unmodifiableSortedMap(copy);
+  }
+}

@@ -1,0 +1,62 @@
+package io.raftlock.lock;
+
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * One lock in memory. Invariant: a lock that exists is held ({@code holder != null}); a lock
+ * whose holder leaves without a live waiter to promote is dropped from the table, so memory does
+ * not grow with the number of locks ever used.
+ *
+ * <p>Kept lean on purpose (target ≤ 300 bytes per held lock including map entry and lease-heap
+ * slot): primitive longs, metadata as a flat sorted key/value array ({@code null} when empty),
+ * and the shared {@link WaitQueue#EMPTY} when nobody waits.
+ */
+final class LockState extends DeadlineHeap.Node {
+  /** Lease-heap order: earliest expiry, then lock id (unique, so the order is total). */
+  static final Comparator<LockState> LEASE_ORDER = (a, b) -> {
+    int byExpiry = Long.compare(a.expiresAtMs, b.expiresAtMs);
+    return byExpiry != 0 ? byExpiry : a.lockId.compareTo(b.lockId);
+  };
+
+  final String lockId;
+  String holder;
+  /** Fencing token: index of the entry that granted the current holding. */
+  long token;
+  long acquiredAtMs;
+  long expiresAtMs;
+  String[] metadata;
+  WaitQueue waiters = WaitQueue.EMPTY;
+
+  LockState(String lockId) {
+    this.lockId = lockId;
+  }
+
+  /** Flat sorted pairs {@code [k0, v0, k1, v1, ...]}, or {@code null} for no metadata. */
+  static String[] flatten(Map<String, String> metadata) {
+    if (metadata.isEmpty()) {
+      return null;
+    }
+    String[] flat = new String[metadata.size() * 2];
+    int i = 0;
+    for (Map.Entry<String, String> e : new TreeMap<>(metadata).entrySet()) {
+      flat[i++] = e.getKey();
+      flat[i++] = e.getValue();
+    }
+    return flat;
+  }
+
+  static SortedMap<String, String> unflatten(String[] flat) {
+    if (flat == null) {
+      return Collections.emptySortedMap();
+    }
+    TreeMap<String, String> map = new TreeMap<>();
+    for (int i = 0; i < flat.length; i += 2) {
+      map.put(flat[i], flat[i + 1]);
+    }
+    return Collections.unmodifiableSortedMap(map);
+  }
+}

@@ -1,0 +1,24 @@
+package io.raftlock.lock;
+
+/**
+ * State-machine statistics. Counters are cumulative since the state machine's creation (they are
+ * part of the replicated state); the metrics layer derives rates from successive readings.
+ *
+ * @param activeLocks held locks
+ * @param waiters waiting clients over all locks
+ * @param contestedLocks held locks with at least one waiter
+ * @param averageHoldMs mean duration of ended holdings (0 before the first one ends)
+ * @param acquires holdings started (fresh grants and promotions of waiters)
+ */
+public record LockStats(
+    int activeLocks,
+    int waiters,
+    int contestedLocks,
+    long averageHoldMs,
+    long acquires,
+    long releases,
+    long expirations,
+    long waitTimeouts,
+    long waitCancels,
+    int dedupeEntries,
+    long smTimeMs) {}

@@ -1,0 +1,93 @@
+package io.raftlock.lock;
+
+/**
+ * Encoding of {@link LockReply} inside snapshots (the idempotency table remembers replies).
+ *
+ * <pre>
+ * reply = tag:u8 fields
+ *   1 Granted   token:s acquiredAtMs:s expiresAtMs:s
+ *   2 Queued    position:s estimatedWaitMs:s
+ *   3 Released  waiterPromoted:bool
+ *   4 Renewed   expiresAtMs:s
+ *   5 Cancelled waitsCancelled:s
+ *   6 Expired   locksExpired:s waitsTimedOut:s
+ *   7 Error     code:v message hasBackoff:bool [initial:s max:s multiplier:f64 jitter:f64
+ *               estimatedAvailabilityIn:s]
+ * </pre>
+ */
+final class ReplyCodec {
+  private ReplyCodec() {}
+
+  static void write(ByteWriter w, LockReply reply) {
+    if (reply instanceof LockReply.Granted g) {
+      w.writeByte(1);
+      w.writeSignedVarLong(g.token());
+      w.writeSignedVarLong(g.acquiredAtMs());
+      w.writeSignedVarLong(g.expiresAtMs());
+    } else if (reply instanceof LockReply.Queued q) {
+      w.writeByte(2);
+      w.writeSignedVarLong(q.position());
+      w.writeSignedVarLong(q.estimatedWaitMs());
+    } else if (reply instanceof LockReply.Released r) {
+      w.writeByte(3);
+      w.writeBoolean(r.waiterPromoted());
+    } else if (reply instanceof LockReply.Renewed r) {
+      w.writeByte(4);
+      w.writeSignedVarLong(r.expiresAtMs());
+    } else if (reply instanceof LockReply.Cancelled c) {
+      w.writeByte(5);
+      w.writeSignedVarLong(c.waitsCancelled());
+    } else if (reply instanceof LockReply.Expired e) {
+      w.writeByte(6);
+      w.writeSignedVarLong(e.locksExpired());
+      w.writeSignedVarLong(e.waitsTimedOut());
+    } else {
+      writeError(w, (LockReply.Error) reply);
+    }
+  }
+
+  private static void writeError(ByteWriter w, LockReply.Error e) {
+    w.writeByte(7);
+    w.writeVarLong(e.code().code());
+    w.writeString(e.message());
+    BackoffAdvice b = e.backoff();
+    w.writeBoolean(b != null);
+    if (b != null) {
+      w.writeSignedVarLong(b.initialBackoffMs());
+      w.writeSignedVarLong(b.maxBackoffMs());
+      w.writeDouble(b.multiplier());
+      w.writeDouble(b.jitterFactor());
+      w.writeSignedVarLong(b.estimatedAvailabilityInMs());
+    }
+  }
+
+  static LockReply read(ByteReader r) {
+    int tag = r.readByte();
+    return switch (tag) {
+      case 1 -> new LockReply.Granted(
+          r.readSignedVarLong(), r.readSignedVarLong(), r.readSignedVarLong());
+      case 2 -> new LockReply.Queued(r.readInt32(), r.readSignedVarLong());
+      case 3 -> new LockReply.Released(r.readBoolean());
+      case 4 -> new LockReply.Renewed(r.readSignedVarLong());
+      case 5 -> new LockReply.Cancelled(r.readInt32());
+      case 6 -> new LockReply.Expired(r.readInt32(), r.readInt32());
+      case 7 -> readError(r);
+      default -> throw new LockCodecException("unknown reply tag " + tag);
+    };
+  }
+
+  private static LockReply.Error readError(ByteReader r) {
+    int code = r.readCount(Integer.MAX_VALUE, "error code");
+    ErrorCode errorCode = ErrorCode.ofCode(code);
+    if (errorCode == null) {
+      throw new LockCodecException("unknown error code " + code);
+    }
+    String message = r.readString();
+    BackoffAdvice backoff = null;
+    if (r.readBoolean()) {
+      backoff = new BackoffAdvice(r.readSignedVarLong(), r.readSignedVarLong(), r.readDouble(),
+          r.readDouble(), r.readSignedVarLong());
+    }
+    return new LockReply.Error(errorCode, message, backoff);
+  }
+}

@@ -1,0 +1,140 @@
+package io.raftlock.lock;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Arrays;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+
+class LockCommandCodecTest {
+
+  /** Valid Unicode only (no lone surrogates): that is what UTF-8 can carry. */
+  static Arbitrary<String> strings() {
+    return Arbitraries.strings().withCharRange('\u0000', '\uD7FF').ofMaxLength(40);
+  }
+
+  static Arbitrary<LockCommand> commands() {
+    Arbitrary<String> s = strings();
+    Arbitrary<Long> l = Arbitraries.longs();
+    Arbitrary<Integer> i = Arbitraries.integers();
+    Arbitrary<java.util.SortedMap<String, String>> md =
+        Arbitraries.maps(s, s).ofMaxSize(5).map(java.util.TreeMap::new);
+    Arbitrary<LockCommand> acquire = Combinators.combine(s, s, l, Arbitraries.of(true, false), l,
+        i, md, Combinators.combine(s, l).as((req, t) -> new Object[] {req, t}))
+        .as((lock, client, ttl, w, wt, p, m, rt) ->
+            new LockCommand.Acquire(lock, client, ttl, w, wt, p, m, (String) rt[0], (Long) rt[1]));
+    return Arbitraries.oneOf(
+        acquire,
+        Combinators.combine(s, s, l, s, l).as(LockCommand.Release::new),
+        Combinators.combine(s, s, l, l, s, l).as(LockCommand.Renew::new),
+        Combinators.combine(s, s, l, i, s, l).as(LockCommand.EnqueueWaiter::new),
+        Combinators.combine(s, s, s, l).as(LockCommand.CancelWait::new),
+        l.map(LockCommand.Expire::new),
+        Combinators.combine(s, l).as(LockCommand.CancelClientWaits::new));
+  }
+
+  @Provide
+  Arbitrary<LockCommand> anyCommand() {
+    return commands();
+  }
+
+  @Property(tries = 3000)
+  void roundTrips(@ForAll("anyCommand") LockCommand cmd) {
+    byte[] bytes = LockCommandCodec.encode(cmd);
+    LockCommand back = LockCommandCodec.decode(bytes);
+    assertEquals(cmd, back);
+    assertArrayEquals(bytes, LockCommandCodec.encode(back));
+  }
+
+  @Property(tries = 5000)
+  void garbageThrowsOnlyTheTypedException(@ForAll @Size(max = 64) byte[] garbage) {
+    decodeOrTypedFailure(garbage);
+    // Make the garbage look like a command more often, to get past the header checks.
+    if (garbage.length >= 2) {
+      garbage[0] = 1;
+      garbage[1] = (byte) (1 + Math.floorMod(garbage[1], 7));
+      decodeOrTypedFailure(garbage);
+    }
+  }
+
+  @Property(tries = 3000)
+  void mutatedEncodingsThrowOnlyTheTypedException(@ForAll("anyCommand") LockCommand cmd,
+      @ForAll @IntRange(min = 0, max = 1000) int where, @ForAll byte value,
+      @ForAll boolean truncate) {
+    byte[] bytes = LockCommandCodec.encode(cmd);
+    int at = where % bytes.length;
+    byte[] mutated = truncate ? Arrays.copyOf(bytes, at) : bytes.clone();
+    if (!truncate) {
+      mutated[at] = value;
+    }
+    decodeOrTypedFailure(mutated);
+    // The state machine never throws on bytes either.
+    new LockStateMachine().apply(1, mutated);
+  }
+
+  private static void decodeOrTypedFailure(byte[] bytes) {
+    try {
+      LockCommandCodec.decode(bytes);
+    } catch (LockCodecException expected) {
+      // The only failure allowed.
+    }
+  }
+
+  @Test
+  void rejectsTrailingBytesUnknownVersionsAndTags() {
+    byte[] ok = LockCommandCodec.encode(new LockCommand.Expire(5));
+    byte[] trailing = Arrays.copyOf(ok, ok.length + 1);
+    assertThrows(LockCodecException.class, () -> LockCommandCodec.decode(trailing));
+    byte[] version = ok.clone();
+    version[0] = 2;
+    assertThrows(LockCodecException.class, () -> LockCommandCodec.decode(version));
+    byte[] tag = ok.clone();
+    tag[1] = 99;
+    assertThrows(LockCodecException.class, () -> LockCommandCodec.decode(tag));
+    assertThrows(LockCodecException.class, () -> LockCommandCodec.decode(new byte[0]));
+    assertThrows(LockCodecException.class, () -> LockCommandCodec.decode(null));
+  }
+
+  @Test
+  void rejectsMalformedUtf8AndUnsortedMetadata() {
+    // CancelClientWaits with a 1-byte string 0xFF (never valid UTF-8), time 0.
+    byte[] badUtf8 = {1, 7, 1, (byte) 0xFF, 0};
+    assertThrows(LockCodecException.class, () -> LockCommandCodec.decode(badUtf8));
+    var md = new java.util.TreeMap<String, String>(java.util.Map.of("a", "1", "b", "2"));
+    byte[] bytes = LockCommandCodec.encode(
+        new LockCommand.Acquire("l", "c", 1000, false, 0, 0, md, "", 0));
+    // Swap the two keys "a" and "b" in place: same length, now descending.
+    int a = indexOf(bytes, (byte) 'a');
+    int b = indexOf(bytes, (byte) 'b');
+    bytes[a] = 'b';
+    bytes[b] = 'a';
+    assertThrows(LockCodecException.class, () -> LockCommandCodec.decode(bytes));
+  }
+
+  @Test
+  void encodingIsCompact() {
+    byte[] bytes = LockCommandCodec.encode(new LockCommand.Release("lock-1", "client-1", 123456,
+        "req-1", 1_700_000_000_000L));
+    // 2 header + 3 strings (7+9+6) + token 3 + time 6
+    assertEquals(33, bytes.length, () -> List.of(bytes).toString());
+  }
+
+  private static int indexOf(byte[] bytes, byte b) {
+    for (int i = bytes.length - 1; i >= 0; i--) {
+      if (bytes[i] == b) {
+        return i;
+      }
+    }
+    throw new AssertionError();
+  }
+}

@@ -1,0 +1,49 @@
+package io.raftlock.lock;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A reply on its own survives encoding; malformed bytes fail only with LockCodecException. */
+class LockReplyCodecTest {
+  static final List<LockReply> EVERY_KIND = List.of(
+      new LockReply.Granted(42, 1_700_000_000_000L, 1_700_000_030_000L),
+      new LockReply.Granted(Long.MAX_VALUE, -1, Long.MIN_VALUE),
+      new LockReply.Queued(3, 12_345),
+      new LockReply.Released(true),
+      new LockReply.Released(false),
+      new LockReply.Renewed(99),
+      new LockReply.Cancelled(2),
+      new LockReply.Expired(1, 4),
+      LockReply.Error.of(ErrorCode.LOCK_HELD, "held by é-client"),
+      new LockReply.Error(ErrorCode.WAIT_QUEUE_FULL, "full",
+          new BackoffAdvice(100, 5_000, 2.0, 0.2, 1_500)));
+
+  @Test
+  void everyKindOfReplyRoundTrips() {
+    for (LockReply reply : EVERY_KIND) {
+      assertEquals(reply, LockReplyCodec.decode(LockReplyCodec.encode(reply)));
+    }
+  }
+
+  @Test
+  void malformedBytesAreRejected() {
+    byte[] good = LockReplyCodec.encode(EVERY_KIND.get(9));
+    for (int n = 0; n < good.length; n++) {
+      byte[] truncated = Arrays.copyOf(good, n);
+      assertThrows(LockCodecException.class, () -> LockReplyCodec.decode(truncated));
+    }
+    byte[] trailing = Arrays.copyOf(good, good.length + 1);
+    assertThrows(LockCodecException.class, () -> LockReplyCodec.decode(trailing));
+    byte[] version = good.clone();
+    version[0] = 2;
+    assertThrows(LockCodecException.class, () -> LockReplyCodec.decode(version));
+    byte[] tag = good.clone();
+    tag[1] = 99;
+    assertThrows(LockCodecException.class, () -> LockReplyCodec.decode(tag));
+    assertThrows(LockCodecException.class, () -> LockReplyCodec.decode(null));
+  }
+}
