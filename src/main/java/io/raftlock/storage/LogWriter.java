@@ -1,0 +1,395 @@
+package io.raftlock.storage;
+
+import io.raftlock.raft.Entry;
+import io.raftlock.raft.HardState;
+import io.raftlock.raft.PersistBatch;
+import io.raftlock.raft.Snapshot;
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * The one thread that writes the log: it owns the Chronicle appender, the hard-state file and the
+ * order of completions.
+ *
+ * <p>Group commit: producers hand tasks over through a lock-free queue and never wait. Each round
+ * the thread takes <em>everything</em> queued since its last sync, appends it, issues one log sync,
+ * then one hard-state write (when the term, vote, commit or durable mark changed), and only then
+ * completes the round's tasks in FIFO order. So a completion with {@code null} always follows the
+ * sync that covers it, and a batch can never be reported durable before an earlier one.
+ *
+ * <p>Fail-stop: the first {@link Throwable} from the disk ({@code IOException}, {@code IOError},
+ * or {@code InternalError} from a SIGBUS on a full disk) is kept in {@link #failure}; the round that
+ * hit it and every later task complete with it and nothing touches the disk again.
+ */
+final class LogWriter implements Runnable {
+  private static final System.Logger LOG = System.getLogger(LogWriter.class.getName());
+  private static final long SPACE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  /**
+   * Deferred mark (markBeforeAck = false): written when the writer finds no work and the mark has
+   * been stale this long, or after {@link #MARK_MAX_DELAY_NANOS} while rounds keep coming, so that
+   * it costs a flush every fraction of a millisecond to 2 ms rather than one per round.
+   */
+  private static final long MARK_IDLE_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+
+  private static final long MARK_MAX_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+  /** A unit of work; {@code complete} runs on the writer thread after the round's sync. */
+  interface Task {
+    /** Applies the task to the log (writer thread). A thrown error stops the store. */
+    void apply(LogWriter w) throws Exception;
+
+    void complete(Throwable failure);
+
+    /** A failure decided before the task reached the disk (space guard), or null. */
+    default Throwable preFailure() {
+      return null;
+    }
+  }
+
+  private final ChronicleLog log;
+  private final HardStateFile hardStateFile;
+  private final SnapshotStore snapshots;
+  private final ExecutorService snapshotThread;
+  private final FileStore fileStore;
+  private final Queue<Task> tasks = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean parked = new AtomicBoolean();
+  private final AtomicLong syncs = new AtomicLong();
+  private final Thread thread;
+  private volatile Throwable failure;
+  private volatile boolean closing;
+  private volatile boolean exited;
+  private volatile long freeBytes = Long.MAX_VALUE;
+
+  // Writer-thread state.
+  private HardState pendingHardState;
+  private long snapshotIndex;
+  private long snapshotTerm;
+  /**
+   * The durable mark to write: the most up-to-date (term, index) in Raft's log order (§5.4.1) that
+   * the log reached at the end of any applied batch. It only rises, as the core requires: a log
+   * that comes back below it after a restart lost entries the node may have acknowledged, and a
+   * crash in the middle of a repair cannot lower it.
+   */
+  private long markIndex;
+
+  private long markTerm;
+  private long lastSpaceCheck;
+  private final boolean markBeforeAck;
+  /** The durable mark or commit index changed and is not yet written (deferred mode only). */
+  private boolean markDirty;
+  private long markDirtySince;
+
+  LogWriter(ChronicleLog log, HardStateFile hardStateFile, SnapshotStore snapshots,
+      ExecutorService snapshotThread, long snapshotIndex, long snapshotTerm, boolean markBeforeAck)
+      throws IOException {
+    this.markBeforeAck = markBeforeAck;
+    this.log = log;
+    this.hardStateFile = hardStateFile;
+    this.snapshots = snapshots;
+    this.snapshotThread = snapshotThread;
+    this.fileStore = Files.getFileStore(log.dir());
+    this.snapshotIndex = snapshotIndex;
+    this.snapshotTerm = snapshotTerm;
+    this.markIndex = hardStateFile.current().durableIndex();
+    this.markTerm = hardStateFile.current().durableTerm();
+    this.pendingHardState = hardStateFile.current().hardState();
+    this.freeBytes = fileStore.getUsableSpace();
+    this.thread = new Thread(this, "raft-log-writer");
+    this.thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  Thread thread() {
+    return thread;
+  }
+
+  ChronicleLog log() {
+    return log;
+  }
+
+  Throwable failure() {
+    return failure;
+  }
+
+  long freeBytes() {
+    return freeBytes;
+  }
+
+  long syncCount() {
+    return syncs.get();
+  }
+
+  /** Hands a task to the writer; any thread, never blocks. */
+  void submit(Task t) {
+    tasks.offer(t);
+    if (parked.get()) {
+      LockSupport.unpark(thread);
+    }
+    if (exited) {
+      failLeftovers(); // raced with close: nobody else will complete it
+    }
+  }
+
+  /** Stops after finishing everything already queued; waits for the thread to end. */
+  void close() throws InterruptedException {
+    closing = true;
+    LockSupport.unpark(thread);
+    thread.join();
+  }
+
+  @Override
+  public void run() {
+    List<Task> round = new ArrayList<>();
+    while (true) {
+      for (Task t = tasks.poll(); t != null; t = tasks.poll()) {
+        round.add(t);
+      }
+      if (!round.isEmpty()) {
+        commit(round);
+        round.clear();
+        continue;
+      }
+      long markAge = System.nanoTime() - markDirtySince;
+      if (markDirty && failure == null && !closing && markAge < MARK_IDLE_NANOS) {
+        park(MARK_IDLE_NANOS - markAge); // a round that comes soon carries the mark along
+        continue;
+      }
+      writeDeferredMark(); // idle: bring the durable mark up to date before sleeping
+      if (closing) {
+        break;
+      }
+      park(0);
+    }
+    log.closeHandles();
+    exited = true;
+    failLeftovers();
+  }
+
+  /** Parks until a task arrives ({@code nanos == 0}) or at most {@code nanos}. */
+  private void park(long nanos) {
+    parked.set(true);
+    if (tasks.isEmpty() && !closing) {
+      if (nanos == 0) {
+        LockSupport.park(this);
+      } else {
+        LockSupport.parkNanos(this, nanos);
+      }
+    }
+    parked.set(false);
+  }
+
+  private void failLeftovers() {
+    Throwable closed = new IllegalStateException("raft storage is closed");
+    for (Task t = tasks.poll(); t != null; t = tasks.poll()) {
+      completeQuietly(t, failure != null ? failure : closed);
+    }
+  }
+
+  /** One group-commit round, in FIFO order. */
+  private void commit(List<Task> round) {
+    List<Task> applied = new ArrayList<>(round.size());
+    for (Task t : round) {
+      if (failure != null) {
+        completeQuietly(t, failure);
+        continue;
+      }
+      Throwable pre = t.preFailure();
+      if (pre != null) {
+        flush(applied); // everything before the refused batch still becomes durable
+        applied.clear();
+        stop(pre);
+        completeQuietly(t, pre);
+        continue;
+      }
+      try {
+        t.apply(this);
+        applied.add(t);
+      } catch (Throwable e) {
+        stop(e);
+        applied.forEach(a -> completeQuietly(a, e));
+        applied.clear();
+        completeQuietly(t, e);
+      }
+    }
+    flush(applied);
+  }
+
+  /**
+   * Syncs the log, then the hard state, then completes {@code applied} with success. A changed term
+   * or vote is always written before the completions (Raft: persist before you speak). The durable
+   * mark and commit index are written before them too when {@code markBeforeAck}; otherwise right
+   * after them, as soon as the writer has no other work or {@link #MARK_MAX_DELAY_NANOS} passed.
+   */
+  private void flush(List<Task> applied) {
+    if (applied.isEmpty()) {
+      return;
+    }
+    try {
+      if (log.sync()) {
+        syncs.incrementAndGet();
+      }
+      if (markBeforeAck || pendingHardState.termOrVoteDiffers(hardStateFile.current().hardState())) {
+        writeHardStateIfChanged();
+      } else if (!markDirty) {
+        markDirty = true;
+        markDirtySince = System.nanoTime();
+      }
+    } catch (Throwable e) {
+      stop(e);
+      applied.forEach(a -> completeQuietly(a, e));
+      return;
+    }
+    applied.forEach(a -> completeQuietly(a, null));
+    if (markDirty && System.nanoTime() - markDirtySince > MARK_MAX_DELAY_NANOS) {
+      writeDeferredMark();
+    }
+    checkSpace();
+  }
+
+  private void writeDeferredMark() {
+    if (!markDirty || failure != null) {
+      return;
+    }
+    try {
+      writeHardStateIfChanged();
+    } catch (Throwable e) {
+      stop(e);
+    }
+  }
+
+  private void writeHardStateIfChanged() throws IOException {
+    HardStateFile.Stored next = new HardStateFile.Stored(pendingHardState, markIndex, markTerm);
+    if (!next.equals(hardStateFile.current())) {
+      hardStateFile.write(next);
+    }
+    markDirty = false;
+  }
+
+  /** Raises the mark to where the log ends now, if that is more up-to-date (writer thread). */
+  private void raiseMark() {
+    long index = lastIndex();
+    long term = index > snapshotIndex ? log.index().term(index) : snapshotTerm;
+    if (term > markTerm || (term == markTerm && index > markIndex)) {
+      markTerm = term;
+      markIndex = index;
+    }
+  }
+
+  /** Last index of the log, or the snapshot's when the log ends at or before it. */
+  long lastIndex() {
+    return Math.max(log.index().lastIndex(), snapshotIndex);
+  }
+
+  private void stop(Throwable e) {
+    if (failure == null) {
+      failure = e;
+      LOG.log(System.Logger.Level.ERROR, "raft storage failed; refusing all further writes", e);
+    }
+  }
+
+  private void checkSpace() {
+    long now = System.nanoTime();
+    if (now - lastSpaceCheck < SPACE_CHECK_NANOS) {
+      return;
+    }
+    lastSpaceCheck = now;
+    try {
+      freeBytes = fileStore.getUsableSpace();
+    } catch (IOException e) {
+      stop(e);
+    }
+  }
+
+  private static void completeQuietly(Task t, Throwable failure) {
+    try {
+      t.complete(failure);
+    } catch (Throwable e) {
+      LOG.log(System.Logger.Level.WARNING, "storage completion callback threw", e);
+    }
+  }
+
+  // ---- operations used by tasks (writer thread) ----
+
+  void persist(PersistBatch batch) throws IOException {
+    if (batch.snapshot() != null) {
+      installSnapshot(batch.snapshot());
+    }
+    List<Entry> entries = batch.entries();
+    if (!entries.isEmpty()) {
+      long first = entries.get(0).index();
+      if (first > lastIndex() + 1 || first <= snapshotIndex) {
+        throw new IllegalStateException("batch starting at " + first + " does not attach to the log "
+            + "(last " + lastIndex() + ", snapshot " + snapshotIndex + ")");
+      }
+      for (Entry e : entries) {
+        log.append(e);
+      }
+    }
+    if (batch.hardState() != null) {
+      pendingHardState = batch.hardState();
+    }
+    raiseMark();
+  }
+
+  /**
+   * A snapshot from the leader replaces the whole log, as the core's log does on restore (it only
+   * installs snapshots beyond its commit index, Raft paper §7): the snapshot file is made durable,
+   * then a truncation marker at its index voids every entry written before.
+   */
+  private void installSnapshot(Snapshot s) throws IOException {
+    snapshots.save(s);
+    log.appendTruncate(s.term(), s.index());
+    snapshotIndex = s.index();
+    snapshotTerm = s.term();
+  }
+
+  /** Writes a truncation marker recovery asked for (writer thread, before any batch). */
+  void truncate(long term, long from) {
+    log.appendTruncate(term, from);
+  }
+
+  /** Saves a locally produced snapshot off this thread, then compacts back on it. */
+  void saveSnapshotAsync(Snapshot s, long compactIndex, Consumer<Throwable> onDurable) {
+    snapshotThread.execute(() -> {
+      Throwable f = failure;
+      if (f == null) {
+        try {
+          snapshots.save(s);
+        } catch (Throwable e) {
+          stop(e);
+          f = e;
+        }
+      }
+      try {
+        onDurable.accept(f);
+      } finally {
+        if (f == null) {
+          submit(new Tasks.Compact(Math.min(compactIndex, s.index())));
+        }
+      }
+    });
+  }
+
+  void compact(long upTo) throws IOException {
+    List<java.nio.file.Path> deleted = log.compact(upTo);
+    // Bound the in-memory map too; the last entry always stays, it anchors lastIndex() and term.
+    log.index().dropBelow(Math.min(upTo + 1, log.index().lastIndex()));
+    if (!deleted.isEmpty()) {
+      LOG.log(System.Logger.Level.INFO, "compacted " + deleted.size() + " log segment(s) up to " + upTo);
+    }
+  }
+}

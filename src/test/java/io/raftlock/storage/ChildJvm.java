@@ -1,0 +1,32 @@
+package io.raftlock.storage;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Starts a test class's {@code main} in a fresh JVM with this JVM's classpath and Chronicle flags. */
+final class ChildJvm {
+  private ChildJvm() {}
+
+  static Process start(Class<?> main, Path log, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (a.startsWith("--add-opens") || a.startsWith("--add-exports")) {
+        cmd.add(a);
+      }
+    }
+    cmd.add("-Dchronicle.analytics.disable=true");
+    cmd.add("-Xmx256m");
+    cmd.add("-XX:TieredStopAtLevel=1"); // short-lived: start fast rather than peak
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(main.getName());
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd)
+        .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .start();
+  }
+}
