@@ -1,0 +1,72 @@
+package io.raftlock.node;
+
+import io.raftlock.lock.ApplyResult;
+import io.raftlock.lock.LockCodecException;
+import io.raftlock.lock.LockCommandCodec;
+import io.raftlock.lock.LockEvent;
+import io.raftlock.lock.LockReplyCodec;
+import io.raftlock.lock.LockStateMachine;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The lock state machine as Raft's replicated state machine. Each apply returns the
+ * {@link ApplyResult} (the proposer's reply) and publishes its events to the listener, on every
+ * node, so whichever node holds a waiter's connection can push its grant.
+ *
+ * <p>A forwarded command's result crosses as its {@link io.raftlock.lock.LockReply} alone
+ * ({@link LockReplyCodec}) and is decoded back to an {@code ApplyResult} with <em>no events</em>:
+ * the forwarding node published those events itself when it applied the same entry, and callers
+ * see one result type whether their command was proposed here or forwarded.
+ *
+ * <p>Owned by the Raft verticle's event loop.
+ */
+public final class LockReplica implements ReplicatedStateMachine {
+  private LockStateMachine sm = new LockStateMachine();
+  private final Consumer<LockEvent> events;
+
+  public LockReplica(Consumer<LockEvent> events) {
+    this.events = events;
+  }
+
+  @Override
+  public Object apply(long index, byte[] command) {
+    ApplyResult r = sm.apply(index, command);
+    r.events().forEach(events);
+    return r;
+  }
+
+  @Override
+  public byte[] encodeResult(Object result) {
+    return LockReplyCodec.encode(((ApplyResult) result).reply());
+  }
+
+  @Override
+  public Object decodeResult(byte[] encoded) {
+    return new ApplyResult(LockReplyCodec.decode(encoded), List.of());
+  }
+
+  @Override
+  public byte[] stampOnLeader(byte[] command, long leaderTimeMs) {
+    try {
+      return LockCommandCodec.encode(LockCommandCodec.decode(command).withTimeMs(leaderTimeMs));
+    } catch (LockCodecException e) {
+      return command; // undecodable: the state machine answers INTERNAL_ERROR at apply
+    }
+  }
+
+  @Override
+  public byte[] snapshot() {
+    return sm.snapshot();
+  }
+
+  @Override
+  public void restore(byte[] snapshot) {
+    sm = LockStateMachine.restore(snapshot);
+  }
+
+  /** Read access for queries, on the Raft context only. */
+  public LockStateMachine stateMachine() {
+    return sm;
+  }
+}

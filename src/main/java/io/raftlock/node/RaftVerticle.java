@@ -1,0 +1,508 @@
+package io.raftlock.node;
+
+import io.raftlock.raft.ClusterConfig;
+import io.raftlock.raft.DriverLoop;
+import io.raftlock.raft.Entry;
+import io.raftlock.raft.EntryType;
+import io.raftlock.raft.Message;
+import io.raftlock.raft.PersistBatch;
+import io.raftlock.raft.PersistentState;
+import io.raftlock.raft.ProposeResult;
+import io.raftlock.raft.RaftConfig;
+import io.raftlock.raft.RaftNode;
+import io.raftlock.raft.RaftStatus;
+import io.raftlock.raft.RaftStorage;
+import io.raftlock.raft.ReadState;
+import io.raftlock.raft.Role;
+import io.raftlock.raft.Snapshot;
+import io.raftlock.raft.SnapshotMeta;
+import io.raftlock.raft.SoftState;
+import io.raftlock.transport.PeerTransport;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Runs one {@link RaftNode} on one event loop: a periodic timer ticks it, the transport steps
+ * peer messages into it, storage completions come back through {@code runOnContext}, and the
+ * shared {@link DriverLoop} turns its Ready into effects. The decisions live in the core; this
+ * class only owns the thread (like KRaft's {@code KafkaRaftClientDriver}).
+ *
+ * <p>Threading: every field below marked "context" is touched only on this verticle's event-loop
+ * context. Public methods may be called from any thread; they hop onto the context.
+ */
+public final class RaftVerticle extends VerticleBase {
+  private static final Logger LOG = Logger.getLogger(RaftVerticle.class.getName());
+
+  /**
+   * Settings of one node.
+   *
+   * @param tickMs length of one Raft tick
+   * @param snapshotEveryEntries applied entries between state-machine snapshots (0: never)
+   * @param snapshotKeepEntries entries kept in the log behind a snapshot for lagging followers
+   */
+  public record Options(RaftConfig raft, ClusterConfig cluster, long tickMs,
+      int snapshotEveryEntries, int snapshotKeepEntries, long randomSeed) {
+    public Options {
+      if (tickMs < 1 || snapshotEveryEntries < 0 || snapshotKeepEntries < 0) {
+        throw new IllegalArgumentException("tickMs ≥ 1, snapshot settings ≥ 0");
+      }
+    }
+  }
+
+  private final Options options;
+  private final RaftStorage storage;
+  private final PeerTransport transport;
+  private final ReplicatedStateMachine stateMachine;
+  private final List<Consumer<SoftState>> leadershipListeners = new CopyOnWriteArrayList<>();
+  private final Consumer<Throwable> onFatal;
+  private volatile BooleanSupplier spaceBelowReserve = () -> false;
+
+  private RaftNode raft; // context
+  private DriverLoop loop; // context
+  private final PendingProposals proposals = new PendingProposals(); // context
+  /** Read barriers waiting for the leader's confirmation, by request id. */
+  private final Map<Long, Promise<Long>> readsAwaitingIndex = new HashMap<>(); // context
+  /** Confirmed read barriers waiting for the state machine to reach their index. */
+  private final TreeMap<Long, List<Promise<Long>>> readsAwaitingApply = new TreeMap<>(); // context
+  private long nextReadId; // context
+  private long timerId = -1; // context
+  private long lastTickNanos = Long.MIN_VALUE / 2; // context
+  private boolean drainScheduled; // context
+  private boolean stopped; // context
+  private long lastAppliedIndex; // context
+  private long lastSnapshotIndex; // context
+  private volatile RaftStatus status; // written on context once per tick, read anywhere
+
+  public RaftVerticle(Options options, RaftStorage storage, PeerTransport transport,
+      ReplicatedStateMachine stateMachine, Consumer<Throwable> onFatal) {
+    this.options = options;
+    this.storage = storage;
+    this.transport = transport;
+    this.stateMachine = stateMachine;
+    this.onFatal = onFatal;
+  }
+
+  /**
+   * New proposals are refused with {@code STORAGE_FULL} while {@code below} answers true (the
+   * storage's free-space guard); entries already accepted still complete.
+   */
+  public void refuseProposalsWhen(BooleanSupplier below) {
+    this.spaceBelowReserve = below;
+  }
+
+  /** Leadership changes, delivered on the Raft context (role, leader id, term). */
+  public void onLeadershipChange(Consumer<SoftState> listener) {
+    leadershipListeners.add(listener);
+  }
+
+  @Override
+  public Future<?> start() {
+    // Recovery reads and verifies the whole log: blocking I/O, so off the event loop.
+    return vertx.executeBlocking(storage::recover)
+        .compose(this::startCore)
+        .compose(v -> transport.start(new TransportListener()))
+        .onSuccess(v -> {
+          timerId = vertx.setPeriodic(options.tickMs(), id -> tick());
+          publishStatus();
+        });
+  }
+
+  private Future<Void> startCore(PersistentState state) {
+    raft = new RaftNode(options.raft(), options.cluster(), state, new SplittableRandom(options.randomSeed()));
+    if (state.snapshot() != null) {
+      stateMachine.restore(state.snapshot().data());
+      lastAppliedIndex = lastSnapshotIndex = state.snapshot().index();
+    }
+    loop = new DriverLoop(raft, new Effects());
+    LOG.info(() -> options.raft().nodeId() + " recovered: term " + state.hardState().currentTerm()
+        + ", last index " + state.lastIndex() + (raft.needsRepair() ? ", NEEDS REPAIR (log lost durable entries)" : ""));
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      stopped = true;
+      vertx.cancelTimer(timerId);
+      proposals.failAll(ProposalException.Reason.STOPPED, null);
+      failReads(ProposalException.Reason.STOPPED);
+      transport.close().onComplete(ar -> vertx.executeBlocking(() -> {
+        storage.close();
+        return null;
+      }).onComplete(x -> done.complete()));
+    });
+    return done.future();
+  }
+
+  /**
+   * Proposes a command on this node, which must be the leader; the future completes, on the Raft
+   * context, when the entry is applied (with the state machine's reply) or fails with a
+   * {@link ProposalException} ({@code NOT_LEADER} with the leader's name on a follower).
+   */
+  public Future<Applied> propose(byte[] command) {
+    Promise<Applied> promise = Promise.promise();
+    context.runOnContext(v -> proposeHere(command, promise));
+    return promise.future();
+  }
+
+  /**
+   * Proposes a command from any node (ARCHITECTURE.md, data path step 3): the leader proposes it
+   * as {@link #propose} does; a follower that knows the leader forwards it there <em>once</em>
+   * and completes with the leader's answer, its result decoded by the state machine
+   * ({@link ReplicatedStateMachine#decodeResult}); with no leader known it fails at once with
+   * {@code NO_LEADER}. Every failure is a {@link ProposalException}; all but
+   * {@code STORAGE_FAILED} (this node fail-stopped) are retryable with the same request id. It
+   * never hangs: a forward is bounded by the transport's forward deadline.
+   */
+  public Future<Applied> submit(byte[] command) {
+    Promise<Applied> promise = Promise.promise();
+    context.runOnContext(v -> {
+      if (stopped || raft == null || raft.role() == Role.LEADER) {
+        proposeHere(command, promise);
+        return;
+      }
+      String leader = raft.leaderId();
+      if (leader == null || leader.equals(options.raft().nodeId())) {
+        promise.fail(new ProposalException(ProposalException.Reason.NO_LEADER, null));
+        return;
+      }
+      forwardHere(leader, command).onComplete(promise);
+    });
+    return promise.future();
+  }
+
+  /**
+   * Forwards a command once to {@code target}, whatever this node believes about leadership:
+   * the second half of {@link #submit}; tests aim it at a deposed leader.
+   */
+  Future<Applied> forwardTo(String target, byte[] command) {
+    Promise<Applied> promise = Promise.promise();
+    context.runOnContext(v -> forwardHere(target, command).onComplete(promise));
+    return promise.future();
+  }
+
+  /**
+   * A linearizable read point (ReadIndex, thesis §6.4): completes with an index once this node's
+   * state machine has applied it and the leader confirmed, after this call, that it still led
+   * with that commit index. A read run on the Raft context afterwards (see {@link #query}) sees
+   * every write acknowledged before this call. Fails with a retryable {@link ProposalException}:
+   * NO_LEADER at once, LEADERSHIP_LOST when the leader stepped down, TIMEOUT after
+   * {@code timeoutMs} (the request or its answer was lost).
+   */
+  public Future<Long> readBarrier(long timeoutMs) {
+    Promise<Long> promise = Promise.promise();
+    context.runOnContext(v -> {
+      if (stopped || raft == null) {
+        promise.fail(new ProposalException(ProposalException.Reason.STOPPED, null));
+        return;
+      }
+      long id = ++nextReadId;
+      if (raft.readIndex(id) == RaftNode.ReadRequestStatus.NO_LEADER) {
+        promise.fail(new ProposalException(ProposalException.Reason.NO_LEADER, null));
+        return;
+      }
+      readsAwaitingIndex.put(id, promise);
+      vertx.setTimer(timeoutMs, t -> {
+        if (readsAwaitingIndex.remove(id) != null) {
+          promise.tryFail(new ProposalException(ProposalException.Reason.TIMEOUT, raft.leaderId()));
+        }
+      });
+      scheduleDrain();
+    });
+    return promise.future();
+  }
+
+  /** Runs {@code query} on the state machine, on the Raft context (it owns the state). */
+  public <T> Future<T> query(Function<ReplicatedStateMachine, T> query) {
+    Promise<T> promise = Promise.promise();
+    context.runOnContext(v -> {
+      try {
+        promise.complete(query.apply(stateMachine));
+      } catch (RuntimeException e) {
+        promise.fail(e);
+      }
+    });
+    return promise.future();
+  }
+
+  private void confirmedRead(ReadState rs) {
+    Promise<Long> p = readsAwaitingIndex.remove(rs.requestId());
+    if (p == null) {
+      return; // timed out already
+    }
+    if (rs.readIndex() < 0) {
+      p.fail(new ProposalException(ProposalException.Reason.LEADERSHIP_LOST, raft.leaderId()));
+    } else if (rs.readIndex() <= lastAppliedIndex) {
+      p.complete(rs.readIndex());
+    } else {
+      readsAwaitingApply.computeIfAbsent(rs.readIndex(), k -> new ArrayList<>()).add(p);
+    }
+  }
+
+  private void failReads(ProposalException.Reason reason) {
+    List<Promise<Long>> all = new ArrayList<>(readsAwaitingIndex.values());
+    readsAwaitingApply.values().forEach(all::addAll);
+    readsAwaitingIndex.clear();
+    readsAwaitingApply.clear();
+    all.forEach(p -> p.tryFail(new ProposalException(reason, null)));
+  }
+
+  /** Completes every confirmed read whose index is now applied. */
+  private void releaseAppliedReads() {
+    while (!readsAwaitingApply.isEmpty() && readsAwaitingApply.firstKey() <= lastAppliedIndex) {
+      var e = readsAwaitingApply.pollFirstEntry();
+      e.getValue().forEach(p -> p.complete(e.getKey()));
+    }
+  }
+
+  /** Hands leadership to {@code target} (null: the most caught-up voter). */
+  public Future<RaftNode.TransferStatus> transferLeadership(String target) {
+    Promise<RaftNode.TransferStatus> promise = Promise.promise();
+    context.runOnContext(v -> {
+      promise.complete(raft.transferLeadership(target));
+      loop.drain();
+    });
+    return promise.future();
+  }
+
+  /**
+   * The term of the entry at {@code index} (-1 when compacted away or absent) and whether it is
+   * committed, read on the Raft context.
+   */
+  public Future<long[]> termAt(long index) {
+    Promise<long[]> promise = Promise.promise();
+    context.runOnContext(v -> promise.complete(new long[] {raft.termAt(index), index <= raft.commitIndex() ? 1 : 0}));
+    return promise.future();
+  }
+
+  /** The status the Raft context published at its latest tick; null before start. */
+  public RaftStatus status() {
+    return status;
+  }
+
+  // ---------------------------------------------------------------- context-confined work
+
+  /** Proposes on the core; the promise completes at apply, or fails at once if not leader. */
+  private void proposeHere(byte[] command, Promise<Applied> promise) {
+    if (stopped || raft == null) {
+      promise.fail(new ProposalException(ProposalException.Reason.STOPPED, null));
+      return;
+    }
+    if (spaceBelowReserve.getAsBoolean() && raft.role() == Role.LEADER) {
+      promise.fail(new ProposalException(ProposalException.Reason.STORAGE_FULL, null));
+      return;
+    }
+    // Only the leader's clock reaches the state machine; off the leader propose() refuses anyway.
+    byte[] stamped = raft.role() == Role.LEADER
+        ? stateMachine.stampOnLeader(command, System.currentTimeMillis()) : command;
+    ProposeResult r = raft.propose(stamped);
+    switch (r.status()) {
+      case ACCEPTED -> {
+        proposals.add(r.index(), r.term(), promise);
+        scheduleDrain();
+      }
+      case NOT_LEADER -> promise.fail(new ProposalException(ProposalException.Reason.NOT_LEADER, r.leaderHint()));
+      case LEADERSHIP_TRANSFER -> promise.fail(new ProposalException(ProposalException.Reason.LEADERSHIP_TRANSFER, r.leaderHint()));
+    }
+  }
+
+  /** One Forward call; the leader's encoded result comes back decoded for the local caller. */
+  private Future<Applied> forwardHere(String target, byte[] command) {
+    if (stopped) {
+      return Future.failedFuture(new ProposalException(ProposalException.Reason.STOPPED, null));
+    }
+    return transport.forward(target, command).compose(a -> {
+      try {
+        return Future.succeededFuture(
+            new Applied(a.index(), a.term(), stateMachine.decodeResult((byte[]) a.result())));
+      } catch (RuntimeException e) {
+        // Applied on the leader, unreadable here (a newer leader's encoding?): the caller may
+        // retry with its request id; the state machine answers the first result again.
+        LOG.log(Level.SEVERE, options.raft().nodeId() + " cannot decode the result of entry "
+            + a.index() + " from " + target, e);
+        return Future.failedFuture(
+            new ProposalException(ProposalException.Reason.FORWARD_FAILED, null));
+      }
+    });
+  }
+
+  /**
+   * A command another node forwarded: proposed here if this node leads, else rejected with
+   * NOT_LEADER and our leader hint. It is never forwarded again, so a stale leader view cannot
+   * make a command loop. The result leaves encoded. This node's fail-stop is not the sender's:
+   * STORAGE_FAILED crosses as LEADERSHIP_LOST (the entry may still commit under the next leader).
+   */
+  private Future<Applied> acceptForwarded(byte[] command) {
+    Promise<Applied> promise = Promise.promise();
+    proposeHere(command, promise);
+    return promise.future()
+        .map(a -> new Applied(a.index(), a.term(), stateMachine.encodeResult(a.result())))
+        .recover(e -> e instanceof ProposalException p
+            && p.reason() == ProposalException.Reason.STORAGE_FAILED
+            ? Future.failedFuture(new ProposalException(ProposalException.Reason.LEADERSHIP_LOST, null))
+            : Future.failedFuture(e));
+  }
+
+  private void tick() {
+    // Periodic timers run at a fixed rate: after the loop was busy, the overdue ticks fire back to
+    // back. Counting them all would age every election timer in one burst right after a stall
+    // (and make followers campaign), so a tick closer than half a period to the last is skipped.
+    long now = System.nanoTime();
+    if (now - lastTickNanos < options.tickMs() * 500_000L) {
+      return;
+    }
+    lastTickNanos = now;
+    if (!stopped) {
+      raft.tick();
+      drain();
+      publishStatus(); // once per tick, not per drain: observers need no fresher view
+    }
+  }
+
+  /** Proposals made in one event-loop turn go out in one Ready (and one AppendEntries). */
+  private void scheduleDrain() {
+    if (!drainScheduled) {
+      drainScheduled = true;
+      context.runOnContext(v -> {
+        drainScheduled = false;
+        drain();
+      });
+    }
+  }
+
+  private void drain() {
+    if (stopped) {
+      return;
+    }
+    loop.drain();
+    maybeSnapshot();
+  }
+
+  private void publishStatus() {
+    status = raft.status();
+  }
+
+  /** Every {@code snapshotEveryEntries}: snapshot the state machine and compact the log. */
+  private void maybeSnapshot() {
+    if (options.snapshotEveryEntries() == 0
+        || lastAppliedIndex - lastSnapshotIndex < options.snapshotEveryEntries()) {
+      return;
+    }
+    long index = lastAppliedIndex;
+    Snapshot snap = new Snapshot(new SnapshotMeta(index, raft.termAt(index), raft.clusterConfig()),
+        stateMachine.snapshot());
+    long compactIndex = Math.max(0, index - options.snapshotKeepEntries());
+    raft.compact(snap, compactIndex);
+    lastSnapshotIndex = index;
+    storage.saveSnapshot(snap, compactIndex, err -> {
+      if (err != null) {
+        context.runOnContext(v -> fail(err));
+      }
+    });
+  }
+
+  private void fail(Throwable cause) {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    vertx.cancelTimer(timerId);
+    proposals.failAll(ProposalException.Reason.STORAGE_FAILED, null);
+    failReads(ProposalException.Reason.STORAGE_FAILED);
+    LOG.log(Level.SEVERE, options.raft().nodeId() + " stops: stable storage failed; nothing more is acknowledged", cause);
+    onFatal.accept(cause);
+  }
+
+  private final class Effects implements DriverLoop.Effects {
+    @Override
+    public void send(Message message) {
+      transport.send(message);
+    }
+
+    @Override
+    public void persist(PersistBatch batch, Consumer<Throwable> done) {
+      storage.persist(batch, err -> context.runOnContext(v -> done.accept(err)));
+    }
+
+    @Override
+    public void installSnapshot(Snapshot snapshot) {
+      stateMachine.restore(snapshot.data());
+      lastAppliedIndex = lastSnapshotIndex = snapshot.index();
+      proposals.skippedTo(snapshot.index());
+      releaseAppliedReads();
+      LOG.info(() -> options.raft().nodeId() + " installed snapshot at index " + snapshot.index());
+    }
+
+    @Override
+    public void apply(Entry entry) {
+      Object result = entry.type() == EntryType.NORMAL ? stateMachine.apply(entry.index(), entry.data()) : null;
+      lastAppliedIndex = entry.index();
+      proposals.applied(entry.index(), entry.term(), result);
+      releaseAppliedReads();
+    }
+
+    @Override
+    public void readStates(List<ReadState> states) {
+      states.forEach(RaftVerticle.this::confirmedRead);
+    }
+
+    @Override
+    public void softStateChanged(SoftState state) {
+      if (state.role() != Role.LEADER) {
+        proposals.failAll(ProposalException.Reason.LEADERSHIP_LOST, state.leaderId());
+      }
+      LOG.info(() -> options.raft().nodeId() + " is " + state.role() + " in term " + state.term()
+          + (state.leaderId() == null ? ", no leader known" : ", leader " + state.leaderId()));
+      leadershipListeners.forEach(l -> l.accept(state));
+    }
+
+    @Override
+    public void storageFailed(Throwable cause) {
+      fail(cause);
+    }
+  }
+
+  private final class TransportListener implements PeerTransport.Listener {
+    @Override
+    public void onMessage(Message message) {
+      if (!stopped) {
+        raft.step(message);
+        drain();
+      }
+    }
+
+    @Override
+    public void onUnreachable(String peer) {
+      if (!stopped) {
+        raft.reportUnreachable(peer);
+      }
+    }
+
+    @Override
+    public void onSnapshotStatus(String peer, boolean delivered) {
+      if (!stopped) {
+        raft.reportSnapshot(peer, delivered);
+        drain();
+      }
+    }
+
+    @Override
+    public Future<Applied> onForward(String from, byte[] command) {
+      return acceptForwarded(command);
+    }
+  }
+}

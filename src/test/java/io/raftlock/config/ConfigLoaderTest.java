@@ -1,0 +1,50 @@
+package io.raftlock.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ConfigLoaderTest {
+  private static final String MEMBERS = """
+      "members": {
+        "a": { "peerAddress": "127.0.0.1:7001", "clientAddress": "127.0.0.1:8001" },
+        "b": { "peerAddress": "127.0.0.1:7002", "clientAddress": "127.0.0.1:8002" }
+      }""";
+
+  @ParameterizedTest
+  @ValueSource(strings = {"node-1.json", "node-2.json", "node-3.json", "single-node.json"})
+  void shippedConfigsAreValid(String file) {
+    NodeConfig c = ConfigLoader.load(Path.of("conf", file));
+    assertTrue(c.members().containsKey(c.nodeId()));
+    assertEquals(c.members().size() == 3 ? 2 : 1, c.clusterConfig().quorum());
+  }
+
+  @Test
+  void defaultsFillOmittedTuning() {
+    NodeConfig c = ConfigLoader.parse("{\"nodeId\": \"a\", \"dataDir\": \"d\", " + MEMBERS + "}", "t");
+    assertEquals(NodeConfig.DEFAULT_TICK_MS, c.tickMs());
+    assertEquals(7002, c.members().get("b").peerAddress().port());
+    assertEquals(NodeConfig.singleNodeDefault().dataDir(), Path.of("data"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "nodeId       | {\"dataDir\": \"d\", " + "\"members\": {}}",
+      "members      | {\"nodeId\": \"z\", \"dataDir\": \"d\", \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
+      "peerAddress  | {\"nodeId\": \"a\", \"dataDir\": \"d\", \"members\": {\"a\": {\"peerAddress\": \"h:99999\", \"clientAddress\": \"h:2\"}}}",
+      "clientAddress| {\"nodeId\": \"a\", \"dataDir\": \"d\", \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"nohost\"}}}",
+      "heartbeatTicks| {\"nodeId\": \"a\", \"dataDir\": \"d\", \"heartbeatTicks\": 10, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
+      "tickMs       | {\"nodeId\": \"a\", \"dataDir\": \"d\", \"tickMs\": 0, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
+      "colour       | {\"nodeId\": \"a\", \"dataDir\": \"d\", \"colour\": 1, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
+      "dataDir      | {\"nodeId\": \"a\", \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}"})
+  void invalidConfigNamesTheField(String field, String json) {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(json, "t"));
+    assertTrue(e.getMessage().startsWith(field.trim()), () -> "message should name " + field + ": " + e.getMessage());
+  }
+}
