@@ -4,7 +4,13 @@ import io.raftlock.raft.RaftStatus;
 import io.raftlock.raft.Role;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.grpc.server.GrpcServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -12,19 +18,37 @@ import java.util.function.LongFunction;
 import java.util.function.Supplier;
 
 /**
- * The node's HTTP face on its client address: {@code /health} (the process is live),
- * {@code /ready} (a leader is known and this node's log is intact), {@code /status} (Raft status
- * as JSON), {@code /metrics} (Prometheus) and {@code /admin/term?index=N}. The client API and metrics mount on the same router later.
+ * The node's client port, one HTTP server for everything a client or operator touches:
+ * gRPC (the {@code raftlock.v1.RaftLock} service and {@code grpc.health.v1.Health}), the
+ * WebSocket protocol on {@code /v1/ws}, and plain HTTP: {@code /health} (the process is live),
+ * {@code /ready} (a leader is known, this node's log is intact and its applied index has caught up
+ * with its commit index), {@code /status} (Raft status as JSON), {@code /metrics} (Prometheus) and
+ * {@code /admin/term?index=N}. A request whose content type is {@code application/grpc*} goes to
+ * the gRPC server, every other one to the router.
  *
- * <p>Handlers run on this verticle's event loop and read the status the Raft verticle publishes
- * (a volatile snapshot): they never touch Raft state.
+ * <p>Everything runs on this verticle's event loop, the API context: the {@link LockService} is
+ * created there. Handlers read the status the Raft verticle publishes (a volatile snapshot) and
+ * never touch Raft state.
  */
 public final class NodeHttpServer extends VerticleBase {
+  /** Creates the client API on the server's context (null: HTTP endpoints only). */
+  @FunctionalInterface
+  public interface ApiFactory {
+    LockService create(Vertx vertx);
+  }
+
+  /** Applied index may trail the commit index by this much and the node still be ready. */
+  static final long READY_APPLY_LAG = 1_000;
+
   private final String host;
   private final int port;
   private final Supplier<RaftStatus> status;
   private final LongFunction<Future<long[]>> termAt;
   private final Supplier<String> metrics;
+  private final ApiFactory apiFactory;
+  private final long drainTimeoutMs;
+  private final ConnectionTracker connections = new ConnectionTracker();
+  private LockService service;
   private HttpServer server; // this verticle's context
 
   /**
@@ -33,11 +57,32 @@ public final class NodeHttpServer extends VerticleBase {
    */
   public NodeHttpServer(String host, int port, Supplier<RaftStatus> status,
       LongFunction<Future<long[]>> termAt, Supplier<String> metrics) {
+    this(host, port, status, termAt, metrics, null, 0);
+  }
+
+  /**
+   * With the client API: {@code apiFactory} builds the service on this verticle's context;
+   * {@code drainTimeoutMs} bounds how long a stop waits for requests in flight.
+   */
+  public NodeHttpServer(String host, int port, Supplier<RaftStatus> status,
+      LongFunction<Future<long[]>> termAt, Supplier<String> metrics, ApiFactory apiFactory,
+      long drainTimeoutMs) {
     this.host = host;
     this.port = port;
     this.status = status;
     this.termAt = termAt;
     this.metrics = metrics;
+    this.apiFactory = apiFactory;
+    this.drainTimeoutMs = drainTimeoutMs;
+  }
+
+  /** The client API, once started (API context only). */
+  public LockService service() {
+    return service;
+  }
+
+  public ConnectionTracker connections() {
+    return connections;
   }
 
   @Override
@@ -49,13 +94,35 @@ public final class NodeHttpServer extends VerticleBase {
     router.get("/admin/term").handler(this::term);
     router.get("/metrics").handler(rc -> rc.response()
         .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.get()));
-    server = vertx.createHttpServer();
-    return server.requestHandler(router).listen(port, host);
+    Handler<HttpServerRequest> handler = router;
+    if (apiFactory != null) {
+      service = apiFactory.create(vertx);
+      GrpcServer grpc = GrpcLockService.bind(vertx, GrpcServer.server(vertx), service, service::serving, connections);
+      handler = req -> {
+        String type = req.getHeader(HttpHeaders.CONTENT_TYPE);
+        if (type != null && type.startsWith("application/grpc")) {
+          grpc.handle(req);
+        } else {
+          router.handle(req);
+        }
+      };
+    }
+    HttpServerOptions options = new HttpServerOptions()
+        .setTcpNoDelay(true)
+        .setMaxWebSocketFrameSize(WS_MAX_FRAME_BYTES)
+        .setMaxWebSocketMessageSize(WS_MAX_FRAME_BYTES);
+    server = vertx.createHttpServer(options);
+    return server.connectionHandler(connections::accept).requestHandler(handler).listen(port, host);
   }
+
+  /** Largest WebSocket frame or message accepted; bigger ones close the socket (1009). */
+  static final int WS_MAX_FRAME_BYTES = 64 * 1024;
 
   private void ready(RoutingContext rc) {
     RaftStatus s = status.get();
-    boolean ready = s != null && s.leaderId() != null && !s.needsRepair();
+    boolean ready = s != null && s.leaderId() != null && !s.needsRepair()
+        && s.commitIndex() - s.appliedIndex() <= READY_APPLY_LAG
+        && (service == null || service.serving());
     rc.response().setStatusCode(ready ? 200 : 503).end(ready ? "ready\n" : "not ready\n");
   }
 
@@ -113,8 +180,13 @@ public final class NodeHttpServer extends VerticleBase {
         .put("peers", peers);
   }
 
+  /**
+   * Graceful: new requests are refused at once (UNAVAILABLE, so clients go to another node),
+   * requests in flight get up to the drain timeout, then the server closes its connections.
+   */
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
+    Future<Void> drained = service == null ? Future.succeededFuture() : service.drain(drainTimeoutMs);
+    return drained.compose(v -> server == null ? Future.succeededFuture() : server.close());
   }
 }

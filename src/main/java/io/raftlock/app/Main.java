@@ -80,7 +80,7 @@ public final class Main {
   }
 
   /** The gRPC peer transport for multi-node clusters, from the node's configuration. */
-  private static BiFunction<Vertx, NodeConfig, PeerTransport> transports() {
+  public static BiFunction<Vertx, NodeConfig, PeerTransport> transports() {
     return (vertx, cfg) -> {
       Map<String, PeerTransportConfig.PeerAddress> members = new TreeMap<>();
       cfg.members().forEach((id, m) ->

@@ -1,8 +1,12 @@
 package io.raftlock.app;
 
+import io.raftlock.api.LockService;
 import io.raftlock.api.NodeHttpServer;
+import io.raftlock.api.RateLimiter;
+import io.raftlock.api.WatchRegistry;
 import io.raftlock.config.NodeConfig;
 import io.raftlock.metrics.NodeMetrics;
+import io.raftlock.node.ExpiryDriver;
 import io.raftlock.node.LockReplica;
 import io.raftlock.node.RaftVerticle;
 import io.raftlock.raft.RaftStatus;
@@ -15,6 +19,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.logging.Logger;
 
@@ -30,6 +37,7 @@ public final class Node {
   private final RaftVerticle raft;
   private String raftDeployment;
   private String httpDeployment;
+  private volatile ExpiryDriver expiry; // runs on the client API context
 
   private Node(NodeConfig config, Vertx vertx, RaftVerticle raft) {
     this.config = config;
@@ -48,7 +56,16 @@ public final class Node {
     PeerTransport transport = config.members().size() == 1 ? PeerTransport.none() : transports.apply(vertx, config);
     RaftVerticle.Options options = new RaftVerticle.Options(config.raftConfig(), config.clusterConfig(),
         config.tickMs(), config.snapshotEveryEntries(), config.snapshotKeepEntries(), System.nanoTime());
-    RaftVerticle raft = new RaftVerticle(options, storage, transport, new LockReplica(e -> {}), Node::failStop);
+    // Applied events go to the watch registry once the client API exists (the Raft verticle starts
+    // first, and a node replaying its log has no watchers to tell anyway).
+    AtomicReference<WatchRegistry> watches = new AtomicReference<>();
+    LockReplica replica = new LockReplica(e -> {
+      WatchRegistry w = watches.get();
+      if (w != null) {
+        w.publish(e);
+      }
+    });
+    RaftVerticle raft = new RaftVerticle(options, storage, transport, replica, Node::failStop);
     raft.refuseProposalsWhen(storage::belowSpaceReserve);
     Node node = new Node(config, vertx, raft);
     NodeMetrics metrics = new NodeMetrics(config.nodeId(),
@@ -60,10 +77,26 @@ public final class Node {
       previous[0] = next;
     });
     NodeConfig.HostPort http = config.members().get(config.nodeId()).clientAddress();
+    NodeConfig.ClientApi api = config.api();
+    Map<String, String> clientAddresses = new TreeMap<>();
+    config.members().forEach((id, m) -> clientAddresses.put(id, m.clientAddress().toString()));
+    LockService.Options apiOptions = new LockService.Options(api.redirect(), api.requestTimeoutMs(),
+        api.requestTimeoutMs(), Math.max(50, config.tickMs() * config.electionTicks()),
+        new RateLimiter.Config(api.rateLimitPerSecond(), api.rateLimitBurst(), api.maxInFlightRequests(),
+            Math.max(1, api.maxInFlightRequests() / 10), 100_000, 50_000_000L),
+        clientAddresses);
+    NodeHttpServer.ApiFactory apiFactory = v -> {
+      LockService service = new LockService(v, raft, apiOptions, System::currentTimeMillis, System::nanoTime);
+      watches.set(service.watches());
+      node.expiry = new ExpiryDriver(v, raft, System::currentTimeMillis, config.tickMs());
+      node.expiry.start();
+      return service;
+    };
     return vertx.deployVerticle(raft)
         .compose(id -> {
           node.raftDeployment = id;
-          return vertx.deployVerticle(new NodeHttpServer(http.host(), http.port(), raft::status, raft::termAt, metrics::scrape));
+          return vertx.deployVerticle(new NodeHttpServer(http.host(), http.port(), raft::status,
+              raft::termAt, metrics::scrape, apiFactory, api.shutdownTimeoutMs()));
         })
         .map(id -> {
           node.httpDeployment = id;
@@ -96,6 +129,13 @@ public final class Node {
         ? raft.transferLeadership(null).compose(st -> awaitNotLeader(timeout.dividedBy(2)))
         : Future.succeededFuture();
     return handOver.recover(err -> Future.succeededFuture())
+        .compose(v -> {
+          ExpiryDriver e = expiry;
+          if (e != null) {
+            e.stop();
+          }
+          return Future.succeededFuture();
+        })
         .compose(v -> httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment))
         .compose(v -> raftDeployment == null ? Future.succeededFuture() : vertx.undeploy(raftDeployment))
         .eventually(vertx::close)

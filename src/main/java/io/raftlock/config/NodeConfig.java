@@ -29,6 +29,7 @@ import java.util.TreeMap;
  *     second flush per group commit. Off by default: the mark is synced within milliseconds after
  *     the acknowledgement instead, so only damage to entries acknowledged in that window, found
  *     after a crash inside it, could go unnoticed. The entries themselves are always synced first.
+ * @param api the client API settings ({@link ClientApi})
  */
 public record NodeConfig(
     String nodeId,
@@ -42,7 +43,54 @@ public record NodeConfig(
     long maxBytesPerAppend,
     int snapshotEveryEntries,
     int snapshotKeepEntries,
-    boolean syncDurableMarkBeforeAck) {
+    boolean syncDurableMarkBeforeAck,
+    ClientApi api) {
+
+  /**
+   * The client API's settings (JSON object {@code "api"}; every field optional).
+   *
+   * @param routing {@code "forward"} (default): a follower forwards writes to the leader once;
+   *     {@code "redirect"}: it answers NOT_LEADER with the leader's client address
+   * @param rateLimitPerSecond token-bucket refill per client id (seed default 100)
+   * @param rateLimitBurst token-bucket size per client id (seed default 200)
+   * @param maxInFlightRequests global cap on requests admitted and not yet answered (seed 1000)
+   * @param requestTimeoutMs bound on a write from admission to answer (seed redirect timeout 5 s)
+   * @param shutdownTimeoutMs how long a stopping node lets requests in flight finish
+   */
+  public record ClientApi(String routing, int rateLimitPerSecond, int rateLimitBurst,
+      int maxInFlightRequests, long requestTimeoutMs, long shutdownTimeoutMs) {
+    public static final ClientApi DEFAULTS = new ClientApi("forward", 100, 200, 1000, 5_000, 5_000);
+
+    @JsonCreator
+    public static ClientApi fromJson(
+        @JsonProperty("routing") String routing,
+        @JsonProperty("rateLimitPerSecond") Integer rateLimitPerSecond,
+        @JsonProperty("rateLimitBurst") Integer rateLimitBurst,
+        @JsonProperty("maxInFlightRequests") Integer maxInFlightRequests,
+        @JsonProperty("requestTimeoutMs") Long requestTimeoutMs,
+        @JsonProperty("shutdownTimeoutMs") Long shutdownTimeoutMs) {
+      return new ClientApi(or(routing, DEFAULTS.routing), or(rateLimitPerSecond, DEFAULTS.rateLimitPerSecond),
+          or(rateLimitBurst, DEFAULTS.rateLimitBurst), or(maxInFlightRequests, DEFAULTS.maxInFlightRequests),
+          or(requestTimeoutMs, DEFAULTS.requestTimeoutMs), or(shutdownTimeoutMs, DEFAULTS.shutdownTimeoutMs));
+    }
+
+    public ClientApi {
+      if (!"forward".equals(routing) && !"redirect".equals(routing)) {
+        throw new ConfigException("api.routing", "must be \"forward\" or \"redirect\", was \"" + routing + "\"");
+      }
+      positive("api.rateLimitPerSecond", rateLimitPerSecond);
+      positive("api.rateLimitBurst", rateLimitBurst);
+      if (maxInFlightRequests < 2) {
+        throw new ConfigException("api.maxInFlightRequests", "must be ≥ 2, was " + maxInFlightRequests);
+      }
+      positive("api.requestTimeoutMs", requestTimeoutMs);
+      positive("api.shutdownTimeoutMs", shutdownTimeoutMs);
+    }
+
+    public boolean redirect() {
+      return "redirect".equals(routing);
+    }
+  }
 
   /** Where a member listens: Raft peers on one port, clients on another. */
   public record Member(HostPort peerAddress, HostPort clientAddress) {
@@ -97,7 +145,8 @@ public record NodeConfig(
       @JsonProperty("maxBytesPerAppend") Long maxBytesPerAppend,
       @JsonProperty("snapshotEveryEntries") Integer snapshotEveryEntries,
       @JsonProperty("snapshotKeepEntries") Integer snapshotKeepEntries,
-      @JsonProperty("syncDurableMarkBeforeAck") Boolean syncDurableMarkBeforeAck) {
+      @JsonProperty("syncDurableMarkBeforeAck") Boolean syncDurableMarkBeforeAck,
+      @JsonProperty("api") ClientApi api) {
     if (dataDir == null || dataDir.isBlank()) {
       throw new ConfigException("dataDir", "is required");
     }
@@ -108,7 +157,7 @@ public record NodeConfig(
         or(tickMs, DEFAULT_TICK_MS), or(electionTicks, DEFAULT_ELECTION_TICKS),
         or(heartbeatTicks, DEFAULT_HEARTBEAT_TICKS), or(maxInflight, 256), or(maxEntriesPerAppend, 512),
         or(maxBytesPerAppend, 1L << 20), or(snapshotEveryEntries, 10_000), or(snapshotKeepEntries, 5_000),
-        or(syncDurableMarkBeforeAck, false));
+        or(syncDurableMarkBeforeAck, false), or(api, ClientApi.DEFAULTS));
   }
 
   private static <T> T or(T value, T dflt) {
@@ -158,7 +207,7 @@ public record NodeConfig(
   public static NodeConfig singleNodeDefault() {
     TreeMap<String, Member> members = new TreeMap<>();
     members.put("node-1", new Member("127.0.0.1:7001", "127.0.0.1:8001"));
-    return fromJson("node-1", "data", members, null, null, null, null, null, null, null, null, null);
+    return fromJson("node-1", "data", members, null, null, null, null, null, null, null, null, null, null);
   }
 
   public RaftConfig raftConfig() {

@@ -24,6 +24,8 @@ import java.util.function.Consumer;
 public final class LockReplica implements ReplicatedStateMachine {
   private LockStateMachine sm = new LockStateMachine();
   private final Consumer<LockEvent> events;
+  /** Index of the last entry applied here (0 after a restore until the next apply). */
+  private long appliedIndex;
 
   public LockReplica(Consumer<LockEvent> events) {
     this.events = events;
@@ -31,6 +33,7 @@ public final class LockReplica implements ReplicatedStateMachine {
 
   @Override
   public Object apply(long index, byte[] command) {
+    appliedIndex = index;
     ApplyResult r = sm.apply(index, command);
     r.events().forEach(events);
     return r;
@@ -63,6 +66,17 @@ public final class LockReplica implements ReplicatedStateMachine {
   @Override
   public void restore(byte[] snapshot) {
     sm = LockStateMachine.restore(snapshot);
+  }
+
+  @Override
+  public void restore(byte[] snapshot, long index) {
+    restore(snapshot);
+    appliedIndex = index;
+  }
+
+  /** The index of the last entry applied (Raft context). */
+  public long appliedIndex() {
+    return appliedIndex;
   }
 
   /** Read access for queries, on the Raft context only. */

@@ -123,7 +123,7 @@ public final class RaftVerticle extends VerticleBase {
   private Future<Void> startCore(PersistentState state) {
     raft = new RaftNode(options.raft(), options.cluster(), state, new SplittableRandom(options.randomSeed()));
     if (state.snapshot() != null) {
-      stateMachine.restore(state.snapshot().data());
+      stateMachine.restore(state.snapshot().data(), state.snapshot().index());
       lastAppliedIndex = lastSnapshotIndex = state.snapshot().index();
     }
     loop = new DriverLoop(raft, new Effects());
@@ -440,7 +440,7 @@ public final class RaftVerticle extends VerticleBase {
 
     @Override
     public void installSnapshot(Snapshot snapshot) {
-      stateMachine.restore(snapshot.data());
+      stateMachine.restore(snapshot.data(), snapshot.index());
       lastAppliedIndex = lastSnapshotIndex = snapshot.index();
       proposals.skippedTo(snapshot.index());
       releaseAppliedReads();

@@ -14,6 +14,11 @@ public interface ReplicatedStateMachine {
   /** Replaces the whole state by a snapshot. */
   void restore(byte[] snapshot);
 
+  /** Replaces the whole state by the snapshot taken at {@code index}. Default: {@link #restore(byte[])}. */
+  default void restore(byte[] snapshot, long index) {
+    restore(snapshot);
+  }
+
   /**
    * Called by the leader on every command it proposes, local or forwarded, with its wall clock:
    * the state machine's only time is the one the leader stamps (ARCHITECTURE.md, data path 4).

@@ -33,7 +33,7 @@ class NodeTest {
     int port = FreePorts.next();
     NodeConfig cfg = NodeConfig.fromJson("node-1", data.toString(),
         Map.of("node-1", new NodeConfig.Member("127.0.0.1:1", "127.0.0.1:" + port)),
-        null, null, null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null, null, null);
     Node node = Node.start(cfg, (vertx, c) -> {
       throw new AssertionError("a single node needs no peer transport");
     }).await();

@@ -1,0 +1,200 @@
+package io.raftlock.api;
+
+import io.raftlock.proto.api.ErrorDetail;
+import io.raftlock.proto.api.LockEventMessage;
+import io.raftlock.proto.api.RaftLockGrpcService;
+import io.raftlock.proto.api.WatchRequest;
+import io.raftlock.proto.health.HealthCheckRequest;
+import io.raftlock.proto.health.HealthCheckResponse;
+import io.raftlock.proto.health.HealthGrpcService;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerRequest;
+import io.vertx.grpc.server.GrpcServerResponse;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The gRPC face of {@link LockApi}: the {@code raftlock.v1.RaftLock} service and the standard
+ * {@code grpc.health.v1.Health} service, bound on a Vert.x {@link GrpcServer}.
+ *
+ * <p>A refusal ({@link ApiException}) ends the call with its gRPC status, the ErrorDetail's message
+ * as status message, and the detail in trailers a client can read without our stubs:
+ * {@code raftlock-error-code} (the ErrorCode number), {@code raftlock-retry-after-ms},
+ * {@code raftlock-leader-id} and {@code raftlock-leader-address}.
+ */
+public final class GrpcLockService {
+  private static final Logger LOG = Logger.getLogger(GrpcLockService.class.getName());
+  public static final String ERROR_CODE_TRAILER = "raftlock-error-code";
+  public static final String RETRY_AFTER_TRAILER = "raftlock-retry-after-ms";
+  public static final String LEADER_ID_TRAILER = "raftlock-leader-id";
+  public static final String LEADER_ADDRESS_TRAILER = "raftlock-leader-address";
+  /** Watch events buffered per stream before the consumer counts as slow. */
+  static final int WATCH_WRITE_QUEUE = 1024;
+  private static final String LOCK_SERVICE = "raftlock.v1.RaftLock";
+
+  private GrpcLockService() {}
+
+  /**
+   * Binds both services. {@code serving} answers the health service; {@code connections} lets
+   * a Watch learn that its connection closed.
+   */
+  public static GrpcServer bind(Vertx vertx, GrpcServer server, LockApi api, BooleanSupplier serving,
+      ConnectionTracker connections) {
+    unary(server, RaftLockGrpcService.Acquire, api::acquire);
+    unary(server, RaftLockGrpcService.Release, api::release);
+    unary(server, RaftLockGrpcService.Renew, api::renew);
+    unary(server, RaftLockGrpcService.GetLockInfo, api::getLockInfo);
+    unary(server, RaftLockGrpcService.GetLocks, api::getLocks);
+    unary(server, RaftLockGrpcService.EnqueueWaiter, api::enqueueWaiter);
+    unary(server, RaftLockGrpcService.CancelWait, api::cancelWait);
+    unary(server, RaftLockGrpcService.GetBackoffAdvice, api::getBackoffAdvice);
+    unary(server, RaftLockGrpcService.GetStatus, api::getStatus);
+    unary(server, RaftLockGrpcService.Health, api::health);
+    server.callHandler(RaftLockGrpcService.Watch, req -> watch(req, api, connections));
+    server.callHandler(HealthGrpcService.Check, req -> req.handler(msg -> {
+      HealthCheckResponse.ServingStatus status = healthOf(msg, serving);
+      if (status == null) {
+        req.response().status(GrpcStatus.NOT_FOUND).statusMessage("unknown service " + msg.getService()).end();
+      } else {
+        req.response().end(HealthCheckResponse.newBuilder().setStatus(status).build());
+      }
+    }));
+    server.callHandler(HealthGrpcService.Watch, req -> req.handler(msg -> healthWatch(vertx, req, msg, serving, connections)));
+    return server;
+  }
+
+  private static <Q, R> void unary(GrpcServer server, ServiceMethod<Q, R> method, Function<Q, Future<R>> handler) {
+    server.callHandler(method, req -> req.handler(msg -> {
+      Future<R> f;
+      try {
+        f = handler.apply(msg);
+      } catch (RuntimeException e) {
+        f = Future.failedFuture(e);
+      }
+      f.onComplete(ar -> respond(req.response(), ar));
+    }));
+  }
+
+  private static <R> void respond(GrpcServerResponse<?, R> response, AsyncResult<R> ar) {
+    try {
+      if (ar.succeeded()) {
+        response.end(ar.result());
+      } else {
+        fail(response, ar.cause());
+      }
+    } catch (RuntimeException e) {
+      // The client cancelled or the connection closed meanwhile: nobody is listening.
+      LOG.log(Level.FINE, "answering a cancelled call", e);
+    }
+  }
+
+  static void fail(GrpcServerResponse<?, ?> response, Throwable cause) {
+    if (cause instanceof ApiException e) {
+      ErrorDetail d = e.detail();
+      response.trailers().set(ERROR_CODE_TRAILER, Integer.toString(d.getCode().getNumber()));
+      if (d.hasRetryAfter()) {
+        long ms = d.getRetryAfter().getSeconds() * 1000 + d.getRetryAfter().getNanos() / 1_000_000;
+        response.trailers().set(RETRY_AFTER_TRAILER, Long.toString(Math.max(1, ms)));
+      }
+      if (!d.getLeaderId().isEmpty()) {
+        response.trailers().set(LEADER_ID_TRAILER, d.getLeaderId());
+      }
+      if (!d.getLeaderAddress().isEmpty()) {
+        response.trailers().set(LEADER_ADDRESS_TRAILER, d.getLeaderAddress());
+      }
+      response.status(e.status()).statusMessage(d.getMessage()).end();
+    } else {
+      LOG.log(Level.WARNING, "internal error answering a call", cause);
+      response.status(GrpcStatus.INTERNAL).statusMessage("internal error").end();
+    }
+  }
+
+  private static void watch(GrpcServerRequest<WatchRequest, LockEventMessage> req, LockApi api,
+      ConnectionTracker connections) {
+    GrpcServerResponse<WatchRequest, LockEventMessage> response = req.response();
+    response.setWriteQueueMaxSize(WATCH_WRITE_QUEUE);
+    req.handler(msg -> {
+      LockApi.WatchSink sink = new LockApi.WatchSink() {
+        @Override
+        public boolean push(LockEventMessage event) {
+          try {
+            response.write(event);
+            return !response.writeQueueFull();
+          } catch (RuntimeException e) {
+            return false; // the stream is gone
+          }
+        }
+
+        @Override
+        public void closed(String reason) {
+          try {
+            response.status(GrpcStatus.RESOURCE_EXHAUSTED).statusMessage(reason).end();
+          } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "ending a watch", e);
+          }
+        }
+      };
+      api.watch(msg, sink).onComplete(ar -> {
+        if (ar.failed()) {
+          respond(response, Future.failedFuture(ar.cause()));
+          return;
+        }
+        LockApi.Watch w = ar.result();
+        Runnable[] unregister = {() -> {}};
+        Runnable close = () -> {
+          unregister[0].run();
+          w.close();
+        };
+        req.errorHandler(err -> close.run());
+        req.exceptionHandler(t -> close.run());
+        response.exceptionHandler(t -> close.run());
+        unregister[0] = connections.onClose(req.connection(), w::close);
+      });
+    });
+  }
+
+  /** Null for a service this node does not serve (the protocol's NOT_FOUND). */
+  private static HealthCheckResponse.ServingStatus healthOf(HealthCheckRequest req, BooleanSupplier serving) {
+    String s = req.getService();
+    if (!s.isEmpty() && !s.equals(LOCK_SERVICE)) {
+      return null;
+    }
+    return serving.getAsBoolean() ? HealthCheckResponse.ServingStatus.SERVING
+        : HealthCheckResponse.ServingStatus.NOT_SERVING;
+  }
+
+  /** Sends the status now and on every change, checked every 200 ms, until the client leaves. */
+  private static void healthWatch(Vertx vertx, GrpcServerRequest<HealthCheckRequest, HealthCheckResponse> req,
+      HealthCheckRequest msg, BooleanSupplier serving, ConnectionTracker connections) {
+    GrpcServerResponse<HealthCheckRequest, HealthCheckResponse> response = req.response();
+    HealthCheckResponse.ServingStatus[] last = {null};
+    Runnable check = () -> {
+      HealthCheckResponse.ServingStatus now = healthOf(msg, serving);
+      if (now == null) {
+        now = HealthCheckResponse.ServingStatus.SERVICE_UNKNOWN;
+      }
+      if (now != last[0]) {
+        last[0] = now;
+        response.write(HealthCheckResponse.newBuilder().setStatus(now).build());
+      }
+    };
+    check.run();
+    long timer = vertx.setPeriodic(200, id -> {
+      try {
+        check.run();
+      } catch (RuntimeException e) {
+        vertx.cancelTimer(id);
+      }
+    });
+    req.errorHandler(err -> vertx.cancelTimer(timer));
+    response.exceptionHandler(t -> vertx.cancelTimer(timer));
+    connections.onClose(req.connection(), () -> vertx.cancelTimer(timer));
+  }
+}

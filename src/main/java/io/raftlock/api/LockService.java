@@ -1,0 +1,514 @@
+package io.raftlock.api;
+
+import io.raftlock.lock.ApplyResult;
+import io.raftlock.lock.ErrorCode;
+import io.raftlock.lock.LockCommand;
+import io.raftlock.lock.LockCommandCodec;
+import io.raftlock.lock.LockReply;
+import io.raftlock.lock.LockStateMachine;
+import io.raftlock.node.Applied;
+import io.raftlock.node.LockReplica;
+import io.raftlock.node.ProposalException;
+import io.raftlock.node.RaftVerticle;
+import io.raftlock.proto.api.AcquireRequest;
+import io.raftlock.proto.api.AcquireResponse;
+import io.raftlock.proto.api.BackoffAdviceRequest;
+import io.raftlock.proto.api.BackoffAdviceResponse;
+import io.raftlock.proto.api.CancelWaitRequest;
+import io.raftlock.proto.api.CancelWaitResponse;
+import io.raftlock.proto.api.EnqueueWaiterRequest;
+import io.raftlock.proto.api.EnqueueWaiterResponse;
+import io.raftlock.proto.api.ErrorDetail;
+import io.raftlock.proto.api.GetLockInfoRequest;
+import io.raftlock.proto.api.GetLockInfoResponse;
+import io.raftlock.proto.api.GetLocksRequest;
+import io.raftlock.proto.api.GetLocksResponse;
+import io.raftlock.proto.api.GetStatusRequest;
+import io.raftlock.proto.api.GetStatusResponse;
+import io.raftlock.proto.api.HealthRequest;
+import io.raftlock.proto.api.HealthResponse;
+import io.raftlock.proto.api.HealthStatus;
+import io.raftlock.proto.api.ReleaseRequest;
+import io.raftlock.proto.api.ReleaseResponse;
+import io.raftlock.proto.api.RenewRequest;
+import io.raftlock.proto.api.RenewResponse;
+import io.raftlock.proto.api.WatchRequest;
+import io.raftlock.raft.RaftStatus;
+import io.raftlock.raft.Role;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.grpc.common.GrpcStatus;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+/**
+ * The client API of one node ({@link LockApi}): validate → admit (rate limit, in-flight cap) →
+ * route (propose on the leader, forward once from a follower, or redirect) → map the applied
+ * reply. The gRPC service and the WebSocket protocol both call this class, so they behave alike.
+ *
+ * <p><b>Threading.</b> Confined to one event loop, the API context it is created on (the client
+ * HTTP server's verticle): the rate limiter, the watch registry and the counters are plain fields.
+ * Every future from the Raft verticle completes on the Raft context and is hopped back here
+ * ({@link #onApi}) before it touches anything.
+ *
+ * <p><b>Outcomes.</b> A write whose future fails with a retryable {@link ProposalException} may
+ * or may not have been applied; the client retries with the same request id and the state
+ * machine's deduplication returns the original result. That is why every such failure is
+ * answered as retryable with a hint, and never as a lock-level error.
+ */
+public final class LockService implements LockApi {
+  /**
+   * @param redirectToLeader false (default): a follower forwards writes to the leader once over
+   *     the peer channel; true: it answers NOT_LEADER with the leader's client address
+   * @param requestTimeoutMs bound on a write from admission to reply (the seed's redirect
+   *     timeout, 5 s): past it the answer is TIMEOUT, outcome unknown, retry with the request id
+   * @param readTimeoutMs bound on the ReadIndex confirmation of a linearizable read
+   * @param retryAfterMs hint given with NO_LEADER / REPLICATION_FAILURE (about one election)
+   * @param clientAddresses client API address (host:port) of every member, for redirects
+   */
+  public record Options(boolean redirectToLeader, long requestTimeoutMs, long readTimeoutMs,
+      long retryAfterMs, RateLimiter.Config rateLimits, Map<String, String> clientAddresses) {
+    public Options {
+      Objects.requireNonNull(rateLimits, "rateLimits");
+      clientAddresses = Map.copyOf(clientAddresses);
+      if (requestTimeoutMs < 1 || readTimeoutMs < 1 || retryAfterMs < 1) {
+        throw new IllegalArgumentException("timeouts and retryAfterMs must be positive");
+      }
+    }
+
+    public static Options defaults(Map<String, String> clientAddresses) {
+      return new Options(false, 5_000, 5_000, 200, RateLimiter.Config.DEFAULTS, clientAddresses);
+    }
+  }
+
+  /** Counters read by metrics and tests (API context). */
+  public static final class Stats {
+    long admitted;
+    long rateLimited;
+    long invalid;
+    long redirects;
+    long forwarded;
+    long retryableFailures;
+    long timeouts;
+
+    public long admitted() {
+      return admitted;
+    }
+
+    public long rateLimited() {
+      return rateLimited;
+    }
+
+    public long invalid() {
+      return invalid;
+    }
+
+    public long redirects() {
+      return redirects;
+    }
+
+    public long forwarded() {
+      return forwarded;
+    }
+
+    public long retryableFailures() {
+      return retryableFailures;
+    }
+
+    public long timeouts() {
+      return timeouts;
+    }
+  }
+
+  private final Vertx vertx;
+  private final Context context;
+  private final RaftVerticle raft;
+  private final Options options;
+  private final LongSupplier wallClockMs;
+  private final long startedAtMs;
+  private final RateLimiter limiter;
+  private final WatchRegistry watches;
+  private final Stats stats = new Stats();
+  private boolean draining;
+
+  /**
+   * Must be created on the API context. {@code wallClockMs} stamps commands proposed here (the
+   * leader restamps them with its own clock, ARCHITECTURE.md data path 4).
+   */
+  public LockService(Vertx vertx, RaftVerticle raft, Options options,
+      LongSupplier wallClockMs, LongSupplier nanoTime) {
+    this.vertx = vertx;
+    this.context = Objects.requireNonNull(Vertx.currentContext(), "create LockService on its event loop");
+    this.raft = raft;
+    this.watches = new WatchRegistry(context,
+        then -> raft.query(sm -> {
+          then.accept(((LockReplica) sm).appliedIndex());
+          return null;
+        }),
+        this::cancelWaitsOf);
+    this.options = options;
+    this.wallClockMs = wallClockMs;
+    this.startedAtMs = wallClockMs.getAsLong();
+    this.limiter = new RateLimiter(options.rateLimits(), nanoTime);
+  }
+
+  public Stats stats() {
+    return stats;
+  }
+
+  /** The watches on this node; the node feeds it every applied event ({@link WatchRegistry#publish}). */
+  public WatchRegistry watches() {
+    return watches;
+  }
+
+  public int inFlight() {
+    return limiter.inFlight();
+  }
+
+  /**
+   * Graceful shutdown: new requests are refused with UNAVAILABLE; the future completes when the
+   * requests in flight have completed or {@code timeoutMs} has passed.
+   */
+  public Future<Void> drain(long timeoutMs) {
+    draining = true;
+    Promise<Void> done = Promise.promise();
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    if (limiter.inFlight() == 0) {
+      return Future.succeededFuture();
+    }
+    vertx.setPeriodic(10, id -> {
+      if (limiter.inFlight() == 0 || System.nanoTime() > deadline) {
+        vertx.cancelTimer(id);
+        done.tryComplete();
+      }
+    });
+    return done.future();
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  @Override
+  public Future<AcquireResponse> acquire(AcquireRequest r) {
+    return write(RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.NEW_WORK,
+        () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), reply -> ResponseMapper.acquire(r, reply));
+  }
+
+  @Override
+  public Future<ReleaseResponse> release(ReleaseRequest r) {
+    return write(RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.MAINTAIN,
+        () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), ResponseMapper::release);
+  }
+
+  @Override
+  public Future<RenewResponse> renew(RenewRequest r) {
+    return write(RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.MAINTAIN,
+        () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), reply -> ResponseMapper.renew(r, reply));
+  }
+
+  @Override
+  public Future<EnqueueWaiterResponse> enqueueWaiter(EnqueueWaiterRequest r) {
+    return write(RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.NEW_WORK,
+        () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), reply -> ResponseMapper.enqueueWaiter(r, reply));
+  }
+
+  @Override
+  public Future<CancelWaitResponse> cancelWait(CancelWaitRequest r) {
+    return write(RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.MAINTAIN,
+        () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), ResponseMapper::cancelWait);
+  }
+
+  private <T> Future<T> write(Optional<ValidationError> invalid, String clientId, RateLimiter.Kind kind,
+      java.util.function.Supplier<LockCommand> command, Function<LockReply, T> toResponse) {
+    RateLimiter.Permit permit;
+    try {
+      permit = admit(invalid, clientId, kind);
+      redirectIfFollower();
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
+    }
+    if (raft.status() != null && raft.status().role() != Role.LEADER) {
+      stats.forwarded++;
+    }
+    byte[] bytes = LockCommandCodec.encode(command.get());
+    return withDeadline(onApi(raft.submit(bytes)), options.requestTimeoutMs())
+        .transform(ar -> {
+          permit.release();
+          if (ar.succeeded()) {
+            return Future.succeededFuture(toResponse.apply(reply(ar.result())));
+          }
+          return Future.failedFuture(translate(ar.cause()));
+        });
+  }
+
+  /**
+   * NOT_LEADER with the leader's client address when this node is configured to redirect rather
+   * than forward, and is not the leader.
+   */
+  private void redirectIfFollower() {
+    RaftStatus s = raft.status();
+    if (!options.redirectToLeader() || s == null || s.role() == Role.LEADER) {
+      return;
+    }
+    stats.redirects++;
+    if (s.leaderId() == null) {
+      throw noLeader();
+    }
+    throw new ApiException(ApiMapper.notLeader(s.leaderId(),
+        options.clientAddresses().getOrDefault(s.leaderId(), "")), GrpcStatus.UNAVAILABLE);
+  }
+
+  private static LockReply reply(Applied applied) {
+    return ((ApplyResult) applied.result()).reply();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  @Override
+  public Future<GetLockInfoResponse> getLockInfo(GetLockInfoRequest r) {
+    return read(RequestValidator.validate(r), r.getStaleRead(),
+        sm -> ResponseMapper.lockInfo(r.getLockId(), sm.lockInfo(r.getLockId()), r.getIncludeWaiters()));
+  }
+
+  @Override
+  public Future<GetLocksResponse> getLocks(GetLocksRequest r) {
+    return read(RequestValidator.validate(r), r.getStaleRead(), sm -> ResponseMapper.locks(
+        sm.listLocks(ApiMapper.toFilter(r), ApiMapper.pageLimit(r), r.getOffset()), r.getIncludeWaiters()));
+  }
+
+  /** Advice is a hint, not a guarantee: served from local state, no ReadIndex round. */
+  @Override
+  public Future<BackoffAdviceResponse> getBackoffAdvice(BackoffAdviceRequest r) {
+    return read(RequestValidator.validate(r), true,
+        sm -> ResponseMapper.backoffAdviceResponse(sm.backoffAdvice(r.getLockId())));
+  }
+
+  /**
+   * A read of the state machine: linearizable by default (a ReadIndex barrier, then the query on
+   * the Raft context, which sees every write acknowledged before the call), or local and possibly
+   * stale when asked.
+   */
+  private <T> Future<T> read(Optional<ValidationError> invalid, boolean stale, Function<LockStateMachine, T> query) {
+    RateLimiter.Permit permit;
+    try {
+      permit = admit(invalid, READ_KEY, RateLimiter.Kind.NEW_WORK);
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
+    }
+    Future<Long> barrier = stale ? Future.succeededFuture(0L) : raft.readBarrier(options.readTimeoutMs());
+    Future<T> result = barrier.compose(index -> raft.query(sm -> query.apply(((LockReplica) sm).stateMachine())));
+    return onApi(result).transform(ar -> {
+      permit.release();
+      return ar.succeeded() ? Future.succeededFuture(ar.result()) : Future.failedFuture(translate(ar.cause()));
+    });
+  }
+
+  /**
+   * Reads carry no client id; they share one bucket per node. Per-caller buckets for reads are
+   * for the adapters to add (they know the connection); the in-flight cap bounds them meanwhile.
+   */
+  private static final String READ_KEY = "\u0000reads";
+
+  // ---------------------------------------------------------------- status and health
+
+  @Override
+  public Future<GetStatusResponse> getStatus(GetStatusRequest r) {
+    Optional<ValidationError> invalid = RequestValidator.validate(r);
+    if (invalid.isPresent()) {
+      return Future.failedFuture(invalid(invalid.get()));
+    }
+    RaftStatus s = raft.status();
+    if (s == null) {
+      return Future.failedFuture(unavailable("node is starting"));
+    }
+    return onApi(raft.query(sm -> ((LockReplica) sm).stateMachine().stats()))
+        .map(stats -> GetStatusResponse.newBuilder()
+            .setRaftStatus(ResponseMapper.raftStatus(s, r.getIncludeReplicationDetails()))
+            .setLockStats(ResponseMapper.stats(stats))
+            .setHealth(health(s, stats.activeLocks(), stats.waiters()))
+            .build());
+  }
+
+  @Override
+  public Future<HealthResponse> health(HealthRequest r) {
+    Optional<ValidationError> invalid = RequestValidator.validate(r);
+    if (invalid.isPresent()) {
+      return Future.failedFuture(invalid(invalid.get()));
+    }
+    RaftStatus s = raft.status();
+    if (s == null) {
+      return Future.succeededFuture(HealthResponse.newBuilder()
+          .setStatus(HealthStatus.ServingStatus.NOT_SERVING).setMessage("starting").build());
+    }
+    HealthStatus h = health(s, -1, -1);
+    return Future.succeededFuture(HealthResponse.newBuilder()
+        .setStatus(h.getStatus()).setMessage(h.getMessage()).setHealthInfo(h).build());
+  }
+
+  /** SERVING when a leader is known, the log is intact and this node is not draining. */
+  public boolean serving() {
+    RaftStatus s = raft.status();
+    return !draining && s != null && s.leaderId() != null && !s.needsRepair();
+  }
+
+  private HealthStatus health(RaftStatus s, int activeLocks, int waiters) {
+    boolean serving = serving();
+    String message = draining ? "shutting down"
+        : s.needsRepair() ? "log needs repair from the leader"
+        : s.leaderId() == null ? "no leader known" : "serving";
+    HealthStatus.Builder b = HealthStatus.newBuilder()
+        .setStatus(serving ? HealthStatus.ServingStatus.SERVING : HealthStatus.ServingStatus.NOT_SERVING)
+        .setMessage(message)
+        .setIsRaftLeader(s.role() == Role.LEADER)
+        .setRaftLeaderAddress(s.leaderId() == null ? "" : options.clientAddresses().getOrDefault(s.leaderId(), ""))
+        .setRaftTerm(s.term())
+        .setRaftLastApplied(s.appliedIndex())
+        .setUptime(ApiMapper.durationOfMillis(Math.max(0, wallClockMs.getAsLong() - startedAtMs)))
+        .setLastHealthCheckAt(ApiMapper.timestampOfMillis(wallClockMs.getAsLong()));
+    if (activeLocks >= 0) {
+      b.setCurrentActiveLocks(activeLocks).setCurrentTotalWaiters(waiters);
+    }
+    return b.build();
+  }
+
+  // ---------------------------------------------------------------- watch
+
+  @Override
+  public Future<Watch> watch(WatchRequest r, WatchSink sink) {
+    Optional<ValidationError> invalid = RequestValidator.validate(r);
+    if (invalid.isPresent()) {
+      stats.invalid++;
+      return Future.failedFuture(invalid(invalid.get()));
+    }
+    if (draining) {
+      return Future.failedFuture(unavailable("node is shutting down"));
+    }
+    return watches.open(r.getClientId(), sink);
+  }
+
+  /**
+   * Proposes CancelClientWaits for a client whose last watch here closed, retrying retryable
+   * failures (an election) for up to {@link #CANCEL_ATTEMPTS} × {@code retryAfterMs}: a waiter
+   * that can no longer be told about its grant must not be granted.
+   */
+  private Future<Object> cancelWaitsOf(String clientId) {
+    Promise<Object> done = Promise.promise();
+    cancelAttempt(clientId, 1, done);
+    return done.future();
+  }
+
+  private static final int CANCEL_ATTEMPTS = 50;
+
+  private void cancelAttempt(String clientId, int attempt, Promise<Object> done) {
+    byte[] cmd = LockCommandCodec.encode(ApiMapper.cancelClientWaits(clientId, wallClockMs.getAsLong()));
+    onApi(raft.submit(cmd)).onComplete(ar -> {
+      if (ar.succeeded()) {
+        done.complete(ar.result());
+      } else if (attempt < CANCEL_ATTEMPTS && ar.cause() instanceof ProposalException p && p.retryable()
+          && p.reason() != ProposalException.Reason.STOPPED) {
+        vertx.setTimer(options.retryAfterMs(), id -> cancelAttempt(clientId, attempt + 1, done));
+      } else {
+        done.fail(ar.cause());
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- admission and errors
+
+  private RateLimiter.Permit admit(Optional<ValidationError> invalid, String key, RateLimiter.Kind kind) {
+    if (invalid.isPresent()) {
+      stats.invalid++;
+      throw invalid(invalid.get());
+    }
+    if (draining) {
+      throw unavailable("node is shutting down");
+    }
+    RateLimiter.Decision d = limiter.tryAdmit(key, kind);
+    if (d instanceof RateLimiter.Rejection rej) {
+      stats.rateLimited++;
+      String why = rej.reason() == RateLimiter.Reason.CLIENT_RATE
+          ? "rate limit of client " + key + " exceeded" : "too many requests in flight on this node";
+      throw new ApiException(ApiMapper.retryable(ErrorCode.RATE_LIMITED, why, rej.retryAfterNanos()),
+          GrpcStatus.RESOURCE_EXHAUSTED);
+    }
+    stats.admitted++;
+    return (RateLimiter.Permit) d;
+  }
+
+  private static ApiException invalid(ValidationError e) {
+    return new ApiException(ApiMapper.error(e), ApiMapper.grpcStatus(e.code()));
+  }
+
+  private ApiException unavailable(String message) {
+    return new ApiException(ApiMapper.retryable(ErrorCode.UNAVAILABLE, message,
+        options.retryAfterMs() * 1_000_000L), GrpcStatus.UNAVAILABLE);
+  }
+
+  private ApiException noLeader() {
+    return new ApiException(ApiMapper.retryable(ErrorCode.NO_LEADER,
+        "no leader is known (an election is under way); nothing was proposed",
+        options.retryAfterMs() * 1_000_000L), GrpcStatus.UNAVAILABLE);
+  }
+
+  /**
+   * A failure from the Raft side as the client sees it. Every retryable outcome says whether the
+   * command may have been applied, so the client knows to retry with the same request id.
+   */
+  private ApiException translate(Throwable t) {
+    if (t instanceof ApiException e) {
+      return e;
+    }
+    long retryNanos = options.retryAfterMs() * 1_000_000L;
+    if (!(t instanceof ProposalException p)) {
+      return new ApiException(ApiMapper.error(ErrorCode.INTERNAL_ERROR, "internal error: " + t.getClass().getSimpleName()),
+          GrpcStatus.INTERNAL);
+    }
+    stats.retryableFailures++;
+    ErrorDetail detail = switch (p.reason()) {
+      case NO_LEADER -> noLeader().detail();
+      case NOT_LEADER, LEADERSHIP_TRANSFER -> ApiMapper.retryable(ErrorCode.NO_LEADER,
+          "leadership is changing; nothing was proposed", retryNanos);
+      case LEADERSHIP_LOST, SUPERSEDED, UNKNOWN_OUTCOME, FORWARD_FAILED -> ApiMapper.retryable(
+          ErrorCode.REPLICATION_FAILURE, "the outcome is unknown (" + p.reason()
+              + "); retry with the same request_id", retryNanos);
+      case TIMEOUT -> {
+        stats.timeouts++;
+        yield ApiMapper.retryable(ErrorCode.TIMEOUT,
+            "no answer in time; the outcome is unknown, retry with the same request_id", retryNanos);
+      }
+      case STORAGE_FULL -> ApiMapper.retryable(ErrorCode.UNAVAILABLE,
+          "the leader's disk is full; nothing was proposed", retryNanos * 10);
+      case STOPPED, STORAGE_FAILED -> ApiMapper.retryable(ErrorCode.UNAVAILABLE,
+          "this node is not serving (" + p.reason() + "); use another node", retryNanos);
+    };
+    return new ApiException(detail, ApiMapper.grpcStatus(ErrorCode.ofCode(detail.getCode().getNumber())));
+  }
+
+  // ---------------------------------------------------------------- context hops
+
+  /** {@code f} as a future whose callbacks run on the API context. */
+  private <T> Future<T> onApi(Future<T> f) {
+    Promise<T> p = Promise.promise();
+    f.onComplete(ar -> context.runOnContext(v -> p.handle(ar)));
+    return p.future();
+  }
+
+  /** Fails with TIMEOUT when {@code f} has not completed within {@code timeoutMs} (API context). */
+  private <T> Future<T> withDeadline(Future<T> f, long timeoutMs) {
+    Promise<T> p = Promise.promise();
+    long timer = vertx.setTimer(timeoutMs, id -> p.tryFail(new ProposalException(ProposalException.Reason.TIMEOUT, null)));
+    f.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      if (ar.succeeded()) {
+        p.tryComplete(ar.result());
+      } else {
+        p.tryFail(ar.cause());
+      }
+    });
+    return p.future();
+  }
+}

@@ -1,0 +1,166 @@
+package io.raftlock.api;
+
+import io.raftlock.lock.LockEvent;
+import io.raftlock.proto.api.LockEventMessage;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+/**
+ * The watches open on this node, and the bridge that pushes applied lock events to them.
+ *
+ * <p><b>Ordering.</b> Events are applied on the Raft context and handed to {@link #publish} there,
+ * in log order. Each event about a watched client is posted to the API context with
+ * {@code runOnContext}, which keeps that order (one FIFO task queue per event loop). A watch is
+ * opened in two steps: it is added, still <em>pending</em>, on the API context (its client id is
+ * then visible to {@code publish}); then a task on the Raft context reads the applied index
+ * {@code A} and posts the activation back. Events posted before the activation have index ≤ A and
+ * are ignored by the pending watch; events after it have index > A and are all delivered. So the
+ * WATCH_STARTED marker's {@code log_index} is exact: every event applied after it is pushed.
+ *
+ * <p><b>Disconnects.</b> When the last watch of a client on this node closes (stream cancelled,
+ * connection lost, slow consumer), the registry asks {@code cancelWaits} to propose the
+ * cancellation of all that client's waits, so a disconnected waiter is never granted a lock it
+ * cannot hear about.
+ *
+ * <p>Everything but {@link #publish} and {@link #isWatched} runs on the API context.
+ */
+public final class WatchRegistry {
+  private static final Logger LOG = Logger.getLogger(WatchRegistry.class.getName());
+
+  /** Where the registry reads the applied index, on the Raft context (see the class comment). */
+  public interface AppliedIndex {
+    /** Runs {@code then} on the Raft context with the index applied so far. */
+    void read(Consumer<Long> then);
+  }
+
+  private final Context context;
+  private final AppliedIndex appliedIndex;
+  private final Function<String, Future<?>> cancelWaits;
+  /** Client ids with at least one open watch: read by the Raft thread to skip other events. */
+  private final Set<String> watched = ConcurrentHashMap.newKeySet();
+  private final Map<String, List<WatchImpl>> byClient = new HashMap<>();
+  private long pushed;
+  private long slowConsumers;
+
+  /**
+   * @param context the API context (all watches live there)
+   * @param cancelWaits proposes CancelClientWaits for a client id; retries are its business
+   */
+  public WatchRegistry(Context context, AppliedIndex appliedIndex, Function<String, Future<?>> cancelWaits) {
+    this.context = context;
+    this.appliedIndex = appliedIndex;
+    this.cancelWaits = cancelWaits;
+  }
+
+  /** Called on the Raft context for every applied event, in log order. */
+  public void publish(LockEvent e) {
+    if (watched.contains(e.clientId())) {
+      context.runOnContext(v -> dispatch(e));
+    }
+  }
+
+  /** Open watches (API context). */
+  public int size() {
+    int n = 0;
+    for (List<WatchImpl> l : byClient.values()) {
+      n += l.size();
+    }
+    return n;
+  }
+
+  public long pushed() {
+    return pushed;
+  }
+
+  public long slowConsumers() {
+    return slowConsumers;
+  }
+
+  Future<LockApi.Watch> open(String clientId, LockApi.WatchSink sink) {
+    WatchImpl w = new WatchImpl(clientId, sink);
+    byClient.computeIfAbsent(clientId, k -> new ArrayList<>()).add(w);
+    watched.add(clientId);
+    Promise<LockApi.Watch> opened = Promise.promise();
+    appliedIndex.read(index -> context.runOnContext(v -> {
+      if (w.closed) {
+        opened.tryFail(new IllegalStateException("closed while opening"));
+        return;
+      }
+      w.startIndex = index;
+      opened.complete(w);
+      w.deliver(ResponseMapper.watchStarted(clientId, index));
+    }));
+    return opened.future();
+  }
+
+  private void dispatch(LockEvent e) {
+    List<WatchImpl> ws = byClient.get(e.clientId());
+    if (ws == null) {
+      return;
+    }
+    LockEventMessage message = null;
+    // Copy: a slow consumer closes its watch, which edits the list.
+    for (WatchImpl w : List.copyOf(ws)) {
+      if (w.startIndex >= 0 && e.index() > w.startIndex) {
+        if (message == null) {
+          message = ResponseMapper.event(e);
+        }
+        w.deliver(message);
+      }
+    }
+  }
+
+  private final class WatchImpl implements LockApi.Watch {
+    final String clientId;
+    final LockApi.WatchSink sink;
+    /** -1 while pending; then the applied index of WATCH_STARTED. */
+    long startIndex = -1;
+    boolean closed;
+
+    WatchImpl(String clientId, LockApi.WatchSink sink) {
+      this.clientId = clientId;
+      this.sink = sink;
+    }
+
+    void deliver(LockEventMessage m) {
+      if (closed) {
+        return;
+      }
+      pushed++;
+      if (!sink.push(m)) {
+        slowConsumers++;
+        LOG.info(() -> "closing the watch of " + clientId + ": slow consumer");
+        close();
+        sink.closed("slow consumer: the event queue is full");
+      }
+    }
+
+    @Override
+    public void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      List<WatchImpl> ws = byClient.get(clientId);
+      if (ws != null) {
+        ws.remove(this);
+        if (ws.isEmpty()) {
+          byClient.remove(clientId);
+          watched.remove(clientId);
+          cancelWaits.apply(clientId).onFailure(t ->
+              LOG.warning(() -> "could not cancel the waits of " + clientId + ": " + t));
+        }
+      }
+    }
+  }
+}

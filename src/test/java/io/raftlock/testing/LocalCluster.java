@@ -1,0 +1,120 @@
+package io.raftlock.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import io.raftlock.app.Main;
+import io.raftlock.app.Node;
+import io.raftlock.config.NodeConfig;
+import io.raftlock.raft.RaftStatus;
+import io.raftlock.raft.Role;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+
+/**
+ * A real cluster in this JVM: each member is a full {@link Node} (Chronicle storage, gRPC peer
+ * transport, client API on its own port, its own Vert.x instance), started through the
+ * composition root exactly as {@code Main} starts it. For process-level faults (kill -9) use the
+ * multi-process cluster of the integration tests instead.
+ */
+public final class LocalCluster implements AutoCloseable {
+  private final Map<String, NodeConfig> configs = new LinkedHashMap<>();
+  private final Map<String, Node> nodes = new LinkedHashMap<>();
+
+  /** {@code size} members with data under {@code root}; {@code tweak} edits each config. */
+  public LocalCluster(int size, Path root, UnaryOperator<NodeConfig> tweak) {
+    System.setProperty("chronicle.analytics.disable", "true");
+    Map<String, NodeConfig.Member> members = new TreeMap<>();
+    for (int i = 1; i <= size; i++) {
+      members.put("node-" + i, new NodeConfig.Member("127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next()));
+    }
+    for (String id : members.keySet()) {
+      NodeConfig c = NodeConfig.fromJson(id, root.resolve(id).toString(), members,
+          10L, null, null, null, null, null, null, null, null, null);
+      configs.put(id, tweak.apply(c));
+    }
+  }
+
+  public LocalCluster(int size, Path root) {
+    this(size, root, UnaryOperator.identity());
+  }
+
+  /** Starts every member and waits until one of them leads and can serve. */
+  public LocalCluster start() {
+    configs.keySet().forEach(this::start);
+    awaitLeader();
+    return this;
+  }
+
+  public void start(String id) {
+    nodes.put(id, Node.start(configs.get(id), Main.transports()).await());
+  }
+
+  /** Graceful stop of one member (a leader hands over first). */
+  public void stop(String id) {
+    Node n = nodes.remove(id);
+    if (n != null) {
+      n.stop(Duration.ofSeconds(5)).await();
+    }
+  }
+
+  public List<String> ids() {
+    return new ArrayList<>(configs.keySet());
+  }
+
+  public List<String> running() {
+    return new ArrayList<>(nodes.keySet());
+  }
+
+  public Node node(String id) {
+    return nodes.get(id);
+  }
+
+  public NodeConfig config(String id) {
+    return configs.get(id);
+  }
+
+  /** The client API port of a member. */
+  public int clientPort(String id) {
+    return configs.get(id).members().get(id).clientAddress().port();
+  }
+
+  public Optional<String> leader() {
+    for (Map.Entry<String, Node> e : nodes.entrySet()) {
+      RaftStatus s = e.getValue().status();
+      if (s != null && s.role() == Role.LEADER && s.leaderReady()) {
+        return Optional.of(e.getKey());
+      }
+    }
+    return Optional.empty();
+  }
+
+  public String awaitLeader() {
+    await().atMost(Duration.ofSeconds(20)).until(() -> leader().isPresent()
+        && nodes.values().stream().allMatch(n -> n.status() != null && n.status().leaderId() != null));
+    return leader().orElseThrow();
+  }
+
+  /** A running member that is not the leader. */
+  public String follower() {
+    String leader = awaitLeader();
+    return nodes.keySet().stream().filter(id -> !id.equals(leader)).findFirst().orElseThrow();
+  }
+
+  @Override
+  public void close() {
+    new ArrayList<>(nodes.keySet()).forEach(id -> {
+      try {
+        stop(id);
+      } catch (RuntimeException e) {
+        // keep closing the others
+      }
+    });
+  }
+}
