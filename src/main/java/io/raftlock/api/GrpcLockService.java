@@ -26,12 +26,14 @@ import java.util.logging.Logger;
  *
  * <p>A refusal ({@link ApiException}) ends the call with its gRPC status, the ErrorDetail's message
  * as status message, and the detail in trailers a client can read without our stubs:
- * {@code raftlock-error-code} (the ErrorCode number), {@code raftlock-retry-after-ms},
+ * {@code raftlock-error-code} (the ErrorCode number), {@code raftlock-error-field} (validation),
+ * {@code raftlock-retry-after-ms},
  * {@code raftlock-leader-id} and {@code raftlock-leader-address}.
  */
 public final class GrpcLockService {
   private static final Logger LOG = Logger.getLogger(GrpcLockService.class.getName());
   public static final String ERROR_CODE_TRAILER = "raftlock-error-code";
+  public static final String ERROR_FIELD_TRAILER = "raftlock-error-field";
   public static final String RETRY_AFTER_TRAILER = "raftlock-retry-after-ms";
   public static final String LEADER_ID_TRAILER = "raftlock-leader-id";
   public static final String LEADER_ADDRESS_TRAILER = "raftlock-leader-address";
@@ -99,6 +101,10 @@ public final class GrpcLockService {
     if (cause instanceof ApiException e) {
       ErrorDetail d = e.detail();
       response.trailers().set(ERROR_CODE_TRAILER, Integer.toString(d.getCode().getNumber()));
+      String field = d.getDetailsMap().get("field");
+      if (field != null) {
+        response.trailers().set(ERROR_FIELD_TRAILER, field);
+      }
       if (d.hasRetryAfter()) {
         long ms = d.getRetryAfter().getSeconds() * 1000 + d.getRetryAfter().getNanos() / 1_000_000;
         response.trailers().set(RETRY_AFTER_TRAILER, Long.toString(Math.max(1, ms)));

@@ -118,6 +118,11 @@ public final class Node {
     return raft.status();
   }
 
+  /** The lock state machine's content hash at this node's applied index (checkers, tests). */
+  public Future<Long> stateHash() {
+    return raft.query(sm -> ((LockReplica) sm).stateMachine().stateHash());
+  }
+
   /**
    * Graceful stop: a leader first hands leadership to the most caught-up voter (so clients see
    * a short transfer rather than an election timeout), then everything closes within
