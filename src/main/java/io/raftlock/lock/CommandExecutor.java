@@ -40,6 +40,8 @@ final class CommandExecutor {
       return expire(c.timeMs());
     } else if (cmd instanceof LockCommand.CancelClientWaits c) {
       return cancelClientWaits(c.clientId());
+    } else if (cmd instanceof LockCommand.Promote) {
+      return promote();
     }
     throw new IllegalArgumentException("unknown command " + cmd);
   }
@@ -116,7 +118,7 @@ final class CommandExecutor {
     if (denied != null) {
       return denied;
     }
-    table.renew(l, now + c.ttlMs());
+    table.renew(l, now, c.ttlMs());
     return new LockReply.Renewed(l.expiresAtMs);
   }
 
@@ -189,6 +191,17 @@ final class CommandExecutor {
       expired++;
     }
     return new LockReply.Expired(expired, timedOut);
+  }
+
+  /**
+   * Re-arms every held lease to end no earlier than {@code now + leaseTtlMs}. {@code now} is the
+   * clamped time ({@code max(smTimeMs, timeMs)}), never the raw command time: a new leader whose
+   * clock is behind the state machine's still grants the full TTL from the replicated time, so
+   * the grace is the larger of the two. No events: holders keep their locks and tokens, waiters
+   * and wait deadlines are untouched.
+   */
+  private LockReply promote() {
+    return new LockReply.Promoted(table.promoteLeases(now));
   }
 
   private int countTimedOut(int from) {

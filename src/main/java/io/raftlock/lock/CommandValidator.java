@@ -50,7 +50,7 @@ final class CommandValidator {
     } else if (cmd instanceof LockCommand.CancelClientWaits c) {
       return id("client_id", c.clientId(), LockLimits.MAX_CLIENT_ID_LENGTH);
     }
-    return null; // Expire carries only its time.
+    return null; // Expire and Promote carry only their time.
   }
 
   private static String acquire(LockCommand.Acquire c) {

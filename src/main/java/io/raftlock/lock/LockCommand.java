@@ -39,6 +39,8 @@ public sealed interface LockCommand {
       return new CancelWait(c.lockId(), c.clientId(), c.requestId(), t);
     } else if (this instanceof CancelClientWaits c) {
       return new CancelClientWaits(c.clientId(), t);
+    } else if (this instanceof Promote) {
+      return new Promote(t);
     }
     return new Expire(t);
   }
@@ -124,6 +126,18 @@ public sealed interface LockCommand {
    * {@link LockStateMachine#nextDeadlineMs()}.
    */
   record Expire(long timeMs) implements LockCommand {}
+
+  /**
+   * Grace period after a leader change: every held lease is extended to end no earlier than
+   * {@code t + leaseTtl}, where {@code t} is the state machine's time once this command has
+   * advanced it ({@code max(smTimeMs, timeMs)}) and {@code leaseTtl} the TTL of the lease as last
+   * granted or renewed. It never shortens a lease, emits no event and keeps every token. A new
+   * leader proposes it as its first command of the term, before any {@link Expire}: its clock may
+   * be ahead of the old leader's, and a holder that renewed on the old leader's schedule must not
+   * lose its lock to the difference. Idempotent by nature (a repeat at the same time changes
+   * nothing), so it has no request id.
+   */
+  record Promote(long timeMs) implements LockCommand {}
 
   /**
    * Cancel every wait of {@code clientId} (on all locks). The node proposes it when the client's

@@ -18,6 +18,7 @@ import java.util.TreeMap;
  * tag 5 CancelWait     lockId clientId requestId timeMs:s
  * tag 6 Expire         timeMs:s
  * tag 7 CancelClientWaits clientId timeMs:s
+ * tag 8 Promote        timeMs:s
  * string   = length:varint utf8-bytes
  * s        = zigzag varint (any long round-trips; range checks happen at apply)
  * metadata = count:varint (key value)*   keys strictly ascending (one canonical encoding)
@@ -35,6 +36,7 @@ public final class LockCommandCodec {
   static final int TAG_CANCEL_WAIT = 5;
   static final int TAG_EXPIRE = 6;
   static final int TAG_CANCEL_CLIENT = 7;
+  static final int TAG_PROMOTE = 8;
   /** Decoding bound: far above {@link LockLimits#MAX_METADATA_ENTRIES} yet cheap to reject. */
   private static final int MAX_DECODED_METADATA = 1024;
 
@@ -91,6 +93,8 @@ public final class LockCommandCodec {
     } else if (cmd instanceof LockCommand.CancelClientWaits c) {
       w.writeByte(TAG_CANCEL_CLIENT);
       w.writeString(c.clientId());
+    } else if (cmd instanceof LockCommand.Promote) {
+      w.writeByte(TAG_PROMOTE);
     } else {
       throw new IllegalArgumentException("unknown command " + cmd);
     }
@@ -122,6 +126,7 @@ public final class LockCommandCodec {
       case TAG_EXPIRE -> new LockCommand.Expire(r.readSignedVarLong());
       case TAG_CANCEL_CLIENT -> new LockCommand.CancelClientWaits(r.readString(),
           r.readSignedVarLong());
+      case TAG_PROMOTE -> new LockCommand.Promote(r.readSignedVarLong());
       default -> throw new LockCodecException("unknown command tag " + tag);
     };
     r.expectEnd();

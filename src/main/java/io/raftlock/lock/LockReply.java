@@ -41,6 +41,12 @@ public sealed interface LockReply {
   record Expired(int locksExpired, int waitsTimedOut) implements LockReply {}
 
   /**
+   * Outcome of a {@code Promote} command: how many held leases were extended (the others already
+   * ended at or after {@code time + leaseTtl}).
+   */
+  record Promoted(int leasesExtended) implements LockReply {}
+
+  /**
    * The command was rejected and changed nothing.
    *
    * @param backoff advice for the client, or {@code null} when retrying would not help

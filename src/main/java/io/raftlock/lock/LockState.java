@@ -28,6 +28,12 @@ final class LockState extends DeadlineHeap.Node {
   long token;
   long acquiredAtMs;
   long expiresAtMs;
+  /**
+   * TTL of the lease as last set: the grant's TTL (acquire or waiter promotion), replaced by the
+   * TTL of each successful renew. {@link LockCommand.Promote} re-arms the lease with it after a
+   * leader change. Always within the validated TTL range (commands that set it are validated).
+   */
+  long leaseTtlMs;
   String[] metadata;
   WaitQueue waiters = WaitQueue.EMPTY;
 

@@ -11,6 +11,8 @@ import java.util.Optional;
  * <p>Time: the only clock is {@code smTimeMs = max(smTimeMs, cmd.timeMs)}, advanced by each
  * valid, non-duplicate command before it executes. Expiry is never decided here on a timer: the
  * leader proposes {@link LockCommand.Expire} when its clock passes {@link #nextDeadlineMs()}.
+ * A new leader first proposes {@link LockCommand.Promote}, so that no lease is cut short by the
+ * change of clock that comes with a change of leader.
  *
  * <p>Apply pipeline (each step may end it):
  *
@@ -136,7 +138,7 @@ public final class LockStateMachine {
     } else if (cmd instanceof LockCommand.CancelWait c) {
       return c.requestId();
     }
-    return ""; // Expire and CancelClientWaits are idempotent by nature.
+    return ""; // Expire, CancelClientWaits and Promote are idempotent by nature.
   }
 
   /** State-machine time: the largest leader time applied so far. */

@@ -37,16 +37,41 @@ final class LockTable {
   LockState grantNew(String lockId, String clientId, long token, long nowMs, long ttlMs,
       String[] metadata) {
     LockState l = new LockState(lockId);
-    setHolder(l, clientId, token, nowMs, nowMs + ttlMs, metadata);
+    setHolder(l, clientId, token, nowMs, ttlMs, metadata);
     locks.put(lockId, l);
     leases.add(l);
     counters.grants++;
     return l;
   }
 
-  void renew(LockState l, long expiresAtMs) {
-    l.expiresAtMs = expiresAtMs;
+  /** Re-arms the lease to {@code nowMs + ttlMs}; that TTL becomes the lease's TTL. */
+  void renew(LockState l, long nowMs, long ttlMs) {
+    l.expiresAtMs = nowMs + ttlMs;
+    l.leaseTtlMs = ttlMs;
     leases.update(l);
+  }
+
+  /**
+   * Grace after a leader change: every held lease ends no earlier than
+   * {@code nowMs + leaseTtlMs}. Expiries only move later, never earlier. The heap is rebuilt
+   * once (O(n)) rather than re-sifted per lock; its order is total, so what it yields does not
+   * depend on the layout.
+   *
+   * @return the number of leases whose expiry moved
+   */
+  int promoteLeases(long nowMs) {
+    int extended = 0;
+    for (LockState l : locks.values()) {
+      long rearmedAtMs = nowMs + l.leaseTtlMs;
+      if (rearmedAtMs > l.expiresAtMs) {
+        l.expiresAtMs = rearmedAtMs;
+        extended++;
+      }
+    }
+    if (extended > 0) {
+      leases.heapify();
+    }
+    return extended;
   }
 
   /**
@@ -69,7 +94,7 @@ final class LockTable {
         events.add(new LockEvent.WaitTimedOut(l.lockId, w.clientId, 0, index));
         continue;
       }
-      setHolder(l, w.clientId, index, nowMs, nowMs + w.ttlMs, w.metadata);
+      setHolder(l, w.clientId, index, nowMs, w.ttlMs, w.metadata);
       leases.update(l);
       counters.grants++;
       events.add(new LockEvent.Granted(l.lockId, w.clientId, index, index));
@@ -110,12 +135,14 @@ final class LockTable {
     return found;
   }
 
+  /** A new holding from {@code acquiredAtMs} for {@code ttlMs}. */
   private static void setHolder(LockState l, String clientId, long token, long acquiredAtMs,
-      long expiresAtMs, String[] metadata) {
+      long ttlMs, String[] metadata) {
     l.holder = clientId;
     l.token = token;
     l.acquiredAtMs = acquiredAtMs;
-    l.expiresAtMs = expiresAtMs;
+    l.expiresAtMs = acquiredAtMs + ttlMs;
+    l.leaseTtlMs = ttlMs;
     l.metadata = metadata;
   }
 }

@@ -13,7 +13,10 @@ package io.raftlock.lock;
  *   6 Expired   locksExpired:s waitsTimedOut:s
  *   7 Error     code:v message hasBackoff:bool [initial:s max:s multiplier:f64 jitter:f64
  *               estimatedAvailabilityIn:s]
+ *   8 Promoted  leasesExtended:s
  * </pre>
+ *
+ * <p>Tags are persisted (snapshots, forwarded replies): never renumber, only add.
  */
 final class ReplyCodec {
   private ReplyCodec() {}
@@ -41,6 +44,9 @@ final class ReplyCodec {
       w.writeByte(6);
       w.writeSignedVarLong(e.locksExpired());
       w.writeSignedVarLong(e.waitsTimedOut());
+    } else if (reply instanceof LockReply.Promoted p) {
+      w.writeByte(8);
+      w.writeSignedVarLong(p.leasesExtended());
     } else {
       writeError(w, (LockReply.Error) reply);
     }
@@ -72,6 +78,7 @@ final class ReplyCodec {
       case 5 -> new LockReply.Cancelled(r.readInt32());
       case 6 -> new LockReply.Expired(r.readInt32(), r.readInt32());
       case 7 -> readError(r);
+      case 8 -> new LockReply.Promoted(r.readInt32());
       default -> throw new LockCodecException("unknown reply tag " + tag);
     };
   }

@@ -10,15 +10,16 @@ import java.util.zip.CRC32C;
  * original.
  *
  * <pre>
- * snapshot = magic:u32 "RLSM" version:u8 (=1)
+ * snapshot = magic:u32 "RLSM" version:u8 (=2; 1 is still read)
  *            config(maxWaitersPerLock:v dedupeRetentionMs:v dedupeMaxEntries:v)
  *            smTimeMs:s counters(grants releases expirations waitTimeouts waitCancels
  *                                holdsEnded totalHoldMs):s*7
  *            lockCount:v lock*            (lock creation order)
  *            dedupeCount:v dedupe*        (oldest first)
  *            crc32c:u32                   (of every byte before it)
- * lock     = lockId holder token:s acquiredAtMs:s expiresAtMs:s metadata
+ * lock     = lockId holder token:s acquiredAtMs:s expiresAtMs:s leaseTtlMs:s metadata
  *            waiterCount:v waiter*        (grant order)
+ *            (version 1 has no leaseTtlMs, see {@link #v1LeaseTtlMs})
  * waiter   = clientId priority:s ttlMs:s enqueuedAtMs:s waitDeadlineMs:s seq:s metadata
  * dedupe   = clientId requestId recordedAtMs:s reply        (reply: see {@link ReplyCodec})
  * v = varint, s = zigzag varint, strings and metadata as in {@link LockCommandCodec}
@@ -28,7 +29,9 @@ import java.util.zip.CRC32C;
  */
 final class SnapshotCodec {
   static final int MAGIC = 0x524C534D;
-  static final int VERSION = 1;
+  static final int VERSION = 2;
+  /** Before {@code leaseTtlMs}: restored with a derived TTL, never written. */
+  static final int VERSION_WITHOUT_LEASE_TTL = 1;
 
   private SnapshotCodec() {}
 
@@ -69,6 +72,7 @@ final class SnapshotCodec {
     w.writeSignedVarLong(l.token);
     w.writeSignedVarLong(l.acquiredAtMs);
     w.writeSignedVarLong(l.expiresAtMs);
+    w.writeSignedVarLong(l.leaseTtlMs);
     writeFlat(w, l.metadata);
     w.writeVarLong(l.waiters.size());
     for (int i = 0; i < l.waiters.size(); i++) {
@@ -107,7 +111,7 @@ final class SnapshotCodec {
       throw new LockCodecException("not a lock snapshot");
     }
     int version = r.readByte();
-    if (version != VERSION) {
+    if (version != VERSION && version != VERSION_WITHOUT_LEASE_TTL) {
       throw new LockCodecException("unsupported snapshot version " + version);
     }
     LockStateMachine.Config config = readConfig(r);
@@ -119,7 +123,7 @@ final class SnapshotCodec {
     LockStateMachine sm = new LockStateMachine(config, new LockTable(lockCount, counters));
     sm.smTimeMs = smTimeMs;
     try {
-      readLocks(r, sm.table, lockCount);
+      readLocks(r, sm.table, lockCount, version);
     } catch (IllegalArgumentException e) {
       throw new LockCodecException("inconsistent snapshot: " + e.getMessage());
     }
@@ -149,13 +153,15 @@ final class SnapshotCodec {
     c.totalHoldMs = r.readSignedVarLong();
   }
 
-  private static void readLocks(ByteReader r, LockTable t, int count) {
+  private static void readLocks(ByteReader r, LockTable t, int count, int version) {
     for (int i = 0; i < count; i++) {
       LockState l = new LockState(r.readString());
       l.holder = r.readString();
       l.token = r.readSignedVarLong();
       l.acquiredAtMs = r.readSignedVarLong();
       l.expiresAtMs = r.readSignedVarLong();
+      l.leaseTtlMs = version == VERSION_WITHOUT_LEASE_TTL
+          ? v1LeaseTtlMs(l.acquiredAtMs, l.expiresAtMs) : r.readSignedVarLong();
       l.metadata = readFlat(r);
       if (t.locks.putIfAbsent(l.lockId, l) != null) {
         throw new LockCodecException("duplicate lock " + l.lockId);
@@ -165,6 +171,19 @@ final class SnapshotCodec {
     }
     t.leases.heapify();
     t.waits.heapify();
+  }
+
+  /**
+   * A version-1 snapshot does not say with which TTL a lease was last set. Every TTL was at most
+   * {@link LockLimits#MAX_TTL_MS} and the lease was last set at or after its acquisition, so
+   * {@code min(expiresAt - acquiredAt, MAX_TTL_MS)} is an upper bound of it: after a restore from
+   * version 1, {@code Promote} may give more grace than the true TTL, never less (a renewed
+   * lease may get its whole span from acquisition to expiry, at most a day). Negative spans (only
+   * in malformed input) give 0: no grace, and no overflow.
+   */
+  static long v1LeaseTtlMs(long acquiredAtMs, long expiresAtMs) {
+    long spanMs = expiresAtMs - acquiredAtMs;
+    return spanMs < 0 ? 0 : Math.min(spanMs, LockLimits.MAX_TTL_MS);
   }
 
   private static void readWaiters(ByteReader r, LockTable t, LockState l) {

@@ -40,7 +40,8 @@ class LockCommandCodecTest {
         Combinators.combine(s, s, l, i, s, l).as(LockCommand.EnqueueWaiter::new),
         Combinators.combine(s, s, s, l).as(LockCommand.CancelWait::new),
         l.map(LockCommand.Expire::new),
-        Combinators.combine(s, l).as(LockCommand.CancelClientWaits::new));
+        Combinators.combine(s, l).as(LockCommand.CancelClientWaits::new),
+        l.map(LockCommand.Promote::new));
   }
 
   @Provide
@@ -62,7 +63,7 @@ class LockCommandCodecTest {
     // Make the garbage look like a command more often, to get past the header checks.
     if (garbage.length >= 2) {
       garbage[0] = 1;
-      garbage[1] = (byte) (1 + Math.floorMod(garbage[1], 7));
+      garbage[1] = (byte) (1 + Math.floorMod(garbage[1], 8));
       decodeOrTypedFailure(garbage);
     }
   }
@@ -119,6 +120,25 @@ class LockCommandCodecTest {
     bytes[a] = 'b';
     bytes[b] = 'a';
     assertThrows(LockCodecException.class, () -> LockCommandCodec.decode(bytes));
+  }
+
+  @Test
+  void promoteHasItsOwnTagAndOldTagsAreUnchanged() {
+    // version 1, tag 8, zigzag varint of 5 = 10
+    assertArrayEquals(new byte[] {1, 8, 10},
+        LockCommandCodec.encode(new LockCommand.Promote(5)));
+    assertArrayEquals(new byte[] {1, 6, 10}, LockCommandCodec.encode(new LockCommand.Expire(5)));
+    assertEquals(new LockCommand.Promote(Long.MIN_VALUE),
+        LockCommandCodec.decode(LockCommandCodec.encode(new LockCommand.Promote(Long.MIN_VALUE))));
+    assertEquals(new LockCommand.Promote(1_700_000_000_000L),
+        LockCommandCodec.decode(new byte[] {1, 8, (byte) 0x80, (byte) 0xA0, (byte) 0xAB,
+            (byte) 0xFE, (byte) 0xF9, 0x62}));
+  }
+
+  @Test
+  void withTimeMsKeepsTheCommandKind() {
+    assertEquals(new LockCommand.Promote(9), new LockCommand.Promote(5).withTimeMs(9));
+    assertEquals(new LockCommand.Expire(9), new LockCommand.Expire(5).withTimeMs(9));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.raftlock.lock;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -20,13 +21,21 @@ class LockReplyCodecTest {
       new LockReply.Expired(1, 4),
       LockReply.Error.of(ErrorCode.LOCK_HELD, "held by é-client"),
       new LockReply.Error(ErrorCode.WAIT_QUEUE_FULL, "full",
-          new BackoffAdvice(100, 5_000, 2.0, 0.2, 1_500)));
+          new BackoffAdvice(100, 5_000, 2.0, 0.2, 1_500)),
+      new LockReply.Promoted(3),
+      new LockReply.Promoted(0));
 
   @Test
   void everyKindOfReplyRoundTrips() {
     for (LockReply reply : EVERY_KIND) {
       assertEquals(reply, LockReplyCodec.decode(LockReplyCodec.encode(reply)));
     }
+  }
+
+  @Test
+  void promotedHasItsOwnTag() {
+    // version 1, tag 8, zigzag varint of 3 = 6
+    assertArrayEquals(new byte[] {1, 8, 6}, LockReplyCodec.encode(new LockReply.Promoted(3)));
   }
 
   @Test

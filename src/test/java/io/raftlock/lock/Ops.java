@@ -10,8 +10,8 @@ import net.jqwik.api.Combinators;
 /**
  * Random command sequences for property tests: few locks, many clients, small TTLs and timeouts
  * so that expiry and promotion happen often, times that mostly move forward but sometimes
- * backwards, request ids drawn from a tiny pool so that duplicates are frequent, and a small share
- * of invalid commands.
+ * backwards, request ids drawn from a tiny pool so that duplicates are frequent, a few
+ * {@code Promote}s (leader changes), and a small share of invalid commands.
  */
 final class Ops {
   static final String[] LOCKS = {"a", "b", "c"};
@@ -87,6 +87,9 @@ final class Ops {
         // The leader expires either at its clock or exactly at the next deadline.
         boolean atDeadline = op.kind() % 2 == 0 && nextDeadline != Long.MAX_VALUE;
         return new LockCommand.Expire(atDeadline ? nextDeadline : clock);
+      } else if (roll < 97) {
+        // A new leader's grace; its clock may be behind the state machine's time.
+        return new LockCommand.Promote(clock);
       }
       return new LockCommand.CancelClientWaits(client, clock);
     }

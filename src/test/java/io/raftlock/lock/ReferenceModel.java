@@ -29,6 +29,8 @@ final class ReferenceModel {
     long token;
     long acquiredAt;
     long expiresAt;
+    /** TTL of the last grant or renew. */
+    long ttl;
     SortedMap<String, String> md;
     final List<MWaiter> waiters = new ArrayList<>(); // arrival order
   }
@@ -159,6 +161,7 @@ final class ReferenceModel {
         return denied;
       }
       l.expiresAt = time + c.ttlMs();
+      l.ttl = c.ttlMs();
       return new LockReply.Renewed(l.expiresAt);
     }
     return executeWaitCommands(cmd);
@@ -189,8 +192,22 @@ final class ReferenceModel {
         events.add(new LockEvent.WaitCancelled((String) o[0], c.clientId(), 0, index));
       }
       return new LockReply.Cancelled(found.size());
+    } else if (cmd instanceof LockCommand.Promote) {
+      return promote();
     }
     return expire(cmd.timeMs());
+  }
+
+  /** Every held lease ends no earlier than (clamped) time + its ttl. */
+  private LockReply promote() {
+    int extended = 0;
+    for (MLock l : locks.values()) {
+      if (time + l.ttl > l.expiresAt) {
+        l.expiresAt = time + l.ttl;
+        extended++;
+      }
+    }
+    return new LockReply.Promoted(extended);
   }
 
   private LockReply expire(long t) {
@@ -245,6 +262,7 @@ final class ReferenceModel {
     l.token = index;
     l.acquiredAt = time;
     l.expiresAt = time + ttl;
+    l.ttl = ttl;
     l.md = md;
     grants++;
     events.add(new LockEvent.Granted(id, client, index, index));
