@@ -74,7 +74,7 @@ public final class ExpiryDriver {
     if (promotedTerm != term) {
       inFlight = true;
       proposedPromotes++;
-      raft.propose(LockCommandCodec.encode(new LockCommand.Expire(0) /*TEMP-PROMOTE*/))
+      raft.propose(LockCommandCodec.encode(new LockCommand.Promote(wallClockMs.getAsLong())))
           .onComplete(ar -> context.runOnContext(v -> {
             inFlight = false;
             if (ar.succeeded() && ar.result().term() == term) {
