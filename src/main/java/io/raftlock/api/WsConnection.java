@@ -197,6 +197,15 @@ final class WsConnection {
     }
   }
 
+  /** The {@code {}} response of watch and unwatch. */
+  private void replyEmpty(WsCodec.Inbound in) {
+    try {
+      send(WsCodec.reply(in.id(), in.op(), null));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e); // nothing is printed for a null response
+    }
+  }
+
   private static ErrorDetail detailOf(Throwable t) {
     if (t instanceof ApiException e && e.detail() != null) {
       return e.detail();
@@ -249,7 +258,7 @@ final class WsConnection {
       return;
     }
     entry.attach(ar.result());
-    reply(in, null);
+    replyEmpty(in);
   }
 
   private void unwatch(WsCodec.Inbound in) {
@@ -261,7 +270,7 @@ final class WsConnection {
       return;
     }
     entry.end();
-    reply(in, null);
+    replyEmpty(in);
   }
 
   /** A watch of this connection: the sink the node pushes to, and the handle to close it. */
