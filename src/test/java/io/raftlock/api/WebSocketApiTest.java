@@ -366,7 +366,7 @@ class WebSocketApiTest {
         .setLogIndex(logIndex).build();
   }
 
-  /** Watches and returns {reply, WATCH_STARTED event} (the event may come first). */
+  /** Watches and reads both the reply and the WATCH_STARTED event (the event may come first). */
   private void watch(WsTestClient client, String clientId) throws Exception {
     client.send("{\"id\":\"w-" + clientId + "\",\"op\":\"watch\",\"request\":{\"clientId\":\""
         + clientId + "\"}}");
