@@ -1,0 +1,428 @@
+package io.raftlock.api;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.raftlock.proto.api.ErrorCode;
+import io.raftlock.proto.api.ErrorDetail;
+import io.raftlock.proto.api.LockEventMessage;
+import io.raftlock.proto.api.WatchRequest;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrame;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One client connection of the WebSocket API: reassembles text messages, dispatches requests to
+ * the {@link LockApi}, holds the connection's watches, and enforces its limits (message size,
+ * in-flight requests, write queue, liveness).
+ *
+ * <p>Every field is owned by the connection's event loop ({@code loopThread}); Vert.x calls the
+ * socket handlers and timers there, and {@link LockApi} completes futures and calls sinks on the
+ * caller's context, i.e. there too. A future completed elsewhere is hopped back with
+ * {@link Context#runOnContext}.
+ *
+ * <p>Lifecycle: open until {@link #close} (a limit was hit) or the socket's close handler; either
+ * way {@link #shutdown} runs once: timers cancelled, every watch ended (which, for the node,
+ * cancels the client's waits), later writes dropped.
+ */
+final class WsConnection {
+  private static final Logger LOG = Logger.getLogger(WsConnection.class.getName());
+
+  static final short CLOSE_GOING_AWAY = 1001;
+  static final short CLOSE_UNSUPPORTED_DATA = 1003;
+  static final short CLOSE_INVALID_PAYLOAD = 1007;
+  static final short CLOSE_POLICY_VIOLATION = 1008;
+  static final short CLOSE_MESSAGE_TOO_BIG = 1009;
+  static final short CLOSE_INTERNAL_ERROR = 1011;
+
+  private final Vertx vertx;
+  private final Context ctx;
+  private final LockApi api;
+  private final WebSocketApi.Options options;
+  private final ServerWebSocket ws;
+  private final Thread loopThread;
+  /** Watches of this connection by client id, registered or still registering. */
+  private final Map<String, WatchEntry> watches = new LinkedHashMap<>();
+  /** The text message being reassembled from fragments; null between messages. */
+  private Buffer fragments;
+  private boolean closed;
+  /** Requests (and watch registrations) whose future has not completed; <= maxInFlight. */
+  private int inFlight;
+  /** Protocol violations since the last well-formed request. */
+  private int protocolErrors;
+  private long lastSeenNanos;
+  private long pingTimer = -1;
+  private long idleTimer = -1;
+
+  WsConnection(Vertx vertx, LockApi api, WebSocketApi.Options options, ServerWebSocket ws) {
+    this.vertx = vertx;
+    this.ctx = vertx.getOrCreateContext();
+    this.api = api;
+    this.options = options;
+    this.ws = ws;
+    this.loopThread = Thread.currentThread();
+  }
+
+  void start() {
+    ws.setWriteQueueMaxSize(options.maxWriteQueueBytes());
+    ws.frameHandler(frame -> guard(() -> onFrame(frame)));
+    ws.pongHandler(data -> touch());
+    ws.closeHandler(v -> guard(() -> shutdown()));
+    ws.exceptionHandler(t -> LOG.log(Level.FINE, "websocket error", t));
+    touch();
+    pingTimer = vertx.setPeriodic(options.pingIntervalMs(), id -> guard(this::ping));
+    idleTimer = vertx.setTimer(options.idleTimeoutMs(), id -> guard(this::checkIdle));
+    if (ws.isClosed()) {
+      shutdown();
+    }
+  }
+
+  // ------------------------------------------------------------------ inbound frames
+
+  private void onFrame(WebSocketFrame frame) {
+    if (closed) {
+      return;
+    }
+    touch();
+    switch (frame.type()) {
+      case TEXT -> {
+        fragments = Buffer.buffer();
+        append(frame);
+      }
+      case CONTINUATION -> {
+        if (fragments != null) {
+          append(frame);
+        }
+      }
+      case BINARY -> close(CLOSE_UNSUPPORTED_DATA, "binary frames are not supported");
+      default -> {
+        // PING (Vert.x answers it), PONG, CLOSE (Vert.x completes the close handshake).
+      }
+    }
+  }
+
+  private void append(WebSocketFrame frame) {
+    Buffer data = frame.binaryData();
+    if ((long) fragments.length() + data.length() > options.maxFrameBytes()) {
+      fragments = null;
+      close(CLOSE_MESSAGE_TOO_BIG, "message larger than " + options.maxFrameBytes() + " bytes");
+      return;
+    }
+    fragments.appendBuffer(data);
+    if (frame.isFinal()) {
+      Buffer message = fragments;
+      fragments = null;
+      onMessage(message);
+    }
+  }
+
+  private void onMessage(Buffer bytes) {
+    String text = WsCodec.decodeUtf8(ByteBuffer.wrap(bytes.getBytes()));
+    if (text == null) {
+      close(CLOSE_INVALID_PAYLOAD, "text message is not valid UTF-8");
+      return;
+    }
+    WsCodec.Inbound in = WsCodec.parse(text);
+    if (!in.ok()) {
+      send(WsCodec.error(in.id(), in.op(), in.error()));
+      if (++protocolErrors >= options.maxProtocolErrors()) {
+        close(CLOSE_POLICY_VIOLATION, "too many protocol errors");
+      }
+      return;
+    }
+    protocolErrors = 0;
+    switch (in.op()) {
+      case WATCH -> watch(in);
+      case UNWATCH -> unwatch(in);
+      default -> call(in);
+    }
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  private void call(WsCodec.Inbound in) {
+    if (!admit(in)) {
+      return;
+    }
+    Future<? extends Message> future;
+    try {
+      future = in.op().call(api, in.request());
+    } catch (RuntimeException e) {
+      future = Future.failedFuture(e);
+    }
+    if (future == null) {
+      future = Future.failedFuture(new IllegalStateException(in.op() + " returned no future"));
+    }
+    future.onComplete(ar -> onLoop(() -> {
+      inFlight--;
+      if (ar.failed()) {
+        send(WsCodec.error(in.id(), in.op(), detailOf(ar.cause())));
+      } else {
+        reply(in, ar.result());
+      }
+    }));
+  }
+
+  /** Takes an in-flight slot, or answers RATE_LIMITED and returns false. */
+  private boolean admit(WsCodec.Inbound in) {
+    if (inFlight >= options.maxInFlight()) {
+      send(WsCodec.error(in.id(), in.op(), WsCodec.rateLimited(
+          "more than " + options.maxInFlight() + " requests in flight on this connection",
+          options.retryAfterMs())));
+      return false;
+    }
+    inFlight++;
+    return true;
+  }
+
+  private void reply(WsCodec.Inbound in, Message response) {
+    if (response == null) {
+      send(WsCodec.error(in.id(), in.op(), detailOf(new IllegalStateException("null response"))));
+      return;
+    }
+    try {
+      send(WsCodec.reply(in.id(), in.op(), response));
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      send(WsCodec.error(in.id(), in.op(), detailOf(e)));
+    }
+  }
+
+  /** The {@code {}} response of watch and unwatch. */
+  private void replyEmpty(WsCodec.Inbound in) {
+    try {
+      send(WsCodec.reply(in.id(), in.op(), null));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e); // nothing is printed for a null response
+    }
+  }
+
+  private static ErrorDetail detailOf(Throwable t) {
+    if (t instanceof ApiException e && e.detail() != null) {
+      return e.detail();
+    }
+    LOG.log(Level.WARNING, "client API request failed", t);
+    return WsCodec.errorDetail(ErrorCode.INTERNAL_ERROR, "internal error", null);
+  }
+
+  // ------------------------------------------------------------------ watches
+
+  private void watch(WsCodec.Inbound in) {
+    WatchRequest request = (WatchRequest) in.request();
+    String clientId = request.getClientId();
+    if (watches.containsKey(clientId)) {
+      send(WsCodec.error(in.id(), in.op(), WsCodec.errorDetail(ErrorCode.INVALID_ARGUMENT,
+          "this connection already watches the client id", "client_id")));
+      return;
+    }
+    if (watches.size() >= options.maxWatches()) {
+      send(WsCodec.error(in.id(), in.op(), WsCodec.errorDetail(ErrorCode.RATE_LIMITED,
+          "at most " + options.maxWatches() + " watches per connection", "client_id")));
+      return;
+    }
+    if (!admit(in)) {
+      return;
+    }
+    WatchEntry entry = new WatchEntry(clientId);
+    watches.put(clientId, entry);
+    Future<LockApi.Watch> future;
+    try {
+      future = api.watch(request, entry);
+    } catch (RuntimeException e) {
+      future = Future.failedFuture(e);
+    }
+    if (future == null) {
+      future = Future.failedFuture(new IllegalStateException("watch returned no future"));
+    }
+    future.onComplete(ar -> onLoop(() -> {
+      inFlight--;
+      registered(in, entry, ar);
+    }));
+  }
+
+  private void registered(WsCodec.Inbound in, WatchEntry entry, AsyncResult<LockApi.Watch> ar) {
+    if (ar.failed() || ar.result() == null) {
+      watches.remove(entry.clientId, entry);
+      entry.ended = true;
+      Throwable cause = ar.failed() ? ar.cause() : new IllegalStateException("null watch");
+      send(WsCodec.error(in.id(), in.op(), detailOf(cause)));
+      return;
+    }
+    entry.attach(ar.result());
+    replyEmpty(in);
+  }
+
+  private void unwatch(WsCodec.Inbound in) {
+    String clientId = ((WatchRequest) in.request()).getClientId();
+    WatchEntry entry = watches.remove(clientId);
+    if (entry == null) {
+      send(WsCodec.error(in.id(), in.op(), WsCodec.errorDetail(ErrorCode.INVALID_ARGUMENT,
+          "this connection does not watch the client id", "client_id")));
+      return;
+    }
+    entry.end();
+    replyEmpty(in);
+  }
+
+  /** A watch of this connection: the sink the node pushes to, and the handle to close it. */
+  private final class WatchEntry implements LockApi.WatchSink {
+    final String clientId;
+    /** Null while the registration is pending. */
+    private LockApi.Watch handle;
+    /** Unwatched, closed by the node, or the connection ended; never reopens. */
+    private boolean ended;
+
+    WatchEntry(String clientId) {
+      this.clientId = clientId;
+    }
+
+    @Override
+    public boolean push(LockEventMessage event) {
+      if (ended || closed) {
+        return false;
+      }
+      String text;
+      try {
+        text = WsCodec.event(event);
+      } catch (InvalidProtocolBufferException | RuntimeException e) {
+        LOG.log(Level.WARNING, "cannot render a lock event", e);
+        return true;
+      }
+      return send(text);
+    }
+
+    @Override
+    public void closed(String reason) {
+      if (ended) {
+        return;
+      }
+      watches.remove(clientId, this);
+      end();
+      send(WsCodec.watchClosed(clientId, reason == null ? "" : reason));
+    }
+
+    void attach(LockApi.Watch watch) {
+      handle = watch;
+      if (ended) {
+        closeLater(watch);
+      }
+    }
+
+    void end() {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      if (handle != null) {
+        closeLater(handle);
+      }
+    }
+
+    /**
+     * Closes the watch on a later turn of the loop: end() can run inside the node's own call to
+     * push (a slow consumer), and the node should not be re-entered from its sink.
+     */
+    private void closeLater(LockApi.Watch watch) {
+      ctx.runOnContext(v -> {
+        try {
+          watch.close();
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "closing a watch failed", e);
+        }
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------ outbound, liveness, close
+
+  /**
+   * Writes one text message. A full write queue means the client does not read fast enough:
+   * the connection is closed (1008) rather than buffered without bound, and false is returned.
+   */
+  private boolean send(String text) {
+    if (closed) {
+      return false;
+    }
+    if (ws.writeQueueFull()) {
+      close(CLOSE_POLICY_VIOLATION, "slow consumer: write queue full");
+      return false;
+    }
+    ws.writeTextMessage(text);
+    return true;
+  }
+
+  private void touch() {
+    lastSeenNanos = System.nanoTime();
+  }
+
+  private void ping() {
+    // A client that stopped reading gets no pings: it cannot answer them, so it idles out.
+    if (!closed && !ws.writeQueueFull()) {
+      ws.writePing(Buffer.buffer("ping"));
+    }
+  }
+
+  private void checkIdle() {
+    if (closed) {
+      return;
+    }
+    long idleMs = (System.nanoTime() - lastSeenNanos) / 1_000_000;
+    if (idleMs >= options.idleTimeoutMs()) {
+      close(CLOSE_GOING_AWAY, "idle timeout");
+    } else {
+      idleTimer = vertx.setTimer(options.idleTimeoutMs() - idleMs, id -> guard(this::checkIdle));
+    }
+  }
+
+  private void close(short code, String reason) {
+    if (closed) {
+      return;
+    }
+    shutdown();
+    ws.close(code, reason);
+  }
+
+  private void shutdown() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    fragments = null;
+    vertx.cancelTimer(pingTimer);
+    vertx.cancelTimer(idleTimer);
+    List<WatchEntry> all = new ArrayList<>(watches.values());
+    watches.clear();
+    all.forEach(WatchEntry::end);
+  }
+
+  private void onLoop(Runnable action) {
+    if (Thread.currentThread() == loopThread) {
+      guard(action);
+    } else {
+      ctx.runOnContext(v -> guard(action));
+    }
+  }
+
+  /** Runs a handler body: an exception is a bug, logged, and ends the connection (1011). */
+  private void guard(Runnable action) {
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      LOG.log(Level.SEVERE, "websocket handler failed", e);
+      try {
+        close(CLOSE_INTERNAL_ERROR, "internal error");
+      } catch (RuntimeException again) {
+        LOG.log(Level.SEVERE, "closing the websocket failed", again);
+      }
+    }
+  }
+}
