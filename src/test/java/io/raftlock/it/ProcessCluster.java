@@ -63,6 +63,11 @@ public final class ProcessCluster implements AutoCloseable {
     return ids;
   }
 
+  /** The client API port of a member (gRPC and HTTP share it). */
+  public int clientPort(String id) {
+    return httpPorts.get(id);
+  }
+
   public void start(String id) throws IOException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process p = new ProcessBuilder(java.toString(), "-Xmx256m", "-jar", jar.toString(), "--config", config(id).toString())
