@@ -126,13 +126,15 @@ public final class ApiMapper {
       case OK -> GrpcStatus.OK;
       case INVALID_ARGUMENT, INVALID_TTL -> GrpcStatus.INVALID_ARGUMENT;
       case RATE_LIMITED, WAIT_QUEUE_FULL -> GrpcStatus.RESOURCE_EXHAUSTED;
-      case NO_LEADER, UNAVAILABLE, REPLICATION_FAILURE -> GrpcStatus.UNAVAILABLE;
+      // NOT_LEADER is UNAVAILABLE: the standard "try again elsewhere" status, which stock gRPC
+      // retry policies already treat as retryable.
+      case NO_LEADER, NOT_LEADER, UNAVAILABLE, REPLICATION_FAILURE -> GrpcStatus.UNAVAILABLE;
       case TIMEOUT -> GrpcStatus.DEADLINE_EXCEEDED;
       case LOCK_NOT_FOUND -> GrpcStatus.NOT_FOUND;
       case LOCK_HELD -> GrpcStatus.ALREADY_EXISTS;
       case PERMISSION_DENIED -> GrpcStatus.PERMISSION_DENIED;
       case INTERNAL_ERROR -> GrpcStatus.INTERNAL;
-      case LOCK_NOT_HELD, NOT_LOCK_OWNER, VERSION_MISMATCH, NOT_WAITING, NOT_LEADER ->
+      case LOCK_NOT_HELD, NOT_LOCK_OWNER, VERSION_MISMATCH, NOT_WAITING ->
           GrpcStatus.FAILED_PRECONDITION;
     };
   }

@@ -226,8 +226,10 @@ public final class LockService implements LockApi {
       java.util.function.Supplier<LockCommand> command, Function<LockReply, T> toResponse) {
     RateLimiter.Permit permit;
     try {
-      permit = admit(invalid, clientId, kind);
+      // Redirect before admission: a redirected request holds no in-flight slot.
+      refuseIfInvalid(invalid);
       redirectIfFollower();
+      permit = admit(clientId, kind);
     } catch (ApiException e) {
       return Future.failedFuture(e);
     }
@@ -259,7 +261,7 @@ public final class LockService implements LockApi {
       throw noLeader();
     }
     throw new ApiException(ApiMapper.notLeader(s.leaderId(),
-        options.clientAddresses().getOrDefault(s.leaderId(), "")), GrpcStatus.UNAVAILABLE);
+        options.clientAddresses().getOrDefault(s.leaderId(), "")), ApiMapper.grpcStatus(ErrorCode.NOT_LEADER));
   }
 
   private static LockReply reply(Applied applied) {
@@ -295,7 +297,8 @@ public final class LockService implements LockApi {
   private <T> Future<T> read(Optional<ValidationError> invalid, boolean stale, Function<LockStateMachine, T> query) {
     RateLimiter.Permit permit;
     try {
-      permit = admit(invalid, READ_KEY, RateLimiter.Kind.NEW_WORK);
+      refuseIfInvalid(invalid);
+      permit = admit(null, RateLimiter.Kind.NEW_WORK);
     } catch (ApiException e) {
       return Future.failedFuture(e);
     }
@@ -307,11 +310,6 @@ public final class LockService implements LockApi {
     });
   }
 
-  /**
-   * Reads carry no client id; they share one bucket per node. Per-caller buckets for reads are
-   * for the adapters to add (they know the connection); the in-flight cap bounds them meanwhile.
-   */
-  private static final String READ_KEY = "\u0000reads";
 
   // ---------------------------------------------------------------- status and health
 
@@ -419,15 +417,23 @@ public final class LockService implements LockApi {
 
   // ---------------------------------------------------------------- admission and errors
 
-  private RateLimiter.Permit admit(Optional<ValidationError> invalid, String key, RateLimiter.Kind kind) {
+  private void refuseIfInvalid(Optional<ValidationError> invalid) {
     if (invalid.isPresent()) {
       stats.invalid++;
       throw invalid(invalid.get());
     }
+  }
+
+  /**
+   * An in-flight slot, charged to {@code key}'s token bucket; reads carry no client id
+   * ({@code key} null) and are bounded by the in-flight cap alone, so one busy reader cannot
+   * spend everyone's read budget.
+   */
+  private RateLimiter.Permit admit(String key, RateLimiter.Kind kind) {
     if (draining) {
       throw unavailable("node is shutting down");
     }
-    RateLimiter.Decision d = limiter.tryAdmit(key, kind);
+    RateLimiter.Decision d = key == null ? limiter.tryAdmitInFlight(kind) : limiter.tryAdmit(key, kind);
     if (d instanceof RateLimiter.Rejection rej) {
       stats.rateLimited++;
       String why = rej.reason() == RateLimiter.Reason.CLIENT_RATE

@@ -98,6 +98,9 @@ public final class NodeHttpServer extends VerticleBase {
     if (apiFactory != null) {
       service = apiFactory.create(vertx);
       GrpcServer grpc = GrpcLockService.bind(vertx, GrpcServer.server(vertx), service, service::serving, connections);
+      WebSocketApi webSockets = new WebSocketApi(vertx, service,
+          WebSocketApi.Options.defaults().withMaxFrameBytes(WS_MAX_FRAME_BYTES));
+      router.route("/v1/ws").handler(rc -> rc.request().toWebSocket().onSuccess(webSockets::handle));
       handler = req -> {
         String type = req.getHeader(HttpHeaders.CONTENT_TYPE);
         if (type != null && type.startsWith("application/grpc")) {

@@ -168,6 +168,23 @@ public final class RateLimiter {
     return new Permit(kind);
   }
 
+  /**
+   * Admits or refuses one request that has no client to charge (reads carry no client id): only
+   * the in-flight cap applies.
+   */
+  public Decision tryAdmitInFlight(Kind kind) {
+    int cap = kind == Kind.MAINTAIN ? config.maxInFlight() : newWorkCap();
+    int used = kind == Kind.MAINTAIN ? inFlight : inFlightNewWork;
+    if (used >= cap || inFlight >= config.maxInFlight()) {
+      return new Rejection(Reason.IN_FLIGHT, config.inFlightRetryAfterNanos());
+    }
+    if (kind == Kind.NEW_WORK) {
+      inFlightNewWork++;
+    }
+    inFlight++;
+    return new Permit(kind);
+  }
+
   /** Requests admitted and not yet released. */
   public int inFlight() {
     return inFlight;

@@ -129,6 +129,35 @@ final class WsCodec {
     return head(id, op) + "\"error\":" + print(error) + "}";
   }
 
+  /**
+   * Outbound JSON that UTF-8 can carry: a lone surrogate (possible in an echoed id, key or field
+   * name of a refused request) cannot be encoded, so it is written as its JSON escape
+   * {@code \\uXXXX}, which decodes to the same string. Everything else is unchanged (no copy in
+   * the common case). Lone surrogates only occur inside JSON strings, where the escape is valid.
+   */
+  static String escapeLoneSurrogates(String json) {
+    int n = json.length();
+    int i = 0;
+    while (i < n && !Character.isSurrogate(json.charAt(i))) {
+      i++;
+    }
+    if (i == n) {
+      return json;
+    }
+    StringBuilder sb = new StringBuilder(n + 16).append(json, 0, i);
+    for (; i < n; i++) {
+      char c = json.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(json.charAt(i + 1))) {
+        sb.append(c).append(json.charAt(++i));
+      } else if (Character.isSurrogate(c)) {
+        sb.append(String.format("\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
+  }
+
   /** {@code {"event":{..LockEventMessage..}}}. */
   static String event(LockEventMessage event) throws InvalidProtocolBufferException {
     return "{\"event\":" + PRINTER.print(event) + "}";

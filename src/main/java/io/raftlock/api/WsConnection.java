@@ -356,7 +356,7 @@ final class WsConnection {
       close(CLOSE_POLICY_VIOLATION, "slow consumer: write queue full");
       return false;
     }
-    ws.writeTextMessage(text);
+    ws.writeTextMessage(WsCodec.escapeLoneSurrogates(text));
     return true;
   }
 

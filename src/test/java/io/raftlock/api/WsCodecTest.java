@@ -105,4 +105,14 @@ class WsCodecTest {
     assertEquals("1.500s", com.google.protobuf.util.Durations.toString(
         WsCodec.rateLimited("x", 1500).getRetryAfter()));
   }
+
+  @Test
+  void loneSurrogatesAreEscapedSoTheReplyCanBeSentAndDecodesToTheSameString() {
+    String lone = "{\"f\":\"a\uD800b\uDFFF\uD83D\uDE00\"}";
+    String escaped = WsCodec.escapeLoneSurrogates(lone);
+    assertEquals("{\"f\":\"a\\ud800b\\udfff\uD83D\uDE00\"}", escaped);
+    assertEquals("a\uD800b\uDFFF\uD83D\uDE00", new io.vertx.core.json.JsonObject(escaped).getString("f"));
+    String plain = "{\"f\":\"ok\"}";
+    assertTrue(plain == WsCodec.escapeLoneSurrogates(plain), "no copy without a lone surrogate");
+  }
 }

@@ -7,6 +7,7 @@ import io.raftlock.app.Node;
 import io.raftlock.config.NodeConfig;
 import io.raftlock.raft.RaftStatus;
 import io.raftlock.raft.Role;
+import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -26,6 +28,13 @@ import java.util.function.UnaryOperator;
 public final class LocalCluster implements AutoCloseable {
   private final Map<String, NodeConfig> configs = new LinkedHashMap<>();
   private final Map<String, Node> nodes = new LinkedHashMap<>();
+  private Supplier<Vertx> vertxFactory = Vertx::vertx;
+
+  /** Where members get their Vert.x instance, e.g. {@link BlockedEventLoops#newVertx}. */
+  public LocalCluster withVertx(Supplier<Vertx> factory) {
+    this.vertxFactory = factory;
+    return this;
+  }
 
   /** {@code size} members with data under {@code root}; {@code tweak} edits each config. */
   public LocalCluster(int size, Path root, UnaryOperator<NodeConfig> tweak) {
@@ -53,7 +62,7 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public void start(String id) {
-    nodes.put(id, Node.start(configs.get(id), Main.transports()).await());
+    nodes.put(id, Node.start(configs.get(id), Main.transports(), vertxFactory.get()).await());
   }
 
   /** Graceful stop of one member (a leader hands over first). */
