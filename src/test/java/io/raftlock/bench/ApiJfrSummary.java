@@ -32,6 +32,7 @@ public final class ApiJfrSummary {
     Map<String, Integer> selfPackage = new HashMap<>();
     Map<String, Integer> inclusivePackage = new HashMap<>();
     Map<String, Integer> inclusiveClass = new HashMap<>();
+    Map<String, Integer> nearestProject = new HashMap<>();
     int samples = 0;
     double jvmUser = 0;
     double jvmSystem = 0;
@@ -57,13 +58,18 @@ public final class ApiJfrSummary {
           selfPackage.merge(pkg(cls), 1, Integer::sum);
           Set<String> pkgs = new HashSet<>();
           Set<String> classes = new HashSet<>();
+          String nearest = null;
           for (RecordedFrame fr : frames) {
-            String c = fr.getMethod().getType().getName();
+            String c = lambdaOwner(fr.getMethod().getType().getName());
+            if (nearest == null && c.startsWith("io.raftlock.") && !c.startsWith("io.raftlock.proto.")) {
+              nearest = c + "." + fr.getMethod().getName();
+            }
             pkgs.add(pkg(c));
             if (c.startsWith("io.raftlock.")) {
               classes.add(c);
             }
           }
+          nearestProject.merge(nearest == null ? "(no io.raftlock frame: event-loop I/O, JDK, GC)" : nearest, 1, Integer::sum);
           pkgs.forEach(p -> inclusivePackage.merge(p, 1, Integer::sum));
           classes.forEach(c -> inclusiveClass.merge(c, 1, Integer::sum));
         }
@@ -91,13 +97,20 @@ public final class ApiJfrSummary {
     table(out, "self time by package (top frame)", selfPackage, samples, top);
     table(out, "inclusive time by package (anywhere on the stack)", inclusivePackage, samples, top);
     table(out, "inclusive time by io.raftlock class", inclusiveClass, samples, top);
+    table(out, "samples by the nearest io.raftlock method on the stack (who caused the work)", nearestProject, samples, top);
     table(out, "self time by method (top frame)", selfMethod, samples, top);
     return out.toString();
   }
 
-  /** Thread names with their pool number removed, so a pool counts as one line. */
+  /** Thread names; only ForkJoin-style pools are folded into one line. */
   private static String threadGroup(String name) {
-    return name.replaceAll("-\\d+$", "-N").replaceAll("#\\d+", "#N");
+    return name.replaceAll("worker-\\d+$", "worker-N");
+  }
+
+  /** A lambda's class name reduced to the class that declares it. */
+  private static String lambdaOwner(String cls) {
+    int i = cls.indexOf("$$Lambda");
+    return i < 0 ? cls : cls.substring(0, i);
   }
 
   /** The package, shortened to at most four segments (io.netty.channel.epoll, ...). */
