@@ -1,0 +1,718 @@
+package io.raftlock.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.Duration;
+import io.raftlock.proto.api.AcquireRequest;
+import io.raftlock.proto.api.AcquireResponse;
+import io.raftlock.proto.api.GetLockInfoRequest;
+import io.raftlock.proto.api.HealthRequest;
+import io.raftlock.proto.api.LockEventMessage;
+import io.raftlock.proto.api.RaftLockGrpcClient;
+import io.raftlock.proto.api.ReleaseRequest;
+import io.raftlock.proto.api.WatchRequest;
+import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
+
+/**
+ * Load driver for the client API of a running 3-process cluster (started by
+ * scripts/bench-api.sh): a fully asynchronous Vert.x gRPC client whose simulated clients are each
+ * a loop of futures on a driver event loop.
+ *
+ * <ol>
+ *   <li><b>pairs</b>: acquire + release of the client's own locks ({@code lock-<client>-<n % 16>}),
+ *       at 1, 8 and 64 concurrent clients on the leader, and once through a follower (forwarding);
+ *       pairs/s, acquire p50/p99/p999 and release p50/p99.
+ *   <li><b>handoff</b>: 16 waiters on one lock, each with its own Watch stream, acquire with
+ *       {@code wait=true}; the one pushed GRANTED releases with the pushed token at once and
+ *       queues again. Handoffs/s and grant latency: release response at the releasing client →
+ *       GRANTED push at the next holder (also: release sent → GRANTED push).
+ * </ol>
+ *
+ * Usage: {@code ApiLoadBench --nodes id=host:port:pid,... [--warmup S] [--measure S]
+ * [--clients 1,8,64] [--follower-clients 64] [--waiters 16] [--driver-loops 1] [--quick]
+ * [--profile DIR] [--profile-seconds S]}.
+ */
+public final class ApiLoadBench {
+  static final Duration TTL = Duration.newBuilder().setSeconds(30).build();
+  static final Duration WAIT_TIMEOUT = Duration.newBuilder().setSeconds(120).build();
+  static final int LOCKS_PER_CLIENT = 16;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofMillis(500)).build();
+
+  record NodeRef(String id, String host, int port, long pid) {
+    SocketAddress address() {
+      return SocketAddress.inetSocketAddress(port, host);
+    }
+  }
+
+  /** 0 warm-up, 1 measuring, 2 stopping. */
+  static final class Phase {
+    volatile int state;
+
+    boolean measuring() {
+      return state == 1;
+    }
+
+    boolean stopping() {
+      return state == 2;
+    }
+  }
+
+  record PairsResult(String via, int clients, double seconds, long pairs, ApiLatencies acquire,
+      ApiLatencies release, long errors, Map<String, Integer> errorKinds) {
+    double rate() {
+      return pairs / seconds;
+    }
+  }
+
+  record HandoffResult(String via, int waiters, double seconds, long grants, ApiLatencies respToGrant,
+      ApiLatencies sentToGrant, long pushFirst, long errors, Map<String, Integer> errorKinds) {
+    double rate() {
+      return grants / seconds;
+    }
+  }
+
+  private final Vertx vertx;
+  private final List<Context> contexts;
+  private final int warmupS;
+  private final int measureS;
+  private int runs;
+
+  private ApiLoadBench(Vertx vertx, List<Context> contexts, int warmupS, int measureS) {
+    this.vertx = vertx;
+    this.contexts = contexts;
+    this.warmupS = warmupS;
+    this.measureS = measureS;
+  }
+
+  public static void main(String[] args) throws Exception {
+    List<NodeRef> nodes = new ArrayList<>();
+    int warmup = 5;
+    int measure = 15;
+    List<Integer> clients = List.of(1, 8, 64);
+    int followerClients = 64;
+    int waiters = 16;
+    int loops = 1;
+    Path profile = null;
+    int profileSeconds = 10;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--nodes" -> {
+          for (String n : args[++i].split(",")) {
+            String[] kv = n.split("=", 2);
+            String[] hp = kv[1].split(":");
+            nodes.add(new NodeRef(kv[0], hp[0], Integer.parseInt(hp[1]), hp.length > 2 ? Long.parseLong(hp[2]) : -1));
+          }
+        }
+        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+        case "--measure" -> measure = Integer.parseInt(args[++i]);
+        case "--quick" -> {
+          warmup = 2;
+          measure = 5;
+          profileSeconds = 5;
+        }
+        case "--clients" -> clients = List.of(args[++i].split(",")).stream().map(Integer::parseInt).toList();
+        case "--follower-clients" -> followerClients = Integer.parseInt(args[++i]);
+        case "--waiters" -> waiters = Integer.parseInt(args[++i]);
+        case "--driver-loops" -> loops = Integer.parseInt(args[++i]);
+        case "--profile" -> profile = Path.of(args[++i]);
+        case "--profile-seconds" -> profileSeconds = Integer.parseInt(args[++i]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    if (nodes.isEmpty()) {
+      throw new IllegalArgumentException("--nodes id=host:port:pid,... is required (see scripts/bench-api.sh)");
+    }
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+    List<Context> contexts = Collections.synchronizedList(new ArrayList<>());
+    vertx.deployVerticle(() -> new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        contexts.add(context);
+        return Future.succeededFuture();
+      }
+    }, new DeploymentOptions().setInstances(loops)).await();
+    ApiLoadBench bench = new ApiLoadBench(vertx, List.copyOf(contexts), warmup, measure);
+    try {
+      bench.run(nodes, clients, followerClients, waiters, profile, profileSeconds);
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  private void run(List<NodeRef> nodes, List<Integer> clientCounts, int followerClients, int waiters,
+      Path profile, int profileSeconds) throws Exception {
+    NodeRef leader = awaitLeader(nodes);
+    NodeRef follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
+    System.out.printf("leader %s (%s:%d), follower for forwarding %s; warm-up %d s, measure %d s, "
+        + "%d driver event loop(s), %d cores on this machine%n", leader.id(), leader.host(), leader.port(),
+        follower.id(), warmupS, measureS, contexts.size(), Runtime.getRuntime().availableProcessors());
+    String loadBefore = loadAverage();
+    List<PingResult> floors = new ArrayList<>();
+    floors.add(print(runPing(leader, "Health (no Raft)", 3, stub -> stub.health(HealthRequest.getDefaultInstance()))));
+    floors.add(print(runPing(leader, "GetLockInfo stale_read (Raft context hop, no commit)", 3,
+        stub -> stub.getLockInfo(GetLockInfoRequest.newBuilder().setLockId("floor").setStaleRead(true).build()))));
+    floors.add(print(runPing(leader, "GetLockInfo linearizable (ReadIndex round)", 3,
+        stub -> stub.getLockInfo(GetLockInfoRequest.newBuilder().setLockId("floor").build()))));
+    List<PairsResult> pairs = new ArrayList<>();
+    for (int c : clientCounts) {
+      pairs.add(print(runPairs(leader, "leader", c, warmupS, measureS)));
+    }
+    if (followerClients > 0) {
+      pairs.add(print(runPairs(follower, "follower", followerClients, warmupS, measureS)));
+    }
+    List<HandoffResult> handoffs = new ArrayList<>();
+    if (waiters > 0) {
+      handoffs.add(print(runHandoffs(leader, "leader", waiters, warmupS, measureS)));
+    }
+    if (profile != null) {
+      profile(leader, profile, profileSeconds, waiters);
+    }
+    System.out.printf("%nsystem load average (1/5/15 min) before the runs: %s, after: %s (%d cores; other "
+        + "processes on the machine count too)%n", loadBefore, loadAverage(), Runtime.getRuntime().availableProcessors());
+    printTables(floors, pairs, handoffs);
+    printTargets(pairs, handoffs);
+  }
+
+  // ---------------------------------------------------------------- scenario 1: pairs
+
+  /** One simulated client: acquire, release, repeat; touched only on its context. */
+  private final class PairClient {
+    final RaftLockGrpcClient stub;
+    final String id;
+    final Phase phase;
+    final CountDownLatch done;
+    final ApiLatencies acquire = new ApiLatencies();
+    final ApiLatencies release = new ApiLatencies();
+    final Map<String, Integer> errorKinds;
+    long pairs;
+    long errors;
+    int n;
+
+    PairClient(RaftLockGrpcClient stub, String id, Phase phase, CountDownLatch done, Map<String, Integer> errorKinds) {
+      this.stub = stub;
+      this.id = id;
+      this.phase = phase;
+      this.done = done;
+      this.errorKinds = errorKinds;
+    }
+
+    void next() {
+      if (phase.stopping()) {
+        done.countDown();
+        return;
+      }
+      String lock = "lock-" + id + "-" + (n++ % LOCKS_PER_CLIENT);
+      boolean measured = phase.measuring();
+      long t0 = System.nanoTime();
+      stub.acquire(AcquireRequest.newBuilder().setLockId(lock).setClientId(id).setTtl(TTL).build()).onComplete(ar -> {
+        long t1 = System.nanoTime();
+        if (ar.failed() || !ar.result().getAcquired()) {
+          error(ar.failed() ? "acquire failed: " + ar.cause().getMessage() : "acquire: " + ar.result().getError().getCode());
+          vertx.setTimer(ar.failed() ? 10 : 1, x -> next());
+          return;
+        }
+        long version = ar.result().getLock().getVersion();
+        stub.release(ReleaseRequest.newBuilder().setLockId(lock).setClientId(id).setVersion(version).build())
+            .onComplete(rr -> {
+              long t2 = System.nanoTime();
+              if (rr.failed() || !rr.result().getReleased()) {
+                error(rr.failed() ? "release failed: " + rr.cause().getMessage() : "release: " + rr.result().getError().getCode());
+                vertx.setTimer(10, x -> next());
+                return;
+              }
+              if (measured && phase.measuring()) {
+                acquire.add(t1 - t0);
+                release.add(t2 - t1);
+                pairs++;
+              }
+              next();
+            });
+      });
+    }
+
+    void error(String kind) {
+      errors++;
+      errorKinds.merge(kind, 1, Integer::sum);
+    }
+  }
+
+  private PairsResult runPairs(NodeRef node, String via, int clients, int warmup, int measure) throws Exception {
+    GrpcClient grpc = grpcClient();
+    RaftLockGrpcClient stub = RaftLockGrpcClient.create(grpc, node.address());
+    Phase phase = new Phase();
+    CountDownLatch done = new CountDownLatch(clients);
+    Map<String, Integer> errorKinds = new ConcurrentHashMap<>();
+    String run = "r" + (++runs);
+    List<PairClient> all = new ArrayList<>();
+    for (int i = 0; i < clients; i++) {
+      PairClient c = new PairClient(stub, run + "-c" + i, phase, done, errorKinds);
+      all.add(c);
+      contexts.get(i % contexts.size()).runOnContext(v -> c.next());
+    }
+    Thread.sleep(warmup * 1000L);
+    phase.state = 1;
+    long t0 = System.nanoTime();
+    Thread.sleep(measure * 1000L);
+    phase.state = 2;
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    if (!done.await(30, TimeUnit.SECONDS)) {
+      System.out.println("warning: " + done.getCount() + " clients did not finish their last pair within 30 s");
+    }
+    grpc.close().await();
+    return new PairsResult(via, clients, seconds, all.stream().mapToLong(c -> c.pairs).sum(),
+        ApiLatencies.merge(all.stream().map(c -> c.acquire).toList()),
+        ApiLatencies.merge(all.stream().map(c -> c.release).toList()),
+        all.stream().mapToLong(c -> c.errors).sum(), errorKinds);
+  }
+
+  // ---------------------------------------------------------------- floors: one client, no writes
+
+  record PingResult(String call, int calls, ApiLatencies latency, long errors) { }
+
+  /**
+   * One client calling {@code call} back to back for 1 s of warm-up and {@code seconds} measured:
+   * the latency floor of the client API path without a Raft commit.
+   */
+  private PingResult runPing(NodeRef node, String name, int seconds,
+      java.util.function.Function<RaftLockGrpcClient, Future<?>> call) throws Exception {
+    GrpcClient grpc = grpcClient();
+    RaftLockGrpcClient stub = RaftLockGrpcClient.create(grpc, node.address());
+    Phase phase = new Phase();
+    ApiLatencies lat = new ApiLatencies();
+    long[] errors = new long[1];
+    CountDownLatch done = new CountDownLatch(1);
+    Runnable[] loop = new Runnable[1];
+    loop[0] = () -> {
+      if (phase.stopping()) {
+        done.countDown();
+        return;
+      }
+      boolean measured = phase.measuring();
+      long t0 = System.nanoTime();
+      call.apply(stub).onComplete(ar -> {
+        if (ar.failed()) {
+          errors[0]++;
+        } else if (measured && phase.measuring()) {
+          lat.add(System.nanoTime() - t0);
+        }
+        loop[0].run();
+      });
+    };
+    contexts.get(0).runOnContext(v -> loop[0].run());
+    Thread.sleep(1000);
+    phase.state = 1;
+    Thread.sleep(seconds * 1000L);
+    phase.state = 2;
+    done.await(10, TimeUnit.SECONDS);
+    grpc.close().await();
+    return new PingResult(name, lat.count(), lat, errors[0]);
+  }
+
+  private static PingResult print(PingResult r) {
+    System.out.printf("floor %-55s p50 %.3f p99 %.3f ms (%d calls, errors %d)%n", r.call(),
+        r.latency().percentileMs(50), r.latency().percentileMs(99), r.calls(), r.errors());
+    return r;
+  }
+
+  // ---------------------------------------------------------------- scenario 2: handoffs
+
+  /** One release and the grant it causes (all fields on the handoff context). */
+  private static final class Handoff {
+    final long sentAt;
+    long responseAt;
+    long grantAt;
+    boolean promoted;
+    boolean responded;
+
+    Handoff(long sentAt) {
+      this.sentAt = sentAt;
+    }
+  }
+
+  /** The handoff scenario: every waiter and the shared state live on one context. */
+  private final class HandoffRun {
+    final RaftLockGrpcClient stub;
+    final String lock;
+    final Phase phase;
+    final CountDownLatch started;
+    final CountDownLatch finished;
+    final ApiLatencies respToGrant = new ApiLatencies();
+    final ApiLatencies sentToGrant = new ApiLatencies();
+    final Map<String, Integer> errorKinds = new ConcurrentHashMap<>();
+    /** The last release sent: the next grant pushed is the one it causes. */
+    Handoff current;
+    long grants;
+    long pushFirst;
+    long errors;
+
+    HandoffRun(RaftLockGrpcClient stub, String lock, Phase phase, int waiters) {
+      this.stub = stub;
+      this.lock = lock;
+      this.phase = phase;
+      this.started = new CountDownLatch(waiters);
+      this.finished = new CountDownLatch(waiters);
+    }
+
+    final class Waiter {
+      final String id;
+      long actedOn; // highest token this waiter has released (or is releasing)
+      boolean finishedFlag;
+
+      Waiter(String id) {
+        this.id = id;
+      }
+
+      void open() {
+        stub.watch(WatchRequest.newBuilder().setClientId(id).build()).onComplete(ar -> {
+          if (ar.failed()) {
+            error("watch failed: " + ar.cause().getMessage());
+            started.countDown();
+            return;
+          }
+          ar.result().exceptionHandler(t -> {
+            if (!phase.stopping()) {
+              error("watch ended: " + t.getMessage());
+            }
+          });
+          ar.result().handler(this::onEvent);
+        });
+      }
+
+      void onEvent(LockEventMessage e) {
+        if (e.getKind() == LockEventMessage.Kind.WATCH_STARTED) {
+          started.countDown();
+        } else if (e.getKind() == LockEventMessage.Kind.GRANTED && e.getLockId().equals(lock)) {
+          long now = System.nanoTime();
+          if (e.getVersion() <= actedOn) {
+            return; // a grant already seen in the acquire response
+          }
+          Handoff h = current;
+          if (h != null && h.grantAt == 0) {
+            h.grantAt = now;
+            record(h);
+          }
+          if (phase.measuring()) {
+            grants++;
+          }
+          releaseAndRequeue(e.getVersion());
+        }
+      }
+
+      void queue() {
+        if (phase.stopping()) {
+          finish();
+          return;
+        }
+        stub.acquire(AcquireRequest.newBuilder().setLockId(lock).setClientId(id).setTtl(TTL).setWait(true)
+            .setWaitTimeout(WAIT_TIMEOUT).build()).onComplete(ar -> {
+              if (ar.failed()) {
+                error("acquire failed: " + ar.cause().getMessage());
+                vertx.setTimer(10, x -> queue());
+                return;
+              }
+              AcquireResponse r = ar.result();
+              if (r.getAcquired()) {
+                // The lock was free: a direct grant, no handoff to time.
+                if (r.getLock().getVersion() > actedOn) {
+                  releaseAndRequeue(r.getLock().getVersion());
+                }
+              } else if (!r.getQueued()) {
+                error("acquire: " + r.getError().getCode());
+                vertx.setTimer(1, x -> queue());
+              }
+            });
+      }
+
+      void releaseAndRequeue(long token) {
+        actedOn = token;
+        Handoff h = new Handoff(System.nanoTime());
+        current = h;
+        stub.release(ReleaseRequest.newBuilder().setLockId(lock).setClientId(id).setVersion(token).build())
+            .onComplete(ar -> {
+              h.responseAt = System.nanoTime();
+              h.responded = true;
+              if (ar.failed() || !ar.result().getReleased()) {
+                error(ar.failed() ? "release failed: " + ar.cause().getMessage() : "release: " + ar.result().getError().getCode());
+              } else {
+                h.promoted = ar.result().getWaiterPromoted();
+                record(h);
+              }
+              queue();
+            });
+      }
+
+      void finish() {
+        if (!finishedFlag) {
+          finishedFlag = true;
+          finished.countDown();
+        }
+      }
+    }
+
+    /** Records a handoff once both its release response and its grant push have arrived. */
+    void record(Handoff h) {
+      if (!h.responded || !h.promoted || h.grantAt == 0 || !phase.measuring()) {
+        return;
+      }
+      long d = h.grantAt - h.responseAt;
+      if (d < 0) {
+        pushFirst++;
+      }
+      respToGrant.add(Math.max(0, d));
+      sentToGrant.add(h.grantAt - h.sentAt);
+    }
+
+    void error(String kind) {
+      errors++;
+      errorKinds.merge(kind, 1, Integer::sum);
+    }
+  }
+
+  private HandoffResult runHandoffs(NodeRef node, String via, int waiters, int warmup, int measure) throws Exception {
+    GrpcClient grpc = grpcClient();
+    RaftLockGrpcClient stub = RaftLockGrpcClient.create(grpc, node.address());
+    Phase phase = new Phase();
+    String run = "r" + (++runs);
+    HandoffRun h = new HandoffRun(stub, "handoff-" + run, phase, waiters);
+    List<HandoffRun.Waiter> ws = new ArrayList<>();
+    Context ctx = contexts.get(0);
+    for (int i = 0; i < waiters; i++) {
+      ws.add(h.new Waiter(run + "-w" + i));
+    }
+    ctx.runOnContext(v -> ws.forEach(HandoffRun.Waiter::open));
+    if (!h.started.await(30, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("watch streams did not start within 30 s");
+    }
+    ctx.runOnContext(v -> ws.forEach(HandoffRun.Waiter::queue));
+    Thread.sleep(warmup * 1000L);
+    phase.state = 1;
+    long t0 = System.nanoTime();
+    Thread.sleep(measure * 1000L);
+    phase.state = 2;
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    // Stopping: each waiter releases its next grant and does not queue again.
+    if (!h.finished.await(30, TimeUnit.SECONDS)) {
+      System.out.println("warning: " + h.finished.getCount() + " waiters did not drain within 30 s");
+    }
+    grpc.close().await();
+    CountDownLatch read = new CountDownLatch(1);
+    HandoffResult[] result = new HandoffResult[1];
+    ctx.runOnContext(v -> {
+      result[0] = new HandoffResult(via, waiters, seconds, h.grants, h.respToGrant, h.sentToGrant, h.pushFirst,
+          h.errors, h.errorKinds);
+      read.countDown();
+    });
+    read.await();
+    return result[0];
+  }
+
+  // ---------------------------------------------------------------- profile
+
+  /**
+   * Repeats the 64-client pairs run (and the handoff run) with a JFR recording (settings=profile)
+   * of the leader and of this driver, then summarizes the CPU samples. The leader's recording is
+   * started with jcmd while the cluster is idle and stopped (written) after the run: attaching to
+   * a node under full load on 2 cores stalled it long enough to lose leadership.
+   */
+  private void profile(NodeRef leader, Path dir, int seconds, int waiters) throws Exception {
+    Files.createDirectories(dir);
+    if (leader.pid() < 0) {
+      System.out.println("profile skipped: the leader's pid is unknown");
+      return;
+    }
+    for (String what : waiters > 0 ? List.of("pairs64", "handoff") : List.of("pairs64")) {
+      Path leaderJfr = dir.resolve("leader-" + what + ".jfr").toAbsolutePath();
+      Path driverJfr = dir.resolve("driver-" + what + ".jfr").toAbsolutePath();
+      Files.deleteIfExists(leaderJfr);
+      String name = "bench-" + what;
+      System.out.printf("%nprofiling %s: JFR of the leader (pid %d) and of the driver over a %d s run%n",
+          what, leader.pid(), seconds);
+      jcmd(leader.pid(), "Started recording", "JFR.start", "name=" + name, "settings=profile");
+      Thread.sleep(1000);
+      try (Recording driver = new Recording(Configuration.getConfiguration("profile"))) {
+        driver.start();
+        Object r = what.equals("pairs64") ? runPairs(leader, "leader (profiled)", 64, 1, seconds)
+            : runHandoffs(leader, "leader (profiled)", waiters, 1, seconds);
+        driver.stop();
+        driver.dump(driverJfr);
+        jcmd(leader.pid(), "", "JFR.stop", "name=" + name, "filename=" + leaderJfr);
+        System.out.println("  (profiled run: " + summaryLine(r) + ")");
+      }
+      for (Path f : List.of(leaderJfr, driverJfr)) {
+        if (Files.exists(f) && Files.size(f) > 0) {
+          String s = ApiJfrSummary.summarize(f, 15);
+          Files.writeString(dir.resolve(f.getFileName().toString().replace(".jfr", ".txt")), s);
+          System.out.println();
+          System.out.print(s);
+        } else {
+          System.out.println("no recording at " + f);
+        }
+      }
+    }
+  }
+
+  private static String summaryLine(Object r) {
+    if (r instanceof PairsResult p) {
+      return String.format("%.0f pairs/s, acquire p99 %.2f ms", p.rate(), p.acquire().percentileMs(99));
+    }
+    HandoffResult h = (HandoffResult) r;
+    return String.format("%.0f handoffs/s, grant p99 %.2f ms", h.rate(), h.respToGrant().percentileMs(99));
+  }
+
+  private static void jcmd(long pid, String expect, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
+    cmd.add(Long.toString(pid));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0 || !out.contains(expect)) {
+      throw new IOException("jcmd " + String.join(" ", args) + ": " + out.trim());
+    }
+  }
+
+  // ---------------------------------------------------------------- output
+
+  private static PairsResult print(PairsResult r) {
+    System.out.printf("pairs via %-8s %3d clients: %8.0f pairs/s  acquire p50 %.2f p99 %.2f p999 %.2f ms  "
+        + "release p50 %.2f p99 %.2f ms  errors %d%s  [load %s]%n", r.via(), r.clients(), r.rate(),
+        r.acquire().percentileMs(50), r.acquire().percentileMs(99), r.acquire().percentileMs(99.9),
+        r.release().percentileMs(50), r.release().percentileMs(99), r.errors(),
+        r.errorKinds().isEmpty() ? "" : " " + r.errorKinds(), loadAverage());
+    return r;
+  }
+
+  private static HandoffResult print(HandoffResult r) {
+    System.out.printf("handoff via %-8s %2d waiters: %7.0f handoffs/s  grant (release response → push) p50 %.2f "
+        + "p99 %.2f ms  (release sent → push) p50 %.2f p99 %.2f ms  push before response %d/%d  errors %d%s  [load %s]%n",
+        r.via(), r.waiters(), r.rate(), r.respToGrant().percentileMs(50), r.respToGrant().percentileMs(99),
+        r.sentToGrant().percentileMs(50), r.sentToGrant().percentileMs(99), r.pushFirst(),
+        r.respToGrant().count(), r.errors(), r.errorKinds().isEmpty() ? "" : " " + r.errorKinds(), loadAverage());
+    return r;
+  }
+
+  private static void printTables(List<PingResult> floors, List<PairsResult> pairs, List<HandoffResult> handoffs) {
+    System.out.println();
+    System.out.println("| single-client call (no write) | p50 ms | p99 ms | calls |");
+    System.out.println("|---|---:|---:|---:|");
+    for (PingResult r : floors) {
+      System.out.printf("| %s | %.3f | %.3f | %d |%n", r.call(), r.latency().percentileMs(50), r.latency().percentileMs(99), r.calls());
+    }
+    System.out.println();
+    System.out.println("| scenario | via | clients | pairs/s | acquire p50 ms | acquire p99 ms | acquire p999 ms | release p50 ms | release p99 ms | errors |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (PairsResult r : pairs) {
+      System.out.printf("| acquire+release | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %d |%n", r.via(), r.clients(),
+          r.rate(), r.acquire().percentileMs(50), r.acquire().percentileMs(99), r.acquire().percentileMs(99.9),
+          r.release().percentileMs(50), r.release().percentileMs(99), r.errors());
+    }
+    if (!handoffs.isEmpty()) {
+      System.out.println();
+      System.out.println("| scenario | via | waiters | handoffs/s | grant p50 ms | grant p99 ms | release sent → grant p50 ms | p99 ms | push before response | errors |");
+      System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+      for (HandoffResult r : handoffs) {
+        System.out.printf("| handoff | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %d of %d | %d |%n", r.via(), r.waiters(),
+            r.rate(), r.respToGrant().percentileMs(50), r.respToGrant().percentileMs(99), r.sentToGrant().percentileMs(50),
+            r.sentToGrant().percentileMs(99), r.pushFirst(), r.respToGrant().count(), r.errors());
+      }
+    }
+  }
+
+  private static void printTargets(List<PairsResult> pairs, List<HandoffResult> handoffs) {
+    System.out.println();
+    Optional<PairsResult> p64 = pairs.stream().filter(p -> p.via().equals("leader") && p.clients() == 64).findFirst();
+    Optional<PairsResult> p1 = pairs.stream().filter(p -> p.via().equals("leader") && p.clients() == 1).findFirst();
+    Optional<HandoffResult> h = handoffs.stream().findFirst();
+    p64.ifPresent(r -> target("≥ 30,000 pairs/s at 64 clients", r.rate() >= 30_000, String.format("%.0f", r.rate())));
+    p64.ifPresent(r -> target("acquire p99 ≤ 10 ms at 64 clients", r.acquire().percentileMs(99) <= 10,
+        String.format("%.2f ms", r.acquire().percentileMs(99))));
+    p1.ifPresent(r -> target("acquire p50 ≤ 0.5 ms, single client", r.acquire().percentileMs(50) <= 0.5,
+        String.format("%.2f ms", r.acquire().percentileMs(50))));
+    h.ifPresent(r -> target("≥ 5,000 handoffs/s", r.rate() >= 5_000, String.format("%.0f", r.rate())));
+    h.ifPresent(r -> {
+      target("grant latency p99 ≤ 2 ms (release response → push)", r.respToGrant().percentileMs(99) <= 2,
+          String.format("%.2f ms; the push came first in %d of %d handoffs", r.respToGrant().percentileMs(99),
+              r.pushFirst(), r.respToGrant().count()));
+      target("  same, release sent → push (full handoff)", r.sentToGrant().percentileMs(99) <= 2,
+          String.format("%.2f ms", r.sentToGrant().percentileMs(99)));
+    });
+  }
+
+  private static void target(String what, boolean met, String measured) {
+    System.out.printf("target %-52s %-8s measured %s%n", what, met ? "MET" : "NOT MET", measured);
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private GrpcClient grpcClient() {
+    return GrpcClient.client(vertx, new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false).setTcpNoDelay(true));
+  }
+
+  /** The 1, 5 and 15 minute load averages (Linux), or "?" elsewhere. */
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "?";
+    }
+  }
+
+  private static NodeRef awaitLeader(List<NodeRef> nodes) throws InterruptedException {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    AtomicInteger polls = new AtomicInteger();
+    while (System.nanoTime() < deadline) {
+      for (NodeRef n : nodes) {
+        Optional<JsonNode> s = status(n);
+        if (s.isPresent() && s.get().path("leaderReady").asBoolean()) {
+          return n;
+        }
+      }
+      polls.incrementAndGet();
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("no ready leader within 60 s (" + polls + " polls)");
+  }
+
+  private static Optional<JsonNode> status(NodeRef n) {
+    try {
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + n.host() + ":" + n.port() + "/status"))
+          .timeout(java.time.Duration.ofMillis(500)).build(), HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+}
