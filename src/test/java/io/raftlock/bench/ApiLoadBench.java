@@ -105,6 +105,11 @@ public final class ApiLoadBench {
   private final int measureS;
   private int runs;
 
+  /** The measurement windows: a Vert.x timer awaited from main(), never on an event loop. */
+  private void waitMs(long ms) {
+    vertx.timer(ms, java.util.concurrent.TimeUnit.MILLISECONDS).await();
+  }
+
   private ApiLoadBench(Vertx vertx, List<Context> contexts, int warmupS, int measureS) {
     this.vertx = vertx;
     this.contexts = contexts;
@@ -277,10 +282,10 @@ public final class ApiLoadBench {
       all.add(c);
       contexts.get(i % contexts.size()).runOnContext(v -> c.next());
     }
-    Thread.sleep(warmup * 1000L);
+    waitMs(warmup * 1000L);
     phase.state = 1;
     long t0 = System.nanoTime();
-    Thread.sleep(measure * 1000L);
+    waitMs(measure * 1000L);
     phase.state = 2;
     double seconds = (System.nanoTime() - t0) / 1e9;
     if (!done.await(30, TimeUnit.SECONDS)) {
@@ -327,9 +332,9 @@ public final class ApiLoadBench {
       });
     };
     contexts.get(0).runOnContext(v -> loop[0].run());
-    Thread.sleep(1000);
+    waitMs(1000);
     phase.state = 1;
-    Thread.sleep(seconds * 1000L);
+    waitMs(seconds * 1000L);
     phase.state = 2;
     done.await(10, TimeUnit.SECONDS);
     grpc.close().await();
@@ -512,10 +517,10 @@ public final class ApiLoadBench {
       throw new IllegalStateException("watch streams did not start within 30 s");
     }
     ctx.runOnContext(v -> ws.forEach(HandoffRun.Waiter::queue));
-    Thread.sleep(warmup * 1000L);
+    waitMs(warmup * 1000L);
     phase.state = 1;
     long t0 = System.nanoTime();
-    Thread.sleep(measure * 1000L);
+    waitMs(measure * 1000L);
     phase.state = 2;
     double seconds = (System.nanoTime() - t0) / 1e9;
     // Stopping: each waiter releases its next grant and does not queue again.
@@ -556,7 +561,7 @@ public final class ApiLoadBench {
       System.out.printf("%nprofiling %s: JFR of the leader (pid %d) and of the driver over a %d s run%n",
           what, leader.pid(), seconds);
       jcmd(leader.pid(), "Started recording", "JFR.start", "name=" + name, "settings=profile");
-      Thread.sleep(1000);
+      waitMs(1000);
       try (Recording driver = new Recording(Configuration.getConfiguration("profile"))) {
         driver.start();
         Object r = what.equals("pairs64") ? runPairs(leader, "leader (profiled)", 64, 1, seconds)
@@ -687,20 +692,20 @@ public final class ApiLoadBench {
     }
   }
 
-  private static NodeRef awaitLeader(List<NodeRef> nodes) throws InterruptedException {
-    long deadline = System.nanoTime() + 60_000_000_000L;
-    AtomicInteger polls = new AtomicInteger();
-    while (System.nanoTime() < deadline) {
-      for (NodeRef n : nodes) {
-        Optional<JsonNode> s = status(n);
-        if (s.isPresent() && s.get().path("leaderReady").asBoolean()) {
-          return n;
-        }
-      }
-      polls.incrementAndGet();
-      Thread.sleep(100);
-    }
-    throw new IllegalStateException("no ready leader within 60 s (" + polls + " polls)");
+  private static NodeRef awaitLeader(List<NodeRef> nodes) {
+    java.util.concurrent.atomic.AtomicReference<NodeRef> leader = new java.util.concurrent.atomic.AtomicReference<>();
+    org.awaitility.Awaitility.await("a ready leader").atMost(java.time.Duration.ofSeconds(60))
+        .pollInterval(java.time.Duration.ofMillis(100)).until(() -> {
+          for (NodeRef n : nodes) {
+            Optional<JsonNode> s = status(n);
+            if (s.isPresent() && s.get().path("leaderReady").asBoolean()) {
+              leader.set(n);
+              return true;
+            }
+          }
+          return false;
+        });
+    return leader.get();
   }
 
   private static Optional<JsonNode> status(NodeRef n) {
