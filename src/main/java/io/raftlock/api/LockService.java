@@ -237,7 +237,7 @@ public final class LockService implements LockApi {
       stats.forwarded++;
     }
     byte[] bytes = LockCommandCodec.encode(command.get());
-    return withDeadline(onApi(raft.submit(bytes)), options.requestTimeoutMs())
+    return onApi(raft.submit(bytes), options.requestTimeoutMs())
         .transform(ar -> {
           permit.release();
           if (ar.succeeded()) {
@@ -315,9 +315,10 @@ public final class LockService implements LockApi {
 
   @Override
   public Future<GetStatusResponse> getStatus(GetStatusRequest r) {
-    Optional<ValidationError> invalid = RequestValidator.validate(r);
-    if (invalid.isPresent()) {
-      return Future.failedFuture(invalid(invalid.get()));
+    try {
+      refuseIfInvalid(RequestValidator.validate(r));
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
     }
     RaftStatus s = raft.status();
     if (s == null) {
@@ -333,9 +334,10 @@ public final class LockService implements LockApi {
 
   @Override
   public Future<HealthResponse> health(HealthRequest r) {
-    Optional<ValidationError> invalid = RequestValidator.validate(r);
-    if (invalid.isPresent()) {
-      return Future.failedFuture(invalid(invalid.get()));
+    try {
+      refuseIfInvalid(RequestValidator.validate(r));
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
     }
     RaftStatus s = raft.status();
     if (s == null) {
@@ -377,10 +379,10 @@ public final class LockService implements LockApi {
 
   @Override
   public Future<Watch> watch(WatchRequest r, WatchSink sink) {
-    Optional<ValidationError> invalid = RequestValidator.validate(r);
-    if (invalid.isPresent()) {
-      stats.invalid++;
-      return Future.failedFuture(invalid(invalid.get()));
+    try {
+      refuseIfInvalid(RequestValidator.validate(r));
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
     }
     if (draining) {
       return Future.failedFuture(unavailable("node is shutting down"));
@@ -503,18 +505,21 @@ public final class LockService implements LockApi {
     return p.future();
   }
 
-  /** Fails with TIMEOUT when {@code f} has not completed within {@code timeoutMs} (API context). */
-  private <T> Future<T> withDeadline(Future<T> f, long timeoutMs) {
+  /**
+   * {@code f} on the API context, failed with TIMEOUT if it has not completed within
+   * {@code timeoutMs}: one promise and one timer per write, on the hot path.
+   */
+  private <T> Future<T> onApi(Future<T> f, long timeoutMs) {
     Promise<T> p = Promise.promise();
     long timer = vertx.setTimer(timeoutMs, id -> p.tryFail(new ProposalException(ProposalException.Reason.TIMEOUT, null)));
-    f.onComplete(ar -> {
+    f.onComplete(ar -> context.runOnContext(v -> {
       vertx.cancelTimer(timer);
       if (ar.succeeded()) {
         p.tryComplete(ar.result());
       } else {
         p.tryFail(ar.cause());
       }
-    });
+    }));
     return p.future();
   }
 }

@@ -4,6 +4,8 @@ import io.raftlock.lock.LockCommand;
 import io.raftlock.lock.LockCommandCodec;
 import io.raftlock.raft.RaftStatus;
 import io.raftlock.raft.Role;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
@@ -29,7 +31,7 @@ public final class ExpiryDriver {
   private final RaftVerticle raft;
   private final LongSupplier wallClockMs;
   private final long checkMs;
-  private io.vertx.core.Context context;
+  private Context context;
   private long timer = -1;
   private boolean inFlight;
   /** Term in which this node's Promote applied; expiry waits for it in every new term. */
@@ -90,7 +92,7 @@ public final class ExpiryDriver {
         .compose(deadline -> {
           long now = wallClockMs.getAsLong();
           if (now < deadline) {
-            return io.vertx.core.Future.succeededFuture();
+            return Future.succeededFuture();
           }
           proposedExpires++;
           return raft.propose(LockCommandCodec.encode(new LockCommand.Expire(now)));

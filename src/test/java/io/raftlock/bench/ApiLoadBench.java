@@ -109,6 +109,16 @@ public final class ApiLoadBench {
     vertx.timer(ms, java.util.concurrent.TimeUnit.MILLISECONDS).await();
   }
 
+  /** Warm-up, then the measured window; returns its length in seconds (phase 2 after it). */
+  private double measureWindow(Phase phase, int warmupS, int measureS) {
+    waitMs(warmupS * 1000L);
+    phase.state = 1;
+    long t0 = System.nanoTime();
+    waitMs(measureS * 1000L);
+    phase.state = 2;
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
   private ApiLoadBench(Vertx vertx, List<Context> contexts, int warmupS, int measureS) {
     this.vertx = vertx;
     this.contexts = contexts;
@@ -281,12 +291,7 @@ public final class ApiLoadBench {
       all.add(c);
       contexts.get(i % contexts.size()).runOnContext(v -> c.next());
     }
-    waitMs(warmup * 1000L);
-    phase.state = 1;
-    long t0 = System.nanoTime();
-    waitMs(measure * 1000L);
-    phase.state = 2;
-    double seconds = (System.nanoTime() - t0) / 1e9;
+    double seconds = measureWindow(phase, warmup, measure);
     if (!done.await(30, TimeUnit.SECONDS)) {
       System.out.println("warning: " + done.getCount() + " clients did not finish their last pair within 30 s");
     }
@@ -516,12 +521,7 @@ public final class ApiLoadBench {
       throw new IllegalStateException("watch streams did not start within 30 s");
     }
     ctx.runOnContext(v -> ws.forEach(HandoffRun.Waiter::queue));
-    waitMs(warmup * 1000L);
-    phase.state = 1;
-    long t0 = System.nanoTime();
-    waitMs(measure * 1000L);
-    phase.state = 2;
-    double seconds = (System.nanoTime() - t0) / 1e9;
+    double seconds = measureWindow(phase, warmup, measure);
     // Stopping: each waiter releases its next grant and does not queue again.
     if (!h.finished.await(30, TimeUnit.SECONDS)) {
       System.out.println("warning: " + h.finished.getCount() + " waiters did not drain within 30 s");
