@@ -97,7 +97,11 @@ public final class Node {
       node.expiry.start();
       return service;
     };
-    return vertx.deployVerticle(raft)
+    // The caller's future is not tied to a context of this Vert.x instance: when the start fails,
+    // that instance is closed, and a failure dispatched to one of its (terminated) event loops
+    // would never reach the caller.
+    Promise<Node> started = Promise.promise();
+    vertx.deployVerticle(raft)
         .compose(id -> {
           node.raftDeployment = id;
           return vertx.deployVerticle(new NodeHttpServer(http.host(), http.port(), raft::status,
@@ -110,7 +114,14 @@ public final class Node {
                   ? ", peers on " + config.members().get(config.nodeId()).peerAddress() : ", single-node cluster"));
           return node;
         })
-        .recover(err -> vertx.close().compose(v -> Future.failedFuture(err)));
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            started.complete(ar.result());
+          } else {
+            vertx.close().onComplete(closed -> started.fail(ar.cause()));
+          }
+        });
+    return started.future();
   }
 
   /** Fail-stop (STORAGE.md): after a storage failure nothing may be acknowledged any more. */

@@ -210,6 +210,24 @@ public record NodeConfig(
     return fromJson("node-1", "data", members, null, null, null, null, null, null, null, null, null, null);
   }
 
+  /**
+   * The embedded local cluster ({@code java -jar raftlock.jar} with no arguments): three members
+   * on loopback, peers on 7001–7003, client API on 8001–8003, data under {@code ./data/node-N}.
+   * Returns the configuration of each member, keyed by node id.
+   */
+  public static SortedMap<String, NodeConfig> localClusterDefaults() {
+    TreeMap<String, Member> members = new TreeMap<>();
+    for (int i = 1; i <= 3; i++) {
+      members.put("node-" + i, new Member("127.0.0.1:" + (7000 + i), "127.0.0.1:" + (8000 + i)));
+    }
+    TreeMap<String, NodeConfig> configs = new TreeMap<>();
+    for (String id : members.keySet()) {
+      configs.put(id, fromJson(id, Path.of("data", id).toString(), members,
+          null, null, null, null, null, null, null, null, null, null));
+    }
+    return configs;
+  }
+
   public RaftConfig raftConfig() {
     return new RaftConfig(nodeId, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
         maxBytesPerAppend, 4096, true, true, 0);
