@@ -12,11 +12,15 @@ import io.raftlock.config.NodeConfig;
 import io.raftlock.proto.api.AcquireRequest;
 import io.raftlock.proto.api.AcquireResponse;
 import io.raftlock.proto.api.GetLockInfoRequest;
+import io.raftlock.proto.api.GetStatusRequest;
 import io.raftlock.proto.api.HealthRequest;
 import io.raftlock.proto.api.LockEventMessage;
 import io.raftlock.proto.api.ReleaseRequest;
 import io.raftlock.testing.LocalCluster;
 import io.raftlock.testing.StockRaftLock;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,13 +74,13 @@ class MetricsScrapeClusterTest {
   void keySeriesExistAndMoveByWhatTheWorkloadDid() throws Exception {
     String leader = cluster.awaitLeader();
     String follower = cluster.follower();
-    Scrape before = scrape(leader);
-    Scrape followerBefore = scrape(follower);
     double[] connectedBefore = {0};
-    ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", cluster.clientPort(leader))
-        .usePlaintext().build();
+    ManagedChannel channel = channel(leader);
+    ManagedChannel followerChannel = channel(follower);
     try {
       StockRaftLock api = new StockRaftLock(channel);
+      Scrape before = settledScrape(leader, api);
+      Scrape followerBefore = settledScrape(follower, new StockRaftLock(followerChannel));
       api.health(HealthRequest.getDefaultInstance());
       StockRaftLock.WatchStream watch = api.watch(WAITER);
       await().until(() -> watch.has(LockEventMessage.Kind.WATCH_STARTED));
@@ -126,8 +131,8 @@ class MetricsScrapeClusterTest {
             () -> assertEquals(1, d.of("raftlock_raft_proposals_total", "operation", "Release", "outcome", "ok")),
             () -> assertEquals(LOCKS + 1, d.of("raftlock_lock_grants_total"), "5 fresh grants and 1 promotion"),
             () -> assertEquals(1, d.of("raftlock_lock_releases_total")),
-            () -> assertEquals(LOCKS, after.value("raftlock_locks_held"), "held locks"),
-            () -> assertEquals(0, after.value("raftlock_locks_waiters")),
+            () -> assertEquals(LOCKS, d.of("raftlock_locks_held"), "held locks"),
+            () -> assertEquals(0, d.of("raftlock_locks_waiters"), "the waiter was promoted"),
             () -> assertEquals(1, d.of("raftlock_lock_grant_wait_seconds_count"), "the promoted waiter's wait"),
             () -> assertEquals(LOCKS + 4, d.of("raftlock_request_duration_seconds_count", "method", "Acquire"),
                 "latency recorded for every acquire"),
@@ -155,7 +160,7 @@ class MetricsScrapeClusterTest {
         Scrape after = scrape(follower);
         Delta d = new Delta(followerBefore, after);
         assertEquals(LOCKS + 1, d.of("raftlock_lock_grants_total"));
-        assertEquals(LOCKS, after.value("raftlock_locks_held"));
+        assertEquals(LOCKS, d.of("raftlock_locks_held"));
         assertEquals(0, d.of("raftlock_requests_total", "method", "Acquire"));
         assertEquals(0, after.value("raftlock_raft_leader"));
       });
@@ -168,6 +173,7 @@ class MetricsScrapeClusterTest {
       watch.cancel();
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      followerChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
       Scrape after = scrape(leader);
@@ -176,12 +182,71 @@ class MetricsScrapeClusterTest {
     });
   }
 
+  @Test
+  void aWebSocketWriteOnAFollowerIsForwardedAndCountedThere() throws Exception {
+    String follower = cluster.follower();
+    ManagedChannel channel = channel(follower);
+    Vertx vertx = Vertx.vertx();
+    try {
+      Scrape before = settledScrape(follower, new StockRaftLock(channel));
+      WebSocket ws = vertx.createWebSocketClient()
+          .connect(cluster.clientPort(follower), "127.0.0.1", "/v1/ws").await();
+      CompletableFuture<JsonObject> reply = new CompletableFuture<>();
+      ws.textMessageHandler(text -> reply.complete(new JsonObject(text)));
+      ws.writeTextMessage("{\"id\":\"1\",\"op\":\"acquire\",\"request\":{\"lockId\":\"" + LOCK + "ws\","
+          + "\"clientId\":\"" + OTHER + "\",\"ttl\":\"30s\"}}");
+      JsonObject r = reply.get(10, TimeUnit.SECONDS);
+      assertTrue(r.getJsonObject("response").getBoolean("acquired"), r.encode());
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        Scrape after = scrape(follower);
+        Delta d = new Delta(before, after);
+        assertAll(
+            () -> assertEquals(1, d.of("raftlock_requests_total", "method", "Acquire", "outcome", "ok")),
+            () -> assertEquals(1, d.of("raftlock_leader_forwards_total", "method", "Acquire")),
+            () -> assertEquals(1, d.of("raftlock_raft_proposals_total", "operation", "Acquire", "outcome", "ok")),
+            () -> assertEquals(1, after.value("raftlock_websocket_connections")),
+            () -> assertEquals(1, d.of("raftlock_lock_grants_total"), "applied here too"));
+        assertFalse(after.text().contains(OTHER) || after.text().contains(LOCK), "no id in the scrape");
+      });
+      ws.close().await();
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertEquals(0, scrape(follower).value("raftlock_websocket_connections")));
+    } finally {
+      vertx.close().await();
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
   static AcquireRequest.Builder acquire(String lockId, String clientId) {
     return AcquireRequest.newBuilder().setLockId(lockId).setClientId(clientId).setTtl(StockRaftLock.seconds(60));
   }
 
   static void assertAll(Executable... checks) {
     org.junit.jupiter.api.Assertions.assertAll(checks);
+  }
+
+  static ManagedChannel channel(String node) {
+    return ManagedChannelBuilder.forAddress("127.0.0.1", cluster.clientPort(node)).usePlaintext().build();
+  }
+
+  /**
+   * A scrape whose lock gauges and counters are current: the statistics are published every
+   * 250 ms, so a baseline is taken once they agree with the state machine's own (GetStatus reads
+   * them on the Raft context). Nothing else writes meanwhile.
+   */
+  static Scrape settledScrape(String node, StockRaftLock api) {
+    Scrape[] settled = {null};
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      var stats = api.getStatus(GetStatusRequest.getDefaultInstance()).getLockStats();
+      Scrape s = scrape(node);
+      settled[0] = s;
+      return s.has("raftlock_locks_held")
+          && s.value("raftlock_locks_held") == stats.getActiveLocksCount()
+          && s.value("raftlock_locks_waiters") == stats.getTotalWaitersCount()
+          && s.value("raftlock_lock_grants_total") == stats.getTotalAcquires()
+          && s.value("raftlock_lock_releases_total") == stats.getTotalReleases();
+    });
+    return settled[0];
   }
 
   static Scrape scrape(String node) throws Exception {
