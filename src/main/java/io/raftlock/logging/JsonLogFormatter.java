@@ -3,6 +3,7 @@ package io.raftlock.logging;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.logging.Formatter;
 import java.util.logging.LogRecord;
 
@@ -19,7 +20,7 @@ public final class JsonLogFormatter extends Formatter {
   @Override
   public String format(LogRecord record) {
     StringBuilder b = new StringBuilder(256);
-    b.append("{\"time\":\"").append(DateTimeFormatter.ISO_INSTANT.format(record.getInstant()))
+    b.append("{\"time\":\"").append(DateTimeFormatter.ISO_INSTANT.format(record.getInstant().truncatedTo(ChronoUnit.MILLIS)))
         .append("\",\"level\":\"").append(record.getLevel().getName()).append('"');
     member(b, "logger", record.getLoggerName());
     // Handlers format on the logging thread, so this is the thread that logged.

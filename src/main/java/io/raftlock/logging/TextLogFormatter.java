@@ -3,6 +3,7 @@ package io.raftlock.logging;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.logging.Formatter;
 import java.util.logging.LogRecord;
 
@@ -17,7 +18,7 @@ public final class TextLogFormatter extends Formatter {
   @Override
   public String format(LogRecord record) {
     StringBuilder b = new StringBuilder(160);
-    b.append(DateTimeFormatter.ISO_INSTANT.format(record.getInstant())).append(' ');
+    b.append(DateTimeFormatter.ISO_INSTANT.format(record.getInstant().truncatedTo(ChronoUnit.MILLIS))).append(' ');
     String level = record.getLevel().getName();
     b.append(level);
     for (int pad = level.length(); pad < 7; pad++) {
@@ -28,13 +29,14 @@ public final class TextLogFormatter extends Formatter {
     if (record.getThrown() != null) {
       StringWriter trace = new StringWriter();
       record.getThrown().printStackTrace(new PrintWriter(trace));
+      // The throwable's own line (its message may hold line breaks) stays on the record's line.
+      String summary = record.getThrown().toString();
       b.append(" | ");
-      String t = trace.toString();
-      int firstLine = t.indexOf('\n');
-      b.append(firstLine < 0 ? t : t.substring(0, firstLine).stripTrailing()).append('\n');
-      if (firstLine >= 0) {
-        b.append(t.substring(firstLine + 1).replace("\r", ""));
-      }
+      oneLine(b, summary);
+      b.append('\n');
+      String t = trace.toString().replace("\r", "");
+      String frames = t.startsWith(summary) ? t.substring(summary.length()) : t;
+      b.append(frames.startsWith("\n") ? frames.substring(1) : frames);
       return b.toString();
     }
     return b.append('\n').toString();

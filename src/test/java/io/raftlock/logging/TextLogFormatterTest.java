@@ -34,12 +34,13 @@ class TextLogFormatterTest {
   @Test
   void aThrowableIsSummarizedOnTheLineAndItsTraceFollowsIndented() {
     LogRecord r = record(Level.SEVERE, "node-2 fail-stop");
-    r.setThrown(new IllegalStateException("boom"));
+    r.setThrown(new IllegalStateException("boom\nagain", new java.io.IOException("disk")));
     String[] lines = formatter.format(r).split("\n");
-    assertTrue(lines[0].endsWith("node-2 fail-stop | java.lang.IllegalStateException: boom"), lines[0]);
+    assertTrue(lines[0].endsWith("node-2 fail-stop | java.lang.IllegalStateException: boom\\nagain"), lines[0]);
     assertTrue(lines.length > 1);
     for (int i = 1; i < lines.length; i++) {
-      assertTrue(lines[i].startsWith("\t") || lines[i].startsWith("Caused by") || lines[i].isEmpty(), lines[i]);
+      assertTrue(lines[i].startsWith("\t") || lines[i].startsWith("Caused by: java.io.IOException: disk"), lines[i]);
     }
+    assertTrue(lines[1].startsWith("\tat io.raftlock.logging.TextLogFormatterTest"), lines[1]);
   }
 }
