@@ -636,11 +636,14 @@ public final class LockService implements LockApi {
 
   // ---------------------------------------------------------------- observation
 
-  /** Reports the start of a request; returns its start time (0 when nobody observes). */
+  /** Marks a request nobody observed at its start: its end is not reported either. */
+  private static final long UNOBSERVED = Long.MIN_VALUE;
+
+  /** Reports the start of a request; returns its start time ({@link #UNOBSERVED} when nobody observes). */
   private long started(Method method) {
     Observer o = observer;
     if (o == Observer.NONE) {
-      return 0;
+      return UNOBSERVED;
     }
     o.started(method);
     return nanoTime.getAsLong();
@@ -653,7 +656,7 @@ public final class LockService implements LockApi {
   private <R> Future<R> finished(Method method, long startedAt, java.util.function.Predicate<R> hasError,
       Function<R, ErrorDetail> error, Future<R> f) {
     Observer o = observer;
-    if (o == Observer.NONE) {
+    if (o == Observer.NONE || startedAt == UNOBSERVED) {
       return f;
     }
     return f.onComplete(ar -> {

@@ -116,6 +116,18 @@ final class LogWriter implements Runnable {
     this.observer = observer;
   }
 
+  /**
+   * Runs a metrics callback. It sits inside the write path, whose exceptions mean a failed disk
+   * and stop the store: a faulty observer must not pass for one, so its exceptions end here.
+   */
+  private static void report(Runnable callback) {
+    try {
+      callback.run();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "storage metrics callback threw", e);
+    }
+  }
+
   void start() {
     thread.start();
   }
@@ -249,8 +261,10 @@ final class LogWriter implements Runnable {
       long syncStart = System.nanoTime();
       if (log.sync()) {
         syncs.incrementAndGet();
-        observer.synced(entriesSinceSync, System.nanoTime() - syncStart);
+        long syncNanos = System.nanoTime() - syncStart;
+        int synced = entriesSinceSync;
         entriesSinceSync = 0;
+        report(() -> observer.synced(synced, syncNanos));
       }
       if (markBeforeAck || pendingHardState.termOrVoteDiffers(hardStateFile.current().hardState())) {
         writeHardStateIfChanged();
@@ -349,7 +363,7 @@ final class LogWriter implements Runnable {
         log.append(e);
       }
       entriesSinceSync += entries.size();
-      observer.appended(entries.size());
+      report(() -> observer.appended(entries.size()));
     }
     if (batch.hardState() != null) {
       pendingHardState = batch.hardState();
@@ -365,7 +379,8 @@ final class LogWriter implements Runnable {
   private void installSnapshot(Snapshot s) throws IOException {
     long start = System.nanoTime();
     snapshots.save(s);
-    observer.snapshotWritten(s.data().length, System.nanoTime() - start, true);
+    long nanos = System.nanoTime() - start;
+    report(() -> observer.snapshotWritten(s.data().length, nanos, true));
     log.appendTruncate(s.term(), s.index());
     snapshotIndex = s.index();
     snapshotTerm = s.term();
@@ -384,7 +399,8 @@ final class LogWriter implements Runnable {
         try {
           long start = System.nanoTime();
           snapshots.save(s);
-          observer.snapshotWritten(s.data().length, System.nanoTime() - start, false);
+          long nanos = System.nanoTime() - start;
+          report(() -> observer.snapshotWritten(s.data().length, nanos, false));
         } catch (Throwable e) {
           stop(e);
           f = e;
