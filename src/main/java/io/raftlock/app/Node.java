@@ -14,6 +14,7 @@ import io.raftlock.raft.Role;
 import io.raftlock.raft.SoftState;
 import io.raftlock.storage.ChronicleRaftStorage;
 import io.raftlock.storage.StorageOptions;
+import io.raftlock.transport.GrpcPeerTransport;
 import io.raftlock.transport.PeerTransport;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -81,7 +82,16 @@ public final class Node {
     metricsRef.set(metrics);
     metrics.bindLocks(replica::publishedStats, System::nanoTime);
     storage.observeWith(metrics.storage());
-    raft.observeWith(metrics.raftObserver(config.tickMs(), replica::publishStats));
+    Runnable publishTransport = () -> {};
+    if (transport instanceof GrpcPeerTransport grpc) {
+      metrics.bindTransport();
+      publishTransport = () -> metrics.publishTransport(grpc.stats()); // Raft context = the transport's
+    }
+    Runnable publishTransportStats = publishTransport;
+    raft.observeWith(metrics.raftObserver(config.tickMs(), () -> {
+      replica.publishStats();
+      publishTransportStats.run();
+    }));
     SoftState[] previous = new SoftState[1]; // touched only on the Raft context
     raft.onLeadershipChange(next -> {
       metrics.onSoftState(previous[0], next);

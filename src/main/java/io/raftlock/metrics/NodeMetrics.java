@@ -20,6 +20,7 @@ import io.raftlock.raft.RaftStatus;
 import io.raftlock.raft.Role;
 import io.raftlock.raft.SoftState;
 import io.raftlock.storage.ChronicleRaftStorage;
+import io.raftlock.transport.PeerTransportStats;
 import java.util.Collection;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -52,6 +53,8 @@ public final class NodeMetrics {
   private final Counter snapshotsInstalled;
   private final Timer snapshotTake;
   private final Timer snapshotInstall;
+  /** The peer transport's counters, copied on the Raft context (the transport's) with the lock stats. */
+  private volatile PeerTransportStats transport;
 
   /** How often the lock statistics are published for the gauges (one pass over the held locks). */
   public static final long LOCK_STATS_PERIOD_MS = 250;
@@ -117,6 +120,41 @@ public final class NodeMetrics {
     }).tag("peer", peer).description(description).register(registry);
   }
 
+  /**
+   * Counters of the peer transport, read from the copy {@link #publishTransport} receives on the
+   * Raft context (which is also the transport's) at the lock-statistics rate.
+   */
+  public void bindTransport() {
+    transportCounter("raftlock.peer.messages.sent", "Raft messages written to peers", PeerTransportStats::sent);
+    transportCounter("raftlock.peer.messages.received", "Raft messages received from peers", PeerTransportStats::received);
+    transportCounter("raftlock.peer.messages.dropped",
+        "Raft messages dropped: circuit open, queue full, call broken", PeerTransportStats::dropped);
+    transportCounter("raftlock.peer.rejected",
+        "inbound peer calls or messages refused: unknown sender, wrong receiver, malformed", PeerTransportStats::rejected);
+    transportCounter("raftlock.peer.unreachable.reports", "peers reported unreachable to Raft",
+        PeerTransportStats::unreachableReports);
+    transportCounter("raftlock.peer.snapshots.sent", "snapshots a follower confirmed", PeerTransportStats::snapshotsSent);
+    transportCounter("raftlock.peer.snapshots.failed", "snapshot transfers abandoned", PeerTransportStats::snapshotsFailed);
+    transportCounter("raftlock.peer.snapshots.received", "snapshots received from the leader",
+        PeerTransportStats::snapshotsReceived);
+    transportCounter("raftlock.peer.forwards.failed", "forwards to the leader that failed here",
+        PeerTransportStats::forwardsFailed);
+    transportCounter("raftlock.peer.forwards.received", "commands followers forwarded to this node",
+        PeerTransportStats::forwardsReceived);
+  }
+
+  /** Publishes a copy of the transport's counters (Raft context). */
+  public void publishTransport(PeerTransportStats copy) {
+    transport = copy;
+  }
+
+  private void transportCounter(String name, String description, ToDoubleFunction<PeerTransportStats> value) {
+    FunctionCounter.builder(name, this, m -> {
+      PeerTransportStats t = m.transport;
+      return t == null ? 0 : value.applyAsDouble(t);
+    }).description(description).register(registry);
+  }
+
   /** The client API's observer ({@link LockService#observeWith}). */
   public LockService.Observer api() {
     return api;
@@ -128,10 +166,11 @@ public final class NodeMetrics {
   }
 
   /**
-   * The Raft verticle's observer: counts and times snapshots, and runs {@code publishLockStats}
-   * (on the Raft context) about every {@link #LOCK_STATS_PERIOD_MS}, starting at the first tick.
+   * The Raft verticle's observer: counts and times snapshots, and runs {@code publish} (on the
+   * Raft context: publish the lock statistics and the transport counters there) about every
+   * {@link #LOCK_STATS_PERIOD_MS}, starting at the first tick.
    */
-  public RaftVerticle.Observer raftObserver(long tickMs, Runnable publishLockStats) {
+  public RaftVerticle.Observer raftObserver(long tickMs, Runnable publish) {
     long everyTicks = Math.max(1, LOCK_STATS_PERIOD_MS / Math.max(1, tickMs));
     return new RaftVerticle.Observer() {
       private long ticks; // Raft context
@@ -139,7 +178,7 @@ public final class NodeMetrics {
       @Override
       public void ticked() {
         if (ticks++ % everyTicks == 0) {
-          publishLockStats.run();
+          publish.run();
         }
       }
 

@@ -152,7 +152,9 @@ class MetricsScrapeClusterTest {
             () -> assertEquals(1, after.value("raftlock_healthy")),
             () -> assertTrue(after.value("raftlock_raft_term") >= 1),
             () -> assertTrue(after.value("raftlock_raft_commit_index") >= LOCKS + 3),
-            () -> assertEquals(0, after.value("raftlock_requests_in_flight")));
+            () -> assertEquals(0, after.value("raftlock_requests_in_flight")),
+            () -> assertTrue(d.of("raftlock_peer_messages_sent_total") > 0, "replication to the followers"),
+            () -> assertEquals(0, after.value("raftlock_peer_rejected_total")));
       });
 
       // The follower applied the same entries: replicated counters agree, its API saw nothing.
