@@ -13,14 +13,18 @@ import java.util.Map;
  */
 public final class ConnectionTracker {
   private final Map<HttpConnection, List<Runnable>> open = new IdentityHashMap<>();
-  private long accepted;
+  // Single writer (the server's event loop); volatile so metrics may read them from any thread.
+  private volatile long accepted;
+  private volatile int active;
 
   /** Called by the server's connection handler for each new connection. */
   public void accept(HttpConnection connection) {
     accepted++;
     open.put(connection, new ArrayList<>());
+    active = open.size();
     connection.closeHandler(v -> {
       List<Runnable> closers = open.remove(connection);
+      active = open.size();
       if (closers != null) {
         closers.forEach(Runnable::run);
       }
@@ -41,8 +45,9 @@ public final class ConnectionTracker {
     return () -> closers.remove(closer);
   }
 
+  /** Connections open now; any thread. */
   public int active() {
-    return open.size();
+    return active;
   }
 
   public long accepted() {

@@ -126,13 +126,18 @@ public final class GrpcLockService {
       ConnectionTracker connections) {
     GrpcServerResponse<WatchRequest, LockEventMessage> response = req.response();
     response.setWriteQueueMaxSize(WATCH_WRITE_QUEUE);
+    LockService.Observer observer = api instanceof LockService s ? s.observer() : LockService.Observer.NONE;
     req.handler(msg -> {
       LockApi.WatchSink sink = new LockApi.WatchSink() {
         @Override
         public boolean push(LockEventMessage event) {
           try {
             response.write(event);
-            return !response.writeQueueFull();
+            if (response.writeQueueFull()) {
+              observer.overflowed(LockService.Queue.WATCH_WRITE_QUEUE);
+              return false;
+            }
+            return true;
           } catch (RuntimeException e) {
             return false; // the stream is gone
           }

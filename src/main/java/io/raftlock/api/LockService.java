@@ -125,6 +125,91 @@ public final class LockService implements LockApi {
     }
   }
 
+  /** The client API's methods, as metrics label them (the gRPC method names). */
+  public enum Method {
+    ACQUIRE("Acquire"),
+    RELEASE("Release"),
+    RENEW("Renew"),
+    GET_LOCK_INFO("GetLockInfo"),
+    GET_LOCKS("GetLocks"),
+    ENQUEUE_WAITER("EnqueueWaiter"),
+    CANCEL_WAIT("CancelWait"),
+    GET_BACKOFF_ADVICE("GetBackoffAdvice"),
+    GET_STATUS("GetStatus"),
+    HEALTH("Health"),
+    WATCH("Watch");
+
+    private final String rpcName;
+
+    Method(String rpcName) {
+      this.rpcName = rpcName;
+    }
+
+    public String rpcName() {
+      return rpcName;
+    }
+  }
+
+  /** Queues and caps whose overflow refuses or drops work. */
+  public enum Queue {
+    /** A client's token bucket was empty (RATE_LIMITED). */
+    CLIENT_RATE,
+    /** The node's in-flight request cap was reached (RATE_LIMITED). */
+    IN_FLIGHT,
+    /** A gRPC watch stream's write queue was full: the watch closed as a slow consumer. */
+    WATCH_WRITE_QUEUE,
+    /** A WebSocket's write queue was full: the connection closed as a slow consumer. */
+    WS_WRITE_QUEUE,
+    /** A WebSocket connection's in-flight cap was reached (RATE_LIMITED). */
+    WS_IN_FLIGHT
+  }
+
+  /**
+   * What the API reports to the metrics layer. Called on the API context (or, for the WebSocket
+   * hooks, on the connection's loop); implementations must be cheap and thread-safe, and must not
+   * throw. Labels passed here come from fixed sets: never a lock id or client id.
+   */
+  public interface Observer {
+    Observer NONE = new Observer() {};
+
+    /** A request of {@code method} was received (before validation). */
+    default void started(Method method) {}
+
+    /**
+     * The request was answered after {@code nanos}: {@code error} null when it succeeded, else
+     * the code of the refusal or of the lock-level outcome in the response.
+     */
+    default void finished(Method method, ErrorCode error, long nanos) {}
+
+    /** The request failed validation on {@code field} (a proto field name, map keys stripped). */
+    default void invalid(Method method, String field) {}
+
+    /** A follower in redirect mode answered NOT_LEADER / NO_LEADER. */
+    default void redirected(Method method) {}
+
+    /** A follower forwarded the write to the leader. */
+    default void forwarded(Method method) {}
+
+    /**
+     * A command of type {@code operation} (a {@link LockCommand} record name) was submitted to Raft
+     * and ended after {@code nanos} with {@code outcome}: "ok" or a lower-case
+     * {@link ProposalException.Reason} ("other" for anything else).
+     */
+    default void proposed(String operation, String outcome, long nanos) {}
+
+    /** The node retried a proposal of its own (cancelling a disconnected client's waits). */
+    default void retried(String operation) {}
+
+    /** A queue or cap overflowed. */
+    default void overflowed(Queue queue) {}
+
+    /** A health request was answered; {@code serving} is what it said. */
+    default void healthChecked(boolean serving) {}
+
+    /** A WebSocket connection opened (+1) or closed (-1). */
+    default void webSocketsOpen(int delta) {}
+  }
+
   private final Vertx vertx;
   private final Context context;
   private final RaftVerticle raft;
@@ -134,6 +219,8 @@ public final class LockService implements LockApi {
   private final RateLimiter limiter;
   private final WatchRegistry watches;
   private final Stats stats = new Stats();
+  private final LongSupplier nanoTime;
+  private volatile Observer observer = Observer.NONE;
   private boolean draining;
 
   /**
@@ -155,6 +242,16 @@ public final class LockService implements LockApi {
     this.wallClockMs = wallClockMs;
     this.startedAtMs = wallClockMs.getAsLong();
     this.limiter = new RateLimiter(options.rateLimits(), nanoTime);
+    this.nanoTime = nanoTime;
+  }
+
+  /** Where requests, refusals and proposals are reported (metrics); set before serving. */
+  public void observeWith(Observer observer) {
+    this.observer = Objects.requireNonNull(observer, "observer");
+  }
+
+  public Observer observer() {
+    return observer;
   }
 
   public Stats stats() {
@@ -194,52 +291,67 @@ public final class LockService implements LockApi {
 
   @Override
   public Future<AcquireResponse> acquire(AcquireRequest r) {
-    return write(RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.NEW_WORK,
-        () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), reply -> ResponseMapper.acquire(r, reply));
+    long t0 = started(Method.ACQUIRE);
+    return finished(Method.ACQUIRE, t0, AcquireResponse::hasError, AcquireResponse::getError,
+        write(Method.ACQUIRE, RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.NEW_WORK,
+            () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), reply -> ResponseMapper.acquire(r, reply)));
   }
 
   @Override
   public Future<ReleaseResponse> release(ReleaseRequest r) {
-    return write(RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.MAINTAIN,
-        () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), ResponseMapper::release);
+    long t0 = started(Method.RELEASE);
+    return finished(Method.RELEASE, t0, ReleaseResponse::hasError, ReleaseResponse::getError,
+        write(Method.RELEASE, RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.MAINTAIN,
+            () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), ResponseMapper::release));
   }
 
   @Override
   public Future<RenewResponse> renew(RenewRequest r) {
-    return write(RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.MAINTAIN,
-        () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), reply -> ResponseMapper.renew(r, reply));
+    long t0 = started(Method.RENEW);
+    return finished(Method.RENEW, t0, RenewResponse::hasError, RenewResponse::getError,
+        write(Method.RENEW, RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.MAINTAIN,
+            () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), reply -> ResponseMapper.renew(r, reply)));
   }
 
   @Override
   public Future<EnqueueWaiterResponse> enqueueWaiter(EnqueueWaiterRequest r) {
-    return write(RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.NEW_WORK,
-        () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), reply -> ResponseMapper.enqueueWaiter(r, reply));
+    long t0 = started(Method.ENQUEUE_WAITER);
+    return finished(Method.ENQUEUE_WAITER, t0, EnqueueWaiterResponse::hasError, EnqueueWaiterResponse::getError,
+        write(Method.ENQUEUE_WAITER, RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.NEW_WORK,
+            () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), reply -> ResponseMapper.enqueueWaiter(r, reply)));
   }
 
   @Override
   public Future<CancelWaitResponse> cancelWait(CancelWaitRequest r) {
-    return write(RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.MAINTAIN,
-        () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), ResponseMapper::cancelWait);
+    long t0 = started(Method.CANCEL_WAIT);
+    return finished(Method.CANCEL_WAIT, t0, CancelWaitResponse::hasError, CancelWaitResponse::getError,
+        write(Method.CANCEL_WAIT, RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.MAINTAIN,
+            () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), ResponseMapper::cancelWait));
   }
 
-  private <T> Future<T> write(Optional<ValidationError> invalid, String clientId, RateLimiter.Kind kind,
+  private <T> Future<T> write(Method method, Optional<ValidationError> invalid, String clientId, RateLimiter.Kind kind,
       java.util.function.Supplier<LockCommand> command, Function<LockReply, T> toResponse) {
     RateLimiter.Permit permit;
     try {
       // Redirect before admission: a redirected request holds no in-flight slot.
       refuseIfInvalid(invalid);
-      redirectIfFollower();
+      redirectIfFollower(method);
       permit = admit(clientId, kind);
     } catch (ApiException e) {
       return Future.failedFuture(e);
     }
     if (raft.status() != null && raft.status().role() != Role.LEADER) {
       stats.forwarded++;
+      observer.forwarded(method);
     }
-    byte[] bytes = LockCommandCodec.encode(command.get());
+    LockCommand cmd = command.get();
+    byte[] bytes = LockCommandCodec.encode(cmd);
+    long proposedAt = nanoTime.getAsLong();
     return onApi(raft.submit(bytes), options.requestTimeoutMs())
         .transform(ar -> {
           permit.release();
+          observer.proposed(cmd.getClass().getSimpleName(), proposalOutcome(ar.cause()),
+              nanoTime.getAsLong() - proposedAt);
           if (ar.succeeded()) {
             return Future.succeededFuture(toResponse.apply(reply(ar.result())));
           }
@@ -251,12 +363,13 @@ public final class LockService implements LockApi {
    * NOT_LEADER with the leader's client address when this node is configured to redirect rather
    * than forward, and is not the leader.
    */
-  private void redirectIfFollower() {
+  private void redirectIfFollower(Method method) {
     RaftStatus s = raft.status();
     if (!options.redirectToLeader() || s == null || s.role() == Role.LEADER) {
       return;
     }
     stats.redirects++;
+    observer.redirected(method);
     if (s.leaderId() == null) {
       throw noLeader();
     }
@@ -272,21 +385,26 @@ public final class LockService implements LockApi {
 
   @Override
   public Future<GetLockInfoResponse> getLockInfo(GetLockInfoRequest r) {
-    return read(RequestValidator.validate(r), r.getStaleRead(),
-        sm -> ResponseMapper.lockInfo(r.getLockId(), sm.lockInfo(r.getLockId()), r.getIncludeWaiters()));
+    long t0 = started(Method.GET_LOCK_INFO);
+    return finished(Method.GET_LOCK_INFO, t0, GetLockInfoResponse::hasError, GetLockInfoResponse::getError,
+        read(RequestValidator.validate(r), r.getStaleRead(),
+            sm -> ResponseMapper.lockInfo(r.getLockId(), sm.lockInfo(r.getLockId()), r.getIncludeWaiters())));
   }
 
   @Override
   public Future<GetLocksResponse> getLocks(GetLocksRequest r) {
-    return read(RequestValidator.validate(r), r.getStaleRead(), sm -> ResponseMapper.locks(
-        sm.listLocks(ApiMapper.toFilter(r), ApiMapper.pageLimit(r), r.getOffset()), r.getIncludeWaiters()));
+    long t0 = started(Method.GET_LOCKS);
+    return finished(Method.GET_LOCKS, t0, GetLocksResponse::hasError, GetLocksResponse::getError,
+        read(RequestValidator.validate(r), r.getStaleRead(), sm -> ResponseMapper.locks(
+            sm.listLocks(ApiMapper.toFilter(r), ApiMapper.pageLimit(r), r.getOffset()), r.getIncludeWaiters())));
   }
 
   /** Advice is a hint, not a guarantee: served from local state, no ReadIndex round. */
   @Override
   public Future<BackoffAdviceResponse> getBackoffAdvice(BackoffAdviceRequest r) {
-    return read(RequestValidator.validate(r), true,
-        sm -> ResponseMapper.backoffAdviceResponse(sm.backoffAdvice(r.getLockId())));
+    long t0 = started(Method.GET_BACKOFF_ADVICE);
+    return finished(Method.GET_BACKOFF_ADVICE, t0, null, null, read(RequestValidator.validate(r), true,
+        sm -> ResponseMapper.backoffAdviceResponse(sm.backoffAdvice(r.getLockId()))));
   }
 
   /**
@@ -315,6 +433,11 @@ public final class LockService implements LockApi {
 
   @Override
   public Future<GetStatusResponse> getStatus(GetStatusRequest r) {
+    long t0 = started(Method.GET_STATUS);
+    return finished(Method.GET_STATUS, t0, null, null, status(r));
+  }
+
+  private Future<GetStatusResponse> status(GetStatusRequest r) {
     try {
       refuseIfInvalid(RequestValidator.validate(r));
     } catch (ApiException e) {
@@ -334,6 +457,11 @@ public final class LockService implements LockApi {
 
   @Override
   public Future<HealthResponse> health(HealthRequest r) {
+    long t0 = started(Method.HEALTH);
+    return finished(Method.HEALTH, t0, null, null, healthOf(r));
+  }
+
+  private Future<HealthResponse> healthOf(HealthRequest r) {
     try {
       refuseIfInvalid(RequestValidator.validate(r));
     } catch (ApiException e) {
@@ -345,6 +473,7 @@ public final class LockService implements LockApi {
           .setStatus(HealthStatus.ServingStatus.NOT_SERVING).setMessage("starting").build());
     }
     HealthStatus h = health(s, -1, -1);
+    observer.healthChecked(h.getStatus() == HealthStatus.ServingStatus.SERVING);
     return Future.succeededFuture(HealthResponse.newBuilder()
         .setStatus(h.getStatus()).setMessage(h.getMessage()).setHealthInfo(h).build());
   }
@@ -379,6 +508,11 @@ public final class LockService implements LockApi {
 
   @Override
   public Future<Watch> watch(WatchRequest r, WatchSink sink) {
+    long t0 = started(Method.WATCH);
+    return finished(Method.WATCH, t0, null, null, openWatch(r, sink));
+  }
+
+  private Future<Watch> openWatch(WatchRequest r, WatchSink sink) {
     try {
       refuseIfInvalid(RequestValidator.validate(r));
     } catch (ApiException e) {
@@ -405,11 +539,14 @@ public final class LockService implements LockApi {
 
   private void cancelAttempt(String clientId, int attempt, Promise<Object> done) {
     byte[] cmd = LockCommandCodec.encode(ApiMapper.cancelClientWaits(clientId, wallClockMs.getAsLong()));
+    long proposedAt = nanoTime.getAsLong();
     onApi(raft.submit(cmd)).onComplete(ar -> {
+      observer.proposed("CancelClientWaits", proposalOutcome(ar.cause()), nanoTime.getAsLong() - proposedAt);
       if (ar.succeeded()) {
         done.complete(ar.result());
       } else if (attempt < CANCEL_ATTEMPTS && ar.cause() instanceof ProposalException p && p.retryable()
           && p.reason() != ProposalException.Reason.STOPPED) {
+        observer.retried("CancelClientWaits");
         vertx.setTimer(options.retryAfterMs(), id -> cancelAttempt(clientId, attempt + 1, done));
       } else {
         done.fail(ar.cause());
@@ -438,6 +575,7 @@ public final class LockService implements LockApi {
     RateLimiter.Decision d = key == null ? limiter.tryAdmitInFlight(kind) : limiter.tryAdmit(key, kind);
     if (d instanceof RateLimiter.Rejection rej) {
       stats.rateLimited++;
+      observer.overflowed(rej.reason() == RateLimiter.Reason.CLIENT_RATE ? Queue.CLIENT_RATE : Queue.IN_FLIGHT);
       String why = rej.reason() == RateLimiter.Reason.CLIENT_RATE
           ? "rate limit of client " + key + " exceeded" : "too many requests in flight on this node";
       throw new ApiException(ApiMapper.retryable(ErrorCode.RATE_LIMITED, why, rej.retryAfterNanos()),
@@ -494,6 +632,63 @@ public final class LockService implements LockApi {
           "this node is not serving (" + p.reason() + "); use another node", retryNanos);
     };
     return new ApiException(detail, ApiMapper.grpcStatus(ErrorCode.ofCode(detail.getCode().getNumber())));
+  }
+
+  // ---------------------------------------------------------------- observation
+
+  /** Marks a request nobody observed at its start: its end is not reported either. */
+  private static final long UNOBSERVED = Long.MIN_VALUE;
+
+  /** Reports the start of a request; returns its start time ({@link #UNOBSERVED} when nobody observes). */
+  private long started(Method method) {
+    Observer o = observer;
+    if (o == Observer.NONE) {
+      return UNOBSERVED;
+    }
+    o.started(method);
+    return nanoTime.getAsLong();
+  }
+
+  /**
+   * Reports how {@code f} ends: the refusal's code, or the lock-level error in the response
+   * ({@code hasError}/{@code error} null for responses without an error field). Returns {@code f}.
+   */
+  private <R> Future<R> finished(Method method, long startedAt, java.util.function.Predicate<R> hasError,
+      Function<R, ErrorDetail> error, Future<R> f) {
+    Observer o = observer;
+    if (o == Observer.NONE || startedAt == UNOBSERVED) {
+      return f;
+    }
+    return f.onComplete(ar -> {
+      ErrorCode code = null;
+      if (ar.failed()) {
+        if (ar.cause() instanceof ApiException e) {
+          code = codeOf(e.detail());
+          String field = e.detail().getDetailsMap().get("field");
+          if (field != null && (code == ErrorCode.INVALID_ARGUMENT || code == ErrorCode.INVALID_TTL)) {
+            int key = field.indexOf('[');
+            o.invalid(method, key < 0 ? field : field.substring(0, key)); // metadata[key] → metadata
+          }
+        } else {
+          code = ErrorCode.INTERNAL_ERROR;
+        }
+      } else if (hasError != null && ar.result() != null && hasError.test(ar.result())) {
+        code = codeOf(error.apply(ar.result()));
+      }
+      o.finished(method, code, nanoTime.getAsLong() - startedAt);
+    });
+  }
+
+  private static ErrorCode codeOf(ErrorDetail d) {
+    ErrorCode c = ErrorCode.ofCode(d.getCode().getNumber());
+    return c == null ? ErrorCode.INTERNAL_ERROR : c;
+  }
+
+  private static String proposalOutcome(Throwable cause) {
+    if (cause == null) {
+      return "ok";
+    }
+    return cause instanceof ProposalException p ? p.reason().name().toLowerCase(java.util.Locale.ROOT) : "other";
   }
 
   // ---------------------------------------------------------------- context hops

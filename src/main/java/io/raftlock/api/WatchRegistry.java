@@ -49,8 +49,10 @@ public final class WatchRegistry {
   /** Client ids with at least one open watch: read by the Raft thread to skip other events. */
   private final Set<String> watched = ConcurrentHashMap.newKeySet();
   private final Map<String, List<WatchImpl>> byClient = new HashMap<>();
-  private long pushed;
-  private long slowConsumers;
+  // Single writer (the API context); volatile so metrics may read them from any thread.
+  private volatile long pushed;
+  private volatile long slowConsumers;
+  private volatile int openWatches;
 
   /**
    * @param context the API context (all watches live there)
@@ -78,10 +80,17 @@ public final class WatchRegistry {
     return n;
   }
 
+  /** Open watches, readable from any thread (metrics). */
+  public int openWatches() {
+    return openWatches;
+  }
+
+  /** Events handed to watch sinks. */
   public long pushed() {
     return pushed;
   }
 
+  /** Watches closed because their consumer could not keep up. */
   public long slowConsumers() {
     return slowConsumers;
   }
@@ -89,6 +98,7 @@ public final class WatchRegistry {
   Future<LockApi.Watch> open(String clientId, LockApi.WatchSink sink) {
     WatchImpl w = new WatchImpl(clientId, sink);
     byClient.computeIfAbsent(clientId, k -> new ArrayList<>()).add(w);
+    openWatches++;
     watched.add(clientId);
     Promise<LockApi.Watch> opened = Promise.promise();
     appliedIndex.read(index -> context.runOnContext(v -> {
@@ -151,6 +161,7 @@ public final class WatchRegistry {
         return;
       }
       closed = true;
+      openWatches--;
       List<WatchImpl> ws = byClient.get(clientId);
       if (ws != null) {
         ws.remove(this);

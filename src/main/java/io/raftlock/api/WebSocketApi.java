@@ -30,7 +30,9 @@ public final class WebSocketApi implements Handler<ServerWebSocket> {
   /** Serves one accepted (or about to be accepted) WebSocket until it closes. */
   @Override
   public void handle(ServerWebSocket ws) {
-    new WsConnection(vertx, api, options, ws).start();
+    // Metrics hooks come from the node's LockService (none for another LockApi, e.g. a test fake).
+    LockService.Observer observer = api instanceof LockService s ? s.observer() : LockService.Observer.NONE;
+    new WsConnection(vertx, api, options, ws, observer).start();
   }
 
   public Options options() {

@@ -64,7 +64,11 @@ final class WsConnection {
   private long pingTimer = -1;
   private long idleTimer = -1;
 
-  WsConnection(Vertx vertx, LockApi api, WebSocketApi.Options options, ServerWebSocket ws) {
+  private final LockService.Observer observer;
+
+  WsConnection(Vertx vertx, LockApi api, WebSocketApi.Options options, ServerWebSocket ws,
+      LockService.Observer observer) {
+    this.observer = observer;
     this.vertx = vertx;
     this.ctx = vertx.getOrCreateContext();
     this.api = api;
@@ -75,6 +79,7 @@ final class WsConnection {
 
   void start() {
     ws.setWriteQueueMaxSize(options.maxWriteQueueBytes());
+    observer.webSocketsOpen(1); // shutdown() reports the close, exactly once
     ws.frameHandler(frame -> guard(() -> onFrame(frame)));
     ws.pongHandler(data -> touch());
     ws.closeHandler(v -> guard(() -> shutdown()));
@@ -176,6 +181,7 @@ final class WsConnection {
   /** Takes an in-flight slot, or answers RATE_LIMITED and returns false. */
   private boolean admit(WsCodec.Inbound in) {
     if (inFlight >= options.maxInFlight()) {
+      observer.overflowed(LockService.Queue.WS_IN_FLIGHT);
       send(WsCodec.error(in.id(), in.op(), WsCodec.rateLimited(
           "more than " + options.maxInFlight() + " requests in flight on this connection",
           options.retryAfterMs())));
@@ -353,6 +359,7 @@ final class WsConnection {
       return false;
     }
     if (ws.writeQueueFull()) {
+      observer.overflowed(LockService.Queue.WS_WRITE_QUEUE);
       close(CLOSE_POLICY_VIOLATION, "slow consumer: write queue full");
       return false;
     }
@@ -396,6 +403,7 @@ final class WsConnection {
       return;
     }
     closed = true;
+    observer.webSocketsOpen(-1);
     fragments = null;
     vertx.cancelTimer(pingTimer);
     vertx.cancelTimer(idleTimer);

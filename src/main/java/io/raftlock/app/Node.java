@@ -14,6 +14,7 @@ import io.raftlock.raft.Role;
 import io.raftlock.raft.SoftState;
 import io.raftlock.storage.ChronicleRaftStorage;
 import io.raftlock.storage.StorageOptions;
+import io.raftlock.transport.GrpcPeerTransport;
 import io.raftlock.transport.PeerTransport;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -64,18 +65,33 @@ public final class Node {
     // Applied events go to the watch registry once the client API exists (the Raft verticle starts
     // first, and a node replaying its log has no watchers to tell anyway).
     AtomicReference<WatchRegistry> watches = new AtomicReference<>();
+    AtomicReference<NodeMetrics> metricsRef = new AtomicReference<>();
     LockReplica replica = new LockReplica(e -> {
+      metricsRef.get().onLockEvent(e);
       WatchRegistry w = watches.get();
       if (w != null) {
         w.publish(e);
       }
     });
-    RaftVerticle raft = new RaftVerticle(options, storage, transport, replica, Node::failStop);
+    RaftVerticle raft = new RaftVerticle(options, storage, transport, replica, cause -> failStop(config.nodeId(), cause));
     raft.refuseProposalsWhen(storage::belowSpaceReserve);
     Node node = new Node(config, vertx, raft);
     NodeMetrics metrics = new NodeMetrics(config.nodeId(),
         config.members().keySet().stream().filter(id -> !id.equals(config.nodeId())).toList(),
         raft::status, storage::syncCount);
+    metricsRef.set(metrics);
+    metrics.bindLocks(replica::publishedStats, System::nanoTime);
+    storage.observeWith(metrics.storage());
+    Runnable publishTransport = () -> {};
+    if (transport instanceof GrpcPeerTransport grpc) {
+      metrics.bindTransport();
+      publishTransport = () -> metrics.publishTransport(grpc.stats()); // Raft context = the transport's
+    }
+    Runnable publishTransportStats = publishTransport;
+    raft.observeWith(metrics.raftObserver(config.tickMs(), () -> {
+      replica.publishStats();
+      publishTransportStats.run();
+    }));
     SoftState[] previous = new SoftState[1]; // touched only on the Raft context
     raft.onLeadershipChange(next -> {
       metrics.onSoftState(previous[0], next);
@@ -92,6 +108,8 @@ public final class Node {
         clientAddresses);
     NodeHttpServer.ApiFactory apiFactory = v -> {
       LockService service = new LockService(v, raft, apiOptions, System::currentTimeMillis, System::nanoTime);
+      service.observeWith(metrics.api());
+      metrics.bindWatches(service.watches());
       watches.set(service.watches());
       node.expiry = new ExpiryDriver(v, raft, System::currentTimeMillis, config.tickMs());
       node.expiry.start();
@@ -104,8 +122,10 @@ public final class Node {
     vertx.deployVerticle(raft)
         .compose(id -> {
           node.raftDeployment = id;
-          return vertx.deployVerticle(new NodeHttpServer(http.host(), http.port(), raft::status,
-              raft::termAt, metrics::scrape, apiFactory, api.shutdownTimeoutMs()));
+          NodeHttpServer server = new NodeHttpServer(http.host(), http.port(), raft::status,
+              raft::termAt, metrics::scrape, apiFactory, api.shutdownTimeoutMs());
+          metrics.bindConnections(server.connections());
+          return vertx.deployVerticle(server);
         })
         .map(id -> {
           node.httpDeployment = id;
@@ -125,8 +145,8 @@ public final class Node {
   }
 
   /** Fail-stop (STORAGE.md): after a storage failure nothing may be acknowledged any more. */
-  private static void failStop(Throwable cause) {
-    LOG.severe("fail-stop: " + cause);
+  private static void failStop(String nodeId, Throwable cause) {
+    LOG.severe(nodeId + " fail-stop: " + cause + "; halting the process (exit status 70)");
     Runtime.getRuntime().halt(70);
   }
 

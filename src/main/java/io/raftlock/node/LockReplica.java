@@ -6,6 +6,7 @@ import io.raftlock.lock.LockCommandCodec;
 import io.raftlock.lock.LockEvent;
 import io.raftlock.lock.LockReplyCodec;
 import io.raftlock.lock.LockStateMachine;
+import io.raftlock.lock.LockStats;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -26,6 +27,8 @@ public final class LockReplica implements ReplicatedStateMachine {
   private final Consumer<LockEvent> events;
   /** Index of the last entry applied here (0 after a restore until the next apply). */
   private long appliedIndex;
+  /** The latest statistics published by {@link #publishStats}: written on the Raft context, read anywhere. */
+  private volatile LockStats publishedStats;
 
   public LockReplica(Consumer<LockEvent> events) {
     this.events = events;
@@ -77,6 +80,20 @@ public final class LockReplica implements ReplicatedStateMachine {
   /** The index of the last entry applied (Raft context). */
   public long appliedIndex() {
     return appliedIndex;
+  }
+
+  /**
+   * Takes the state machine's statistics and publishes them for readers on other threads
+   * (metrics). Raft context only. Costs one pass over the held locks, so the driver calls it at
+   * a bounded rate, not per apply.
+   */
+  public void publishStats() {
+    publishedStats = sm.stats();
+  }
+
+  /** The statistics last published; null before the first {@link #publishStats}. Any thread. */
+  public LockStats publishedStats() {
+    return publishedStats;
   }
 
   /** Read access for queries, on the Raft context only. */

@@ -62,6 +62,23 @@ public final class RaftVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * What the verticle reports to the metrics layer, on the Raft context: implementations must be
+   * cheap and must not throw. Values are plain numbers; the core never sees the observer.
+   */
+  public interface Observer {
+    Observer NONE = new Observer() {};
+
+    /** Once per tick, after the status was published: a point to publish other snapshots. */
+    default void ticked() {}
+
+    /** A local snapshot at {@code index} of {@code bytes} took {@code nanos} to produce. */
+    default void snapshotTaken(long index, long bytes, long nanos) {}
+
+    /** A snapshot from the leader at {@code index} of {@code bytes} took {@code nanos} to restore. */
+    default void snapshotInstalled(long index, long bytes, long nanos) {}
+  }
+
   private final Options options;
   private final RaftStorage storage;
   private final PeerTransport transport;
@@ -69,6 +86,7 @@ public final class RaftVerticle extends VerticleBase {
   private final List<Consumer<SoftState>> leadershipListeners = new CopyOnWriteArrayList<>();
   private final Consumer<Throwable> onFatal;
   private volatile BooleanSupplier spaceBelowReserve = () -> false;
+  private volatile Observer observer = Observer.NONE;
 
   private RaftNode raft; // context
   private DriverLoop loop; // context
@@ -101,6 +119,11 @@ public final class RaftVerticle extends VerticleBase {
    */
   public void refuseProposalsWhen(BooleanSupplier below) {
     this.spaceBelowReserve = below;
+  }
+
+  /** Ticks and snapshots are reported to {@code observer} (metrics); set before start. */
+  public void observeWith(Observer observer) {
+    this.observer = java.util.Objects.requireNonNull(observer, "observer");
   }
 
   /** Leadership changes, delivered on the Raft context (role, leader id, term). */
@@ -370,6 +393,7 @@ public final class RaftVerticle extends VerticleBase {
       raft.tick();
       drain();
       publishStatus(); // once per tick, not per drain: observers need no fresher view
+      observer.ticked();
     }
   }
 
@@ -403,8 +427,13 @@ public final class RaftVerticle extends VerticleBase {
       return;
     }
     long index = lastAppliedIndex;
+    long start = System.nanoTime();
     Snapshot snap = new Snapshot(new SnapshotMeta(index, raft.termAt(index), raft.clusterConfig()),
         stateMachine.snapshot());
+    long nanos = System.nanoTime() - start;
+    observer.snapshotTaken(index, snap.data().length, nanos);
+    LOG.info(() -> options.raft().nodeId() + " took snapshot: index " + index + ", term " + snap.term()
+        + ", " + snap.data().length + " bytes in " + nanos / 1_000_000 + " ms");
     long compactIndex = Math.max(0, index - options.snapshotKeepEntries());
     raft.compact(snap, compactIndex);
     lastSnapshotIndex = index;
@@ -440,16 +469,24 @@ public final class RaftVerticle extends VerticleBase {
 
     @Override
     public void installSnapshot(Snapshot snapshot) {
+      long start = System.nanoTime();
       stateMachine.restore(snapshot.data(), snapshot.index());
+      long nanos = System.nanoTime() - start;
+      observer.snapshotInstalled(snapshot.index(), snapshot.data().length, nanos);
       lastAppliedIndex = lastSnapshotIndex = snapshot.index();
       proposals.skippedTo(snapshot.index());
       releaseAppliedReads();
-      LOG.info(() -> options.raft().nodeId() + " installed snapshot at index " + snapshot.index());
+      LOG.info(() -> options.raft().nodeId() + " installed snapshot from the leader: index " + snapshot.index()
+          + ", term " + snapshot.term() + ", " + snapshot.data().length + " bytes in " + nanos / 1_000_000 + " ms");
     }
 
     @Override
     public void apply(Entry entry) {
       Object result = entry.type() == EntryType.NORMAL ? stateMachine.apply(entry.index(), entry.data()) : null;
+      if (entry.type() == EntryType.CONFIG) {
+        LOG.info(() -> options.raft().nodeId() + " applied a membership change: index " + entry.index()
+            + ", term " + entry.term() + ", configuration " + raft.clusterConfig());
+      }
       lastAppliedIndex = entry.index();
       proposals.applied(entry.index(), entry.term(), result);
       releaseAppliedReads();
@@ -465,7 +502,8 @@ public final class RaftVerticle extends VerticleBase {
       if (state.role() != Role.LEADER) {
         proposals.failAll(ProposalException.Reason.LEADERSHIP_LOST, state.leaderId());
       }
-      LOG.info(() -> options.raft().nodeId() + " is " + state.role() + " in term " + state.term()
+      LOG.info(() -> options.raft().nodeId() + " " + roleEvent(state) + ": term " + state.term()
+          + ", last index " + raft.lastIndex() + ", commit index " + raft.commitIndex()
           + (state.leaderId() == null ? ", no leader known" : ", leader " + state.leaderId()));
       leadershipListeners.forEach(l -> l.accept(state));
     }
@@ -474,6 +512,16 @@ public final class RaftVerticle extends VerticleBase {
     public void storageFailed(Throwable cause) {
       fail(cause);
     }
+  }
+
+  /** The event a role change is, in words, for the log line. */
+  private String roleEvent(SoftState state) {
+    return switch (state.role()) {
+      case PRE_CANDIDATE -> "started a pre-vote";
+      case CANDIDATE -> "started an election";
+      case LEADER -> "won the election, leads";
+      default -> "is " + state.role();
+    };
   }
 
   private final class TransportListener implements PeerTransport.Listener {

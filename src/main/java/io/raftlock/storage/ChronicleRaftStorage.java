@@ -48,9 +48,39 @@ public final class ChronicleRaftStorage implements RaftStorage {
   private ExecutorService snapshotThread;
   private volatile LogWriter writer;
   private volatile RecoveryReport report;
+  private volatile Observer observer = Observer.NONE;
+
+  /**
+   * What the store reports to the metrics layer, from its own threads (the log writer, the
+   * snapshot writer): implementations must be cheap, thread-safe and must not throw.
+   */
+  public interface Observer {
+    Observer NONE = new Observer() {};
+
+    /** One persist batch of {@code entries} entries was appended (writer thread). */
+    default void appended(int entries) {}
+
+    /** One log sync took {@code nanos} and made {@code entries} appended entries durable. */
+    default void synced(int entries, long nanos) {}
+
+    /**
+     * A snapshot of {@code bytes} was written durably in {@code nanos}: produced here
+     * ({@code fromLeader} false) or installed from the leader.
+     */
+    default void snapshotWritten(long bytes, long nanos, boolean fromLeader) {}
+  }
 
   public ChronicleRaftStorage(StorageOptions options) {
     this.options = options;
+  }
+
+  /** Reports appends, syncs and snapshot writes to {@code observer} (metrics); any time. */
+  public void observeWith(Observer observer) {
+    this.observer = java.util.Objects.requireNonNull(observer, "observer");
+    LogWriter w = writer;
+    if (w != null) {
+      w.observeWith(observer);
+    }
   }
 
   @Override
@@ -122,6 +152,7 @@ public final class ChronicleRaftStorage implements RaftStorage {
     });
     LogWriter w = new LogWriter(log, hardStateFile, snapshots, snapshotThread,
         r.snapIndex, snap == null ? 0 : snap.term(), options.markBeforeAck());
+    w.observeWith(observer);
     if (r.truncateFrom > 0) {
       long term = Math.max(1, hardStateFile.current().hardState().currentTerm());
       w.submit(new Tasks.Truncate(term, r.truncateFrom));

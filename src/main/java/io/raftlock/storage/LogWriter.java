@@ -70,6 +70,7 @@ final class LogWriter implements Runnable {
   private volatile boolean closing;
   private volatile boolean exited;
   private volatile long freeBytes = Long.MAX_VALUE;
+  private volatile ChronicleRaftStorage.Observer observer = ChronicleRaftStorage.Observer.NONE;
 
   // Writer-thread state.
   private HardState pendingHardState;
@@ -89,6 +90,8 @@ final class LogWriter implements Runnable {
   /** The durable mark or commit index changed and is not yet written (deferred mode only). */
   private boolean markDirty;
   private long markDirtySince;
+  /** Entries appended since the last sync (writer thread): what the next sync makes durable. */
+  private int entriesSinceSync;
 
   LogWriter(ChronicleLog log, HardStateFile hardStateFile, SnapshotStore snapshots,
       ExecutorService snapshotThread, long snapshotIndex, long snapshotTerm, boolean markBeforeAck)
@@ -107,6 +110,22 @@ final class LogWriter implements Runnable {
     this.freeBytes = fileStore.getUsableSpace();
     this.thread = new Thread(this, "raft-log-writer");
     this.thread.setDaemon(true);
+  }
+
+  void observeWith(ChronicleRaftStorage.Observer observer) {
+    this.observer = observer;
+  }
+
+  /**
+   * Runs a metrics callback. It sits inside the write path, whose exceptions mean a failed disk
+   * and stop the store: a faulty observer must not pass for one, so its exceptions end here.
+   */
+  private static void report(Runnable callback) {
+    try {
+      callback.run();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "storage metrics callback threw", e);
+    }
   }
 
   void start() {
@@ -239,8 +258,13 @@ final class LogWriter implements Runnable {
       return;
     }
     try {
+      long syncStart = System.nanoTime();
       if (log.sync()) {
         syncs.incrementAndGet();
+        long syncNanos = System.nanoTime() - syncStart;
+        int synced = entriesSinceSync;
+        entriesSinceSync = 0;
+        report(() -> observer.synced(synced, syncNanos));
       }
       if (markBeforeAck || pendingHardState.termOrVoteDiffers(hardStateFile.current().hardState())) {
         writeHardStateIfChanged();
@@ -338,6 +362,8 @@ final class LogWriter implements Runnable {
       for (Entry e : entries) {
         log.append(e);
       }
+      entriesSinceSync += entries.size();
+      report(() -> observer.appended(entries.size()));
     }
     if (batch.hardState() != null) {
       pendingHardState = batch.hardState();
@@ -351,7 +377,10 @@ final class LogWriter implements Runnable {
    * then a truncation marker at its index voids every entry written before.
    */
   private void installSnapshot(Snapshot s) throws IOException {
+    long start = System.nanoTime();
     snapshots.save(s);
+    long nanos = System.nanoTime() - start;
+    report(() -> observer.snapshotWritten(s.data().length, nanos, true));
     log.appendTruncate(s.term(), s.index());
     snapshotIndex = s.index();
     snapshotTerm = s.term();
@@ -368,7 +397,10 @@ final class LogWriter implements Runnable {
       Throwable f = failure;
       if (f == null) {
         try {
+          long start = System.nanoTime();
           snapshots.save(s);
+          long nanos = System.nanoTime() - start;
+          report(() -> observer.snapshotWritten(s.data().length, nanos, false));
         } catch (Throwable e) {
           stop(e);
           f = e;
