@@ -15,6 +15,8 @@ import io.raftlock.raft.SoftState;
 import io.raftlock.storage.ChronicleRaftStorage;
 import io.raftlock.storage.StorageOptions;
 import io.raftlock.transport.PeerTransport;
+import io.raftlock.web.ClusterPage;
+import io.raftlock.web.RecentGrants;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -64,7 +66,9 @@ public final class Node {
     // Applied events go to the watch registry once the client API exists (the Raft verticle starts
     // first, and a node replaying its log has no watchers to tell anyway).
     AtomicReference<WatchRegistry> watches = new AtomicReference<>();
+    RecentGrants recentGrants = new RecentGrants(64); // the cluster page's; Raft context only
     LockReplica replica = new LockReplica(e -> {
+      recentGrants.accept(e);
       WatchRegistry w = watches.get();
       if (w != null) {
         w.publish(e);
@@ -101,7 +105,9 @@ public final class Node {
         .compose(id -> {
           node.raftDeployment = id;
           return vertx.deployVerticle(new NodeHttpServer(http.host(), http.port(), raft::status,
-              raft::termAt, metrics::scrape, apiFactory, api.shutdownTimeoutMs()));
+              raft::termAt, metrics::scrape, apiFactory, api.shutdownTimeoutMs())
+              .withRoutes((router, service) -> new ClusterPage(vertx, config.nodeId(), clientAddresses,
+                  ClusterPage.sources(raft, recentGrants, service), System::currentTimeMillis).mount(router)));
         })
         .map(id -> {
           node.httpDeployment = id;
