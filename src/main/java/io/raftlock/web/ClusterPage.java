@@ -126,7 +126,14 @@ public final class ClusterPage {
 
   /** Installs the routes; the stream and snapshot routes go before the static files. */
   public void mount(Router router) {
-    router.get("/ui").handler(rc -> rc.redirect("/ui/"));
+    // A route for "/ui" also matches "/ui/": redirect only the bare path, so relative links resolve.
+    router.get("/ui").handler(rc -> {
+      if (rc.request().path().equals("/ui")) {
+        rc.redirect("/ui/");
+      } else {
+        rc.next();
+      }
+    });
     router.get("/ui/events").handler(this::subscribe);
     router.get("/ui/snapshot").handler(this::oneShot);
     router.route("/ui/*").handler(StaticHandler.create("webroot/ui").setCachingEnabled(false));
