@@ -86,6 +86,8 @@ public final class ClusterPage {
   private ClusterSnapshot.Counters previousCounters;
   private JsonObject rates;
   private Buffer latestFrame;
+  private JsonObject latest;
+  private long latestAtNanos;
 
   /** Must be created on the context that serves its routes. */
   public ClusterPage(Vertx vertx, String nodeId, Map<String, String> clientAddresses, Sources sources,
@@ -174,6 +176,11 @@ public final class ClusterPage {
   }
 
   private void oneShot(RoutingContext rc) {
+    if (latest != null && System.nanoTime() - latestAtNanos < TimeUnit.MILLISECONDS.toNanos(CHECK_MS)) {
+      // Fresh enough: asking again and again must not cost a computation each time.
+      rc.response().putHeader("content-type", "application/json").end(latest.encode());
+      return;
+    }
     Promise<JsonObject> answer = Promise.promise();
     oneShots.add(answer);
     refresh(false);
@@ -270,6 +277,8 @@ public final class ClusterPage {
   }
 
   private void publish(JsonObject snapshot) {
+    latest = snapshot;
+    latestAtNanos = System.nanoTime();
     latestFrame = Buffer.buffer("data: " + snapshot.encode() + "\n\n");
     for (HttpServerResponse client : clients) {
       if (!client.writeQueueFull()) {
