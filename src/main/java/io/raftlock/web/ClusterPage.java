@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.logging.Logger;
 
 /**
  * The live cluster page: static files under {@code /ui/} and a server-sent event stream,
@@ -48,6 +49,8 @@ import java.util.function.LongSupplier;
  * loop); futures completing elsewhere (Raft queries) are hopped back before touching fields.
  */
 public final class ClusterPage {
+  private static final Logger LOG = Logger.getLogger(ClusterPage.class.getName());
+
   /** Where the page's figures come from. */
   public interface Sources {
     /** This node's Raft status; null while the node is starting. Any thread. */
@@ -219,9 +222,22 @@ public final class ClusterPage {
       lastPeriodicNanos = System.nanoTime();
     }
     lastSeen = localView();
-    compute(periodic).onComplete(ar -> {
+    Future<JsonObject> snapshot;
+    try {
+      snapshot = compute(periodic);
+    } catch (RuntimeException e) { // a broken source must not leave "computing" set for good
+      snapshot = Future.failedFuture(e);
+    }
+    snapshot.onComplete(ar -> {
       computing = false;
-      publish(ar.result());
+      if (ar.succeeded()) {
+        publish(ar.result());
+      } else {
+        LOG.warning(() -> "cluster page snapshot failed: " + ar.cause());
+        List<Promise<JsonObject>> waiting = new ArrayList<>(oneShots);
+        oneShots.clear();
+        waiting.forEach(p -> p.fail(ar.cause()));
+      }
       if (pending) {
         pending = false;
         refresh(false);
@@ -263,9 +279,14 @@ public final class ClusterPage {
 
   private Future<ClusterSnapshot.Member> fetchStatus(String id, String address) {
     int colon = address.lastIndexOf(':');
-    RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET)
-        .setHost(address.substring(0, colon)).setPort(Integer.parseInt(address.substring(colon + 1)))
-        .setURI("/status").setConnectTimeout(FETCH_TIMEOUT_MS).setIdleTimeout(FETCH_TIMEOUT_MS);
+    RequestOptions request;
+    try {
+      request = new RequestOptions().setMethod(HttpMethod.GET)
+          .setHost(address.substring(0, colon)).setPort(Integer.parseInt(address.substring(colon + 1)))
+          .setURI("/status").setConnectTimeout(FETCH_TIMEOUT_MS).setIdleTimeout(FETCH_TIMEOUT_MS);
+    } catch (RuntimeException e) {
+      return Future.succeededFuture(ClusterSnapshot.Member.down(id, address, "not host:port"));
+    }
     return http.request(request)
         .compose(req -> req.send())
         .compose(resp -> resp.body().compose(body -> resp.statusCode() == 200

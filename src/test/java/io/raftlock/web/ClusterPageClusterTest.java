@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The cluster page of a real 3-node cluster in this JVM, read from a follower over plain HTTP
  * and its event stream: all three members, the leader, and a lock acquired through gRPC with its
- * holder and fencing token; then a member going away is shown down.
+ * holder and fencing token; then a member going away is shown down, and the serving node
+ * stopping ends the stream.
  */
 @Timeout(90)
 class ClusterPageClusterTest {
@@ -115,6 +116,10 @@ class ClusterPageClusterTest {
       JsonObject after = events.latest();
       assertFalse(member(after, third).getString("error", "").isEmpty());
       assertTrue(member(after, leader).getBoolean("up"));
+
+      // A node stopping with a page open ends the stream rather than waiting on it.
+      cluster.stop(follower);
+      await().atMost(java.time.Duration.ofSeconds(10)).until(events::ended);
     }
   }
 }

@@ -18,6 +18,7 @@ public final class SseClient implements AutoCloseable {
   private final List<JsonObject> snapshots = new CopyOnWriteArrayList<>();
   private volatile HttpClientResponse response;
   private volatile String contentType;
+  private volatile boolean ended;
 
   private SseClient() {}
 
@@ -36,6 +37,8 @@ public final class SseClient implements AutoCloseable {
             }
           });
           resp.handler(events);
+          resp.endHandler(v -> client.ended = true);
+          resp.exceptionHandler(err -> client.ended = true);
           return resp;
         })
         .await();
@@ -53,6 +56,11 @@ public final class SseClient implements AutoCloseable {
     return all.isEmpty() ? null : all.get(all.size() - 1);
   }
 
+  /** The server ended the stream or the connection broke. */
+  public boolean ended() {
+    return ended;
+  }
+
   public String contentType() {
     return contentType;
   }
@@ -60,7 +68,9 @@ public final class SseClient implements AutoCloseable {
   /** Closes the connection, as a browser tab going away does. */
   @Override
   public void close() {
-    response.request().connection().close().await();
+    if (!ended) {
+      response.request().connection().close().await();
+    }
   }
 
   /** For tests that need a Vert.x instance of their own. */
