@@ -159,8 +159,8 @@ public final class ClusterPage {
     clients.add(response);
     response.closeHandler(v -> unsubscribe(response));
     response.exceptionHandler(err -> unsubscribe(response));
-    if (latestFrame != null) {
-      response.write(latestFrame); // something to show at once; a fresh one follows
+    if (latestFrame != null && System.nanoTime() - latestAtNanos < TimeUnit.MILLISECONDS.toNanos(PERIOD_MS)) {
+      response.write(latestFrame); // recent: something to show at once; a fresh one follows
     }
     if (timerId < 0) {
       previousCounters = null; // rates restart with the stream, never across an idle gap
