@@ -155,9 +155,6 @@ class ClusterPageTest {
       }
     }
     assertTrue(compared >= 2, "compared " + compared);
-    long computed = onPage(page::computations);
-    long newestSeq = Math.max(newestOfA, b.latest().getLong("seq"));
-    assertTrue(computed <= newestSeq + 1, "computed " + computed + ", newest snapshot " + newestSeq);
 
     // Rates appear once two periodic readings exist; the made-up counters move.
     await().atMost(Duration.ofSeconds(10)).until(() -> a.latest().getValue("rates") != null);
