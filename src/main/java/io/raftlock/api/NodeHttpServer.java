@@ -50,6 +50,7 @@ public final class NodeHttpServer extends VerticleBase {
   private final ConnectionTracker connections = new ConnectionTracker();
   private LockService service;
   private HttpServer server; // this verticle's context
+  private java.util.function.BiConsumer<Router, LockService> extraRoutes = (router, api) -> {};
 
   /**
    * {@code termAt} answers (term, committed ? 1 : 0) for a log index, from the Raft context;
@@ -74,6 +75,12 @@ public final class NodeHttpServer extends VerticleBase {
     this.metrics = metrics;
     this.apiFactory = apiFactory;
     this.drainTimeoutMs = drainTimeoutMs;
+  }
+
+  /** More routes (the cluster page) installed at start, once the client API (or null) exists. */
+  public NodeHttpServer withRoutes(java.util.function.BiConsumer<Router, LockService> routes) {
+    this.extraRoutes = routes;
+    return this;
   }
 
   /** The client API, once started (API context only). */
@@ -110,6 +117,7 @@ public final class NodeHttpServer extends VerticleBase {
         }
       };
     }
+    extraRoutes.accept(router, service);
     HttpServerOptions options = new HttpServerOptions()
         .setTcpNoDelay(true)
         .setMaxWebSocketFrameSize(WS_MAX_FRAME_BYTES)

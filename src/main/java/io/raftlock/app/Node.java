@@ -16,6 +16,8 @@ import io.raftlock.storage.ChronicleRaftStorage;
 import io.raftlock.storage.StorageOptions;
 import io.raftlock.transport.GrpcPeerTransport;
 import io.raftlock.transport.PeerTransport;
+import io.raftlock.web.ClusterPage;
+import io.raftlock.web.RecentGrants;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -66,8 +68,10 @@ public final class Node {
     // first, and a node replaying its log has no watchers to tell anyway).
     AtomicReference<WatchRegistry> watches = new AtomicReference<>();
     AtomicReference<NodeMetrics> metricsRef = new AtomicReference<>();
+    RecentGrants recentGrants = new RecentGrants(64); // the cluster page's; Raft context only
     LockReplica replica = new LockReplica(e -> {
       metricsRef.get().onLockEvent(e);
+      recentGrants.accept(e);
       WatchRegistry w = watches.get();
       if (w != null) {
         w.publish(e);
@@ -123,7 +127,9 @@ public final class Node {
         .compose(id -> {
           node.raftDeployment = id;
           NodeHttpServer server = new NodeHttpServer(http.host(), http.port(), raft::status,
-              raft::termAt, metrics::scrape, apiFactory, api.shutdownTimeoutMs());
+              raft::termAt, metrics::scrape, apiFactory, api.shutdownTimeoutMs())
+              .withRoutes((router, service) -> new ClusterPage(vertx, config.nodeId(), clientAddresses,
+                  ClusterPage.sources(raft, recentGrants, service), System::currentTimeMillis).mount(router));
           metrics.bindConnections(server.connections());
           return vertx.deployVerticle(server);
         })
