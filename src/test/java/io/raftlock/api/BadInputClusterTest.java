@@ -76,7 +76,7 @@ class BadInputClusterTest {
   @Test
   void everyInvalidRequestOverGrpcIsRefusedNamingItsFieldAndChangesNothing() {
     long[] hashes = hashes();
-    long commit = commitIndex();
+    long[] termAndCommit = termAndCommit();
     List<String> failures = new ArrayList<>();
     failures.addAll(grpcRefusals(RaftLockGrpcService.Acquire.methodName(), generators.invalidAcquire(), c -> c::acquire));
     failures.addAll(grpcRefusals("Release", generators.invalidRelease(), c -> c::release));
@@ -96,7 +96,7 @@ class BadInputClusterTest {
       return answer.future();
     })));
     assertEquals(List.of(), failures.subList(0, Math.min(20, failures.size())), failures.size() + " requests not refused right");
-    assertEquals(commit, commitIndex(), "nothing was proposed");
+    assertNothingProposedSince(termAndCommit);
     long[] after = hashes();
     assertEquals(hashes[0], after[0]);
     assertTrue(after[0] == after[1] && after[1] == after[2], "replicas agree");
@@ -106,7 +106,7 @@ class BadInputClusterTest {
   @Test
   void everyInvalidRequestOverWebSocketIsRefusedNamingItsFieldAndChangesNothing() throws Exception {
     long[] hashes = hashes();
-    long commit = commitIndex();
+    long[] termAndCommit = termAndCommit();
     List<String> failures = new ArrayList<>();
     failures.addAll(wsRefusals("acquire", generators.invalidAcquire()));
     failures.addAll(wsRefusals("release", generators.invalidRelease()));
@@ -119,7 +119,7 @@ class BadInputClusterTest {
     failures.addAll(wsRefusals("health", generators.invalidHealth()));
     failures.addAll(wsRefusals("watch", generators.invalidWatch()));
     assertEquals(List.of(), failures.subList(0, Math.min(20, failures.size())), failures.size() + " requests not refused right");
-    assertEquals(commit, commitIndex(), "nothing was proposed");
+    assertNothingProposedSince(termAndCommit);
     long[] after = hashes();
     assertEquals(hashes[0], after[0]);
     assertTrue(after[0] == after[1] && after[1] == after[2], "replicas agree");
@@ -336,6 +336,23 @@ class BadInputClusterTest {
     org.awaitility.Awaitility.await().until(() -> cluster.running().stream()
         .allMatch(id -> cluster.node(id).status().appliedIndex() >= commit));
     return cluster.running().stream().mapToLong(id -> cluster.node(id).stateHash().await()).toArray();
+  }
+
+  static long[] termAndCommit() {
+    var s = client(cluster.awaitLeader()).getStatus(GetStatusRequest.getDefaultInstance()).await().getRaftStatus();
+    return new long[] {s.getTerm(), s.getCommitIndex()};
+  }
+
+  /**
+   * The commit index did not move — unless an election happened meanwhile (a loaded machine), in
+   * which case the new leader's own entries (its no-op, the lease promotion) moved it; the state
+   * hashes, compared separately, still prove that no client request changed anything.
+   */
+  static void assertNothingProposedSince(long[] before) {
+    long[] after = termAndCommit();
+    if (after[0] == before[0]) {
+      assertEquals(before[1], after[1], "nothing was proposed");
+    }
   }
 
   static long commitIndex() {
