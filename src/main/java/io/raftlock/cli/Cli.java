@@ -203,6 +203,8 @@ public final class Cli {
 
   /** Entry point from {@code Main}; returns the exit code. */
   public static int main(String[] args) {
+    // Netty probes SLF4J; without a provider on the class path SLF4J would warn on stderr.
+    System.setProperty("slf4j.internal.verbosity", "ERROR");
     quietLogging();
     return run(Arrays.asList(args), System.out, System.err, System.getenv());
   }

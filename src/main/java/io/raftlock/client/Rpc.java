@@ -164,7 +164,8 @@ final class Rpc {
   static Failure classify(Throwable t) {
     if (!(t instanceof StatusFailure sf)) {
       // Connection refused or reset, stream closed, protocol error: the node may be down.
-      return new Failure(ErrorCode.UNAVAILABLE, "cannot reach the node: " + t, null, 0, null, true, true, t);
+      String why = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+      return new Failure(ErrorCode.UNAVAILABLE, "cannot reach the node: " + why, null, 0, null, true, true, t);
     }
     MultiMap tr = sf.trailers == null ? MultiMap.caseInsensitiveMultiMap() : sf.trailers;
     ErrorCode code = null;
