@@ -744,7 +744,9 @@ public final class RaftLockClient implements AutoCloseable {
     RenewRequest req = RenewRequest.newBuilder().setLockId(h.name()).setClientId(clientId).setVersion(h.token())
         .setNewTtl(protoMillis(h.ttl().toMillis())).setRequestId(nextRequestId()).build();
     // Retry until the local deadline at most: past it the lock counts as lost anyway.
-    rpc.call(RaftLockGrpcClient.Renew, req, h.deadlineNanos(), null).onComplete(ar -> {
+    // One slow node must not use up the lease: each attempt gets a third of the TTL at most.
+    long perAttemptMs = Math.max(200, h.ttl().toMillis() / 3);
+    rpc.call(RaftLockGrpcClient.Renew, req, h.deadlineNanos(), null, perAttemptMs).onComplete(ar -> {
       h.renewing = false;
       if (!h.active()) {
         return;

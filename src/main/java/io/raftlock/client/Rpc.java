@@ -93,15 +93,21 @@ final class Rpc {
    * that may answer a retryable code in the message rather than in the status.
    */
   <Q, R> Future<R> call(ServiceMethod<R, Q> method, Q request, long deadlineNanos, Function<R, ErrorDetail> inBand) {
+    return call(method, request, deadlineNanos, inBand, attemptTimeoutMs);
+  }
+
+  /** As above, with each attempt bounded by {@code perAttemptMs} (renewals must not hang on one node). */
+  <Q, R> Future<R> call(ServiceMethod<R, Q> method, Q request, long deadlineNanos, Function<R, ErrorDetail> inBand,
+      long perAttemptMs) {
     Promise<R> result = Promise.promise();
-    attempt(method, request, deadlineNanos, inBand, 0, result);
+    attempt(method, request, deadlineNanos, inBand, 0, result, perAttemptMs);
     return result.future();
   }
 
   private <Q, R> void attempt(ServiceMethod<R, Q> method, Q request, long deadlineNanos,
-      Function<R, ErrorDetail> inBand, int n, Promise<R> result) {
+      Function<R, ErrorDetail> inBand, int n, Promise<R> result, long perAttemptMs) {
     SocketAddress target = preferred;
-    once(target, method, request).onComplete(ar -> {
+    once(target, method, request, perAttemptMs).onComplete(ar -> {
       Failure f;
       if (ar.succeeded()) {
         ErrorDetail d = inBand == null ? null : inBand.apply(ar.result());
@@ -132,15 +138,19 @@ final class Rpc {
         return;
       }
       if (delayMs == 0) {
-        attempt(method, request, deadlineNanos, inBand, n + 1, result);
+        attempt(method, request, deadlineNanos, inBand, n + 1, result, perAttemptMs);
       } else {
-        vertx.setTimer(delayMs, id -> attempt(method, request, deadlineNanos, inBand, n + 1, result));
+        vertx.setTimer(delayMs, id -> attempt(method, request, deadlineNanos, inBand, n + 1, result, perAttemptMs));
       }
     });
   }
 
   /** One call to one node, bounded by the attempt timeout; non-OK statuses fail with their trailers. */
   <Q, R> Future<R> once(SocketAddress target, ServiceMethod<R, Q> method, Q request) {
+    return once(target, method, request, attemptTimeoutMs);
+  }
+
+  <Q, R> Future<R> once(SocketAddress target, ServiceMethod<R, Q> method, Q request, long attemptTimeoutMs) {
     Promise<R> p = Promise.promise();
     long timer = vertx.setTimer(attemptTimeoutMs,
         id -> p.tryFail(new StatusFailure(GrpcStatus.DEADLINE_EXCEEDED, "no answer from " + target + " in "
