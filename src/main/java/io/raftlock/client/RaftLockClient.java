@@ -849,12 +849,15 @@ public final class RaftLockClient implements AutoCloseable {
 
   /**
    * The last instant the client may claim a lease that started no earlier than
-   * {@code leaseStartNanos}: the TTL less 2 % for clock-rate differences between this machine
-   * and the leader.
+   * {@code leaseStartNanos}: the TTL less a margin of 2 % (clock-rate differences between this
+   * machine and the leader), and at least 100 ms (timer and scheduling lateness, so the lost
+   * notification is out before the cluster can hand the lock on), but never more than a quarter
+   * of the TTL.
    */
   static long localDeadline(long leaseStartNanos, java.time.Duration ttl) {
     long ttlNanos = ttl.toNanos();
-    return leaseStartNanos + ttlNanos - ttlNanos / 50;
+    long marginNanos = Math.min(ttlNanos / 4, Math.max(ttlNanos / 50, TimeUnit.MILLISECONDS.toNanos(100)));
+    return leaseStartNanos + ttlNanos - marginNanos;
   }
 
   private long callDeadline(Acquisition a) {

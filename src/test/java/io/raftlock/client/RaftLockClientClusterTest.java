@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftlock.client.fencing.FencedResource;
 import io.raftlock.proto.api.ErrorCode;
 import io.raftlock.proto.api.GetLockInfoRequest;
 import io.raftlock.proto.api.GetLockInfoResponse;
@@ -219,6 +220,29 @@ class RaftLockClientClusterTest {
     assertThrows(IllegalStateException.class, () -> b.lock("try", Duration.ofSeconds(10)),
         "one client holds a lock once");
     b.unlock(now.get());
+  }
+
+  /** The example of docs/client.md, with this cluster's endpoints. */
+  @Test
+  void theDocumentedExampleRuns() throws Exception {
+    String endpoints = String.join(",", cluster.ids().stream().map(id -> "127.0.0.1:" + cluster.clientPort(id)).toList());
+    List<LostReason> lostLocks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    FencedResource<String> report = new FencedResource<>("");  // stands in for your storage
+    try (RaftLockClient client = RaftLockClient.builder()
+        .endpoints(endpoints)
+        .onLost((lock, why) -> lostLocks.add(why))
+        .build()) {
+      LockHandle lock = client.lock("reports/daily", Duration.ofSeconds(30)); // waits for the pushed grant
+      try {
+        report.set(lock.token(), "daily");                                    // fenced write
+      } finally {
+        client.unlock(lock);
+      }
+      client.withLock("reports/weekly", Duration.ofSeconds(30), l -> report.set(l.token(), "weekly"));
+    }
+    assertEquals("weekly", report.value());
+    assertEquals(2, report.acceptedWrites());
+    assertEquals(List.of(), lostLocks);
   }
 
   @Test
