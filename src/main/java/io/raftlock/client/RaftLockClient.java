@@ -447,6 +447,8 @@ public final class RaftLockClient implements AutoCloseable {
     final long deadlineNanos;
     final Promise<Optional<LockHandle>> promise = Promise.promise();
     State state = State.SENDING;
+    /** Acquire requests sent so far; after the first, an "acquired" may be an older grant. */
+    int sends;
     long timer = -1;
     int retries;
     /** A grant pushed before the acquire's reply arrived. */
@@ -520,6 +522,7 @@ public final class RaftLockClient implements AutoCloseable {
       return;
     }
     a.state = State.SENDING;
+    a.sends++;
     a.pushedToken = 0;
     a.waitEndedWhileSending = false;
     AcquireRequest.Builder req = AcquireRequest.newBuilder().setLockId(a.name).setClientId(clientId)
@@ -548,8 +551,9 @@ public final class RaftLockClient implements AutoCloseable {
     if (r.getAcquired()) {
       long token = r.getLock().getVersion();
       Long seen = seenTokens.get(a.name);
-      if (seen != null && seen == token) {
-        // An older holding of ours (its lease started before this request): confirm a fresh lease.
+      if (a.sends > 1 || (seen != null && seen == token)) {
+        // Maybe a holding granted before this request (a re-sent acquire returns the existing
+        // holding, whose lease started earlier): renew to measure the deadline from now.
         confirm(a, token);
       } else {
         grant(a, token, sentNanos);
@@ -663,6 +667,7 @@ public final class RaftLockClient implements AutoCloseable {
   }
 
   private void releaseQuietly(String name, long token) {
+    seenTokens.put(name, token); // a new acquire that gets this holding back must not trust its age
     rpc.call(RaftLockGrpcClient.Release, ReleaseRequest.newBuilder().setLockId(name).setClientId(clientId)
         .setVersion(token).setRequestId(nextRequestId()).build(), opDeadline(), null)
         .onFailure(t -> LOG.log(Level.FINE, "releasing an unwanted grant of " + name, t));
