@@ -33,7 +33,6 @@ import io.raftlock.proto.api.WaiterInfo;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -691,9 +690,5 @@ public final class Cli {
       return String.format(java.util.Locale.ROOT, "%.1fs", ms / 1000.0);
     }
     return ms / 60_000 + "m" + (ms % 60_000 / 1000 > 0 ? ms % 60_000 / 1000 + "s" : "");
-  }
-
-  static List<String> list(String... s) {
-    return new ArrayList<>(List.of(s));
   }
 }

@@ -110,7 +110,7 @@ final class LockRunner {
       if (stopping.get()) {
         return Cli.UNAVAILABLE;
       }
-      int code = Cli.failure("lock", e, c.json, c.out, c.err);
+      int code = Cli.failure("lock", e, c.json, c.err, c.err); // stdout belongs to COMMAND
       return finish(client, hook, code);
     }
   }

@@ -850,7 +850,7 @@ public final class RaftLockClient implements AutoCloseable {
     }
   }
 
-  // ---------------------------------------------------------------- helpers
+  // ---------------------------------------------------------------- small utilities
 
   /**
    * The last instant the client may claim a lease that started no earlier than

@@ -112,14 +112,10 @@ final class Watcher {
       ready = Promise.promise();
     }
     if (target.equals(rpc.preferred())) {
-      rotateUnlessFirst();
+      rpc.rotate(); // that node may be down: calls and the next watch try the next one
     }
     long delay = policy.delayMs(failures++, 0, random);
     vertx.setTimer(delay, id -> connect());
-  }
-
-  private void rotateUnlessFirst() {
-    rpc.rotate();
   }
 
   void close() {
