@@ -124,8 +124,9 @@ final class Rpc {
         return;
       }
       long delayMs;
-      if (f.leaderAddress() != null && !f.leaderAddress().isEmpty() && n < 3 * endpoints.size()) {
-        preferred = parse(f.leaderAddress());
+      SocketAddress leader = leaderOrNull(f.leaderAddress());
+      if (leader != null && n < 3 * endpoints.size()) {
+        preferred = leader;
         delayMs = 0; // a redirect costs no wait: the leader is known
       } else {
         if (f.moveOn() && target.equals(preferred)) {
@@ -159,7 +160,7 @@ final class Rpc {
       req.timeout(attemptTimeoutMs, TimeUnit.MILLISECONDS);
       return req.send(request);
     }).compose(resp -> resp.last().recover(err -> Future.failedFuture(resp.status() == null || resp.status() == GrpcStatus.OK
-        ? err : new StatusFailure(resp.status(), resp.statusMessage(), resp.trailers()))))
+        ? err : new StatusFailure(resp.status(), resp.statusMessage(), metadata(resp)))))
         .onComplete(ar -> {
           vertx.cancelTimer(timer);
           if (ar.succeeded()) {
@@ -169,6 +170,21 @@ final class Rpc {
           }
         });
     return p.future();
+  }
+
+  /**
+   * The server's error metadata: in the trailers, or in the headers when the call was refused
+   * before any message ("trailers-only" response, where gRPC sends status and metadata at once).
+   */
+  private static MultiMap metadata(io.vertx.grpc.client.GrpcClientResponse<?, ?> resp) {
+    MultiMap m = MultiMap.caseInsensitiveMultiMap();
+    if (resp.headers() != null) {
+      m.addAll(resp.headers());
+    }
+    if (resp.trailers() != null) {
+      m.addAll(resp.trailers());
+    }
+    return m;
   }
 
   static Failure classify(Throwable t) {
@@ -226,6 +242,17 @@ final class Rpc {
       return Math.max(0, Long.parseLong(s.trim()));
     } catch (NumberFormatException e) {
       return 0;
+    }
+  }
+
+  private static SocketAddress leaderOrNull(String hostPort) {
+    if (hostPort == null || hostPort.isEmpty()) {
+      return null;
+    }
+    try {
+      return parse(hostPort);
+    } catch (IllegalArgumentException e) {
+      return null; // a malformed hint is ignored: the next endpoint is tried instead
     }
   }
 

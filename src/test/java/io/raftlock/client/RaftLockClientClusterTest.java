@@ -266,7 +266,9 @@ class RaftLockClientClusterTest {
       vertx.close().await();
     }
     assertThrows(IllegalArgumentException.class, () -> c.lock("x", Duration.ofMillis(10)), "ttl below 1 s");
-    assertSame(ErrorCode.INVALID_ARGUMENT, assertThrows(RaftLockException.class,
-        () -> c.lock("x".repeat(300), Duration.ofSeconds(5))).code());
+    RaftLockException invalid = assertThrows(RaftLockException.class, () -> c.lock("x".repeat(300), Duration.ofSeconds(5)));
+    assertSame(ErrorCode.INVALID_ARGUMENT, invalid.code());
+    assertEquals("lock_id", invalid.field(), "the server's error trailers are read");
+    assertFalse(invalid.retryable());
   }
 }
