@@ -1,5 +1,6 @@
 package io.raftlock.app;
 
+import io.raftlock.cli.Cli;
 import io.raftlock.config.ConfigException;
 import io.raftlock.config.ConfigLoader;
 import io.raftlock.config.NodeConfig;
@@ -16,19 +17,21 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 
 /**
- * {@code java -jar raftlock.jar [server] [--config FILE]}. Without a config it runs the embedded
- * default: a single-node cluster with its data in {@code ./data}.
+ * {@code java -jar raftlock.jar [COMMAND] [OPTIONS]}: dispatches client commands ({@code acquire},
+ * {@code lock}, {@code status}, ...) to {@link Cli} and runs a node otherwise
+ * ({@code [server] [--config FILE]}). Without a config the node runs the embedded default: a
+ * single-node cluster with its data in {@code ./data}.
  */
 public final class Main {
-  static final String USAGE = """
-      usage: java -jar raftlock.jar [server] [--config FILE]
-        server          run a node (the default command)
-        --config FILE   node configuration (see conf/); without it: one node, data in ./data
-      """;
+  static final String USAGE = Cli.USAGE_TEXT;
 
   private Main() {}
 
   public static void main(String[] args) {
+    if (args.length > 0 && Cli.isCommand(args[0])) {
+      System.exit(Cli.main(args));
+      return;
+    }
     // Must precede any Chronicle class loading: stops its analytics from calling home.
     System.setProperty("chronicle.analytics.disable", "true");
     Path config = null;

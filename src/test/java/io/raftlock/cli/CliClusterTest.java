@@ -1,0 +1,169 @@
+package io.raftlock.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.raftlock.testing.LocalCluster;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI's one-shot commands, in-process, against a real 3-node cluster: output and exit codes. */
+@Timeout(60)
+class CliClusterTest {
+  @TempDir static Path root;
+  static LocalCluster cluster;
+  static String endpoints;
+  final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
+  final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+
+  @BeforeAll
+  static void start() {
+    cluster = new LocalCluster(3, root).start();
+    endpoints = cluster.ids().stream().map(id -> "127.0.0.1:" + cluster.clientPort(id)).collect(Collectors.joining(","));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  int run(String... args) {
+    outBytes.reset();
+    errBytes.reset();
+    List<String> argv = new ArrayList<>(List.of(args));
+    argv.addAll(1, List.of("--endpoints", endpoints)); // before a "--"
+
+    return Cli.run(argv, new PrintStream(outBytes, true, StandardCharsets.UTF_8),
+        new PrintStream(errBytes, true, StandardCharsets.UTF_8), Map.of());
+  }
+
+  JsonNode json() throws Exception {
+    return Cli.JSON.readTree(outBytes.toString(StandardCharsets.UTF_8));
+  }
+
+  String out() {
+    return outBytes.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void acquireInfoRenewReleaseRoundTripWithExitCodes() throws Exception {
+    assertEquals(Cli.OK, run("acquire", "jobs/a", "--ttl", "20s", "--client-id", "alice", "--meta", "team=ops", "--json"));
+    JsonNode acquired = json();
+    assertTrue(acquired.get("acquired").asBoolean());
+    long token = acquired.get("token").asLong();
+    assertTrue(token > 0);
+    assertEquals("alice", acquired.get("clientId").asText());
+
+    assertEquals(Cli.REFUSED, run("acquire", "jobs/a", "--client-id", "bob"));
+    assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("held by another client"));
+    assertEquals(Cli.REFUSED, run("acquire", "jobs/a", "--client-id", "bob", "--wait", "--wait-timeout", "1s"));
+
+    assertEquals(Cli.OK, run("info", "jobs/a"));
+    assertTrue(out().contains("owner      alice"), out());
+    assertTrue(out().contains("token      " + token), out());
+    assertEquals(Cli.OK, run("info", "jobs/a", "--json", "--stale"));
+    assertEquals("alice", json().get("lockInfo").get("ownerId").asText());
+
+    assertEquals(Cli.OK, run("renew", "jobs/a", "--client-id", "alice", "--token", Long.toString(token), "--ttl", "25s"));
+    assertTrue(out().startsWith("renewed jobs/a"), out());
+    assertEquals(Cli.REFUSED, run("renew", "jobs/a", "--client-id", "bob", "--token", Long.toString(token)));
+    assertEquals(Cli.REFUSED, run("release", "jobs/a", "--client-id", "alice", "--token", Long.toString(token + 1000)));
+    assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("VERSION_MISMATCH"));
+
+    assertEquals(Cli.OK, run("release", "jobs/a", "--client-id", "alice", "--token", Long.toString(token)));
+    assertEquals(Cli.REFUSED, run("info", "jobs/a"));
+    assertTrue(out().contains("jobs/a is free"), out());
+    assertEquals(Cli.USAGE, run("acquire", "bad\u0001name"));
+  }
+
+  @Test
+  void acquireWithWaitIsPushedTheGrantWhenTheHolderReleases() throws Exception {
+    assertEquals(Cli.OK, run("acquire", "jobs/w", "--client-id", "first", "--ttl", "2s", "--json"));
+    // The holder never renews: committed expiry hands the lock to the waiting CLI.
+    assertEquals(Cli.OK, run("acquire", "jobs/w", "--client-id", "second", "--wait", "--wait-timeout", "20s", "--json"));
+    assertTrue(json().get("token").asLong() > 0);
+    assertEquals(Cli.OK, run("info", "jobs/w", "--json"));
+    assertEquals("second", json().get("lockInfo").get("ownerId").asText());
+  }
+
+  @Test
+  void locksListsWithFiltersAndPages() throws Exception {
+    for (String name : List.of("list/x1", "list/x2", "list/y1")) {
+      assertEquals(Cli.OK, run("acquire", name, "--client-id", name.endsWith("1") ? "owner-1" : "owner-2",
+          "--meta", "kind=" + name.charAt(5)));
+    }
+    assertEquals(Cli.OK, run("locks", "--pattern", "list/*", "--json"));
+    assertEquals(3, json().get("locks").size());
+    assertEquals(Cli.OK, run("locks", "--pattern", "list/*", "--owner", "owner-1", "--json"));
+    assertEquals(2, json().get("locks").size());
+    assertEquals(Cli.OK, run("locks", "--pattern", "list/*", "--meta", "kind=y", "--json"));
+    assertEquals("list/y1", json().get("locks").get(0).get("lockId").asText());
+    assertEquals(Cli.OK, run("locks", "--pattern", "list/*", "--expires-before", "10m", "--held", "--limit", "2"));
+    assertTrue(out().contains("2 of 3 matching locks (more: --offset 2)"), out());
+    assertEquals(Cli.OK, run("locks", "--pattern", "list/*", "--expires-after", "10m", "--json"));
+    assertEquals(0, json().path("locks").size());
+    assertEquals(Cli.OK, run("locks", "--pattern", "list/*", "--contested", "--json"));
+    assertEquals(0, json().path("locks").size());
+  }
+
+  @Test
+  void lockKillsTheCommandAndExitsWithFourWhenTheLockIsLost() throws Exception {
+    Path marker = root.resolve("lost-marker");
+    java.util.concurrent.CompletableFuture<Integer> code = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+        run("lock", "jobs/lost", "--ttl", "2s", "--client-id", "doomed", "--", "sh", "-c", "echo $$ > " + marker + "; exec sleep 60"));
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+        .failFast(() -> {
+          if (code.isDone()) {
+            throw new AssertionError("finished early: " + code.join() + " " + errBytes.toString(StandardCharsets.UTF_8));
+          }
+        })
+        .until(() -> java.nio.file.Files.exists(marker) && !java.nio.file.Files.readString(marker).isBlank());
+    long childPid = Long.parseLong(java.nio.file.Files.readString(marker).trim());
+    // Quorum lost: renewals cannot succeed, so the local deadline passes and the command is killed.
+    String leader = cluster.awaitLeader();
+    List<String> stopped = cluster.running().stream().filter(id -> !id.equals(leader)).toList();
+    try {
+      stopped.forEach(cluster::stop);
+      assertEquals(Cli.LOST, code.get(30, java.util.concurrent.TimeUnit.SECONDS));
+      assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("lock jobs/lost lost (RENEWAL_FAILED)"),
+          errBytes.toString(StandardCharsets.UTF_8));
+      assertTrue(ProcessHandle.of(childPid).map(ph -> !ph.isAlive()).orElse(true), "the command was killed");
+    } finally {
+      stopped.forEach(cluster::start);
+      cluster.awaitLeader();
+    }
+  }
+
+  @Test
+  void statusAndHealthCoverEveryEndpoint() throws Exception {
+    cluster.awaitLeader();
+    assertEquals(Cli.OK, run("status", "--json", "--details"));
+    JsonNode s = json();
+    assertEquals(3, s.size());
+    int leaders = 0;
+    for (JsonNode n : s) {
+      if ("LEADER".equals(n.get("status").get("raftStatus").get("role").asText())) {
+        leaders++;
+      }
+    }
+    assertEquals(1, leaders);
+    assertEquals(Cli.OK, run("status"));
+    assertTrue(out().contains("LEADER"), out());
+    assertEquals(Cli.OK, run("health"));
+    assertEquals(3, out().lines().filter(l -> l.contains("SERVING") && !l.contains("NOT_SERVING")).count(), out());
+  }
+}
