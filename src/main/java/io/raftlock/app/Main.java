@@ -4,6 +4,7 @@ import io.raftlock.cli.Cli;
 import io.raftlock.config.ConfigException;
 import io.raftlock.config.ConfigLoader;
 import io.raftlock.config.NodeConfig;
+import io.raftlock.logging.TextLogFormatter;
 import io.raftlock.transport.GrpcPeerTransport;
 import io.raftlock.transport.PeerTransport;
 import io.raftlock.transport.PeerTransportConfig;
@@ -15,12 +16,16 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * {@code java -jar raftlock.jar [COMMAND] [OPTIONS]}: dispatches client commands ({@code acquire},
  * {@code lock}, {@code status}, ...) to {@link Cli} and runs a node otherwise
- * ({@code [server] [--config FILE]}). Without a config the node runs the embedded default: a
- * single-node cluster with its data in {@code ./data}.
+ * ({@code [server] [--config FILE]}). Without a config it runs the embedded default: a local
+ * 3-node cluster in this process ({@link EmbeddedCluster}), client API on 127.0.0.1:8001–8003,
+ * data under {@code ./data}.
  */
 public final class Main {
   static final String USAGE = Cli.USAGE_TEXT;
@@ -48,14 +53,19 @@ public final class Main {
         default -> exit(2, "unknown argument " + args[i] + "\n" + USAGE);
       }
     }
+    useDefaultLogFormat();
+    GrpcPeerTransport.preload(); // one-time class loading, kept off the event loops
+    if (config == null) {
+      startEmbeddedCluster();
+      return;
+    }
     NodeConfig cfg;
     try {
-      cfg = config == null ? NodeConfig.singleNodeDefault() : ConfigLoader.load(config);
+      cfg = ConfigLoader.load(config);
     } catch (ConfigException e) {
       exit(2, "invalid configuration: " + e.getMessage());
       return;
     }
-    GrpcPeerTransport.preload(); // one-time class loading, kept off the event loops
     Node node;
     try {
       node = Node.start(cfg, transports()).await();
@@ -63,7 +73,53 @@ public final class Main {
       exit(1, "could not start " + cfg.nodeId() + ": " + (e.getCause() != null ? e.getCause() : e));
       return;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopWithin(node, STOP_TIMEOUT), "raftlock-shutdown"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopWithin(node.stop(STOP_TIMEOUT)), "raftlock-shutdown"));
+  }
+
+  /** The no-flags default: three members in this process, on the ports of {@code conf/}. */
+  private static void startEmbeddedCluster() {
+    Map<String, NodeConfig> configs = NodeConfig.localClusterDefaults();
+    EmbeddedCluster cluster;
+    try {
+      cluster = EmbeddedCluster.start(configs, transports()).await();
+    } catch (RuntimeException e) {
+      exit(1, "could not start the local cluster: " + e.getMessage()
+          + "\n(is another RaftLock still running on ports 7001-7003 / 8001-8003?)");
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopWithin(cluster.stop(STOP_TIMEOUT)), "raftlock-shutdown"));
+    StringBuilder endpoints = new StringBuilder();
+    configs.forEach((id, c) -> endpoints.append(endpoints.length() == 0 ? "" : ",").append(c.members().get(id).clientAddress()));
+    System.out.println("""
+
+        RaftLock: a local 3-node cluster is running in this process (data under ./data).
+          client API (gRPC, WebSocket /v1/ws, HTTP): %s
+          cluster page: http://%s/ui/
+          try, in another terminal:  java -jar target/raftlock.jar acquire demo --ttl 60s
+          stop: Ctrl-C
+        """.formatted(endpoints, configs.values().iterator().next().members().get("node-1").clientAddress()));
+  }
+
+  /** Held strongly: java.util.logging keeps loggers only weakly, and with them their levels. */
+  private static final java.util.List<Logger> LIBRARY_LOGGERS =
+      java.util.stream.Stream.of("io.netty", "io.grpc", "net.openhft").map(Logger::getLogger).toList();
+
+  /**
+   * One line per record (UTC time, level, logger, thread, message) unless a logging
+   * configuration was given with {@code -Djava.util.logging.config.file} (see {@code conf/}).
+   */
+  private static void useDefaultLogFormat() {
+    if (System.getProperty("java.util.logging.config.file") != null
+        || System.getProperty("java.util.logging.config.class") != null) {
+      return;
+    }
+    Logger root = Logger.getLogger("");
+    for (Handler h : root.getHandlers()) {
+      h.setFormatter(new TextLogFormatter());
+    }
+    for (Logger library : LIBRARY_LOGGERS) {
+      library.setLevel(Level.WARNING);
+    }
   }
 
   /** How long a graceful stop (SIGTERM) may take before the process halts anyway. */
@@ -73,11 +129,11 @@ public final class Main {
    * Graceful stop on SIGTERM: leadership hand-over, then close. If that does not finish in time
    * the process halts: everything acknowledged is already durable, so halting loses nothing.
    */
-  private static void stopWithin(Node node, Duration timeout) {
+  private static void stopWithin(io.vertx.core.Future<Void> stopping) {
     try {
-      node.stop(timeout).await(timeout.toMillis() + 2_000, TimeUnit.MILLISECONDS);
+      stopping.await(STOP_TIMEOUT.toMillis() + 2_000, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      System.err.println("graceful stop took longer than " + timeout + "; halting");
+      System.err.println("graceful stop took longer than " + STOP_TIMEOUT + "; halting");
       Runtime.getRuntime().halt(1);
     }
   }

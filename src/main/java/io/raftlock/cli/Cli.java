@@ -86,7 +86,9 @@ public final class Cli {
       usage: java -jar raftlock.jar [COMMAND] [OPTIONS]
 
       commands:
-        server    run a node (the default when no command is given): [--config FILE]
+        server    run a node (the default when no command is given): [--config FILE];
+                  without --config: a local 3-node cluster in this process, client API on
+                  127.0.0.1:8001-8003, data under ./data
         acquire   take a lock and exit (it stays held until its TTL runs out or it is released)
         release   release a lock (needs the holder's --client-id and --token)
         renew     extend a lock's lease (needs the holder's --client-id and --token)
