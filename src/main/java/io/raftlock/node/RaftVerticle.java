@@ -403,7 +403,7 @@ public final class RaftVerticle extends VerticleBase {
       return;
     }
     long index = lastAppliedIndex;
-    Snapshot snap = new Snapshot(new SnapshotMeta(index, raft.termAt(index), raft.clusterConfig()),
+    Snapshot snap = new Snapshot(new SnapshotMeta(index, raft.termAt(index), raft.configAt(index)),
         stateMachine.snapshot());
     long compactIndex = Math.max(0, index - options.snapshotKeepEntries());
     raft.compact(snap, compactIndex);

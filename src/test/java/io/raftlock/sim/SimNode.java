@@ -167,7 +167,7 @@ final class SimNode {
       return;
     }
     long term = raft.termAt(applied);
-    Snapshot snap = new Snapshot(new SnapshotMeta(applied, term, raft.clusterConfig()), sm.snapshot());
+    Snapshot snap = new Snapshot(new SnapshotMeta(applied, term, raft.configAt(applied)), sm.snapshot());
     long compactIndex = Math.max(0, applied - snapshotKeepEntries);
     raft.compact(snap, compactIndex);
     lastSnapshotIndex = applied;
