@@ -668,9 +668,19 @@ public class RaftNode {
 
   // ---------------------------------------------------------------- elections (§5.2, thesis §9.6)
 
-  /** Only voters with an intact log may become candidates. */
+  /**
+   * Only voters with an intact log may become candidates. A server its latest configuration
+   * removes still campaigns while that change is uncommitted here and it was a voter before
+   * (thesis §4.2.2): a leader that appended its own removal and then lost leadership may hold
+   * the only log the remaining voters can elect, and without it they would wait forever. It
+   * does not count its own vote. Once it knows its removal committed it never campaigns.
+   */
   private boolean promotable() {
-    return cluster().isVoter(id) && !needsRepair();
+    if (needsRepair()) {
+      return false;
+    }
+    return cluster().isVoter(id)
+        || (log.configIndex() > log.commitIndex() && log.configAt(log.commitIndex()).isVoter(id));
   }
 
   private void campaign(boolean preVote, boolean transfer) {
@@ -688,8 +698,10 @@ public class RaftNode {
       term = currentTerm;
     }
     votes.clear();
-    votes.put(id, true);
-    if (Quorum.isMajority(1, cluster().voters().size())) {
+    if (cluster().isVoter(id)) {
+      votes.put(id, true); // a candidate outside its own configuration does not count itself
+    }
+    if (Quorum.isMajority(votes.size(), cluster().voters().size())) {
       wonElection(preVote);
       return;
     }
