@@ -59,7 +59,21 @@ final class Leader {
    */
   private void syncProgress() {
     java.util.SortedSet<String> targets = node.replicationTargets();
-    progress.keySet().retainAll(targets);
+    for (var it = progress.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      if (!targets.contains(e.getKey())) {
+        // A parting AppendEntries anchored at the configuration entry carries the commit index:
+        // a removed server holding its removal entry passes the consistency check, learns the
+        // removal committed and stops campaigning for good (thesis §4.2.2 lets it campaign only
+        // while its removal may be uncommitted). Its answer is ignored: no progress any more.
+        long configIndex = log.configIndex();
+        long configTerm = log.term(configIndex);
+        if (configTerm > 0) {
+          send(new AppendEntries(id, e.getKey(), term, configIndex, configTerm, List.of(), log.commitIndex()));
+        }
+        it.remove();
+      }
+    }
     for (String peer : targets) {
       if (!progress.containsKey(peer)) {
         Progress pr = new Progress(log.lastIndex() + 1, config.maxInflight());

@@ -37,6 +37,8 @@ final class SimCluster {
   private final SplittableRandom workloadRandom;
   /** Runs after every tick of a live node (the lock workload's expiry driver). */
   java.util.function.Consumer<SimNode> afterTick = n -> {};
+  /** Runs after every simulated event, after the invariant checks (scenario probes). */
+  Runnable afterEachEvent = () -> {};
 
   /** A client proposal: where and as what it was accepted, and how it ended. */
   static final class Proposal {
@@ -139,6 +141,7 @@ final class SimCluster {
 
   private void afterEvent() {
     checker.afterEvent(nodes, scheduler.nowMs());
+    afterEachEvent.run();
   }
 
   /** Runs until some node leads; fails the caller's expectations by returning null otherwise. */

@@ -214,7 +214,7 @@ final class Simulation {
         + plan.membershipWeight();
     double pick = r.nextDouble() * total;
     if (pick >= total - plan.membershipWeight()) {
-      changeMembership(c, r, counts);
+      changeMembership(c, plan, r, counts);
       return;
     }
     String victim = c.ids.get(r.nextInt(c.ids.size()));
@@ -254,7 +254,17 @@ final class Simulation {
    * sometimes the leader itself. Refusals (change in progress, leader not ready, learner behind)
    * are expected and counted; the change, if accepted, races every other fault.
    */
-  private static void changeMembership(SimCluster c, SplittableRandom r, long[] counts) {
+  /**
+   * Mostly keep two voters or more, so crashes still leave something to elect. With the
+   * lost-tail fault keep three: a voter that lost acknowledged entries waits for a leader to
+   * repair it, and of two voters that may leave none that can be elected (two voters tolerate no
+   * fault at all; that unavailability is real, not a bug for the simulator to report).
+   */
+  private static int minVoters(Plan plan) {
+    return plan.corruptOneNode() ? 3 : 2;
+  }
+
+  private static void changeMembership(SimCluster c, Plan plan, SplittableRandom r, long[] counts) {
     SimNode l = c.leader();
     if (l == null) {
       return;
@@ -281,8 +291,8 @@ final class Simulation {
       if (!learners.isEmpty() && r.nextBoolean()) {
         id = learners.get(r.nextInt(learners.size()));
       }
-      if (cfg.isVoter(id) && voters.size() <= 2 && r.nextInt(4) != 0) {
-        return; // mostly keep two voters or more, so crashes still leave something to elect
+      if (cfg.isVoter(id) && voters.size() <= minVoters(plan) && (plan.corruptOneNode() || r.nextInt(4) != 0)) {
+        return;
       }
       String victim = id;
       res = c.change(raft -> raft.removeServer(victim));
