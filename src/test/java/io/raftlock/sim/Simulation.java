@@ -41,6 +41,17 @@ final class Simulation {
       int spares,
       double membershipWeight) {
 
+    /**
+     * The same plan without spares or membership changes: it replays exactly as the simulator
+     * did before membership changes existed (their parameters are drawn last).
+     */
+    Plan withoutMembership() {
+      return new Plan(seed, nodes, faultPhaseMs, dropRate, duplicateRate, maxDelayMs, meanFaultGapMs,
+          crashWeight, partitionWeight, oneWayWeight, transferWeight, tornWriteRate, corruptOneNode,
+          maxEntriesPerAppend, maxInflight, snapshotEveryEntries, snapshotKeepEntries, proposalGapMs,
+          preVote, checkQuorum, lockWorkload, maxClockSkewMs, 0, 0);
+    }
+
     static Plan draw(long seed) {
       SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
       return new Plan(
