@@ -391,6 +391,9 @@ public class RaftNode {
       return new ConfigChangeResult(
           ConfigChangeResult.Status.LEADERSHIP_TRANSFER, 0, 0, leader.leadTransferee, c);
     }
+    if (!oneChangeAtATime()) {
+      return null;
+    }
     if (log.term(log.commitIndex()) != currentTerm) {
       return ConfigChangeResult.refused(ConfigChangeResult.Status.LEADER_NOT_READY, c);
     }
@@ -398,6 +401,16 @@ public class RaftNode {
       return ConfigChangeResult.refused(ConfigChangeResult.Status.CHANGE_IN_PROGRESS, c);
     }
     return null;
+  }
+
+  /**
+   * The rules that keep single-server changes safe: no change while one is uncommitted, none
+   * before the leader has committed in its term (thesis §4.1). Overridden only by a deliberately
+   * broken test subclass that proves the simulator catches the violation, like
+   * {@link #mayCommit}.
+   */
+  protected boolean oneChangeAtATime() {
+    return true;
   }
 
   private ConfigChangeResult appendConfig(ClusterConfig next) {

@@ -53,6 +53,8 @@ final class InvariantChecker implements SimNode.ApplyListener {
   ClusterConfig bootstrap;
   /** Committed CONFIG entries, decoded, by index. */
   private final TreeMap<Long, ClusterConfig> committedConfigs = new TreeMap<>();
+  /** Leaders already reported for two uncommitted changes (once each, not after every event). */
+  private final java.util.Set<String> reportedDoubleChanges = new java.util.HashSet<>();
 
   private static final class NodeView {
     int incarnation = -1;
@@ -165,7 +167,7 @@ final class InvariantChecker implements SimNode.ApplyListener {
       }
       for (long i = commit + 1; i < configIndex; i++) {
         Entry e = r.entryAt(i);
-        if (e != null && e.type() == EntryType.CONFIG) {
+        if (e != null && e.type() == EntryType.CONFIG && reportedDoubleChanges.add(n.id + "@" + configIndex)) {
           violation("@" + nowMs + " leader " + n.id + " holds two uncommitted configuration entries: " + i
               + " and " + configIndex);
           break;
