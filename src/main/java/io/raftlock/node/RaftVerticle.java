@@ -428,7 +428,7 @@ public final class RaftVerticle extends VerticleBase {
     }
     long index = lastAppliedIndex;
     long start = System.nanoTime();
-    Snapshot snap = new Snapshot(new SnapshotMeta(index, raft.termAt(index), raft.clusterConfig()),
+    Snapshot snap = new Snapshot(new SnapshotMeta(index, raft.termAt(index), raft.configAt(index)),
         stateMachine.snapshot());
     long nanos = System.nanoTime() - start;
     observer.snapshotTaken(index, snap.data().length, nanos);

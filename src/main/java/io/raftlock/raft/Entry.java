@@ -32,6 +32,11 @@ public record Entry(long term, long index, EntryType type, byte[] data) {
     return new Entry(term, index, EntryType.NOOP, EMPTY);
   }
 
+  /** A membership change: the entry's data is the encoded new configuration. */
+  public static Entry config(long term, long index, ClusterConfig config) {
+    return new Entry(term, index, EntryType.CONFIG, config.encode());
+  }
+
   /** Approximate size on the wire and in memory, used for batching limits. */
   public int sizeBytes() {
     return data.length + 24;

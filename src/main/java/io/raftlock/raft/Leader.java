@@ -23,11 +23,14 @@ final class Leader {
   private final RaftNode node;
   private final RaftLog log;
   private final RaftConfig config;
-  private final ClusterConfig cluster;
   private final String id;
   /** The term this node leads; fixed for the object's life. */
   private final long term;
-  /** One entry per member other than this node. */
+  /**
+   * One entry per replication target: every member of the latest and of the committed
+   * configuration other than this node ({@link RaftNode#replicationTargets}). Hence every voter
+   * of the configuration in force, except this node, has one.
+   */
   final TreeMap<String, Progress> progress = new TreeMap<>();
   private final ReadIndexTracker reads = new ReadIndexTracker();
   /** Reads that arrived before the first commit of this term (thesis §6.4 step 1). */
@@ -35,20 +38,61 @@ final class Leader {
   /** The voter leadership is being handed to, or null. Proposals are refused meanwhile. */
   String leadTransferee;
 
-  Leader(RaftNode node, RaftLog log, RaftConfig config, ClusterConfig cluster, long term) {
+  Leader(RaftNode node, RaftLog log, RaftConfig config, long term) {
     this.node = node;
     this.log = log;
     this.config = config;
-    this.cluster = cluster;
     this.id = config.nodeId();
     this.term = term;
-    for (String peer : cluster.members()) {
-      if (!peer.equals(id)) {
+    syncProgress();
+  }
+
+  /** The configuration in force (the latest in the log); quorums are counted over its voters. */
+  private ClusterConfig cluster() {
+    return log.config();
+  }
+
+  /**
+   * Creates progress for new replication targets (they are probed from our last index and fall
+   * back to a snapshot when their log is behind the compacted prefix) and drops it for servers
+   * no longer in any configuration we must serve.
+   */
+  private void syncProgress() {
+    java.util.SortedSet<String> targets = node.replicationTargets();
+    for (var it = progress.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      if (!targets.contains(e.getKey())) {
+        // A parting AppendEntries anchored at the configuration entry carries the commit index:
+        // a removed server holding its removal entry passes the consistency check, learns the
+        // removal committed and stops campaigning for good (thesis §4.2.2 lets it campaign only
+        // while its removal may be uncommitted). Its answer is ignored: no progress any more.
+        long configIndex = log.configIndex();
+        long configTerm = log.term(configIndex);
+        if (configTerm > 0) {
+          send(new AppendEntries(id, e.getKey(), term, configIndex, configTerm, List.of(), log.commitIndex()));
+        }
+        it.remove();
+      }
+    }
+    for (String peer : targets) {
+      if (!progress.containsKey(peer)) {
         Progress pr = new Progress(log.lastIndex() + 1, config.maxInflight());
         pr.recentActive = true; // give every follower one election timeout before CheckQuorum
         progress.put(peer, pr);
       }
     }
+    if (leadTransferee != null && !cluster().isVoter(leadTransferee)) {
+      leadTransferee = null;
+    }
+  }
+
+  /**
+   * The configuration in force changed (appended here) or was committed. The lease is dropped:
+   * it was confirmed by a majority of the old voters, and is simply re-earned under the new ones.
+   */
+  void configChanged() {
+    syncProgress();
+    reads.dropLease();
   }
 
   private void send(Message m) {
@@ -147,6 +191,9 @@ final class Leader {
    * committed indirectly when a later entry of this term is).
    */
   boolean maybeCommit() {
+    // Only voters of the configuration in force count, which excludes this leader once it has
+    // appended its own removal (thesis §4.2.2).
+    ClusterConfig cluster = cluster();
     long[] matches = new long[cluster.voters().size()];
     int i = 0;
     for (String v : cluster.voters()) {
@@ -173,13 +220,15 @@ final class Leader {
       long commit = Math.min(pr.matchIndex, log.commitIndex());
       send(new Heartbeat(id, e.getKey(), term, commit, seq));
     }
-    if (progress.isEmpty() || !hasOtherVoters()) {
+    if (soleVoter()) {
       confirmReads(seq); // a single voter is its own majority
     }
   }
 
-  private boolean hasOtherVoters() {
-    return cluster.voters().size() > 1;
+  /** This leader is the only voter, hence a majority by itself. */
+  private boolean soleVoter() {
+    ClusterConfig cluster = cluster();
+    return cluster.voters().size() == 1 && cluster.isVoter(id);
   }
 
   void handleHeartbeatResponse(HeartbeatResponse r) {
@@ -212,6 +261,7 @@ final class Leader {
     if (pr.matchIndex < log.lastIndex()) {
       sendAppend(r.from(), true);
     }
+    ClusterConfig cluster = cluster();
     long[] acked = new long[cluster.voters().size()];
     int i = 0;
     for (String v : cluster.voters()) {
@@ -232,7 +282,7 @@ final class Leader {
       readsBeforeCommit.add(new ReadIndexTracker.PendingRead(requestId, 0, requester, 0));
       return;
     }
-    if (leaseValid(node.tickCount()) || !hasOtherVoters()) {
+    if (leaseValid(node.tickCount()) || soleVoter()) {
       deliverRead(requestId, log.commitIndex(), requester);
       return;
     }
@@ -296,7 +346,7 @@ final class Leader {
     if (to == null || id.equals(to)) {
       return RaftNode.TransferStatus.ALREADY_LEADER;
     }
-    if (!cluster.isVoter(to)) {
+    if (!cluster().isVoter(to)) {
       return RaftNode.TransferStatus.NOT_A_VOTER;
     }
     leadTransferee = to;
@@ -309,7 +359,14 @@ final class Leader {
     return RaftNode.TransferStatus.STARTED;
   }
 
+  /** The most caught-up voter if it holds our whole log, else null: a safe handover target. */
+  String caughtUpVoter() {
+    String best = mostCaughtUpVoter();
+    return best != null && progress.get(best).matchIndex == log.lastIndex() ? best : null;
+  }
+
   private String mostCaughtUpVoter() {
+    ClusterConfig cluster = cluster();
     String best = null;
     long bestMatch = -1;
     for (var e : progress.entrySet()) {
@@ -322,7 +379,8 @@ final class Leader {
   }
 
   boolean quorumRecentlyActive() {
-    int active = 1; // ourselves
+    ClusterConfig cluster = cluster();
+    int active = cluster.isVoter(id) ? 1 : 0; // ourselves, unless we appended our own removal
     for (var e : progress.entrySet()) {
       if (cluster.isVoter(e.getKey()) && e.getValue().recentActive) {
         active++;

@@ -3,6 +3,8 @@ package io.raftlock.raft;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The node's log since the last compaction, held in memory; stable storage is written from
@@ -17,6 +19,13 @@ import java.util.List;
  *       kept so lagging followers can be served without a snapshot);
  *   <li>{@code unpersistedFrom - 1 <= lastIndex()}: every entry before it was handed to storage.
  * </ul>
+ *
+ * <p>It also tracks cluster membership, because a configuration takes effect as soon as its entry
+ * is in the log (Raft thesis §4.1) and must revert when that entry is truncated: {@code configs}
+ * holds every CONFIG entry after {@code baseConfigIndex}, and {@code baseConfig} is the
+ * configuration in force at that index (the snapshot's, or the bootstrap configuration at 0).
+ * Invariant: {@code baseConfigIndex <= appliedIndex} and every key of {@code configs} is in
+ * {@code (baseConfigIndex, lastIndex()]} with a CONFIG entry at that index.
  */
 final class RaftLog {
   private final ArrayList<Entry> entries = new ArrayList<>();
@@ -37,14 +46,34 @@ final class RaftLog {
   /** Highest index storage reported durable whose entry is still in this log unchanged. */
   private long persistedIndex;
 
-  RaftLog(PersistentState state) {
+  /** Configuration in force at {@code baseConfigIndex}. */
+  private ClusterConfig baseConfig;
+
+  private long baseConfigIndex;
+  /** CONFIG entries after {@code baseConfigIndex}, by index, decoded. */
+  private final TreeMap<Long, ClusterConfig> configs = new TreeMap<>();
+
+  /**
+   * @param bootstrap the configuration at index 0, used when there is no snapshot
+   */
+  RaftLog(PersistentState state, ClusterConfig bootstrap) {
     Snapshot snap = state.snapshot();
+    baseConfig = bootstrap;
     if (snap != null) {
       snapshot = snap;
       offsetIndex = snap.index();
       offsetTerm = snap.term();
+      baseConfig = snap.meta().config();
+      baseConfigIndex = snap.index();
+    }
+    if (baseConfig == null) {
+      throw new IllegalArgumentException("a node needs a bootstrap configuration or a snapshot");
     }
     entries.addAll(state.entries());
+    // Restart: the latest configuration is the last CONFIG entry in the log, else the snapshot's.
+    for (Entry e : entries) {
+      trackConfig(e);
+    }
     // The persisted commit index is a hint; the log may have come back shorter than it.
     commitIndex = Math.max(offsetIndex, Math.min(state.hardState().commitIndex(), lastIndex()));
     appliedIndex = offsetIndex;
@@ -106,6 +135,36 @@ final class RaftLog {
       throw new RaftException("append at " + e.index() + " after last " + lastIndex());
     }
     entries.add(e);
+    trackConfig(e);
+  }
+
+  private void trackConfig(Entry e) {
+    if (e.type() == EntryType.CONFIG && e.index() > baseConfigIndex) {
+      configs.put(e.index(), ClusterConfig.decode(e.data()));
+    }
+  }
+
+  /** The latest configuration in the log, committed or not: the one in force (thesis §4.1). */
+  ClusterConfig config() {
+    return configs.isEmpty() ? baseConfig : configs.lastEntry().getValue();
+  }
+
+  /** Index of the entry that set {@link #config()} (the snapshot index or 0 for the base). */
+  long configIndex() {
+    return configs.isEmpty() ? baseConfigIndex : configs.lastKey();
+  }
+
+  /**
+   * The configuration in force at {@code index}: the last CONFIG entry at or before it, else the
+   * base. Only defined from the base index on (earlier history is compacted away).
+   */
+  ClusterConfig configAt(long index) {
+    if (index < baseConfigIndex) {
+      throw new IllegalArgumentException(
+          "configuration at " + index + " is compacted (known from " + baseConfigIndex + ")");
+    }
+    Map.Entry<Long, ClusterConfig> e = configs.floorEntry(index);
+    return e == null ? baseConfig : e.getValue();
   }
 
   /**
@@ -140,6 +199,7 @@ final class RaftLog {
 
   private void truncateFrom(long index) {
     entries.subList((int) (index - offsetIndex - 1), entries.size()).clear();
+    configs.tailMap(index, true).clear(); // a truncated configuration no longer applies
     unpersistedFrom = Math.min(unpersistedFrom, index);
     persistedIndex = Math.min(persistedIndex, index - 1);
   }
@@ -254,6 +314,9 @@ final class RaftLog {
     offsetTerm = snap.term();
     snapshot = snap;
     pendingSnapshot = snap;
+    configs.clear();
+    baseConfig = snap.meta().config();
+    baseConfigIndex = snap.index();
     commitIndex = snap.index();
     appliedIndex = snap.index();
     unpersistedFrom = snap.index() + 1;
@@ -270,7 +333,17 @@ final class RaftLog {
           "snapshot " + snap.index() + " / compact " + compactIndex + " beyond applied " + appliedIndex);
     }
     if (snapshot == null || snap.index() > snapshot.index()) {
+      // The snapshot must carry the configuration at its own index, not a later appended one:
+      // a restart from it would otherwise resurrect a configuration whose entry may be truncated.
+      ClusterConfig expected = configAt(snap.index());
+      if (!expected.equals(snap.meta().config())) {
+        throw new IllegalArgumentException("snapshot at " + snap.index() + " carries configuration "
+            + snap.meta().config() + " but " + expected + " is in force there");
+      }
       snapshot = snap;
+      baseConfig = expected;
+      baseConfigIndex = snap.index();
+      configs.headMap(snap.index(), true).clear();
     }
     if (compactIndex <= offsetIndex) {
       return;

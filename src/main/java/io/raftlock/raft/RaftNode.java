@@ -13,7 +13,9 @@ import io.raftlock.raft.Message.TimeoutNow;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.random.RandomGenerator;
 
 /**
@@ -25,6 +27,11 @@ import java.util.random.RandomGenerator;
  * <p>Threading: not thread-safe; exactly one thread (the driver's event loop) calls it. Between
  * {@link #ready()} and {@link #advance(Ready)} no other method may be called.
  *
+ * <p>Membership (thesis §4.1, §4.2): the configuration in force is the latest CONFIG entry in
+ * the log, committed or not, from the moment it is appended; the log keeps it and reverts it when
+ * the entry is truncated. Leaders change it one server at a time ({@link #addLearner},
+ * {@link #promoteLearner}, {@link #addVoter}, {@link #removeServer}). See docs/membership.md.
+ *
  * <p>Section numbers refer to the Raft paper (Ongaro and Ousterhout, 2014) and "thesis" to
  * Ongaro's dissertation (2014).
  */
@@ -33,7 +40,6 @@ public class RaftNode {
   private final String id;
   private final RandomGenerator random;
   private final RaftLog log;
-  private final ClusterConfig cluster;
   /**
    * The most up-to-date (term, index) this node's log ever reached durably. Until the log is at
    * least as up-to-date again, the node lost entries it may have acknowledged: it does not
@@ -72,11 +78,9 @@ public class RaftNode {
     this.config = Objects.requireNonNull(config);
     this.id = config.nodeId();
     this.random = Objects.requireNonNull(random);
-    this.log = new RaftLog(state);
-    this.cluster = state.snapshot() != null ? state.snapshot().meta().config() : initialCluster;
-    if (!cluster.isMember(id)) {
-      throw new IllegalArgumentException("node " + id + " is not in cluster " + cluster);
-    }
+    // A node outside the configuration may start: a server waiting to be added (it learns the
+    // configuration from the leader's log or snapshot) or one that was removed. Neither campaigns.
+    this.log = new RaftLog(state, initialCluster);
     this.currentTerm = state.hardState().currentTerm();
     this.votedFor = state.hardState().votedFor();
     this.repairIndex = state.durableLastIndex();
@@ -124,8 +128,18 @@ public class RaftNode {
   /** Hands one message from a peer to the core. */
   public void step(Message m) {
     checkNotOutstanding();
-    if (!id.equals(m.to()) || !cluster.isMember(m.from())) {
-      return; // not for us, or from a node outside the configuration
+    if (!id.equals(m.to())) {
+      return;
+    }
+    // Messages are processed without consulting the configuration (thesis §4.1): a leader or
+    // candidate may be in a newer configuration than our log holds yet. The exception is a vote
+    // request from a server that is not a voter here and whose log is behind ours: we would deny
+    // it anyway, and ignoring it (as if lost) also keeps its term from disrupting us. This is
+    // what a removed server that missed its removal looks like: it lacks that committed entry.
+    if (m instanceof RequestVote rv
+        && !cluster().isVoter(rv.from())
+        && !log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm())) {
+      return;
     }
     if (m.term() > currentTerm) {
       if (!acceptHigherTerm(m)) {
@@ -186,7 +200,9 @@ public class RaftNode {
       handleVoteResponse(r);
     } else if (m instanceof AppendEntriesResponse r) {
       if (leader != null) {
+        long commitBefore = log.commitIndex();
         leader.handleAppendResponse(r);
+        afterLeaderCommit(commitBefore);
       }
     } else if (m instanceof HeartbeatResponse r) {
       if (leader != null) {
@@ -264,9 +280,176 @@ public class RaftNode {
   /** Storage made everything up to ({@code index}, {@code term}) durable. */
   public void persisted(long index, long term) {
     checkNotOutstanding();
+    long commitBefore = log.commitIndex();
     if (log.markPersisted(index, term) && leader != null && leader.maybeCommit()) {
       appendsWanted = true;
+      afterLeaderCommit(commitBefore);
     }
+  }
+
+  // ---------------------------------------------------------------- membership (thesis §4.1, §4.2)
+
+  /**
+   * Adds {@code server} as a learner: it receives the log (or a snapshot) but neither votes nor
+   * counts toward commitment (thesis §4.2.1). In force on this leader as soon as it is appended.
+   */
+  public ConfigChangeResult addLearner(String server) {
+    checkNotOutstanding();
+    ConfigChangeResult refused = refuseChange(server);
+    if (refused != null) {
+      return refused;
+    }
+    ClusterConfig c = cluster();
+    if (c.isMember(server)) {
+      return ConfigChangeResult.refused(ConfigChangeResult.Status.ALREADY_MEMBER, c);
+    }
+    TreeSet<String> learners = new TreeSet<>(c.learners());
+    learners.add(server);
+    return appendConfig(new ClusterConfig(c.voters(), learners));
+  }
+
+  /**
+   * Makes learner {@code server} a voter once it has caught up: its match index on this leader
+   * must be at least {@code minMatchIndex}. A minimum of 0 (no catch-up requirement: the new
+   * voter may stall commits while it fetches the whole log, thesis §4.2.1) is refused unless
+   * {@code force}.
+   */
+  public ConfigChangeResult promoteLearner(String server, long minMatchIndex, boolean force) {
+    checkNotOutstanding();
+    ConfigChangeResult refused = refuseChange(server);
+    if (refused != null) {
+      return refused;
+    }
+    ClusterConfig c = cluster();
+    if (!c.learners().contains(server)) {
+      return ConfigChangeResult.refused(c.isVoter(server)
+          ? ConfigChangeResult.Status.NOT_A_LEARNER : ConfigChangeResult.Status.NOT_A_MEMBER, c);
+    }
+    if (minMatchIndex <= 0 && !force) {
+      return ConfigChangeResult.refused(ConfigChangeResult.Status.MIN_INDEX_REQUIRED, c);
+    }
+    if (leader.progress.get(server).matchIndex < minMatchIndex) {
+      return ConfigChangeResult.refused(ConfigChangeResult.Status.LEARNER_BEHIND, c);
+    }
+    TreeSet<String> voters = new TreeSet<>(c.voters());
+    voters.add(server);
+    TreeSet<String> learners = new TreeSet<>(c.learners());
+    learners.remove(server);
+    return appendConfig(new ClusterConfig(voters, learners));
+  }
+
+  /** Adds {@code server} directly as a voter (no catch-up phase; prefer a learner first). */
+  public ConfigChangeResult addVoter(String server) {
+    checkNotOutstanding();
+    ConfigChangeResult refused = refuseChange(server);
+    if (refused != null) {
+      return refused;
+    }
+    ClusterConfig c = cluster();
+    if (c.isMember(server)) {
+      return ConfigChangeResult.refused(ConfigChangeResult.Status.ALREADY_MEMBER, c);
+    }
+    TreeSet<String> voters = new TreeSet<>(c.voters());
+    voters.add(server);
+    return appendConfig(new ClusterConfig(voters, c.learners()));
+  }
+
+  /**
+   * Removes a voter or learner, possibly this leader itself (thesis §4.2.2): a removed leader
+   * keeps replicating, without counting itself, until the entry commits, then steps down.
+   */
+  public ConfigChangeResult removeServer(String server) {
+    checkNotOutstanding();
+    ConfigChangeResult refused = refuseChange(server);
+    if (refused != null) {
+      return refused;
+    }
+    ClusterConfig c = cluster();
+    if (!c.isMember(server)) {
+      return ConfigChangeResult.refused(ConfigChangeResult.Status.NOT_A_MEMBER, c);
+    }
+    if (c.isVoter(server) && c.voters().size() == 1) {
+      return ConfigChangeResult.refused(ConfigChangeResult.Status.LAST_VOTER, c);
+    }
+    TreeSet<String> voters = new TreeSet<>(c.voters());
+    voters.remove(server);
+    TreeSet<String> learners = new TreeSet<>(c.learners());
+    learners.remove(server);
+    return appendConfig(new ClusterConfig(voters, learners));
+  }
+
+  /** The refusals every change shares; null when a change may be proposed now. */
+  private ConfigChangeResult refuseChange(String server) {
+    ClusterConfig c = cluster();
+    if (server == null || server.isBlank()) {
+      return ConfigChangeResult.refused(ConfigChangeResult.Status.INVALID_ID, c);
+    }
+    if (leader == null) {
+      return new ConfigChangeResult(ConfigChangeResult.Status.NOT_LEADER, 0, 0, leaderId, c);
+    }
+    if (leader.leadTransferee != null) {
+      return new ConfigChangeResult(
+          ConfigChangeResult.Status.LEADERSHIP_TRANSFER, 0, 0, leader.leadTransferee, c);
+    }
+    if (!oneChangeAtATime()) {
+      return null;
+    }
+    if (log.term(log.commitIndex()) != currentTerm) {
+      return ConfigChangeResult.refused(ConfigChangeResult.Status.LEADER_NOT_READY, c);
+    }
+    if (log.configIndex() > log.commitIndex()) {
+      return ConfigChangeResult.refused(ConfigChangeResult.Status.CHANGE_IN_PROGRESS, c);
+    }
+    return null;
+  }
+
+  /**
+   * The rules that keep single-server changes safe: no change while one is uncommitted, none
+   * before the leader has committed in its term (thesis §4.1). Overridden only by a deliberately
+   * broken test subclass that proves the simulator catches the violation, like
+   * {@link #mayCommit}.
+   */
+  protected boolean oneChangeAtATime() {
+    return true;
+  }
+
+  private ConfigChangeResult appendConfig(ClusterConfig next) {
+    Entry e = Entry.config(currentTerm, log.lastIndex() + 1, next);
+    log.append(e); // in force from here on (thesis §4.1)
+    leader.configChanged();
+    appendsWanted = true;
+    return new ConfigChangeResult(ConfigChangeResult.Status.ACCEPTED, currentTerm, e.index(), null, next);
+  }
+
+  /**
+   * The leader's commit index may have moved from {@code commitBefore}. When that committed the
+   * latest configuration, servers it removed stop being replicated to, and a leader it removed
+   * steps down (thesis §4.2.2), handing over to a caught-up voter at once so the cluster does not
+   * wait out an election timeout.
+   */
+  private void afterLeaderCommit(long commitBefore) {
+    long configIndex = log.configIndex();
+    if (leader == null || commitBefore >= configIndex || log.commitIndex() < configIndex) {
+      return;
+    }
+    leader.configChanged();
+    if (!cluster().isVoter(id)) {
+      String successor = leader.caughtUpVoter();
+      becomeFollower(currentTerm, null);
+      if (successor != null) {
+        send(new TimeoutNow(id, successor, currentTerm));
+      }
+    }
+  }
+
+  /** Members other than this node the leader replicates to: the latest and committed configs. */
+  SortedSet<String> replicationTargets() {
+    TreeSet<String> targets = new TreeSet<>(cluster().members());
+    // Servers removed by a still-uncommitted entry keep receiving the log until it commits, so
+    // they usually learn of their removal (and stop campaigning) instead of timing out.
+    targets.addAll(log.configAt(log.commitIndex()).members());
+    targets.remove(id);
+    return targets;
   }
 
   /**
@@ -414,8 +597,34 @@ public class RaftNode {
     return leaderId;
   }
 
+  /** The configuration in force: the latest in the log, committed or not (thesis §4.1). */
   public ClusterConfig clusterConfig() {
-    return cluster;
+    return log.config();
+  }
+
+  private ClusterConfig cluster() {
+    return log.config();
+  }
+
+  /**
+   * The configuration in force at {@code index} (≥ the snapshot index): what a snapshot taken at
+   * {@code index} must carry.
+   */
+  public ClusterConfig configAt(long index) {
+    return log.configAt(index);
+  }
+
+  /** Index of the CONFIG entry that set {@link #clusterConfig()}, or the snapshot index, or 0. */
+  public long configIndex() {
+    return log.configIndex();
+  }
+
+  /**
+   * This node is not a member of its latest configuration: it was removed, or has not been added
+   * yet. It never campaigns; a leader in this state steps down once its removal commits.
+   */
+  public boolean isRemoved() {
+    return !cluster().isMember(id);
   }
 
   public long commitIndex() {
@@ -459,7 +668,7 @@ public class RaftNode {
     Snapshot snap = log.snapshot();
     return new RaftStatus(id, role, currentTerm, leaderId, log.lastIndex(), log.lastTerm(),
         log.commitIndex(), log.appliedIndex(), log.persistedIndex(), snap == null ? 0 : snap.index(),
-        needsRepair(), log.term(log.commitIndex()), peers);
+        needsRepair(), log.term(log.commitIndex()), peers, cluster(), isRemoved());
   }
 
   private SoftState softState() {
@@ -472,9 +681,19 @@ public class RaftNode {
 
   // ---------------------------------------------------------------- elections (§5.2, thesis §9.6)
 
-  /** Only voters with an intact log may become candidates. */
+  /**
+   * Only voters with an intact log may become candidates. A server its latest configuration
+   * removes still campaigns while that change is uncommitted here and it was a voter before
+   * (thesis §4.2.2): a leader that appended its own removal and then lost leadership may hold
+   * the only log the remaining voters can elect, and without it they would wait forever. It
+   * does not count its own vote. Once it knows its removal committed it never campaigns.
+   */
   private boolean promotable() {
-    return cluster.isVoter(id) && !needsRepair();
+    if (needsRepair()) {
+      return false;
+    }
+    return cluster().isVoter(id)
+        || (log.configIndex() > log.commitIndex() && log.configAt(log.commitIndex()).isVoter(id));
   }
 
   private void campaign(boolean preVote, boolean transfer) {
@@ -492,12 +711,14 @@ public class RaftNode {
       term = currentTerm;
     }
     votes.clear();
-    votes.put(id, true);
-    if (Quorum.isMajority(1, cluster.voters().size())) {
+    if (cluster().isVoter(id)) {
+      votes.put(id, true); // a candidate outside its own configuration does not count itself
+    }
+    if (Quorum.isMajority(votes.size(), cluster().voters().size())) {
       wonElection(preVote);
       return;
     }
-    for (String v : cluster.voters()) {
+    for (String v : cluster().voters()) {
       if (!v.equals(id)) {
         send(new RequestVote(id, v, term, log.lastIndex(), log.lastTerm(), preVote, transfer));
       }
@@ -525,9 +746,11 @@ public class RaftNode {
     boolean markOk =
         rv.lastLogTerm() > repairTerm
             || (rv.lastLogTerm() == repairTerm && rv.lastLogIndex() >= repairIndex);
+    // Whether we are a voter in our own log is not consulted: the candidate counts only voters of
+    // its configuration, and ours may be stale (a learner promoted by an entry we have not yet
+    // received may be the vote a new leader needs).
     boolean grant =
         eligible
-            && cluster.isVoter(id)
             && log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm())
             && (!needsRepair() || markOk);
     if (grant) {
@@ -544,7 +767,7 @@ public class RaftNode {
   private void handleVoteResponse(RequestVoteResponse r) {
     boolean current =
         (role == Role.PRE_CANDIDATE && r.preVote()) || (role == Role.CANDIDATE && !r.preVote());
-    if (!current || !cluster.isVoter(r.from())) {
+    if (!current || !cluster().isVoter(r.from())) {
       return;
     }
     votes.putIfAbsent(r.from(), r.voteGranted());
@@ -557,7 +780,7 @@ public class RaftNode {
         rejected++;
       }
     }
-    int voters = cluster.voters().size();
+    int voters = cluster().voters().size();
     if (Quorum.isMajority(granted, voters)) {
       wonElection(r.preVote());
     } else if (Quorum.isMajority(rejected, voters)) {
@@ -584,7 +807,7 @@ public class RaftNode {
     leaderId = id;
     heartbeatElapsed = 0;
     electionElapsed = 0;
-    leader = new Leader(this, log, config, cluster, currentTerm);
+    leader = new Leader(this, log, config, currentTerm);
     // §5.4.2 / §8: a no-op of the new term lets the leader commit what earlier terms left.
     log.append(Entry.noop(currentTerm, log.lastIndex() + 1));
     appendsWanted = true;

@@ -78,6 +78,11 @@ final class ReadIndexTracker {
     return nowTick < leaseUntilTick;
   }
 
+  /** The lease no longer holds (the voters changed); reads fall back to heartbeat rounds. */
+  void dropLease() {
+    leaseUntilTick = -1;
+  }
+
   /** Leadership ended: drop the lease and hand back every pending read to be failed. */
   List<PendingRead> reset() {
     List<PendingRead> dropped = new ArrayList<>(pending);

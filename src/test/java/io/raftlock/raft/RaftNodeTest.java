@@ -1,7 +1,6 @@
 package io.raftlock.raft;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -111,11 +110,19 @@ class RaftNodeTest {
   }
 
   @Test
-  void messagesFromOutsideTheConfigurationAreIgnored() {
+  void leaderOutsideOurConfigurationIsFollowedButAStaleNonVoterCannotRaiseOurTerm() {
     RaftNode b = node("b", THREE);
-    b.step(new Message.Heartbeat("mallory", "b", 9, 0, 1));
-    assertEquals(0, b.term());
-    assertNull(b.leaderId());
+    // Thesis §4.1: a leader may be in a configuration our log does not hold yet.
+    b.step(new Message.Heartbeat("d", "b", 9, 0, 1));
+    cycle(b);
+    assertEquals(9, b.term());
+    assertEquals("d", b.leaderId());
+    // A vote request from a non-voter whose log is behind ours is dropped, term and all.
+    b.step(new Message.AppendEntries("d", "b", 9, 0, 0, List.of(Entry.noop(9, 1)), 0));
+    cycle(b);
+    b.step(new Message.RequestVote("z", "b", 20, 0, 0, false, true));
+    assertEquals(9, b.term());
+    assertEquals("d", b.leaderId());
   }
 
   @Test

@@ -31,7 +31,8 @@ class BrokenCommitRuleTest {
   void simulatorCatchesCommitByCounting() {
     int maxSeeds = 5_000;
     for (long seed = 1; seed <= maxSeeds; seed++) {
-      Simulation.Result r = Simulation.run(Simulation.Plan.draw(seed), CountingCommitNode::new);
+      // Fixed membership keeps the seed that catches it (and this test's run time) stable.
+      Simulation.Result r = Simulation.run(Simulation.Plan.draw(seed).withoutMembership(), CountingCommitNode::new);
       if (!r.ok()) {
         System.out.println("broken commit rule caught by seed " + seed + ": " + r.violations().get(0));
         return;

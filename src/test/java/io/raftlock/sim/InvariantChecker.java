@@ -1,6 +1,8 @@
 package io.raftlock.sim;
 
+import io.raftlock.raft.ClusterConfig;
 import io.raftlock.raft.Entry;
+import io.raftlock.raft.EntryType;
 import io.raftlock.raft.RaftNode;
 import io.raftlock.raft.Role;
 import java.util.ArrayList;
@@ -22,6 +24,20 @@ import java.util.TreeMap;
  *       (checked over whole logs every {@link #FULL_CHECK_EVERY} events and at the end).
  * </ul>
  *
+ * Membership (thesis §4.1, §4.2), after every event:
+ *
+ * <ul>
+ *   <li>a committed configuration is never lost: each node's configuration at its commit index
+ *       is the one the committed history puts there (this also checks that snapshots carry the
+ *       configuration at their own index and that restarts recover it);
+ *   <li>a leader's log holds at most one uncommitted CONFIG entry;
+ *   <li>only voters of their own configuration campaign (or servers whose removal is still
+ *       uncommitted, thesis §4.2.2), and a leader whose removal has committed is no longer
+ *       leader.
+ * </ul>
+ *
+ * Election Safety above is global over terms, so it holds across configuration changes too.
+ *
  * Violations are collected, not thrown, so the report shows the first one with its context.
  */
 final class InvariantChecker implements SimNode.ApplyListener {
@@ -33,6 +49,12 @@ final class InvariantChecker implements SimNode.ApplyListener {
   private final TreeMap<Long, Entry> committed = new TreeMap<>();
   /** State-machine hash after applying each index (first node to get there sets it). */
   private final HashMap<Long, Long> hashAfter = new HashMap<>();
+  /** Configuration at index 0 (every node is built with it). */
+  ClusterConfig bootstrap;
+  /** Committed CONFIG entries, decoded, by index. */
+  private final TreeMap<Long, ClusterConfig> committedConfigs = new TreeMap<>();
+  /** Leaders already reported for two uncommitted changes (once each, not after every event). */
+  private final java.util.Set<String> reportedDoubleChanges = new java.util.HashSet<>();
 
   private static final class NodeView {
     int incarnation = -1;
@@ -110,12 +132,54 @@ final class InvariantChecker implements SimNode.ApplyListener {
     if (newLeader) {
       checkLeaderCompleteness(n, nowMs);
     }
+    checkMembership(n, nowMs);
     v.term = r.term();
     v.commit = r.commitIndex();
     v.role = r.role();
   }
 
+  private void checkMembership(SimNode n, long nowMs) {
+    if (bootstrap == null) {
+      return;
+    }
+    RaftNode r = n.raft;
+    long commit = r.commitIndex();
+    var floor = committedConfigs.floorEntry(commit);
+    ClusterConfig expected = floor == null ? bootstrap : floor.getValue();
+    ClusterConfig actual = r.configAt(commit);
+    if (!actual.equals(expected)) {
+      violation("@" + nowMs + " " + n.id + " has configuration " + actual + " at commit " + commit
+          + " but " + expected + " is committed there");
+    }
+    Role role = r.role();
+    boolean voter = r.clusterConfig().isVoter(n.id);
+    // A server removed by a still-uncommitted entry may campaign (thesis §4.2.2); one whose
+    // removal it knows committed may not.
+    boolean removalPending = r.configIndex() > commit && r.configAt(commit).isVoter(n.id);
+    if ((role == Role.CANDIDATE || role == Role.PRE_CANDIDATE) && !voter && !removalPending) {
+      violation("@" + nowMs + " " + n.id + " campaigns but is not a voter in " + r.clusterConfig());
+    }
+    if (role == Role.LEADER) {
+      long configIndex = r.configIndex();
+      if (!voter && configIndex <= commit) {
+        violation("@" + nowMs + " " + n.id + " still leads term " + r.term() + " after its removal committed at "
+            + configIndex);
+      }
+      for (long i = commit + 1; i < configIndex; i++) {
+        Entry e = r.entryAt(i);
+        if (e != null && e.type() == EntryType.CONFIG && reportedDoubleChanges.add(n.id + "@" + configIndex)) {
+          violation("@" + nowMs + " leader " + n.id + " holds two uncommitted configuration entries: " + i
+              + " and " + configIndex);
+          break;
+        }
+      }
+    }
+  }
+
   private void recordCommitted(Entry e, String by, long nowMs) {
+    if (e.type() == EntryType.CONFIG) {
+      committedConfigs.putIfAbsent(e.index(), ClusterConfig.decode(e.data()));
+    }
     Entry prev = committed.putIfAbsent(e.index(), e);
     if (prev != null && !prev.equals(e)) {
       violation("@" + nowMs + " index " + e.index() + " committed as " + prev + " and later as " + e + " on " + by);
@@ -187,6 +251,9 @@ final class InvariantChecker implements SimNode.ApplyListener {
     Entry c = committed.get(entry.index());
     if (c == null) {
       committed.put(entry.index(), entry);
+      if (entry.type() == EntryType.CONFIG) {
+        committedConfigs.putIfAbsent(entry.index(), ClusterConfig.decode(entry.data()));
+      }
     } else if (!c.equals(entry)) {
       violation(node.id + " applied " + entry + " but " + c + " is committed at that index");
     }

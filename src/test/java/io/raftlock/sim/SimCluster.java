@@ -1,6 +1,7 @@
 package io.raftlock.sim;
 
 import io.raftlock.raft.ClusterConfig;
+import io.raftlock.raft.ConfigChangeResult;
 import io.raftlock.raft.Entry;
 import io.raftlock.raft.Message;
 import io.raftlock.raft.ProposeResult;
@@ -29,10 +30,15 @@ final class SimCluster {
   final InvariantChecker checker = new InvariantChecker();
   final List<SimNode> nodes = new ArrayList<>();
   final Map<String, SimNode> byId = new LinkedHashMap<>();
+  /** Every simulated server: the bootstrap voters first, then the spares. */
   final List<String> ids = new ArrayList<>();
+  /** The configuration at index 0: the first {@code size} servers as voters; spares are outside. */
+  final ClusterConfig bootstrap;
   private final SplittableRandom workloadRandom;
   /** Runs after every tick of a live node (the lock workload's expiry driver). */
   java.util.function.Consumer<SimNode> afterTick = n -> {};
+  /** Runs after every simulated event, after the invariant checks (scenario probes). */
+  Runnable afterEachEvent = () -> {};
 
   /** A client proposal: where and as what it was accepted, and how it ended. */
   static final class Proposal {
@@ -67,13 +73,24 @@ final class SimCluster {
   /** With {@code smKind} null the replicated state machine is the hash register. */
   SimCluster(int size, long seed, SimNode.Factory factory, RaftConfig template,
       int snapshotEveryEntries, int snapshotKeepEntries, SimStateMachine.Kind smKind) {
+    this(size, 0, seed, factory, template, snapshotEveryEntries, snapshotKeepEntries, smKind);
+  }
+
+  /**
+   * {@code size} bootstrap voters plus {@code spares} servers that start outside the
+   * configuration (empty disk, bootstrap configuration known, not a member) and can be added.
+   */
+  SimCluster(int size, int spares, long seed, SimNode.Factory factory, RaftConfig template,
+      int snapshotEveryEntries, int snapshotKeepEntries, SimStateMachine.Kind smKind) {
     SplittableRandom root = new SplittableRandom(seed);
     this.network = new SimNetwork(scheduler, root.split(), this::deliver);
     this.workloadRandom = root.split();
-    for (int i = 1; i <= size; i++) {
+    for (int i = 1; i <= size + spares; i++) {
       ids.add("n" + i);
     }
-    ClusterConfig cluster = ClusterConfig.ofVoters(new TreeSet<>(ids));
+    ClusterConfig cluster = ClusterConfig.ofVoters(new TreeSet<>(ids.subList(0, size)));
+    this.bootstrap = cluster;
+    checker.bootstrap = cluster;
     for (String id : ids) {
       RaftConfig cfg = new RaftConfig(id, template.electionTicks(), template.heartbeatTicks(),
           template.maxInflight(), template.maxEntriesPerAppend(), template.maxBytesPerAppend(),
@@ -124,6 +141,7 @@ final class SimCluster {
 
   private void afterEvent() {
     checker.afterEvent(nodes, scheduler.nowMs());
+    afterEachEvent.run();
   }
 
   /** Runs until some node leads; fails the caller's expectations by returning null otherwise. */
@@ -257,20 +275,60 @@ final class SimCluster {
     return best;
   }
 
-  /** Every node up, one leader whose term all share, every node has applied its commit index. */
+  /**
+   * One leader; every member of its configuration is up, shares its term and has applied its
+   * commit index. Servers outside the configuration (spares, removed) are not waited for.
+   */
   boolean converged() {
     SimNode l = leader();
     if (l == null) {
       return false;
     }
     long commit = l.raft.commitIndex();
+    ClusterConfig members = l.raft.clusterConfig();
     for (SimNode n : nodes) {
+      if (!members.isMember(n.id)) {
+        continue;
+      }
       if (!n.up || n.raft.term() != l.raft.term() || n.sm.lastIndex() < commit
           || !l.id.equals(n.raft.leaderId())) {
         return false;
       }
     }
     return true;
+  }
+
+  /**
+   * Proposals pending on a server outside the current leader's configuration (a removed leader
+   * that stepped down) may never be applied there: its client would time out. Marks them
+   * unknown, which is always safe (unknown outcomes are never checked).
+   */
+  void abandonPendingOffMembers() {
+    SimNode l = leader();
+    if (l == null) {
+      return;
+    }
+    ClusterConfig members = l.raft.clusterConfig();
+    pendingByNode.entrySet().removeIf(e -> {
+      if (members.isMember(e.getKey())) {
+        return false;
+      }
+      e.getValue().values().forEach(p -> p.outcome = "unknown");
+      return true;
+    });
+  }
+
+  // ---------------------------------------------------------------- membership
+
+  /** Runs a membership change on the current leader and drains it; null when no leader. */
+  ConfigChangeResult change(java.util.function.Function<RaftNode, ConfigChangeResult> op) {
+    SimNode l = leader();
+    if (l == null) {
+      return null;
+    }
+    ConfigChangeResult r = op.apply(l.raft);
+    l.drain();
+    return r;
   }
 
   /** Acknowledged proposals must be in the committed history at their index. */

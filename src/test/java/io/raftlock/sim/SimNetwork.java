@@ -25,6 +25,8 @@ final class SimNetwork {
   long sent;
   long dropped;
   final java.util.Map<String, Long> sentByType = new java.util.TreeMap<>();
+  /** Messages sent by each node (including dropped ones). */
+  final java.util.Map<String, Long> sentByNode = new java.util.TreeMap<>();
 
   SimNetwork(Scheduler scheduler, RandomGenerator random, Consumer<Message> deliver) {
     this.scheduler = scheduler;
@@ -35,6 +37,7 @@ final class SimNetwork {
   void send(Message m) {
     sent++;
     sentByType.merge(m.getClass().getSimpleName(), 1L, Long::sum);
+    sentByNode.merge(m.from(), 1L, Long::sum);
     if (cut.contains(m.from() + "->" + m.to()) || random.nextDouble() < dropRate) {
       dropped++;
       return;
@@ -55,6 +58,10 @@ final class SimNetwork {
         dropped++;
       }
     });
+  }
+
+  long sentBy(String node) {
+    return sentByNode.getOrDefault(node, 0L);
   }
 
   long sentOfType(Class<? extends Message> type) {

@@ -12,7 +12,7 @@ import io.raftlock.raft.ReadState;
 import io.raftlock.raft.SoftState;
 import io.raftlock.raft.Snapshot;
 import io.raftlock.raft.SnapshotMeta;
-import java.util.List;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
@@ -51,6 +51,8 @@ final class SimNode {
   private final SimStateMachine.Kind smKind;
   /** Read confirmations this process received (requestId → readIndex, -1 when refused). */
   final java.util.Map<Long, Long> readStates = new java.util.HashMap<>();
+  /** Every SoftState change the driver reported, across incarnations (leadership callbacks). */
+  final List<SoftState> softStates = new ArrayList<>();
   boolean up;
   int incarnation;
   private long lastSnapshotIndex;
@@ -153,7 +155,9 @@ final class SimNode {
     }
 
     @Override
-    public void softStateChanged(SoftState state) {}
+    public void softStateChanged(SoftState state) {
+      softStates.add(state);
+    }
 
     @Override
     public void storageFailed(Throwable cause) {
@@ -167,7 +171,7 @@ final class SimNode {
       return;
     }
     long term = raft.termAt(applied);
-    Snapshot snap = new Snapshot(new SnapshotMeta(applied, term, raft.clusterConfig()), sm.snapshot());
+    Snapshot snap = new Snapshot(new SnapshotMeta(applied, term, raft.configAt(applied)), sm.snapshot());
     long compactIndex = Math.max(0, applied - snapshotKeepEntries);
     raft.compact(snap, compactIndex);
     lastSnapshotIndex = applied;

@@ -1,5 +1,7 @@
 package io.raftlock.sim;
 
+import io.raftlock.raft.ClusterConfig;
+import io.raftlock.raft.ConfigChangeResult;
 import io.raftlock.raft.RaftConfig;
 import io.raftlock.raft.RaftNode;
 import java.util.ArrayList;
@@ -35,7 +37,20 @@ final class Simulation {
       boolean preVote,
       boolean checkQuorum,
       boolean lockWorkload,
-      int maxClockSkewMs) {
+      int maxClockSkewMs,
+      int spares,
+      double membershipWeight) {
+
+    /**
+     * The same plan without spares or membership changes: it replays exactly as the simulator
+     * did before membership changes existed (their parameters are drawn last).
+     */
+    Plan withoutMembership() {
+      return new Plan(seed, nodes, faultPhaseMs, dropRate, duplicateRate, maxDelayMs, meanFaultGapMs,
+          crashWeight, partitionWeight, oneWayWeight, transferWeight, tornWriteRate, corruptOneNode,
+          maxEntriesPerAppend, maxInflight, snapshotEveryEntries, snapshotKeepEntries, proposalGapMs,
+          preVote, checkQuorum, lockWorkload, maxClockSkewMs, 0, 0);
+    }
 
     static Plan draw(long seed) {
       SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
@@ -61,13 +76,17 @@ final class Simulation {
           r.nextInt(6) != 0,
           r.nextInt(6) != 0,
           r.nextBoolean(),
-          r.nextInt(3) == 0 ? 0 : r.nextInt(1_000));
+          r.nextInt(3) == 0 ? 0 : r.nextInt(1_000),
+          // Drawn last so that every earlier parameter of a seed is what it was before.
+          r.nextInt(3),
+          r.nextInt(4) == 0 ? 0 : r.nextDouble());
     }
   }
 
   /** What a run found. */
   record Result(Plan plan, List<String> violations, long events, long proposals, long acknowledged,
-      long crashes, long partitions, long transfers, long messagesDropped, long lockGrantsChecked) {
+      long crashes, long partitions, long transfers, long messagesDropped, long lockGrantsChecked,
+      long membershipChanges, long membershipRefusals) {
     boolean ok() {
       return violations.isEmpty();
     }
@@ -88,12 +107,12 @@ final class Simulation {
         .withCheckQuorum(plan.checkQuorum());
     SplittableRandom faults = new SplittableRandom(plan.seed() * 31 + 7);
     List<String> ids = new ArrayList<>();
-    for (int i = 1; i <= plan.nodes(); i++) {
+    for (int i = 1; i <= plan.nodes() + plan.spares(); i++) {
       ids.add("n" + i);
     }
     LockWorkload locks = plan.lockWorkload() ? new LockWorkload(faults.split(), ids, plan.maxClockSkewMs()) : null;
     List<String> lockViolations = new ArrayList<>();
-    SimCluster c = new SimCluster(plan.nodes(), plan.seed(), factory, template,
+    SimCluster c = new SimCluster(plan.nodes(), plan.spares(), plan.seed(), factory, template,
         plan.snapshotEveryEntries(), plan.snapshotKeepEntries(),
         locks == null ? null : LockSimStateMachine.kind(lockViolations::add, locks));
     if (locks != null) {
@@ -103,14 +122,17 @@ final class Simulation {
     c.network.duplicateRate = plan.duplicateRate();
     c.network.maxDelayMs = plan.maxDelayMs();
     String corrupted = plan.corruptOneNode() ? c.ids.get(faults.nextInt(c.ids.size())) : null;
-    long[] counts = new long[3]; // crashes, partitions, transfers
+    long[] counts = new long[5]; // crashes, partitions, transfers, membership changes, refusals
     List<String> violations = new ArrayList<>();
     try {
       scheduleWorkload(c, plan, faults.split(), locks);
       scheduleFaults(c, plan, faults, corrupted, counts);
       c.runFor(plan.faultPhaseMs());
       heal(c);
-      boolean live = c.runUntil(() -> c.converged() && c.pendingProposals() == 0, 60_000);
+      boolean live = c.runUntil(() -> {
+        c.abandonPendingOffMembers();
+        return c.converged() && c.pendingProposals() == 0;
+      }, 60_000);
       if (!live) {
         violations.add("liveness: no convergence within 60 s after healing (leader "
             + (c.leader() == null ? "none" : c.leader().id) + ", pending proposals "
@@ -128,7 +150,8 @@ final class Simulation {
     }
     long acked = c.proposals.stream().filter(p -> p.outcome.equals("ok")).count();
     return new Result(plan, violations, c.scheduler.executed(), c.proposals.size(), acked,
-        counts[0], counts[1], counts[2], c.network.dropped, locks == null ? 0 : locks.grantsChecked);
+        counts[0], counts[1], counts[2], c.network.dropped, locks == null ? 0 : locks.grantsChecked,
+        counts[3], counts[4]);
   }
 
   /** Clients propose at a steady pace during the fault phase and keep going after the heal. */
@@ -158,6 +181,7 @@ final class Simulation {
     c.scheduler.after(plan.proposalGapMs(), new Runnable() {
       @Override
       public void run() {
+        c.abandonPendingOffMembers();
         if (c.scheduler.nowMs() < plan.faultPhaseMs()) {
           // Like real clients, which wait for their answers: a bounded number outstanding.
           int burst = 1 + r.nextInt(4);
@@ -197,8 +221,13 @@ final class Simulation {
 
   private static void injectOne(SimCluster c, Plan plan, SplittableRandom r, String corrupted,
       long[] counts) {
-    double total = plan.crashWeight() + plan.partitionWeight() + plan.transferWeight();
+    double total = plan.crashWeight() + plan.partitionWeight() + plan.transferWeight()
+        + plan.membershipWeight();
     double pick = r.nextDouble() * total;
+    if (pick >= total - plan.membershipWeight()) {
+      changeMembership(c, plan, r, counts);
+      return;
+    }
     String victim = c.ids.get(r.nextInt(c.ids.size()));
     if (pick < plan.crashWeight()) {
       if (r.nextInt(3) == 0 && c.leader() != null) {
@@ -227,6 +256,60 @@ final class Simulation {
         c.leader().raft.transferLeadership(target);
         c.leader().drain();
       }
+    }
+  }
+
+  /**
+   * One membership change on whichever node leads now: add a learner, promote one (usually with
+   * the catch-up precondition, sometimes forced), add a voter directly, or remove a member —
+   * sometimes the leader itself. Refusals (change in progress, leader not ready, learner behind)
+   * are expected and counted; the change, if accepted, races every other fault.
+   */
+  /**
+   * Mostly keep two voters or more, so crashes still leave something to elect. With the
+   * lost-tail fault keep three: a voter that lost acknowledged entries waits for a leader to
+   * repair it, and of two voters that may leave none that can be elected (two voters tolerate no
+   * fault at all; that unavailability is real, not a bug for the simulator to report).
+   */
+  private static int minVoters(Plan plan) {
+    return plan.corruptOneNode() ? 3 : 2;
+  }
+
+  private static void changeMembership(SimCluster c, Plan plan, SplittableRandom r, long[] counts) {
+    SimNode l = c.leader();
+    if (l == null) {
+      return;
+    }
+    ClusterConfig cfg = l.raft.clusterConfig();
+    List<String> outside = c.ids.stream().filter(id -> !cfg.isMember(id)).toList();
+    List<String> learners = List.copyOf(cfg.learners());
+    List<String> voters = List.copyOf(cfg.voters());
+    int op = r.nextInt(5);
+    ConfigChangeResult res;
+    if (op == 0 && !outside.isEmpty()) {
+      String id = outside.get(r.nextInt(outside.size()));
+      res = c.change(raft -> raft.addLearner(id));
+    } else if (op <= 2 && !learners.isEmpty()) {
+      String id = learners.get(r.nextInt(learners.size()));
+      long min = r.nextInt(5) == 0 ? 0 : l.raft.commitIndex();
+      boolean force = r.nextInt(3) == 0;
+      res = c.change(raft -> raft.promoteLearner(id, min, force));
+    } else if (op == 3 && !outside.isEmpty()) {
+      String id = outside.get(r.nextInt(outside.size()));
+      res = c.change(raft -> raft.addVoter(id));
+    } else {
+      String id = r.nextInt(3) == 0 ? l.id : voters.get(r.nextInt(voters.size()));
+      if (!learners.isEmpty() && r.nextBoolean()) {
+        id = learners.get(r.nextInt(learners.size()));
+      }
+      if (cfg.isVoter(id) && voters.size() <= minVoters(plan) && (plan.corruptOneNode() || r.nextInt(4) != 0)) {
+        return;
+      }
+      String victim = id;
+      res = c.change(raft -> raft.removeServer(victim));
+    }
+    if (res != null) {
+      counts[res.accepted() ? 3 : 4]++;
     }
   }
 

@@ -25,7 +25,8 @@ public final class SimulationMain {
   static String describe(Simulation.Result r) {
     return (r.ok() ? "ok   " : "FAIL ") + r.plan() + " events=" + r.events() + " proposals=" + r.proposals()
         + " acked=" + r.acknowledged() + " crashes=" + r.crashes() + " partitions=" + r.partitions()
-        + " transfers=" + r.transfers() + " dropped=" + r.messagesDropped() + " lockGrantsChecked=" + r.lockGrantsChecked();
+        + " transfers=" + r.transfers() + " membershipChanges=" + r.membershipChanges()
+        + " (refused " + r.membershipRefusals() + ")" + " dropped=" + r.messagesDropped() + " lockGrantsChecked=" + r.lockGrantsChecked();
   }
 
   /** Aggregate figures over a range of seeds. */
@@ -36,6 +37,8 @@ public final class SimulationMain {
     long crashes;
     long partitions;
     long transfers;
+    long membershipChanges;
+    long membershipRefusals;
     long dropped;
     long acknowledged;
     long lockSeeds;
@@ -49,10 +52,11 @@ public final class SimulationMain {
     public String toString() {
       return String.format(
           "seeds=%d failed=%d (3-node %d, 5-node %d; lock state machine %d, %d grants checked) events=%d "
-              + "crashes=%d partitions=%d transfers=%d messagesDropped=%d acknowledgedProposals=%d "
-              + "elapsed=%.1fs%n%s",
+              + "crashes=%d partitions=%d transfers=%d membershipChanges=%d (refused %d) "
+              + "messagesDropped=%d acknowledgedProposals=%d elapsed=%.1fs%n%s",
           seeds, failed, threeNode, fiveNode, lockSeeds, lockGrantsChecked, events, crashes, partitions,
-          transfers, dropped, acknowledged, elapsedMs / 1000.0, failures);
+          transfers, membershipChanges, membershipRefusals, dropped, acknowledged, elapsedMs / 1000.0,
+          failures);
     }
   }
 
@@ -66,6 +70,8 @@ public final class SimulationMain {
       s.crashes += r.crashes();
       s.partitions += r.partitions();
       s.transfers += r.transfers();
+      s.membershipChanges += r.membershipChanges();
+      s.membershipRefusals += r.membershipRefusals();
       s.dropped += r.messagesDropped();
       s.acknowledged += r.acknowledged();
       if (r.plan().lockWorkload()) {
