@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /** The detector the other tests rely on does detect a blocked event loop. */
@@ -15,11 +16,25 @@ class BlockedEventLoopsTest {
     Vertx vertx = blocked.newVertx();
     try {
       vertx.runOnContext(v -> {
-        long until = System.nanoTime() + 3 * BlockedEventLoops.MAX_EVENT_LOOP_MS * 1_000_000;
+        // Longer than the tolerance for a runnable loop even on an overloaded machine (2 s).
+        long until = System.nanoTime() + 2_500_000_000L;
         while (System.nanoTime() < until) {
           Thread.onSpinWait(); // deliberately hog the loop
         }
       });
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThrows(AssertionError.class, blocked::assertNone));
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  @Test
+  void aParkedEventLoopFailsTheCheckWhateverTheLoad() {
+    BlockedEventLoops blocked = new BlockedEventLoops();
+    Vertx vertx = blocked.newVertx();
+    try {
+      // Deliberately block the loop the way a future's await or a lock would.
+      vertx.runOnContext(v -> LockSupport.parkNanos(2 * BlockedEventLoops.MAX_EVENT_LOOP_MS * 1_000_000));
       await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThrows(AssertionError.class, blocked::assertNone));
     } finally {
       vertx.close().await();
