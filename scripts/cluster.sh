@@ -28,7 +28,10 @@ start_node() {
   echo "started $n (pid $!, log $RUN/logs/$n.log)"
 }
 
-status_json() { curl -s --max-time 1 "http://127.0.0.1:$(client_port "$1")/status" || true; }
+# GET /status over bash's /dev/tcp: works on a machine with only Java and Maven (no curl).
+status_json() {
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf "GET /status HTTP/1.0\r\nHost: localhost\r\n\r\n" >&3 && cat <&3' _ "$(client_port "$1")" 2>/dev/null | sed '1,/^\r\{0,1\}$/d' || true
+}
 
 leader() {
   for n in "${NODES[@]}"; do
