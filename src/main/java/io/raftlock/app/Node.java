@@ -78,6 +78,20 @@ public final class Node {
       }
     });
     RaftVerticle raft = new RaftVerticle(options, storage, transport, replica, cause -> failStop(config.nodeId(), cause));
+    // The address book: the configured members, overlaid by what this node learned at runtime
+    // (saved in its data directory). Read here, on the starting thread, not on an event loop.
+    java.util.Map<String, io.raftlock.node.MemberDirectory.Addresses> book = new TreeMap<>();
+    config.members().forEach((id, m) -> book.put(id, new io.raftlock.node.MemberDirectory.Addresses(
+        m.peerAddress().toString(), m.clientAddress().toString())));
+    io.raftlock.node.MemberDirectory.load(config.dataDir()).forEach((id, a) -> {
+      if (!config.members().containsKey(id)) {
+        book.put(id, a); // a configured address wins over a learned one
+      }
+    });
+    raft.followMembership(new io.raftlock.node.MemberDirectory(book), config.dataDir());
+    if (transport instanceof GrpcPeerTransport grpc) {
+      grpc.advertiseClientAddress(config.members().get(config.nodeId()).clientAddress().toString());
+    }
     raft.refuseProposalsWhen(storage::belowSpaceReserve);
     Node node = new Node(config, vertx, raft);
     NodeMetrics metrics = new NodeMetrics(config.nodeId(),
