@@ -65,6 +65,23 @@ public final class LocalCluster implements AutoCloseable {
     nodes.put(id, Node.start(configs.get(id), Main.transports(), vertxFactory.get()).await());
   }
 
+  /**
+   * Starts a new member {@code id} (fresh ports, empty data directory under the cluster's root
+   * beside the others) that joins through {@code via}'s client address, as {@code --join} does:
+   * it becomes a learner once the change commits. Returns when it is a learner.
+   */
+  public void join(String id, String via) {
+    NodeConfig template = configs.values().iterator().next();
+    Map<String, NodeConfig.Member> self = new TreeMap<>();
+    self.put(id, new NodeConfig.Member("127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next()));
+    Path dataDir = template.dataDir().resolveSibling(id);
+    NodeConfig c = NodeConfig.fromJson(id, dataDir.toString(), self, template.tickMs(),
+        template.electionTicks(), template.heartbeatTicks(), null, null, null,
+        template.snapshotEveryEntries(), template.snapshotKeepEntries(), null, template.api());
+    configs.put(id, c);
+    nodes.put(id, Node.join(c, "127.0.0.1:" + clientPort(via), Main.transports(), vertxFactory.get()).await());
+  }
+
   /** Graceful stop of one member (a leader hands over first). */
   public void stop(String id) {
     Node n = nodes.remove(id);
