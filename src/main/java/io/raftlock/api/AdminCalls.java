@@ -115,28 +115,33 @@ public final class AdminCalls {
    */
   public <Q, R> Future<R> onLeader(String hostPort, ServiceMethod<R, Q> method, Q request, long deadlineMs) {
     Promise<R> result = Promise.promise();
-    attempt(hostPort, method, request, System.nanoTime() + deadlineMs * 1_000_000L, result);
+    attempt(hostPort, method, request, System.nanoTime() + deadlineMs * 1_000_000L, 0, result);
     return result.future();
   }
 
+  /** Redirects to a named leader followed in a row even past the deadline (they cost no wait). */
+  private static final int MAX_REDIRECTS = 3;
+
   private <Q, R> void attempt(String target, ServiceMethod<R, Q> method, Q request, long deadlineNanos,
-      Promise<R> result) {
+      int redirects, Promise<R> result) {
     call(target, method, request).onComplete(ar -> {
       if (ar.succeeded()) {
         result.complete(ar.result());
         return;
       }
-      if (!(ar.cause() instanceof Failure f) || !f.retryable() || System.nanoTime() > deadlineNanos) {
+      if (!(ar.cause() instanceof Failure f) || !f.retryable()) {
         result.fail(ar.cause());
         return;
       }
-      String next = f.leaderAddress != null ? f.leaderAddress : target;
-      long delayMs = f.leaderAddress != null && !f.leaderAddress.equals(target) ? 0
-          : Math.max(20, f.retryAfterMs > 0 ? f.retryAfterMs : 100);
-      if (delayMs == 0) {
-        attempt(next, method, request, deadlineNanos, result);
+      boolean redirect = f.leaderAddress != null && !f.leaderAddress.equals(target);
+      if (redirect && redirects < MAX_REDIRECTS) {
+        attempt(f.leaderAddress, method, request, deadlineNanos, redirects + 1, result);
+      } else if (System.nanoTime() > deadlineNanos) {
+        result.fail(f);
       } else {
-        vertx.setTimer(delayMs, id -> attempt(next, method, request, deadlineNanos, result));
+        long delayMs = Math.max(20, f.retryAfterMs > 0 ? f.retryAfterMs : 100);
+        String next = redirect ? f.leaderAddress : target;
+        vertx.setTimer(delayMs, id -> attempt(next, method, request, deadlineNanos, 0, result));
       }
     });
   }

@@ -97,6 +97,8 @@ public final class Cli {
         status    Raft status of every endpoint
         health    serving status of every endpoint
         lock      hold a lock while running a command: lock NAME [--ttl 30s] -- COMMAND ARGS...
+        members   list or change the membership: members list|add-learner|promote|remove
+        transfer-leader  hand leadership to a voter: transfer-leader [ID]
 
       'java -jar raftlock.jar COMMAND --help' describes each command.
       """ + "\n" + EXIT_CODES;
@@ -190,6 +192,9 @@ public final class Cli {
           --ttl DURATION           lease length, 1s..24h (default 30s); renewed every third of it
           --wait-timeout DURATION  give up (exit 1) if not granted in time (default: wait forever)
         """, Set.of("ttl", "wait-timeout"), Set.of(), Set.of()));
+    add(new Command("members", MembersCommand.MEMBERS_USAGE, Set.of("peer", "client", "min-index"), Set.of(),
+        Set.of("force")));
+    add(new Command("transfer-leader", MembersCommand.TRANSFER_USAGE, Set.of(), Set.of(), Set.of()));
   }
 
   private static void add(Command c) {
@@ -252,6 +257,8 @@ public final class Cli {
         case "locks" -> locks(ctx);
         case "status" -> status(ctx);
         case "health" -> health(ctx);
+        case "members" -> MembersCommand.members(ctx);
+        case "transfer-leader" -> MembersCommand.transferLeader(ctx);
         default -> throw new IllegalStateException(cmd.name());
       };
     } catch (UsageException e) {
