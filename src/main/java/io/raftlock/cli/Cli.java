@@ -86,7 +86,9 @@ public final class Cli {
       usage: java -jar raftlock.jar [COMMAND] [OPTIONS]
 
       commands:
-        server    run a node (the default when no command is given): [--config FILE];
+        server    run a node (the default when no command is given): [--config FILE]
+                  [--join H:P] (a new node: joins the cluster through that member's client
+                  address as a learner; keep --join on its restarts);
                   without --config: a local 3-node cluster in this process, client API on
                   127.0.0.1:8001-8003, data under ./data
         acquire   take a lock and exit (it stays held until its TTL runs out or it is released)
