@@ -113,7 +113,18 @@ public final class AdminApi {
 
   public Future<MembershipResponse> removeServer(RemoveServerRequest r) {
     return validated(() -> check(id("id", r.getId())))
-        .compose(v -> change(() -> raft.removeServer(r.getId())));
+        .compose(v -> {
+          RaftStatus s = raft.status();
+          if (r.getTransferFirst() && s != null && s.role() == Role.LEADER && r.getId().equals(s.nodeId())) {
+            // Hand over, then send the caller to the new leader, which removes this node as a
+            // follower: no election, and nothing about the removal itself changes.
+            return raft.transferLeadership(null).compose(st -> st == RaftNode.TransferStatus.STARTED
+                ? awaitNewLeader().compose(t -> Future.<MembershipResponse>failedFuture(notLeader(raft.status())))
+                : Future.failedFuture(new ApiException(ApiMapper.error(new ValidationError("id",
+                    ErrorCode.INVALID_ARGUMENT, "no other voter can take over: " + st)), GrpcStatus.FAILED_PRECONDITION)));
+          }
+          return change(() -> raft.removeServer(r.getId()));
+        });
   }
 
   /**

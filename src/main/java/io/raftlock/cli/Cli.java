@@ -195,7 +195,7 @@ public final class Cli {
           --wait-timeout DURATION  give up (exit 1) if not granted in time (default: wait forever)
         """, Set.of("ttl", "wait-timeout"), Set.of(), Set.of()));
     add(new Command("members", MembersCommand.MEMBERS_USAGE, Set.of("peer", "client", "min-index"), Set.of(),
-        Set.of("force")));
+        Set.of("force", "transfer-first")));
     add(new Command("transfer-leader", MembersCommand.TRANSFER_USAGE, Set.of(), Set.of(), Set.of()));
   }
 

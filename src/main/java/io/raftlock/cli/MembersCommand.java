@@ -28,7 +28,7 @@ final class MembersCommand {
       usage: raftlock members list
              raftlock members add-learner ID --peer H:P --client H:P
              raftlock members promote ID [--min-index N] [--force]
-             raftlock members remove ID
+             raftlock members remove ID [--transfer-first]
       Shows or changes the cluster's membership, one server at a time. A change returns once it
       committed. A new server is added as a learner (it receives the log, does not vote), then
       promoted to voter once caught up.
@@ -38,6 +38,8 @@ final class MembersCommand {
                                (default: the leader's commit index now); --force: promote even if
                                N is 0 (it may stall commits while it catches up)
         remove ID              removes a voter or a learner; removing the leader hands over
+                               once the removal commits (an election); --transfer-first: the
+                               leader hands over first, then is removed as a follower
       Exit 1 when the change is refused (already a member, not a member, the last voter, ...).
       """;
 
@@ -78,8 +80,8 @@ final class MembersCommand {
       }
       case "remove" -> {
         String id = c.args.positionals("ACTION", "ID").get(1);
-        yield change(c, "remove", AdminGrpcClient.RemoveServer, RemoveServerRequest.newBuilder().setId(id).build(),
-            id + " removed");
+        yield change(c, "remove", AdminGrpcClient.RemoveServer, RemoveServerRequest.newBuilder().setId(id)
+            .setTransferFirst(c.args.flag("transfer-first")).build(), id + " removed");
       }
       default -> throw new UsageException("unknown ACTION " + action + " (list, add-learner, promote or remove)");
     };
