@@ -99,6 +99,9 @@ public final class RaftVerticle extends VerticleBase {
   private java.util.Set<String> alignedMembers = java.util.Set.of(); // context
   private final List<Consumer<ClusterConfig>> configListeners = new CopyOnWriteArrayList<>();
   private ClusterConfig lastConfig; // context
+  private long alignedConfigIndex = -1; // context
+  private boolean alignedConfigCommitted; // context
+  private boolean realignPeers; // context: a member's address arrived, connect it
   /** How long a member that left stays connected, so the leader's parting message gets out. */
   private static final long PARTING_GRACE_MS = 1_000;
   /** Read barriers waiting for the leader's confirmation, by request id. */
@@ -418,6 +421,16 @@ public final class RaftVerticle extends VerticleBase {
    * the parting AppendEntries that tells it its removal committed can leave first.
    */
   private void alignPeers() {
+    // Hot path (every drain): the union below changes only when the latest CONFIG entry changes
+    // (appended or truncated away) or commits, so nothing is computed otherwise.
+    long configIndex = raft.configIndex();
+    boolean configCommitted = raft.commitIndex() >= configIndex;
+    if (configIndex == alignedConfigIndex && configCommitted == alignedConfigCommitted && !realignPeers) {
+      return;
+    }
+    alignedConfigIndex = configIndex;
+    alignedConfigCommitted = configCommitted;
+    realignPeers = false;
     ClusterConfig latest = raft.clusterConfig();
     if (!latest.equals(lastConfig)) {
       lastConfig = latest;
@@ -429,9 +442,6 @@ public final class RaftVerticle extends VerticleBase {
     java.util.TreeSet<String> wanted = new java.util.TreeSet<>(latest.members());
     wanted.addAll(raft.configAt(raft.commitIndex()).members());
     wanted.remove(options.raft().nodeId());
-    if (wanted.equals(alignedMembers)) {
-      return;
-    }
     alignedMembers = java.util.Set.copyOf(wanted);
     transport.admit(wanted);
     java.util.Set<String> connected = transport.peers();
@@ -731,7 +741,7 @@ public final class RaftVerticle extends VerticleBase {
         saveDirectory();
       }
       if (alignedMembers.contains(peer) && !transport.peers().contains(peer)) {
-        alignedMembers = java.util.Set.of(); // realign on the next drain with the new address
+        realignPeers = true; // connect it now that its address is known
         drain();
       }
     }
