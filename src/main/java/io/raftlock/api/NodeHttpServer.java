@@ -51,6 +51,7 @@ public final class NodeHttpServer extends VerticleBase {
   private LockService service;
   private HttpServer server; // this verticle's context
   private java.util.function.BiConsumer<Router, LockService> extraRoutes = (router, api) -> {};
+  private java.util.function.Function<Vertx, AdminApi> adminFactory; // null: no Admin service
 
   /**
    * {@code termAt} answers (term, committed ? 1 : 0) for a log index, from the Raft context;
@@ -83,6 +84,12 @@ public final class NodeHttpServer extends VerticleBase {
     return this;
   }
 
+  /** Serves the {@code raftlock.v1.Admin} service next to the lock API (built on this context). */
+  public NodeHttpServer withAdmin(java.util.function.Function<Vertx, AdminApi> factory) {
+    this.adminFactory = factory;
+    return this;
+  }
+
   /** The client API, once started (API context only). */
   public LockService service() {
     return service;
@@ -105,6 +112,9 @@ public final class NodeHttpServer extends VerticleBase {
     if (apiFactory != null) {
       service = apiFactory.create(vertx);
       GrpcServer grpc = GrpcLockService.bind(vertx, GrpcServer.server(vertx), service, service::serving, connections);
+      if (adminFactory != null) {
+        adminFactory.apply(vertx).bind(grpc);
+      }
       WebSocketApi webSockets = new WebSocketApi(vertx, service,
           WebSocketApi.Options.defaults().withMaxFrameBytes(WS_MAX_FRAME_BYTES));
       router.route("/v1/ws").handler(rc -> rc.request().toWebSocket().onSuccess(webSockets::handle));

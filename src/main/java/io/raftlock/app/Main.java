@@ -40,6 +40,7 @@ public final class Main {
     // Must precede any Chronicle class loading: stops its analytics from calling home.
     System.setProperty("chronicle.analytics.disable", "true");
     Path config = null;
+    String join = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "server" -> { }
@@ -49,6 +50,7 @@ public final class Main {
           }
           config = Path.of(args[++i]);
         }
+        case "--join" -> join = i + 1 < args.length ? args[++i] : exitWith(2, "--join needs host:port\n" + USAGE);
         case "-h", "--help" -> exit(0, USAGE);
         default -> exit(2, "unknown argument " + args[i] + "\n" + USAGE);
       }
@@ -68,7 +70,8 @@ public final class Main {
     }
     Node node;
     try {
-      node = Node.start(cfg, transports()).await();
+      node = join == null ? Node.start(cfg, transports()).await()
+          : Node.join(cfg, join, transports(), io.vertx.core.Vertx.vertx()).await();
     } catch (RuntimeException e) {
       exit(1, "could not start " + cfg.nodeId() + ": " + (e.getCause() != null ? e.getCause() : e));
       return;
@@ -147,6 +150,11 @@ public final class Main {
       NodeConfig.HostPort self = cfg.members().get(cfg.nodeId()).peerAddress();
       return new GrpcPeerTransport(vertx, PeerTransportConfig.of(cfg.nodeId(), self.host(), self.port(), members));
     };
+  }
+
+  private static String exitWith(int code, String message) {
+    exit(code, message);
+    return null;
   }
 
   private static void exit(int code, String message) {

@@ -59,10 +59,74 @@ public final class Node {
   /** As above, on a given Vert.x instance, which the node owns from now on (it closes it). */
   public static Future<Node> start(NodeConfig config, BiFunction<Vertx, NodeConfig, PeerTransport> transports,
       Vertx vertx) {
+    return start(config, transports, vertx, config.clusterConfig());
+  }
+
+  /**
+   * Starts a node that joins a running cluster through {@code joinAddress} (any member's client
+   * address): it asks that member for the membership and addresses, starts outside the
+   * configuration with an empty log (so it never campaigns), and asks the leader to add it as a
+   * learner. The leader then brings it up to date, by snapshot when its log is compacted; it can
+   * be promoted once caught up. Restarting with the same {@code --join} is harmless: a member is
+   * not added twice. The future completes once the learner's CONFIG entry committed.
+   */
+  public static Future<Node> join(NodeConfig config, String joinAddress,
+      BiFunction<Vertx, NodeConfig, PeerTransport> transports, Vertx vertx) {
+    io.vertx.grpc.client.GrpcClient grpc = io.vertx.grpc.client.GrpcClient.client(vertx);
+    io.raftlock.api.AdminCalls admin = new io.raftlock.api.AdminCalls(vertx, grpc, 2_000);
+    NodeConfig.Member self = config.members().get(config.nodeId());
+    long deadlineMs = Math.max(10_000, config.api().requestTimeoutMs() * 4);
+    Promise<Node> joined = Promise.promise();
+    AtomicReference<Node> started = new AtomicReference<>();
+    admin.onLeader(joinAddress, io.raftlock.proto.admin.AdminGrpcClient.ListMembers,
+            io.raftlock.proto.admin.ListMembersRequest.getDefaultInstance(), deadlineMs)
+        .compose(list -> {
+          java.util.TreeMap<String, NodeConfig.Member> members = new TreeMap<>();
+          java.util.TreeSet<String> voters = new java.util.TreeSet<>();
+          java.util.TreeSet<String> learners = new java.util.TreeSet<>();
+          for (io.raftlock.proto.admin.Member m : list.getMembersList()) {
+            (m.getRole().equals("VOTER") ? voters : learners).add(m.getId());
+            if (!m.getPeerAddress().isEmpty() && !m.getClientAddress().isEmpty()) {
+              members.put(m.getId(), new NodeConfig.Member(m.getPeerAddress(), m.getClientAddress()));
+            }
+          }
+          members.put(config.nodeId(), self); // our own addresses are ours to say
+          NodeConfig joining = config.withMembers(members);
+          // Bootstrap configuration: the cluster's as listed. This node is outside it unless it
+          // already joined; its log (or the leader's snapshot) takes over from there.
+          io.raftlock.raft.ClusterConfig bootstrap = new io.raftlock.raft.ClusterConfig(voters, learners);
+          LOG.info(() -> config.nodeId() + " joins through " + joinAddress + ": members " + members.keySet());
+          return start(joining, transports, vertx, bootstrap);
+        })
+        .compose(node -> {
+          started.set(node);
+          return admin.onLeader(joinAddress, io.raftlock.proto.admin.AdminGrpcClient.AddLearner,
+              io.raftlock.proto.admin.AddLearnerRequest.newBuilder().setId(config.nodeId())
+                  .setPeerAddress(self.peerAddress().toString())
+                  .setClientAddress(self.clientAddress().toString()).build(), deadlineMs)
+              .map(r -> node)
+              .recover(e -> e instanceof io.raftlock.api.AdminCalls.Failure f && "ALREADY_MEMBER".equals(f.refusal)
+                  ? Future.succeededFuture(node) : Future.failedFuture(e));
+        })
+        .onComplete(ar -> grpc.close().onComplete(x -> {
+          if (ar.succeeded()) {
+            joined.complete(ar.result());
+            return;
+          }
+          // A failed join leaves nothing running: the node (which owns the Vert.x) or the Vert.x.
+          Node node = started.get();
+          Future<?> cleanup = node != null ? node.stop(Duration.ofSeconds(5)) : vertx.close();
+          cleanup.onComplete(y -> joined.fail(ar.cause()));
+        }));
+    return joined.future();
+  }
+
+  private static Future<Node> start(NodeConfig config, BiFunction<Vertx, NodeConfig, PeerTransport> transports,
+      Vertx vertx, io.raftlock.raft.ClusterConfig bootstrap) {
     ChronicleRaftStorage storage = new ChronicleRaftStorage(
         StorageOptions.defaults(config.dataDir()).withMarkBeforeAck(config.syncDurableMarkBeforeAck()));
     PeerTransport transport = config.members().size() == 1 ? PeerTransport.none() : transports.apply(vertx, config);
-    RaftVerticle.Options options = new RaftVerticle.Options(config.raftConfig(), config.clusterConfig(),
+    RaftVerticle.Options options = new RaftVerticle.Options(config.raftConfig(), bootstrap,
         config.tickMs(), config.snapshotEveryEntries(), config.snapshotKeepEntries(), System.nanoTime());
     // Applied events go to the watch registry once the client API exists (the Raft verticle starts
     // first, and a node replaying its log has no watchers to tell anyway).
@@ -78,6 +142,20 @@ public final class Node {
       }
     });
     RaftVerticle raft = new RaftVerticle(options, storage, transport, replica, cause -> failStop(config.nodeId(), cause));
+    // The address book: the configured members, overlaid by what this node learned at runtime
+    // (saved in its data directory). Read here, on the starting thread, not on an event loop.
+    java.util.Map<String, io.raftlock.node.MemberDirectory.Addresses> book = new TreeMap<>();
+    config.members().forEach((id, m) -> book.put(id, new io.raftlock.node.MemberDirectory.Addresses(
+        m.peerAddress().toString(), m.clientAddress().toString())));
+    io.raftlock.node.MemberDirectory.load(config.dataDir()).forEach((id, a) -> {
+      if (!config.members().containsKey(id)) {
+        book.put(id, a); // a configured address wins over a learned one
+      }
+    });
+    raft.followMembership(new io.raftlock.node.MemberDirectory(book), config.dataDir());
+    if (transport instanceof GrpcPeerTransport grpc) {
+      grpc.advertiseClientAddress(config.members().get(config.nodeId()).clientAddress().toString());
+    }
     raft.refuseProposalsWhen(storage::belowSpaceReserve);
     Node node = new Node(config, vertx, raft);
     NodeMetrics metrics = new NodeMetrics(config.nodeId(),
@@ -128,6 +206,8 @@ public final class Node {
           node.raftDeployment = id;
           NodeHttpServer server = new NodeHttpServer(http.host(), http.port(), raft::status,
               raft::termAt, metrics::scrape, apiFactory, api.shutdownTimeoutMs())
+              .withAdmin(v -> new io.raftlock.api.AdminApi(v, raft, api.requestTimeoutMs(),
+                  Math.max(50, config.tickMs() * config.electionTicks())))
               .withRoutes((router, service) -> new ClusterPage(vertx, config.nodeId(), clientAddresses,
                   ClusterPage.sources(raft, recentGrants, service), System::currentTimeMillis).mount(router));
           metrics.bindConnections(server.connections());

@@ -101,6 +101,11 @@ final class Args {
     return v == null ? fallback : v;
   }
 
+  /** All positionals as given (for commands whose arity depends on the first one). */
+  List<String> allPositionals() {
+    return List.copyOf(positionals);
+  }
+
   /** Exactly {@code n} positionals, named for the error message. */
   List<String> positionals(String... names) {
     if (positionals.size() < names.length) {

@@ -86,7 +86,9 @@ public final class Cli {
       usage: java -jar raftlock.jar [COMMAND] [OPTIONS]
 
       commands:
-        server    run a node (the default when no command is given): [--config FILE];
+        server    run a node (the default when no command is given): [--config FILE]
+                  [--join H:P] (a new node: joins the cluster through that member's client
+                  address as a learner; keep --join on its restarts);
                   without --config: a local 3-node cluster in this process, client API on
                   127.0.0.1:8001-8003, data under ./data
         acquire   take a lock and exit (it stays held until its TTL runs out or it is released)
@@ -97,6 +99,8 @@ public final class Cli {
         status    Raft status of every endpoint
         health    serving status of every endpoint
         lock      hold a lock while running a command: lock NAME [--ttl 30s] -- COMMAND ARGS...
+        members   list or change the membership: members list|add-learner|promote|remove
+        transfer-leader  hand leadership to a voter: transfer-leader [ID]
 
       'java -jar raftlock.jar COMMAND --help' describes each command.
       """ + "\n" + EXIT_CODES;
@@ -190,6 +194,9 @@ public final class Cli {
           --ttl DURATION           lease length, 1s..24h (default 30s); renewed every third of it
           --wait-timeout DURATION  give up (exit 1) if not granted in time (default: wait forever)
         """, Set.of("ttl", "wait-timeout"), Set.of(), Set.of()));
+    add(new Command("members", MembersCommand.MEMBERS_USAGE, Set.of("peer", "client", "min-index"), Set.of(),
+        Set.of("force", "transfer-first")));
+    add(new Command("transfer-leader", MembersCommand.TRANSFER_USAGE, Set.of(), Set.of(), Set.of()));
   }
 
   private static void add(Command c) {
@@ -252,6 +259,8 @@ public final class Cli {
         case "locks" -> locks(ctx);
         case "status" -> status(ctx);
         case "health" -> health(ctx);
+        case "members" -> MembersCommand.members(ctx);
+        case "transfer-leader" -> MembersCommand.transferLeader(ctx);
         default -> throw new IllegalStateException(cmd.name());
       };
     } catch (UsageException e) {

@@ -228,6 +228,13 @@ public record NodeConfig(
     return configs;
   }
 
+  /** This configuration with another member list (a joining node learns it from the cluster). */
+  public NodeConfig withMembers(Map<String, Member> newMembers) {
+    return new NodeConfig(nodeId, dataDir, new TreeMap<>(newMembers), tickMs, electionTicks,
+        heartbeatTicks, maxInflight, maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries,
+        snapshotKeepEntries, syncDurableMarkBeforeAck, api);
+  }
+
   public RaftConfig raftConfig() {
     return new RaftConfig(nodeId, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
         maxBytesPerAppend, 4096, true, true, 0);

@@ -91,6 +91,19 @@ public final class RaftVerticle extends VerticleBase {
   private RaftNode raft; // context
   private DriverLoop loop; // context
   private final PendingProposals proposals = new PendingProposals(); // context
+  /** Membership changes waiting for their CONFIG entry to commit, by index. */
+  private final PendingProposals configChanges = new PendingProposals(); // context
+  private MemberDirectory directory; // set before start; null: peers stay as configured
+  private java.nio.file.Path directoryDir; // where the address book is saved; null: not saved
+  /** The member set the transport was last aligned with (latest ∪ committed configuration). */
+  private java.util.Set<String> alignedMembers = java.util.Set.of(); // context
+  private final List<Consumer<ClusterConfig>> configListeners = new CopyOnWriteArrayList<>();
+  private ClusterConfig lastConfig; // context
+  private long alignedConfigIndex = -1; // context
+  private boolean alignedConfigCommitted; // context
+  private boolean realignPeers; // context: a member's address arrived, connect it
+  /** How long a member that left stays connected, so the leader's parting message gets out. */
+  private static final long PARTING_GRACE_MS = 1_000;
   /** Read barriers waiting for the leader's confirmation, by request id. */
   private final Map<Long, Promise<Long>> readsAwaitingIndex = new HashMap<>(); // context
   /** Confirmed read barriers waiting for the state machine to reach their index. */
@@ -124,6 +137,27 @@ public final class RaftVerticle extends VerticleBase {
   /** Ticks and snapshots are reported to {@code observer} (metrics); set before start. */
   public void observeWith(Observer observer) {
     this.observer = java.util.Objects.requireNonNull(observer, "observer");
+  }
+
+  /**
+   * Makes the peer transport follow the configuration in force: members that join get a
+   * connection (their addresses from {@code directory}), members that leave lose theirs after a
+   * grace period. Addresses learned at runtime are saved to {@code dataDir} (null: not saved)
+   * on a worker thread. Call before start.
+   */
+  public void followMembership(MemberDirectory directory, java.nio.file.Path dataDir) {
+    this.directory = java.util.Objects.requireNonNull(directory, "directory");
+    this.directoryDir = dataDir;
+  }
+
+  /** The address book, or null if the membership is not followed. */
+  public MemberDirectory directory() {
+    return directory;
+  }
+
+  /** The configuration in force changed; delivered on the Raft context. */
+  public void onConfigChange(Consumer<ClusterConfig> listener) {
+    configListeners.add(listener);
   }
 
   /** Leadership changes, delivered on the Raft context (role, leader id, term). */
@@ -162,6 +196,7 @@ public final class RaftVerticle extends VerticleBase {
       stopped = true;
       vertx.cancelTimer(timerId);
       proposals.failAll(ProposalException.Reason.STOPPED, null);
+      configChanges.failAll(ProposalException.Reason.STOPPED, null);
       failReads(ProposalException.Reason.STOPPED);
       transport.close().onComplete(ar -> vertx.executeBlocking(() -> {
         storage.close();
@@ -302,6 +337,136 @@ public final class RaftVerticle extends VerticleBase {
     return promise.future();
   }
 
+  // ---------------------------------------------------------------- membership
+
+  /**
+   * Adds {@code id} as a learner reachable at {@code peerAddress} (clients at
+   * {@code clientAddress}, may be null). The future completes with the new configuration when
+   * the CONFIG entry is applied here (committed), or fails: at once with a
+   * {@link MembershipException} (the refusal; nothing changed), later with a retryable
+   * {@link ProposalException} (leadership lost: the change may or may not commit).
+   */
+  public Future<ClusterConfig> addLearner(String id, String peerAddress, String clientAddress) {
+    return change(() -> raft.addLearner(id), id, peerAddress, clientAddress);
+  }
+
+  /** Adds {@code id} directly as a voter (no catch-up phase); as {@link #addLearner}. */
+  public Future<ClusterConfig> addVoter(String id, String peerAddress, String clientAddress) {
+    return change(() -> raft.addVoter(id), id, peerAddress, clientAddress);
+  }
+
+  /** Makes learner {@code id} a voter once its match index reaches {@code minMatchIndex}. */
+  public Future<ClusterConfig> promoteLearner(String id, long minMatchIndex, boolean force) {
+    return change(() -> raft.promoteLearner(id, minMatchIndex, force), id, null, null);
+  }
+
+  /** Removes a voter or learner, possibly this leader (it steps down once the change commits). */
+  public Future<ClusterConfig> removeServer(String id) {
+    return change(() -> raft.removeServer(id), id, null, null);
+  }
+
+  /** The latest configuration in this node's log and the address book, read on the Raft context. */
+  public Future<ClusterConfig> clusterConfig() {
+    Promise<ClusterConfig> promise = Promise.promise();
+    context.runOnContext(v -> promise.complete(raft.clusterConfig()));
+    return promise.future();
+  }
+
+  /**
+   * Runs one change on the core. The new member's address is recorded only once the core
+   * accepted it (a refusal changes nothing), and before the drain that aligns the transport.
+   */
+  private Future<ClusterConfig> change(java.util.function.Supplier<io.raftlock.raft.ConfigChangeResult> call,
+      String id, String peerAddress, String clientAddress) {
+    Promise<Applied> promise = Promise.promise();
+    context.runOnContext(v -> {
+      if (stopped || raft == null) {
+        promise.fail(new ProposalException(ProposalException.Reason.STOPPED, null));
+        return;
+      }
+      io.raftlock.raft.ConfigChangeResult r = call.get();
+      if (!r.accepted()) {
+        promise.fail(new MembershipException(r.status(), r.leaderHint()));
+        return;
+      }
+      if (peerAddress != null && directory != null
+          && directory.put(id, new MemberDirectory.Addresses(peerAddress, clientAddress))) {
+        saveDirectory();
+      }
+      configChanges.add(r.index(), r.term(), promise);
+      scheduleDrain();
+    });
+    // Completed during apply, on the context, before any later compaction: configAt is valid.
+    return promise.future().map(a -> a.index() >= raft.configIndex() ? raft.clusterConfig() : raft.configAt(a.index()));
+  }
+
+  private void saveDirectory() {
+    if (directoryDir == null) {
+      return;
+    }
+    MemberDirectory d = directory;
+    java.nio.file.Path dir = directoryDir;
+    // Blocking file I/O: on a worker thread, in order (an older book never overwrites a newer).
+    vertx.executeBlocking(() -> {
+      d.save(dir);
+      return null;
+    }, true).onFailure(e -> LOG.log(Level.WARNING, options.raft().nodeId()
+        + " could not save the member address book", e));
+  }
+
+  /**
+   * After each drain: when the latest or the committed configuration changed, aligns the
+   * transport's peers with their union (a server removed by an uncommitted entry still receives
+   * the log until the entry commits). A member that left is disconnected after a grace period, so
+   * the parting AppendEntries that tells it its removal committed can leave first.
+   */
+  private void alignPeers() {
+    // Hot path (every drain): the union below changes only when the latest CONFIG entry changes
+    // (appended or truncated away) or commits, so nothing is computed otherwise.
+    long configIndex = raft.configIndex();
+    boolean configCommitted = raft.commitIndex() >= configIndex;
+    if (configIndex == alignedConfigIndex && configCommitted == alignedConfigCommitted && !realignPeers) {
+      return;
+    }
+    alignedConfigIndex = configIndex;
+    alignedConfigCommitted = configCommitted;
+    realignPeers = false;
+    ClusterConfig latest = raft.clusterConfig();
+    if (!latest.equals(lastConfig)) {
+      lastConfig = latest;
+      configListeners.forEach(l -> l.accept(latest));
+    }
+    if (directory == null) {
+      return;
+    }
+    java.util.TreeSet<String> wanted = new java.util.TreeSet<>(latest.members());
+    wanted.addAll(raft.configAt(raft.commitIndex()).members());
+    wanted.remove(options.raft().nodeId());
+    alignedMembers = java.util.Set.copyOf(wanted);
+    transport.admit(wanted);
+    java.util.Set<String> connected = transport.peers();
+    for (String id : wanted) {
+      MemberDirectory.Addresses a = directory.get(id);
+      if (!connected.contains(id) && a != null) {
+        try {
+          var address = io.raftlock.transport.PeerTransportConfig.PeerAddress.parse(a.peerAddress());
+          transport.addPeer(id, address.host(), address.port());
+        } catch (IllegalArgumentException e) {
+          LOG.warning(() -> options.raft().nodeId() + " has a bad address for member " + id + ": " + a);
+        }
+      }
+    }
+    for (String id : connected) {
+      if (!wanted.contains(id)) {
+        vertx.setTimer(PARTING_GRACE_MS, t -> {
+          if (!stopped && !alignedMembers.contains(id)) {
+            transport.removePeer(id);
+          }
+        });
+      }
+    }
+  }
+
   /**
    * The term of the entry at {@code index} (-1 when compacted away or absent) and whether it is
    * committed, read on the Raft context.
@@ -414,6 +579,7 @@ public final class RaftVerticle extends VerticleBase {
     }
     loop.drain();
     maybeSnapshot();
+    alignPeers();
   }
 
   private void publishStatus() {
@@ -451,6 +617,7 @@ public final class RaftVerticle extends VerticleBase {
     stopped = true;
     vertx.cancelTimer(timerId);
     proposals.failAll(ProposalException.Reason.STORAGE_FAILED, null);
+    configChanges.failAll(ProposalException.Reason.STORAGE_FAILED, null);
     failReads(ProposalException.Reason.STORAGE_FAILED);
     LOG.log(Level.SEVERE, options.raft().nodeId() + " stops: stable storage failed; nothing more is acknowledged", cause);
     onFatal.accept(cause);
@@ -469,6 +636,7 @@ public final class RaftVerticle extends VerticleBase {
 
     @Override
     public void installSnapshot(Snapshot snapshot) {
+      configChanges.skippedTo(snapshot.index());
       long start = System.nanoTime();
       stateMachine.restore(snapshot.data(), snapshot.index());
       long nanos = System.nanoTime() - start;
@@ -489,6 +657,7 @@ public final class RaftVerticle extends VerticleBase {
       }
       lastAppliedIndex = entry.index();
       proposals.applied(entry.index(), entry.term(), result);
+      configChanges.applied(entry.index(), entry.term(), result);
       releaseAppliedReads();
     }
 
@@ -501,6 +670,14 @@ public final class RaftVerticle extends VerticleBase {
     public void softStateChanged(SoftState state) {
       if (state.role() != Role.LEADER) {
         proposals.failAll(ProposalException.Reason.LEADERSHIP_LOST, state.leaderId());
+        // A leader that removed itself steps down in the Ready that commits its removal, before
+        // that Ready's entries are applied: fail the changes still pending after this drain, so
+        // the committed removal completes its future instead of reporting a lost leadership.
+        context.runOnContext(v -> {
+          if (raft.role() != Role.LEADER) {
+            configChanges.failAll(ProposalException.Reason.LEADERSHIP_LOST, raft.leaderId());
+          }
+        });
       }
       LOG.info(() -> options.raft().nodeId() + " " + roleEvent(state) + ": term " + state.term()
           + ", last index " + raft.lastIndex() + ", commit index " + raft.commitIndex()
@@ -551,6 +728,22 @@ public final class RaftVerticle extends VerticleBase {
     @Override
     public Future<Applied> onForward(String from, byte[] command) {
       return acceptForwarded(command);
+    }
+
+    @Override
+    public void onPeerAddress(String peer, String peerAddress, String clientAddress) {
+      if (stopped || directory == null) {
+        return;
+      }
+      if (directory.put(peer, new MemberDirectory.Addresses(peerAddress, clientAddress))) {
+        LOG.info(() -> options.raft().nodeId() + " learned the addresses of " + peer + ": peers "
+            + peerAddress + ", clients " + clientAddress);
+        saveDirectory();
+      }
+      if (alignedMembers.contains(peer) && !transport.peers().contains(peer)) {
+        realignPeers = true; // connect it now that its address is known
+        drain();
+      }
     }
   }
 }

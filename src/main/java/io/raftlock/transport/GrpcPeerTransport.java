@@ -57,6 +57,15 @@ public final class GrpcPeerTransport implements PeerTransport {
   private PeerServer server;
   private final Map<String, PeerChannel> channels = new HashMap<>();
   private final Map<String, SnapshotSender> snapshotSenders = new HashMap<>();
+  /**
+   * Every member's peer address, this node's included: starts as the configured members and
+   * follows the configuration at runtime ({@link #addPeer}, {@link #removePeer}). Concurrent only
+   * so that {@link #peers()} may be read from anywhere; written on the context.
+   */
+  private final Map<String, PeerTransportConfig.PeerAddress> members = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Members of the configurations in force, admitted as callers even before their address is known. */
+  private volatile Set<String> admitted = Set.of();
+  private volatile String advertisedClientAddress;
   /** Forwards awaiting the leader's answer; each removes itself once its outcome is known. */
   private final Set<ForwardCall> forwards = new LinkedHashSet<>();
   private final TransportStats stats = new TransportStats();
@@ -75,6 +84,16 @@ public final class GrpcPeerTransport implements PeerTransport {
     this.vertx = vertx;
     this.config = config;
     this.backoff = new Backoff(config.reconnectBaseMs(), config.reconnectMaxMs(), random);
+    this.members.putAll(config.members());
+  }
+
+  /**
+   * This node's client address, sent to peers with its peer address on every Messages call so
+   * that members that did not add this node at runtime learn both. Call before start.
+   */
+  public GrpcPeerTransport advertiseClientAddress(String hostPort) {
+    this.advertisedClientAddress = hostPort;
+    return this;
   }
 
   /**
@@ -114,12 +133,10 @@ public final class GrpcPeerTransport implements PeerTransport {
         server.close(); // close() ran while we were binding: release the port now
         return null;
       }
-      config.peers().forEach((id, address) -> {
-        PeerChannel channel = new PeerChannel(id, config.nodeId(),
-            SocketAddress.inetSocketAddress(address.port(), address.host()), config, vertx,
-            client, backoff, this::reportUnreachable, stats);
-        channels.put(id, channel);
-        channel.start();
+      new java.util.TreeMap<>(members).forEach((id, address) -> {
+        if (!id.equals(config.nodeId())) {
+          openChannel(id, address);
+        }
       });
       long intervalMs = Math.max(5, Math.min(250, config.callDeadlineMs() / 4));
       watchdogTimer = vertx.setPeriodic(intervalMs, id -> watchdog());
@@ -137,7 +154,10 @@ public final class GrpcPeerTransport implements PeerTransport {
     PeerChannel channel = closed ? null : channels.get(message.to());
     if (channel == null || !config.nodeId().equals(message.from())) {
       stats.dropped++;
-      if (!closed && port >= 0) { // else closed, or not listening yet: the driver's mistake
+      if (!closed && port >= 0 && admitted.contains(message.to())) {
+        // A member whose address this node has not learned yet: it will call us and advertise it.
+        LOG.fine(() -> "no address yet for member " + message.to() + "; dropped a message");
+      } else if (!closed && port >= 0) { // else closed, or not listening yet: the driver's mistake
         LOG.warning(() -> "dropped a message to non-peer " + message.to() + " from "
             + message.from() + " (this node is " + config.nodeId() + ")");
       }
@@ -165,7 +185,7 @@ public final class GrpcPeerTransport implements PeerTransport {
           closed ? ProposalException.Reason.STOPPED : ProposalException.Reason.FORWARD_FAILED,
           null));
     }
-    PeerTransportConfig.PeerAddress a = config.members().get(leaderId);
+    PeerTransportConfig.PeerAddress a = members.get(leaderId);
     ForwardCall call = new ForwardCall(leaderId, command, config, vertx, context,
         (done, failedHere) -> {
           forwards.remove(done);
@@ -176,6 +196,75 @@ public final class GrpcPeerTransport implements PeerTransport {
     forwards.add(call);
     stats.forwardsSent++;
     return call.start(client, SocketAddress.inetSocketAddress(a.port(), a.host()));
+  }
+
+  @Override
+  public void addPeer(String id, String host, int port) {
+    requireContext("addPeer()");
+    PeerTransportConfig.PeerAddress address = new PeerTransportConfig.PeerAddress(host, port);
+    if (id == null || id.equals(config.nodeId()) || address.equals(members.get(id))) {
+      return;
+    }
+    closeChannel(id);
+    members.put(id, address);
+    if (port() >= 0 && !closed) {
+      openChannel(id, address);
+      LOG.info(() -> config.nodeId() + " peer transport: talking to " + id + " at " + address);
+    }
+  }
+
+  @Override
+  public void removePeer(String id) {
+    requireContext("removePeer()");
+    if (id == null || id.equals(config.nodeId()) || members.remove(id) == null) {
+      return;
+    }
+    closeChannel(id);
+    LOG.info(() -> config.nodeId() + " peer transport: stopped talking to " + id);
+  }
+
+  @Override
+  public void admit(Set<String> ids) {
+    admitted = Set.copyOf(ids);
+  }
+
+  @Override
+  public Set<String> peers() {
+    Set<String> peers = new java.util.TreeSet<>(members.keySet());
+    peers.remove(config.nodeId());
+    return peers;
+  }
+
+  /** The peer address of {@code id} as this transport knows it, or null. */
+  public PeerTransportConfig.PeerAddress address(String id) {
+    return members.get(id);
+  }
+
+  private void openChannel(String id, PeerTransportConfig.PeerAddress address) {
+    PeerChannel channel = new PeerChannel(id, config.nodeId(),
+        SocketAddress.inetSocketAddress(address.port(), address.host()), config, vertx,
+        client, backoff, this::reportUnreachable, stats);
+    PeerTransportConfig.PeerAddress self = members.get(config.nodeId());
+    channel.advertise(self == null ? null : self.toString(), advertisedClientAddress);
+    channels.put(id, channel);
+    channel.start();
+  }
+
+  private void closeChannel(String id) {
+    PeerChannel channel = channels.remove(id);
+    if (channel != null) {
+      channel.close();
+    }
+    SnapshotSender sender = snapshotSenders.remove(id);
+    if (sender != null) {
+      sender.cancel();
+    }
+  }
+
+  private void requireContext(String what) {
+    if (context == null || !context.nettyEventLoop().inEventLoop()) {
+      throw new IllegalStateException(what + " must be called on the transport's context");
+    }
   }
 
   @Override
@@ -226,7 +315,7 @@ public final class GrpcPeerTransport implements PeerTransport {
       onSnapshotDone(null, peer, false); // a dead peer costs nothing, not even a connection
       return;
     }
-    PeerTransportConfig.PeerAddress a = config.members().get(peer);
+    PeerTransportConfig.PeerAddress a = members.get(peer);
     SnapshotSender sender = new SnapshotSender(snapshot,
         SocketAddress.inetSocketAddress(a.port(), a.host()), config, this::onSnapshotDone);
     snapshotSenders.put(peer, sender);
@@ -263,6 +352,37 @@ public final class GrpcPeerTransport implements PeerTransport {
         if (channel != null) {
           channel.peerIsUp();
         }
+      }
+
+      @Override
+      public void peerAdvertised(String peer, String peerAddress, String clientAddress) {
+        if (peerAddress == null || closed) {
+          return;
+        }
+        PeerTransportConfig.PeerAddress address;
+        try {
+          address = PeerTransportConfig.PeerAddress.parse(peerAddress);
+        } catch (IllegalArgumentException e) {
+          LOG.warning(() -> "ignored the malformed address " + peerAddress + " advertised by " + peer);
+          return;
+        }
+        // Only members this node knows nothing about are learned: a configured address wins.
+        if (!members.containsKey(peer)) {
+          defer(() -> {
+            if (!members.containsKey(peer) && admitted.contains(peer)) {
+              addPeer(peer, address.host(), address.port());
+            }
+            listener.onPeerAddress(peer, address.toString(), clientAddress);
+          });
+        } else {
+          defer(() -> listener.onPeerAddress(peer, members.get(peer) == null
+              ? address.toString() : members.get(peer).toString(), clientAddress));
+        }
+      }
+
+      @Override
+      public boolean isPeer(String id) {
+        return members.containsKey(id) || admitted.contains(id);
       }
     };
   }

@@ -77,6 +77,9 @@ final class PeerChannel {
   private long pingSentNanos;
   private long lastPongNanos;
   private long backoffTimer = -1;
+  /** This node's own addresses, sent on every Messages call so peers can learn them. */
+  private String advertisedPeerAddress;
+  private String advertisedClientAddress;
 
   PeerChannel(String peer, String self, SocketAddress address, PeerTransportConfig config,
       Vertx vertx, GrpcClient client, Backoff backoff, Events events, TransportStats stats) {
@@ -103,6 +106,12 @@ final class PeerChannel {
 
   void start() {
     connect(State.CONNECTING);
+  }
+
+  /** Sends this node's addresses on each new call (null: not sent). Before {@link #start}. */
+  void advertise(String peerAddress, String clientAddress) {
+    this.advertisedPeerAddress = peerAddress;
+    this.advertisedClientAddress = clientAddress;
   }
 
   void offer(Message m) {
@@ -194,6 +203,12 @@ final class PeerChannel {
     GrpcClientRequest<PeerEnvelope, StreamSummary> c = ar.result();
     call = c;
     PeerIdentity.stamp(c.headers(), self, peer);
+    if (advertisedPeerAddress != null) {
+      c.headers().set(PeerIdentity.FROM_PEER_ADDRESS, advertisedPeerAddress);
+    }
+    if (advertisedClientAddress != null) {
+      c.headers().set(PeerIdentity.FROM_CLIENT_ADDRESS, advertisedClientAddress);
+    }
     c.exceptionHandler(t -> fail(gen, t.toString()));
     c.drainHandler(v -> {
       if (gen == generation) {

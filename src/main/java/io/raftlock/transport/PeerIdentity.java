@@ -10,6 +10,13 @@ import io.vertx.core.MultiMap;
 final class PeerIdentity {
   static final String FROM = "raftlock-from";
   static final String TO = "raftlock-to";
+  /**
+   * Optional, on Messages calls: the caller's own peer and client addresses ({@code host:port}).
+   * A member added at runtime is known to the others only by id (the configuration carries ids),
+   * so this is how they learn where to reach it.
+   */
+  static final String FROM_PEER_ADDRESS = "raftlock-from-peer-address";
+  static final String FROM_CLIENT_ADDRESS = "raftlock-from-client-address";
 
   private PeerIdentity() {}
 
@@ -23,13 +30,21 @@ final class PeerIdentity {
    * peer and is meant for this node.
    */
   static String refusal(MultiMap headers, PeerTransportConfig config) {
+    return refusal(headers, config.nodeId(), config::isPeer);
+  }
+
+  /**
+   * As above with the member test given: the member set changes at runtime, so the transport
+   * answers it from its current peers and the configuration in force.
+   */
+  static String refusal(MultiMap headers, String self, java.util.function.Predicate<String> isPeer) {
     String from = headers.get(FROM);
     String to = headers.get(TO);
-    if (!config.isPeer(from)) {
+    if (from == null || from.equals(self) || !isPeer.test(from)) {
       return "sender " + from + " is not a member of this cluster";
     }
-    if (!config.nodeId().equals(to)) {
-      return "call meant for " + to + " reached " + config.nodeId();
+    if (!self.equals(to)) {
+      return "call meant for " + to + " reached " + self;
     }
     return null;
   }

@@ -49,6 +49,15 @@ final class PeerServer {
 
     /** A configured peer just opened a Messages call to us: it is up. */
     void peerCalled(String peer);
+
+    /**
+     * A peer's Messages call carried its own addresses (either may be null): a member added at
+     * runtime is learned this way.
+     */
+    default void peerAdvertised(String peer, String peerAddress, String clientAddress) {}
+
+    /** Whether {@code id} may call this node: a current peer or a member of the configuration. */
+    boolean isPeer(String id);
   }
 
   private final Vertx vertx;
@@ -188,6 +197,8 @@ final class PeerServer {
     // Answer at once: the sender counts the call as open only once it sees these headers.
     req.response().writeHead();
     inbound.peerCalled(from);
+    inbound.peerAdvertised(from, req.headers().get(PeerIdentity.FROM_PEER_ADDRESS),
+        req.headers().get(PeerIdentity.FROM_CLIENT_ADDRESS));
   }
 
   /** Checks and delivers one envelope; returns true if a message was delivered. */
@@ -290,7 +301,8 @@ final class PeerServer {
       req.response().status(GrpcStatus.UNAVAILABLE).statusMessage("node is closing").end();
       return null;
     }
-    String refusal = PeerIdentity.refusal(req.headers(), config);
+    String refusal = PeerIdentity.refusal(req.headers(), config.nodeId(),
+        inbound::isPeer);
     if (refusal == null) {
       return req.headers().get(PeerIdentity.FROM);
     }

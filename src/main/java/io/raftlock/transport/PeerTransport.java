@@ -41,6 +41,12 @@ public interface PeerTransport {
      * sender as {@code FORWARD_FAILED}). Must never forward the command again.
      */
     Future<Applied> onForward(String from, byte[] command);
+
+    /**
+     * A peer told us its addresses ({@code host:port}, the client one may be null) when it
+     * called: how members added at runtime become known to nodes that did not add them.
+     */
+    default void onPeerAddress(String peer, String peerAddress, String clientAddress) {}
   }
 
   /** Binds the server and prepares peer clients; completes when this node can receive. */
@@ -57,6 +63,26 @@ public interface PeerTransport {
    * may not have been applied). Never hangs past that deadline. Call on the node's context.
    */
   Future<Applied> forward(String leaderId, byte[] command);
+
+  /**
+   * Starts talking to a member added at runtime (or moves a peer to a new address). Call on the
+   * node's context.
+   */
+  default void addPeer(String id, String host, int port) {}
+
+  /** Stops talking to a member that left; messages to it are dropped from now on. */
+  default void removePeer(String id) {}
+
+  /**
+   * The members of the configurations in force (this node's latest and committed ones): they
+   * may call this node even before it knows their addresses. Call on the node's context.
+   */
+  default void admit(java.util.Set<String> members) {}
+
+  /** Members this transport currently talks to (peers, this node excluded). */
+  default java.util.Set<String> peers() {
+    return java.util.Set.of();
+  }
 
   /** Stops accepting, closes connections; completes when everything is released. */
   Future<Void> close();

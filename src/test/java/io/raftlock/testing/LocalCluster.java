@@ -29,6 +29,8 @@ public final class LocalCluster implements AutoCloseable {
   private final Map<String, NodeConfig> configs = new LinkedHashMap<>();
   private final Map<String, Node> nodes = new LinkedHashMap<>();
   private Supplier<Vertx> vertxFactory = Vertx::vertx;
+  /** Members started with {@link #join}: restarted the same way, as {@code --join} is kept. */
+  private final Map<String, String> joinedVia = new LinkedHashMap<>();
 
   /** Where members get their Vert.x instance, e.g. {@link BlockedEventLoops#newVertx}. */
   public LocalCluster withVertx(Supplier<Vertx> factory) {
@@ -62,7 +64,32 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public void start(String id) {
+    String via = joinedVia.get(id);
+    if (via != null) {
+      String through = nodes.containsKey(via) ? via : nodes.keySet().iterator().next();
+      nodes.put(id, Node.join(configs.get(id), "127.0.0.1:" + clientPort(through), Main.transports(),
+          vertxFactory.get()).await());
+      return;
+    }
     nodes.put(id, Node.start(configs.get(id), Main.transports(), vertxFactory.get()).await());
+  }
+
+  /**
+   * Starts a new member {@code id} (fresh ports, empty data directory under the cluster's root
+   * beside the others) that joins through {@code via}'s client address, as {@code --join} does:
+   * it becomes a learner once the change commits. Returns when it is a learner.
+   */
+  public void join(String id, String via) {
+    NodeConfig template = configs.values().iterator().next();
+    Map<String, NodeConfig.Member> self = new TreeMap<>();
+    self.put(id, new NodeConfig.Member("127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next()));
+    Path dataDir = template.dataDir().resolveSibling(id);
+    NodeConfig c = NodeConfig.fromJson(id, dataDir.toString(), self, template.tickMs(),
+        template.electionTicks(), template.heartbeatTicks(), null, null, null,
+        template.snapshotEveryEntries(), template.snapshotKeepEntries(), null, template.api());
+    configs.put(id, c);
+    joinedVia.put(id, via);
+    nodes.put(id, Node.join(c, "127.0.0.1:" + clientPort(via), Main.transports(), vertxFactory.get()).await());
   }
 
   /** Graceful stop of one member (a leader hands over first). */
