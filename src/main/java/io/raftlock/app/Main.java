@@ -55,6 +55,9 @@ public final class Main {
         default -> exit(2, "unknown argument " + args[i] + "\n" + USAGE);
       }
     }
+    if (join != null && config == null) {
+      exit(2, "--join needs --config: the joining node's own id, addresses and data directory\n" + USAGE);
+    }
     useDefaultLogFormat();
     GrpcPeerTransport.preload(); // one-time class loading, kept off the event loops
     if (config == null) {
