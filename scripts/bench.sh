@@ -5,7 +5,8 @@
 # 8 clients) run against both, alternating systems (R, E, R, E, ...), then the JSON results in
 # target/bench/ and the summary table in docs/benchmarks.md. Everything started here is stopped on
 # exit, also on failure or Ctrl-C.
-#   scripts/bench.sh [--quick] [--runs N] [--warmup S] [--measure S] [--clients 1,8,64]
+#   scripts/bench.sh [--quick] [--runs N] [--warmup S] [--measure S] [--session-warmup S] [--clients 1,8,64]
+#                  [--workloads w1,w2,w3]
 # --quick: one short run per system (1 s warm-up, 3 s measured), under 3 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,14 +15,18 @@ cd "$(dirname "$0")/.."
 runs=3
 warmup=5
 measure=15
+session_warmup=15
 clients=1,8,64
+workloads=w1,w2,w3
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) runs=1; warmup=1; measure=3 ;;
+    --quick) runs=1; warmup=1; measure=3; session_warmup=5 ;;
     --runs) runs=$2; shift ;;
     --warmup) warmup=$2; shift ;;
     --measure) measure=$2; shift ;;
+    --session-warmup) session_warmup=$2; shift ;;
     --clients) clients=$2; shift ;;
+    --workloads) workloads=$2; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -76,6 +81,7 @@ start_raftlock() {
   java -Xmx256m -Dchronicle.analytics.disable=true -jar target/raftlock.jar --config "$WORK/$1/node.json" \
     >>"$WORK/$1/member.log" 2>&1 &
   PID[$1]=$!
+  disown  # W3 kills members: no job-control notice for that
 }
 
 # ---------------------------------------------------------------- etcd: 3 members
@@ -93,6 +99,7 @@ start_etcd() {
     --initial-cluster "$initial" --initial-cluster-token raftlock-bench --initial-cluster-state new \
     >>"$WORK/$1/member.log" 2>&1 &
   PID[$1]=$!
+  disown
 }
 etcd_endpoints() {
   local e=""
@@ -103,10 +110,13 @@ etcd_endpoints() {
 # Restarts members that are not running (the one W3 killed), then waits until the cluster serves:
 # RaftLock: every node answers /status and one is a ready leader; etcd: every member is healthy.
 ensure_up() {
-  local system=$1 n ok
+  local system=$1 n ok i
   if [ "$system" = raftlock ]; then
-    for n in "${RNODES[@]}"; do [ -n "${PID[$n]:-}" ] && kill -0 "${PID[$n]}" 2>/dev/null || start_raftlock "$n"; done
-    for _ in $(seq 1 240); do
+    for i in $(seq 1 240); do
+      # (Re)start members that are not running, also one that exited while starting.
+      if [ $((i % 20)) = 1 ]; then
+        for n in "${RNODES[@]}"; do [ -n "${PID[$n]:-}" ] && kill -0 "${PID[$n]}" 2>/dev/null || start_raftlock "$n"; done
+      fi
       ok=0; local leader=0
       for n in "${RNODES[@]}"; do
         s=$(curl -s --max-time 1 "http://127.0.0.1:${RCLIENT[$n]}/status" || true)
@@ -117,8 +127,10 @@ ensure_up() {
       sleep 0.25
     done
   else
-    for n in "${ENODES[@]}"; do [ -n "${PID[$n]:-}" ] && kill -0 "${PID[$n]}" 2>/dev/null || start_etcd "$n"; done
-    for _ in $(seq 1 240); do
+    for i in $(seq 1 240); do
+      if [ $((i % 20)) = 1 ]; then
+        for n in "${ENODES[@]}"; do [ -n "${PID[$n]:-}" ] && kill -0 "${PID[$n]}" 2>/dev/null || start_etcd "$n"; done
+      fi
       ETCDCTL_API=3 etcdctl --endpoints "$(etcd_endpoints)" --command-timeout=1s endpoint health >/dev/null 2>&1 && return 0
       sleep 0.25
     done
@@ -160,12 +172,21 @@ git diff --quiet HEAD 2>/dev/null || commit="$commit (with uncommitted changes)"
   echo "runs per system=$runs"
 } >"$OUT/machine.txt"
 
+# One unrecorded W1 pass per system first: the RaftLock nodes are fresh JVMs (interpreted code
+# until the JIT has compiled the hot paths), etcd gets the same treatment.
+for system in raftlock etcd; do
+  echo "warming up $system: W1 at 64 clients for $session_warmup s (not recorded)"
+  java "${CHRONICLE_FLAGS[@]}" -Xmx1g -cp "$CP" io.raftlock.bench.CompareBench --system "$system" \
+    --nodes "$(nodes_arg "$system")" --workloads w1 --clients 64 --warmup 1 --measure "$session_warmup" \
+    --out "$OUT/warmup-$system.json" >/dev/null
+done
+
 for i in $(seq 1 "$runs"); do
   for system in raftlock etcd; do
     ensure_up "$system"
     java "${CHRONICLE_FLAGS[@]}" -Xmx1g -cp "$CP" io.raftlock.bench.CompareBench --system "$system" \
       --nodes "$(nodes_arg "$system")" --run "$i" --out "$OUT/$system-run$i.json" \
-      --warmup "$warmup" --measure "$measure" --clients "$clients"
+      --warmup "$warmup" --measure "$measure" --clients "$clients" --workloads "$workloads"
   done
 done
 

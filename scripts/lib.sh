@@ -33,12 +33,14 @@ build_jar_if_stale() {
 }
 
 # `free_port VAR`: sets VAR to a free loopback port (nothing answers a connect on it) not handed
-# out before in this shell (not called in a subshell, so that $USED_PORTS keeps the record).
+# out before in this shell (not called in a subshell, so that $USED_PORTS keeps the record). The
+# ports are below Linux's ephemeral range (32768+), so outgoing connections do not take them
+# between this check and the bind.
 USED_PORTS=" "
 free_port() {
   local p
   while :; do
-    p=$((20000 + RANDOM % 30000))
+    p=$((15000 + RANDOM % 17000))
     case "$USED_PORTS" in *" $p "*) continue ;; esac
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       USED_PORTS="$USED_PORTS$p "

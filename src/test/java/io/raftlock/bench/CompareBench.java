@@ -139,6 +139,11 @@ public final class CompareBench {
       }
 
       @Override
+      public boolean releaseTellsLoss() {
+        return true; // a retried release with the same request id gets the first reply
+      }
+
+      @Override
       public CompletableFuture<FailoverLoad.Grant> acquire(int endpoint, String clientId, String lock, String requestId) {
         return stubs.get(endpoint).acquire(AcquireRequest.newBuilder().setLockId(lock).setClientId(clientId).setTtl(ttl)
             .setRequestId(requestId).build()).toCompletionStage().toCompletableFuture().thenApply(r -> {
@@ -188,7 +193,7 @@ public final class CompareBench {
       }
       if (workloads.contains("w3")) {
         leader = bench.leader();
-        List<Long> leases = bench.leasesFor(leader, failoverClients);
+        List<Long> leases = bench.leasesFor(leader, failoverClients + 1); // + the sentinel holder
         long pid = bench.endpoint(leader).pid();
         FailoverLoad.Result r = new FailoverLoad(bench.failoverOps(leases)).run("f" + System.nanoTime(), failoverClients,
             leader, warmup * 1000L, () -> kill(pid), 2000);

@@ -142,7 +142,7 @@ final class CompareSummary {
           granted (0 when the grant arrives first), and release sent → granted.
         - **W3**: W1 with 8 clients whose calls are retried by a client-side policy (next endpoint, 20 ms
           backoff, same request id for RaftLock; the same lease for etcd, whose `Lock` is idempotent per
-          lease; 3 s per call, give up after 10 s). After the warm-up the leader process gets SIGKILL.
+          lease; 1 s per call, give up after 10 s). After the warm-up the leader process gets SIGKILL.
           Unavailability = kill → first acquire *sent after the kill* that succeeds. Lost = a holding
           acknowledged before the kill that was gone when released after it (RaftLock: the release is
           refused with `VERSION_MISMATCH`/`NOT_LOCK_OWNER`/`LOCK_NOT_HELD`/`LOCK_NOT_FOUND`; etcd: a
@@ -246,7 +246,8 @@ final class CompareSummary {
     }
     s.append(f.name()).append(" | ").append(cell(r, f)).append(" | ").append(cell(e, f));
     if (ratio) {
-      s.append(" | ").append(em > 0 && !Double.isNaN(rm) && !f.name().equals("errors") ? String.format("%.2f×", rm / em) : "–");
+      boolean comparable = em > 0 && !Double.isNaN(rm) && !f.name().equals("errors") && !f.name().contains("(%)");
+      s.append(" | ").append(comparable ? String.format("%.2f×", rm / em) : "–");
     }
     s.append(" |\n");
   }

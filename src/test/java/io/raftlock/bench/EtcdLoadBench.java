@@ -407,6 +407,11 @@ final class EtcdLoadBench implements AutoCloseable {
       }
 
       @Override
+      public boolean releaseTellsLoss() {
+        return false; // unlock is a delete: it succeeds on a missing key
+      }
+
+      @Override
       public CompletableFuture<FailoverLoad.Grant> acquire(int endpoint, String clientId, String lock, String requestId) {
         long lease = leaseOf.computeIfAbsent(clientId, k -> clientLeases.get((int) nextLease.getAndIncrement()));
         // Retrying Lock with the same lease is idempotent: etcd finds the key it already created.

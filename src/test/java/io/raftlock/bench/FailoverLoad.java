@@ -1,6 +1,8 @@
 package io.raftlock.bench;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,11 +20,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * error surfaced to the application. Measures the time from the kill to the first acquire sent
  * after it that succeeds, counts errors (retried and surfaced), and checks that no acknowledged
  * acquire was lost: every holding acknowledged before the kill and released after it must still
- * be held (the release finds it), plus the {@link LockSafety} checks.
+ * be held (the release finds it) — the clients' own and {@link #SENTINEL_LOCKS} taken just before
+ * the kill and released after the failover — plus the {@link LockSafety} checks (a lost acquire
+ * would also show as a token handed out again).
  */
 final class FailoverLoad {
   static final long GIVE_UP_NS = TimeUnit.SECONDS.toNanos(10);
-  static final long CALL_TIMEOUT_MS = 3_000;
+  static final long CALL_TIMEOUT_MS = 1_000;
   static final long BACKOFF_MS = 20;
 
   /** A holding: the lock, its token, and whatever the system needs to release it. */
@@ -31,6 +35,13 @@ final class FailoverLoad {
   /** One system's calls. A retryable failure completes exceptionally. */
   interface Ops {
     int endpoints();
+
+    /**
+     * Whether a release (retried with its idempotency key) answers for the holding even when an
+     * earlier attempt was sent before the kill; if not, only holdings whose first release attempt
+     * is sent after the kill (and verified first) are counted as checked.
+     */
+    boolean releaseTellsLoss();
 
     CompletableFuture<Grant> acquire(int endpoint, String clientId, String lock, String requestId);
 
@@ -78,6 +89,26 @@ final class FailoverLoad {
   private final AtomicLong firstAcquireAfterKill = new AtomicLong();
   private volatile boolean stopping;
   private final CountDownLatch recovered = new CountDownLatch(1);
+  static final int SENTINEL_LOCKS = 8;
+
+  /** A call from the main thread, retried like the clients' calls (next endpoint, backoff). */
+  private <T> T call(int start, String what, java.util.function.IntFunction<CompletableFuture<T>> attempt)
+      throws InterruptedException {
+    long first = System.nanoTime();
+    int ep = start;
+    while (true) {
+      try {
+        return attempt.apply(ep).orTimeout(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS).get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        errorKinds.merge(what + ": " + e.getCause().getClass().getSimpleName(), 1, Integer::sum);
+        if (System.nanoTime() - first > GIVE_UP_NS) {
+          throw new IllegalStateException(what + " failed for 10 s", e.getCause());
+        }
+        ep = (ep + 1) % ops.endpoints();
+        awaitTimer(BACKOFF_MS);
+      }
+    }
+  }
 
   /** Waits (on the calling main thread, never an event loop) for a timer of {@code ms}. */
   private void awaitTimer(long ms) throws InterruptedException {
@@ -100,12 +131,42 @@ final class FailoverLoad {
       new Client(runId + "-c" + i, start % ops.endpoints(), done).next();
     }
     awaitTimer(warmupMs);
+    // Holdings acknowledged just before the kill (the last entries the leader committed) and
+    // released after the failover: each must still be held then.
+    String sentinel = runId + "-s";
+    List<Grant> held = new ArrayList<>();
+    for (int i = 0; i < SENTINEL_LOCKS; i++) {
+      String lock = "sentinel-" + runId + "-" + i;
+      String requestId = sentinel + "-a" + i;
+      held.add(call(start, "sentinel acquire", ep -> ops.acquire(ep, sentinel, lock, requestId)));
+    }
     killAt = System.nanoTime();
     kill.run();
     if (!recovered.await(60, TimeUnit.SECONDS)) {
       System.out.println("warning: no acquire succeeded within 60 s of the kill");
     }
     awaitTimer(afterMs);
+    for (int i = 0; i < held.size(); i++) {
+      Grant g = held.get(i);
+      String requestId = sentinel + "-r" + i;
+      boolean[] verified = {false};
+      // From a surviving member (start is the killed leader), after the failover has completed.
+      boolean ok = call((start + 1) % ops.endpoints(), "sentinel release", ep -> {
+        // Verify only on the first attempt: a retry may follow an unlock that did go through.
+        boolean verify = !verified[0];
+        verified[0] = true;
+        return ops.release(ep, sentinel, g, requestId, verify).thenApply(r -> {
+          if (verify || ops.releaseTellsLoss()) {
+            heldAcrossKill.incrementAndGet();
+          }
+          return r;
+        });
+      });
+      if (!ok) {
+        lost.incrementAndGet();
+        errorKinds.merge("holding lost", 1, Integer::sum);
+      }
+    }
     stopping = true;
     if (!done.await(30, TimeUnit.SECONDS)) {
       System.out.println("warning: " + done.getCount() + " failover clients did not finish within 30 s");
@@ -142,7 +203,7 @@ final class FailoverLoad {
       long sentAt = System.nanoTime();
       ops.acquire(endpoint, id, lock, requestId).orTimeout(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS).whenComplete((g, err) -> {
         if (err != null) {
-          if (retry(err, firstTry)) {
+          if (retry("acquire", err, firstTry)) {
             timers.schedule(() -> acquire(lock, requestId, firstTry), BACKOFF_MS, TimeUnit.MILLISECONDS);
           } else {
             next(); // surfaced: the application gives up on this lock
@@ -163,19 +224,21 @@ final class FailoverLoad {
     }
 
     /** {@code beforeKill}: acknowledged before the kill; checked once the kill has happened. */
-    void release(Grant g, String requestId, long firstTry, boolean beforeKill, boolean firstAttempt) {
-      boolean across = beforeKill && killAt != 0;
-      ops.release(endpoint, id, g, requestId, across && firstAttempt).orTimeout(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+    void release(Grant g, String requestId, long firstTry, boolean beforeKill, boolean verifyFirst) {
+      boolean verify = verifyFirst && beforeKill && killAt != 0;
+      ops.release(endpoint, id, g, requestId, verify).orTimeout(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
           .whenComplete((ok, err) -> {
             if (err != null) {
-              if (retry(err, firstTry)) {
+              if (retry("release", err, firstTry)) {
+                // A retry cannot verify first: the earlier attempt may already have released it.
                 timers.schedule(() -> release(g, requestId, firstTry, beforeKill, false), BACKOFF_MS, TimeUnit.MILLISECONDS);
               } else {
                 next();
               }
               return;
             }
-            if (across && firstAttempt) {
+            // Acknowledged before the kill, answered for after it: a holding that had to survive.
+            if (beforeKill && killAt != 0 && (verify || ops.releaseTellsLoss())) {
               heldAcrossKill.incrementAndGet();
             }
             if (!ok) {
@@ -188,13 +251,11 @@ final class FailoverLoad {
     }
 
     /** Counts a failed call; true to retry it on the next endpoint, false when given up. */
-    boolean retry(Throwable err, long firstTry) {
+    boolean retry(String call, Throwable err, long firstTry) {
       Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
       String kind = cause instanceof java.util.concurrent.TimeoutException ? "timeout " + CALL_TIMEOUT_MS + " ms"
           : cause.getClass().getSimpleName() + ": " + String.valueOf(cause.getMessage()).split("\n")[0];
-      if (kind.length() > 80) {
-        kind = kind.substring(0, 80);
-      }
+      kind = call + ": " + (kind.length() > 80 ? kind.substring(0, 80) : kind);
       errorKinds.merge(kind, 1, Integer::sum);
       endpoint = (endpoint + 1) % ops.endpoints();
       if (stopping) {
