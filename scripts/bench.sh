@@ -40,9 +40,11 @@ command -v etcd >/dev/null 2>&1 && command -v etcdctl >/dev/null 2>&1 || scripts
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/raftlock-bench.XXXXXX")
 declare -A PID
+DRIVER=""
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  [ -n "$DRIVER" ] && kill -TERM "$DRIVER" 2>/dev/null
   stop_pids "${PID[@]}"
   if [ "$rc" != 0 ]; then
     for log in "$WORK"/*/member.log; do
@@ -139,6 +141,14 @@ ensure_up() {
   return 1
 }
 
+# The driver JVM runs in the background and is awaited, so that Ctrl-C/TERM reach the trap at once.
+driver() {
+  java "${CHRONICLE_FLAGS[@]}" -Xmx1g -cp "$CP" io.raftlock.bench.CompareBench "$@" &
+  DRIVER=$!
+  wait "$DRIVER"
+  DRIVER=""
+}
+
 nodes_arg() {
   local a="" n
   if [ "$1" = raftlock ]; then
@@ -176,7 +186,7 @@ git diff --quiet HEAD 2>/dev/null || commit="$commit (with uncommitted changes)"
 # until the JIT has compiled the hot paths), etcd gets the same treatment.
 for system in raftlock etcd; do
   echo "warming up $system: W1 at 64 clients for $session_warmup s (not recorded)"
-  java "${CHRONICLE_FLAGS[@]}" -Xmx1g -cp "$CP" io.raftlock.bench.CompareBench --system "$system" \
+  driver --system "$system" \
     --nodes "$(nodes_arg "$system")" --workloads w1 --clients 64 --warmup 1 --measure "$session_warmup" \
     --out "$OUT/warmup-$system.json" >/dev/null
 done
@@ -184,7 +194,7 @@ done
 for i in $(seq 1 "$runs"); do
   for system in raftlock etcd; do
     ensure_up "$system"
-    java "${CHRONICLE_FLAGS[@]}" -Xmx1g -cp "$CP" io.raftlock.bench.CompareBench --system "$system" \
+    driver --system "$system" \
       --nodes "$(nodes_arg "$system")" --run "$i" --out "$OUT/$system-run$i.json" \
       --warmup "$warmup" --measure "$measure" --clients "$clients" --workloads "$workloads"
   done

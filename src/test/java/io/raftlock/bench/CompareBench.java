@@ -97,9 +97,12 @@ public final class CompareBench {
       if (workloads.contains("w1")) {
         List<Object> w1 = new ArrayList<>();
         for (int c : clients) {
+          boolean last = c == clients.get(clients.size() - 1);
+          HeapSampler heap = last ? HeapSampler.start(nodes) : null;
           ApiLoadBench.PairsResult r = bench.runPairs(leader, "leader", c, warmup, measure);
           w1.add(pairs(r));
-          if (c == clients.get(clients.size() - 1)) {
+          if (last) {
+            out.put("heapDuringW1", heap.stop());
             out.put("rssMiBAfterW1", rss(nodes));
           }
         }
