@@ -255,6 +255,7 @@ final class FailoverLoad {
       Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
       String kind = cause instanceof java.util.concurrent.TimeoutException ? "timeout " + CALL_TIMEOUT_MS + " ms"
           : cause.getClass().getSimpleName() + ": " + String.valueOf(cause.getMessage()).split("\n")[0];
+      kind = kind.replaceAll("127\\.0\\.0\\.1:\\d+", "127.0.0.1:<port>");
       kind = call + ": " + (kind.length() > 80 ? kind.substring(0, 80) : kind);
       errorKinds.merge(kind, 1, Integer::sum);
       endpoint = (endpoint + 1) % ops.endpoints();
