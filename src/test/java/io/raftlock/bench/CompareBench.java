@@ -93,11 +93,13 @@ public final class CompareBench {
       int waiters, int failoverClients, Set<String> workloads, Map<String, Object> out) throws Exception {
     ApiLoadBench bench = ApiLoadBench.create(1, warmup, measure);
     try {
-      ApiLoadBench.NodeRef leader = ApiLoadBench.awaitLeader(nodes);
+      // The leader is looked up again before each scenario: under load it can change.
+      ApiLoadBench.NodeRef leader;
       if (workloads.contains("w1")) {
         List<Object> w1 = new ArrayList<>();
         for (int c : clients) {
           boolean last = c == clients.get(clients.size() - 1);
+          leader = ApiLoadBench.awaitLeader(nodes);
           HeapSampler heap = last ? HeapSampler.start(nodes) : null;
           ApiLoadBench.PairsResult r = bench.runPairs(leader, "leader", c, warmup, measure);
           w1.add(pairs(r));
@@ -109,17 +111,24 @@ public final class CompareBench {
         out.put("w1", w1);
       }
       if (workloads.contains("w2")) {
+        leader = ApiLoadBench.awaitLeader(nodes);
         out.put("w2", handoff(print(bench.runHandoffs(leader, "leader", waiters, warmup, measure))));
       }
       if (workloads.contains("w3")) {
+        leader = ApiLoadBench.awaitLeader(nodes);
         int start = nodes.indexOf(leader);
+        // The leader at the moment of the kill (it may have moved during the warm-up).
+        java.util.concurrent.atomic.AtomicReference<ApiLoadBench.NodeRef> killed = new java.util.concurrent.atomic.AtomicReference<>();
         GrpcClient grpc = GrpcClient.client(bench.vertx(), new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
             .setHttp2ClearTextUpgrade(false).setTcpNoDelay(true));
         try {
           List<RaftLockGrpcClient> stubs = nodes.stream().map(n -> RaftLockGrpcClient.create(grpc, n.address())).toList();
           FailoverLoad.Result r = new FailoverLoad(raftLockOps(stubs)).run("f" + System.nanoTime(), failoverClients,
-              start, warmup * 1000L, () -> kill(leader.pid()), 2000);
-          out.put("w3", failover(r, leader.id()));
+              start, warmup * 1000L, () -> {
+                killed.set(ApiLoadBench.awaitLeader(nodes));
+                return () -> kill(killed.get().pid());
+              }, 2000);
+          out.put("w3", failover(r, killed.get().id()));
         } finally {
           grpc.close().await();
         }
@@ -180,10 +189,11 @@ public final class CompareBench {
       int waiters, int failoverClients, Set<String> workloads, Map<String, Object> out) throws Exception {
     List<EtcdLoadBench.Endpoint> eps = nodes.stream().map(n -> new EtcdLoadBench.Endpoint(n.id(), n.host(), n.port(), n.pid())).toList();
     try (EtcdLoadBench bench = new EtcdLoadBench(eps, warmup, measure)) {
-      int leader = bench.leader();
+      int leader;
       if (workloads.contains("w1")) {
         List<Object> w1 = new ArrayList<>();
         for (int c : clients) {
+          leader = bench.leader();
           w1.add(pairs(bench.runPairs(leader, c)));
           if (c == clients.get(clients.size() - 1)) {
             out.put("rssMiBAfterW1", rss(nodes));
@@ -192,15 +202,19 @@ public final class CompareBench {
         out.put("w1", w1);
       }
       if (workloads.contains("w2")) {
+        leader = bench.leader();
         out.put("w2", handoff(print(bench.runHandoffs(leader, waiters))));
       }
       if (workloads.contains("w3")) {
         leader = bench.leader();
         List<Long> leases = bench.leasesFor(leader, failoverClients + 1); // + the sentinel holder
-        long pid = bench.endpoint(leader).pid();
+        int[] killed = new int[1];
         FailoverLoad.Result r = new FailoverLoad(bench.failoverOps(leases)).run("f" + System.nanoTime(), failoverClients,
-            leader, warmup * 1000L, () -> kill(pid), 2000);
-        out.put("w3", failover(r, bench.endpoint(leader).id()));
+            leader, warmup * 1000L, () -> {
+              killed[0] = bench.leader(); // the leader at the moment of the kill
+              return () -> kill(bench.endpoint(killed[0]).pid());
+            }, 2000);
+        out.put("w3", failover(r, bench.endpoint(killed[0]).id()));
       }
     }
   }

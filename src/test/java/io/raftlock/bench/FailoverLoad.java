@@ -122,10 +122,12 @@ final class FailoverLoad {
   }
 
   /**
-   * Runs {@code clients} clients starting on endpoint {@code start}; after {@code warmupMs} calls
-   * {@code kill}, then runs until an acquire succeeds and {@code afterMs} more.
+   * Runs {@code clients} clients starting on endpoint {@code start}; after {@code warmupMs} asks
+   * {@code findKill} for the kill (it finds the leader of that moment) and runs it, then runs until
+   * an acquire succeeds and {@code afterMs} more. The clock starts after the leader lookup.
    */
-  Result run(String runId, int clients, int start, long warmupMs, Runnable kill, long afterMs) throws InterruptedException {
+  Result run(String runId, int clients, int start, long warmupMs, java.util.function.Supplier<Runnable> findKill,
+      long afterMs) throws InterruptedException {
     CountDownLatch done = new CountDownLatch(clients);
     for (int i = 0; i < clients; i++) {
       new Client(runId + "-c" + i, start % ops.endpoints(), done).next();
@@ -140,6 +142,7 @@ final class FailoverLoad {
       String requestId = sentinel + "-a" + i;
       held.add(call(start, "sentinel acquire", ep -> ops.acquire(ep, sentinel, lock, requestId)));
     }
+    Runnable kill = findKill.get();
     killAt = System.nanoTime();
     kill.run();
     if (!recovered.await(60, TimeUnit.SECONDS)) {
