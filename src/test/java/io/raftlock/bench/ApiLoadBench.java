@@ -85,14 +85,14 @@ public final class ApiLoadBench {
   }
 
   record PairsResult(String via, int clients, double seconds, long pairs, ApiLatencies acquire,
-      ApiLatencies release, long errors, Map<String, Integer> errorKinds) {
+      ApiLatencies release, long errors, Map<String, Integer> errorKinds, LockSafety safety) {
     double rate() {
       return pairs / seconds;
     }
   }
 
   record HandoffResult(String via, int waiters, double seconds, long grants, ApiLatencies respToGrant,
-      ApiLatencies sentToGrant, long pushFirst, long errors, Map<String, Integer> errorKinds) {
+      ApiLatencies sentToGrant, long pushFirst, long errors, Map<String, Integer> errorKinds, LockSafety safety) {
     double rate() {
       return grants / seconds;
     }
@@ -124,6 +124,28 @@ public final class ApiLoadBench {
     this.contexts = contexts;
     this.warmupS = warmupS;
     this.measureS = measureS;
+  }
+
+  /** A driver with its own Vert.x and {@code loops} event loops, for other benchmark mains. */
+  static ApiLoadBench create(int loops, int warmupS, int measureS) {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+    List<Context> contexts = Collections.synchronizedList(new ArrayList<>());
+    vertx.deployVerticle(() -> new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        contexts.add(context);
+        return Future.succeededFuture();
+      }
+    }, new DeploymentOptions().setInstances(loops)).await();
+    return new ApiLoadBench(vertx, List.copyOf(contexts), warmupS, measureS);
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  void close() {
+    vertx.close().await();
   }
 
   public static void main(String[] args) throws Exception {
@@ -164,20 +186,11 @@ public final class ApiLoadBench {
     if (nodes.isEmpty()) {
       throw new IllegalArgumentException("--nodes id=host:port:pid,... is required (see scripts/bench-api.sh)");
     }
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
-    List<Context> contexts = Collections.synchronizedList(new ArrayList<>());
-    vertx.deployVerticle(() -> new VerticleBase() {
-      @Override
-      public Future<?> start() {
-        contexts.add(context);
-        return Future.succeededFuture();
-      }
-    }, new DeploymentOptions().setInstances(loops)).await();
-    ApiLoadBench bench = new ApiLoadBench(vertx, List.copyOf(contexts), warmup, measure);
+    ApiLoadBench bench = create(loops, warmup, measure);
     try {
       bench.run(nodes, clients, followerClients, waiters, profile, profileSeconds);
     } finally {
-      vertx.close().await();
+      bench.close();
     }
   }
 
@@ -226,12 +239,15 @@ public final class ApiLoadBench {
     final ApiLatencies acquire = new ApiLatencies();
     final ApiLatencies release = new ApiLatencies();
     final Map<String, Integer> errorKinds;
+    final LockSafety safety;
     long pairs;
     long errors;
     int n;
 
-    PairClient(RaftLockGrpcClient stub, String id, Phase phase, CountDownLatch done, Map<String, Integer> errorKinds) {
+    PairClient(RaftLockGrpcClient stub, String id, Phase phase, CountDownLatch done, Map<String, Integer> errorKinds,
+        LockSafety safety) {
       this.stub = stub;
+      this.safety = safety;
       this.id = id;
       this.phase = phase;
       this.done = done;
@@ -254,6 +270,8 @@ public final class ApiLoadBench {
           return;
         }
         long version = ar.result().getLock().getVersion();
+        safety.acquired(lock, version);
+        safety.releasing(lock);
         stub.release(ReleaseRequest.newBuilder().setLockId(lock).setClientId(id).setVersion(version).build())
             .onComplete(rr -> {
               long t2 = System.nanoTime();
@@ -278,16 +296,17 @@ public final class ApiLoadBench {
     }
   }
 
-  private PairsResult runPairs(NodeRef node, String via, int clients, int warmup, int measure) throws Exception {
+  PairsResult runPairs(NodeRef node, String via, int clients, int warmup, int measure) throws Exception {
     GrpcClient grpc = grpcClient();
     RaftLockGrpcClient stub = RaftLockGrpcClient.create(grpc, node.address());
     Phase phase = new Phase();
     CountDownLatch done = new CountDownLatch(clients);
     Map<String, Integer> errorKinds = new ConcurrentHashMap<>();
-    String run = "r" + (++runs);
+    LockSafety safety = new LockSafety();
+    String run = "r" + (++runs) + "-" + Long.toString(System.nanoTime(), 36);
     List<PairClient> all = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
-      PairClient c = new PairClient(stub, run + "-c" + i, phase, done, errorKinds);
+      PairClient c = new PairClient(stub, run + "-c" + i, phase, done, errorKinds, safety);
       all.add(c);
       contexts.get(i % contexts.size()).runOnContext(v -> c.next());
     }
@@ -299,7 +318,7 @@ public final class ApiLoadBench {
     return new PairsResult(via, clients, seconds, all.stream().mapToLong(c -> c.pairs).sum(),
         ApiLatencies.merge(all.stream().map(c -> c.acquire).toList()),
         ApiLatencies.merge(all.stream().map(c -> c.release).toList()),
-        all.stream().mapToLong(c -> c.errors).sum(), errorKinds);
+        all.stream().mapToLong(c -> c.errors).sum(), errorKinds, safety);
   }
 
   // ---------------------------------------------------------------- floors: one client, no writes
@@ -376,6 +395,7 @@ public final class ApiLoadBench {
     final ApiLatencies respToGrant = new ApiLatencies();
     final ApiLatencies sentToGrant = new ApiLatencies();
     final Map<String, Integer> errorKinds = new ConcurrentHashMap<>();
+    final LockSafety safety = new LockSafety();
     /** The last release sent: the next grant pushed is the one it causes. */
     Handoff current;
     long grants;
@@ -462,6 +482,8 @@ public final class ApiLoadBench {
 
       void releaseAndRequeue(long token) {
         actedOn = token;
+        safety.acquired(lock, token);
+        safety.releasing(lock);
         Handoff h = new Handoff(System.nanoTime());
         current = h;
         stub.release(ReleaseRequest.newBuilder().setLockId(lock).setClientId(id).setVersion(token).build())
@@ -505,11 +527,11 @@ public final class ApiLoadBench {
     }
   }
 
-  private HandoffResult runHandoffs(NodeRef node, String via, int waiters, int warmup, int measure) throws Exception {
+  HandoffResult runHandoffs(NodeRef node, String via, int waiters, int warmup, int measure) throws Exception {
     GrpcClient grpc = grpcClient();
     RaftLockGrpcClient stub = RaftLockGrpcClient.create(grpc, node.address());
     Phase phase = new Phase();
-    String run = "r" + (++runs);
+    String run = "r" + (++runs) + "-" + Long.toString(System.nanoTime(), 36);
     HandoffRun h = new HandoffRun(stub, "handoff-" + run, phase, waiters);
     List<HandoffRun.Waiter> ws = new ArrayList<>();
     Context ctx = contexts.get(0);
@@ -531,7 +553,7 @@ public final class ApiLoadBench {
     HandoffResult[] result = new HandoffResult[1];
     ctx.runOnContext(v -> {
       result[0] = new HandoffResult(via, waiters, seconds, h.grants, h.respToGrant, h.sentToGrant, h.pushFirst,
-          h.errors, h.errorKinds);
+          h.errors, h.errorKinds, h.safety);
       read.countDown();
     });
     read.await();
@@ -607,19 +629,21 @@ public final class ApiLoadBench {
 
   private static PairsResult print(PairsResult r) {
     System.out.printf("pairs via %-8s %3d clients: %8.0f pairs/s  acquire p50 %.2f p99 %.2f p999 %.2f ms  "
-        + "release p50 %.2f p99 %.2f ms  errors %d%s  [load %s]%n", r.via(), r.clients(), r.rate(),
+        + "release p50 %.2f p99 %.2f ms  errors %d%s  safety violations %d  [load %s]%n", r.via(), r.clients(), r.rate(),
         r.acquire().percentileMs(50), r.acquire().percentileMs(99), r.acquire().percentileMs(99.9),
         r.release().percentileMs(50), r.release().percentileMs(99), r.errors(),
-        r.errorKinds().isEmpty() ? "" : " " + r.errorKinds(), loadAverage());
+        r.errorKinds().isEmpty() ? "" : " " + r.errorKinds(),
+        r.safety().occupancyViolations() + r.safety().tokenViolations(), loadAverage());
     return r;
   }
 
   private static HandoffResult print(HandoffResult r) {
     System.out.printf("handoff via %-8s %2d waiters: %7.0f handoffs/s  grant (release response → push) p50 %.2f "
-        + "p99 %.2f ms  (release sent → push) p50 %.2f p99 %.2f ms  push before response %d/%d  errors %d%s  [load %s]%n",
+        + "p99 %.2f ms  (release sent → push) p50 %.2f p99 %.2f ms  push before response %d/%d  errors %d%s  safety violations %d  [load %s]%n",
         r.via(), r.waiters(), r.rate(), r.respToGrant().percentileMs(50), r.respToGrant().percentileMs(99),
         r.sentToGrant().percentileMs(50), r.sentToGrant().percentileMs(99), r.pushFirst(),
-        r.respToGrant().count(), r.errors(), r.errorKinds().isEmpty() ? "" : " " + r.errorKinds(), loadAverage());
+        r.respToGrant().count(), r.errors(), r.errorKinds().isEmpty() ? "" : " " + r.errorKinds(),
+        r.safety().occupancyViolations() + r.safety().tokenViolations(), loadAverage());
     return r;
   }
 
@@ -691,7 +715,7 @@ public final class ApiLoadBench {
     }
   }
 
-  private static NodeRef awaitLeader(List<NodeRef> nodes) {
+  static NodeRef awaitLeader(List<NodeRef> nodes) {
     java.util.concurrent.atomic.AtomicReference<NodeRef> leader = new java.util.concurrent.atomic.AtomicReference<>();
     org.awaitility.Awaitility.await("a ready leader").atMost(java.time.Duration.ofSeconds(60))
         .pollInterval(java.time.Duration.ofMillis(100)).until(() -> {

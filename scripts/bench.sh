@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# RaftLock and etcd side by side on this machine: a 3-process RaftLock cluster and a 3-member etcd
+# cluster on loopback (data in a temp dir, default durability), the workloads of TESTING.md (W1
+# pairs at 1/8/64 clients, W2 handoff between 16 clients, W3 kill -9 of the leader during W1 with
+# 8 clients) run against both, alternating systems (R, E, R, E, ...), then the JSON results in
+# target/bench/ and the summary table in docs/benchmarks.md. Everything started here is stopped on
+# exit, also on failure or Ctrl-C.
+#   scripts/bench.sh [--quick] [--runs N] [--warmup S] [--measure S] [--session-warmup S] [--clients 1,8,64]
+#                  [--workloads w1,w2,w3]
+# --quick: one short run per system (1 s warm-up, 3 s measured), under 3 minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+runs=3
+warmup=5
+measure=15
+session_warmup=15
+clients=1,8,64
+workloads=w1,w2,w3
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) runs=1; warmup=1; measure=3; session_warmup=5 ;;
+    --runs) runs=$2; shift ;;
+    --warmup) warmup=$2; shift ;;
+    --measure) measure=$2; shift ;;
+    --session-warmup) session_warmup=$2; shift ;;
+    --clients) clients=$2; shift ;;
+    --workloads) workloads=$2; shift ;;
+    *) echo "unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+OUT=target/bench
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
+build_jar_if_stale
+CP=$(test_classpath)
+command -v etcd >/dev/null 2>&1 && command -v etcdctl >/dev/null 2>&1 || scripts/install-etcd.sh
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/raftlock-bench.XXXXXX")
+declare -A PID
+DRIVER=""
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  [ -n "$DRIVER" ] && kill -TERM "$DRIVER" 2>/dev/null
+  stop_pids "${PID[@]}"
+  if [ "$rc" != 0 ]; then
+    for log in "$WORK"/*/member.log; do
+      [ -f "$log" ] && { echo "--- tail of $(basename "$(dirname "$log")") log"; tail -n 15 "$log"; }
+    done
+  fi
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- RaftLock: 3 node processes
+RNODES=(node-1 node-2 node-3)
+declare -A RPEER RCLIENT
+for n in "${RNODES[@]}"; do free_port "RPEER[$n]"; free_port "RCLIENT[$n]"; done
+members=""
+for n in "${RNODES[@]}"; do
+  members="$members${members:+,}
+    \"$n\": { \"peerAddress\": \"127.0.0.1:${RPEER[$n]}\", \"clientAddress\": \"127.0.0.1:${RCLIENT[$n]}\" }"
+done
+for n in "${RNODES[@]}"; do
+  mkdir -p "$WORK/$n"
+  cat >"$WORK/$n/node.json" <<JSON
+{
+  "nodeId": "$n",
+  "dataDir": "$WORK/$n/data",
+  "members": {$members
+  },
+  "api": { "rateLimitPerSecond": 1000000, "rateLimitBurst": 1000000, "maxInFlightRequests": 100000 }
+}
+JSON
+done
+start_raftlock() {
+  # The jar's manifest carries Chronicle's Add-Exports/Add-Opens; the heap limit is the issue's.
+  java -Xmx256m -Dchronicle.analytics.disable=true -jar target/raftlock.jar --config "$WORK/$1/node.json" \
+    >>"$WORK/$1/member.log" 2>&1 &
+  PID[$1]=$!
+  disown  # W3 kills members: no job-control notice for that
+}
+
+# ---------------------------------------------------------------- etcd: 3 members
+ENODES=(e1 e2 e3)
+declare -A EPEER ECLIENT
+for n in "${ENODES[@]}"; do free_port "EPEER[$n]"; free_port "ECLIENT[$n]"; done
+initial=""
+for n in "${ENODES[@]}"; do initial="$initial${initial:+,}$n=http://127.0.0.1:${EPEER[$n]}"; done
+start_etcd() {
+  mkdir -p "$WORK/$1"
+  # On a restart the data dir exists and the --initial-* flags are ignored.
+  etcd --name "$1" --data-dir "$WORK/$1/data" \
+    --listen-client-urls "http://127.0.0.1:${ECLIENT[$1]}" --advertise-client-urls "http://127.0.0.1:${ECLIENT[$1]}" \
+    --listen-peer-urls "http://127.0.0.1:${EPEER[$1]}" --initial-advertise-peer-urls "http://127.0.0.1:${EPEER[$1]}" \
+    --initial-cluster "$initial" --initial-cluster-token raftlock-bench --initial-cluster-state new \
+    >>"$WORK/$1/member.log" 2>&1 &
+  PID[$1]=$!
+  disown
+}
+etcd_endpoints() {
+  local e=""
+  for n in "${ENODES[@]}"; do e="$e${e:+,}127.0.0.1:${ECLIENT[$n]}"; done
+  echo "$e"
+}
+
+# Restarts members that are not running (the one W3 killed), then waits until the cluster serves:
+# RaftLock: every node answers /status and one is a ready leader; etcd: every member is healthy.
+ensure_up() {
+  local system=$1 n ok i
+  if [ "$system" = raftlock ]; then
+    for i in $(seq 1 240); do
+      # (Re)start members that are not running, also one that exited while starting.
+      if [ $((i % 20)) = 1 ]; then
+        for n in "${RNODES[@]}"; do [ -n "${PID[$n]:-}" ] && kill -0 "${PID[$n]}" 2>/dev/null || start_raftlock "$n"; done
+      fi
+      ok=0; local leader=0
+      for n in "${RNODES[@]}"; do
+        s=$(curl -s --max-time 1 "http://127.0.0.1:${RCLIENT[$n]}/status" || true)
+        [ -n "$s" ] && ok=$((ok + 1))
+        echo "$s" | grep -q '"leaderReady" : true' && leader=1
+      done
+      [ "$ok" = 3 ] && [ "$leader" = 1 ] && return 0
+      sleep 0.25
+    done
+  else
+    for i in $(seq 1 240); do
+      if [ $((i % 20)) = 1 ]; then
+        for n in "${ENODES[@]}"; do [ -n "${PID[$n]:-}" ] && kill -0 "${PID[$n]}" 2>/dev/null || start_etcd "$n"; done
+      fi
+      ETCDCTL_API=3 etcdctl --endpoints "$(etcd_endpoints)" --command-timeout=1s endpoint health >/dev/null 2>&1 && return 0
+      sleep 0.25
+    done
+  fi
+  echo "$system cluster not serving after 60 s" >&2
+  return 1
+}
+
+# The driver JVM runs in the background and is awaited, so that Ctrl-C/TERM reach the trap at once.
+driver() {
+  java "${CHRONICLE_FLAGS[@]}" -Xmx1g -cp "$CP" io.raftlock.bench.CompareBench "$@" &
+  DRIVER=$!
+  wait "$DRIVER"
+  DRIVER=""
+}
+
+nodes_arg() {
+  local a="" n
+  if [ "$1" = raftlock ]; then
+    for n in "${RNODES[@]}"; do a="$a${a:+,}$n=127.0.0.1:${RCLIENT[$n]}:${PID[$n]}"; done
+  else
+    for n in "${ENODES[@]}"; do a="$a${a:+,}$n=127.0.0.1:${ECLIENT[$n]}:${PID[$n]}"; done
+  fi
+  echo "$a"
+}
+
+echo "starting 3 RaftLock nodes and 3 etcd members in $WORK (load average $load_at_start)"
+for n in "${RNODES[@]}"; do start_raftlock "$n"; done
+for n in "${ENODES[@]}"; do start_etcd "$n"; done
+ensure_up raftlock
+ensure_up etcd
+
+mkdir -p "$OUT"
+rm -f "$OUT"/raftlock-run*.json "$OUT"/etcd-run*.json
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD 2>/dev/null || commit="$commit (with uncommitted changes)"
+{
+  echo "date (UTC)=$(date -u '+%Y-%m-%d %H:%M')"
+  echo "cores (nproc)=$(nproc)"
+  echo "memory=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+  echo "CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "kernel=$(uname -sr)"
+  echo "Java=$(java -version 2>&1 | head -n 1)"
+  echo "etcd=$(etcd --version | head -n 1 | sed 's/etcd Version: //')"
+  echo "RaftLock commit=$commit"
+  echo "load average (1/5/15 min) at the start of the session=$load_at_start"
+  echo "runs per system=$runs"
+} >"$OUT/machine.txt"
+
+# One unrecorded W1 pass per system first: the RaftLock nodes are fresh JVMs (interpreted code
+# until the JIT has compiled the hot paths), etcd gets the same treatment.
+for system in raftlock etcd; do
+  echo "warming up $system: W1 at 64 clients for $session_warmup s (not recorded)"
+  driver --system "$system" \
+    --nodes "$(nodes_arg "$system")" --workloads w1 --clients 64 --warmup 1 --measure "$session_warmup" \
+    --out "$OUT/warmup-$system.json" >/dev/null
+done
+
+for i in $(seq 1 "$runs"); do
+  for system in raftlock etcd; do
+    ensure_up "$system"
+    driver --system "$system" \
+      --nodes "$(nodes_arg "$system")" --run "$i" --out "$OUT/$system-run$i.json" \
+      --warmup "$warmup" --measure "$measure" --clients "$clients" --workloads "$workloads"
+  done
+done
+
+java -cp "$CP" io.raftlock.bench.CompareBench --summarize "$OUT" --machine "$OUT/machine.txt" --md docs/benchmarks.md
