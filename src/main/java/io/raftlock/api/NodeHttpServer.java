@@ -141,6 +141,11 @@ public final class NodeHttpServer extends VerticleBase {
 
   private void ready(RoutingContext rc) {
     RaftStatus s = status.get();
+    if (s != null && s.removed()) {
+      // Not a member (removed, or joining and not yet added): keep load balancers away.
+      rc.response().setStatusCode(503).end("not ready: not a member of the cluster's configuration\n");
+      return;
+    }
     boolean ready = s != null && s.leaderId() != null && !s.needsRepair()
         && s.commitIndex() - s.appliedIndex() <= READY_APPLY_LAG
         && (service == null || service.serving());
@@ -198,6 +203,7 @@ public final class NodeHttpServer extends VerticleBase {
         .put("persistedIndex", s.persistedIndex())
         .put("snapshotIndex", s.snapshotIndex())
         .put("needsRepair", s.needsRepair())
+        .put("removed", s.removed())
         .put("peers", peers);
   }
 

@@ -583,7 +583,16 @@ public final class RaftVerticle extends VerticleBase {
   }
 
   private void publishStatus() {
+    RaftStatus previous = status;
     status = raft.status();
+    if (status.removed() != (previous != null && previous.removed())) {
+      RaftStatus s = status;
+      LOG.info(() -> s.removed()
+          ? options.raft().nodeId() + " is not a member of the configuration in force (removed, or not yet added):"
+              + " it neither votes nor campaigns; term " + s.term() + ", commit index " + s.commitIndex()
+          : options.raft().nodeId() + " is a member of the configuration in force: term " + s.term()
+              + ", commit index " + s.commitIndex());
+    }
   }
 
   /** Every {@code snapshotEveryEntries}: snapshot the state machine and compact the log. */

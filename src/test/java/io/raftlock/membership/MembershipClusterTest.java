@@ -29,6 +29,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.grpc.client.GrpcClient;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -204,6 +209,15 @@ class MembershipClusterTest {
     return worst / 1e6;
   }
 
+  private HttpResponse<String> http(String node, String path) {
+    try {
+      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + cluster.clientPort(node) + path)).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException | InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   @Test
   void growRemoveTheLeaderShrinkAndTransferUnderLoad() {
     // Snapshots every 300 entries: the log is compacted well before the new nodes join.
@@ -242,6 +256,11 @@ class MembershipClusterTest {
     targets.remove(removed);
     await().atMost(Duration.ofSeconds(10)).until(() -> cluster.node(removed).status().removed()
         && cluster.node(removed).status().role() != Role.LEADER);
+    // The removed node says so: /status reports it and /ready keeps load balancers away.
+    HttpResponse<String> ready = http(removed, "/ready");
+    assertEquals(503, ready.statusCode(), ready.body());
+    assertTrue(ready.body().contains("not a member"), ready.body());
+    assertTrue(http(removed, "/status").body().contains("\"removed\" : true"));
     cluster.stop(removed);
     String newLeader = cluster.awaitLeader();
     assertNotEquals(removed, newLeader);
