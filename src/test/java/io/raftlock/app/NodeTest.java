@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** A real single-node RaftLock node (Chronicle storage, HTTP) started through the composition root. */
 class NodeTest {
   @TempDir Path data;
-  private final HttpClient http = HttpClient.newHttpClient();
+  /** HTTP/1.1, as scrapers use: see MetricsScrapeClusterTest on the h2c upgrade. */
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
     return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * generation in use (what survived young collections), in MiB per node.
  */
 final class HeapSampler {
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build();
+  private static final HttpClient HTTP = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofMillis(300)).build();
   private final List<ApiLoadBench.NodeRef> nodes;
   private final Map<String, double[]> maxMiB = new LinkedHashMap<>(); // used, live
   private final CountDownLatch stop = new CountDownLatch(1);
