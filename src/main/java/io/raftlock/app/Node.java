@@ -1,5 +1,7 @@
 package io.raftlock.app;
 
+import io.raftlock.api.AdminApi;
+import io.raftlock.api.AdminCalls;
 import io.raftlock.api.LockService;
 import io.raftlock.api.NodeHttpServer;
 import io.raftlock.api.RateLimiter;
@@ -8,7 +10,9 @@ import io.raftlock.config.NodeConfig;
 import io.raftlock.metrics.NodeMetrics;
 import io.raftlock.node.ExpiryDriver;
 import io.raftlock.node.LockReplica;
+import io.raftlock.node.MemberDirectory;
 import io.raftlock.node.RaftVerticle;
+import io.raftlock.raft.ClusterConfig;
 import io.raftlock.raft.RaftStatus;
 import io.raftlock.raft.Role;
 import io.raftlock.raft.SoftState;
@@ -21,9 +25,11 @@ import io.raftlock.web.RecentGrants;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.grpc.client.GrpcClient;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.logging.Logger;
@@ -72,8 +78,8 @@ public final class Node {
    */
   public static Future<Node> join(NodeConfig config, String joinAddress,
       BiFunction<Vertx, NodeConfig, PeerTransport> transports, Vertx vertx) {
-    io.vertx.grpc.client.GrpcClient grpc = io.vertx.grpc.client.GrpcClient.client(vertx);
-    io.raftlock.api.AdminCalls admin = new io.raftlock.api.AdminCalls(vertx, grpc, 2_000);
+    GrpcClient grpc = GrpcClient.client(vertx);
+    AdminCalls admin = new AdminCalls(vertx, grpc, 2_000);
     NodeConfig.Member self = config.members().get(config.nodeId());
     long deadlineMs = Math.max(10_000, config.api().requestTimeoutMs() * 4);
     Promise<Node> joined = Promise.promise();
@@ -81,9 +87,9 @@ public final class Node {
     admin.onLeader(joinAddress, io.raftlock.proto.admin.AdminGrpcClient.ListMembers,
             io.raftlock.proto.admin.ListMembersRequest.getDefaultInstance(), deadlineMs)
         .compose(list -> {
-          java.util.TreeMap<String, NodeConfig.Member> members = new TreeMap<>();
-          java.util.TreeSet<String> voters = new java.util.TreeSet<>();
-          java.util.TreeSet<String> learners = new java.util.TreeSet<>();
+          TreeMap<String, NodeConfig.Member> members = new TreeMap<>();
+          TreeSet<String> voters = new TreeSet<>();
+          TreeSet<String> learners = new TreeSet<>();
           for (io.raftlock.proto.admin.Member m : list.getMembersList()) {
             (m.getRole().equals("VOTER") ? voters : learners).add(m.getId());
             if (!m.getPeerAddress().isEmpty() && !m.getClientAddress().isEmpty()) {
@@ -94,7 +100,7 @@ public final class Node {
           NodeConfig joining = config.withMembers(members);
           // Bootstrap configuration: the cluster's as listed. This node is outside it unless it
           // already joined; its log (or the leader's snapshot) takes over from there.
-          io.raftlock.raft.ClusterConfig bootstrap = new io.raftlock.raft.ClusterConfig(voters, learners);
+          ClusterConfig bootstrap = new ClusterConfig(voters, learners);
           LOG.info(() -> config.nodeId() + " joins through " + joinAddress + ": members " + members.keySet());
           return start(joining, transports, vertx, bootstrap);
         })
@@ -105,7 +111,7 @@ public final class Node {
                   .setPeerAddress(self.peerAddress().toString())
                   .setClientAddress(self.clientAddress().toString()).build(), deadlineMs)
               .map(r -> node)
-              .recover(e -> e instanceof io.raftlock.api.AdminCalls.Failure f && "ALREADY_MEMBER".equals(f.refusal)
+              .recover(e -> e instanceof AdminCalls.Failure f && "ALREADY_MEMBER".equals(f.refusal)
                   ? Future.succeededFuture(node) : Future.failedFuture(e));
         })
         .onComplete(ar -> grpc.close().onComplete(x -> {
@@ -122,7 +128,7 @@ public final class Node {
   }
 
   private static Future<Node> start(NodeConfig config, BiFunction<Vertx, NodeConfig, PeerTransport> transports,
-      Vertx vertx, io.raftlock.raft.ClusterConfig bootstrap) {
+      Vertx vertx, ClusterConfig bootstrap) {
     ChronicleRaftStorage storage = new ChronicleRaftStorage(
         StorageOptions.defaults(config.dataDir()).withMarkBeforeAck(config.syncDurableMarkBeforeAck()));
     PeerTransport transport = config.members().size() == 1 ? PeerTransport.none() : transports.apply(vertx, config);
@@ -144,15 +150,15 @@ public final class Node {
     RaftVerticle raft = new RaftVerticle(options, storage, transport, replica, cause -> failStop(config.nodeId(), cause));
     // The address book: the configured members, overlaid by what this node learned at runtime
     // (saved in its data directory). Read here, on the starting thread, not on an event loop.
-    java.util.Map<String, io.raftlock.node.MemberDirectory.Addresses> book = new TreeMap<>();
-    config.members().forEach((id, m) -> book.put(id, new io.raftlock.node.MemberDirectory.Addresses(
+    Map<String, MemberDirectory.Addresses> book = new TreeMap<>();
+    config.members().forEach((id, m) -> book.put(id, new MemberDirectory.Addresses(
         m.peerAddress().toString(), m.clientAddress().toString())));
-    io.raftlock.node.MemberDirectory.load(config.dataDir()).forEach((id, a) -> {
+    MemberDirectory.load(config.dataDir()).forEach((id, a) -> {
       if (!config.members().containsKey(id)) {
         book.put(id, a); // a configured address wins over a learned one
       }
     });
-    raft.followMembership(new io.raftlock.node.MemberDirectory(book), config.dataDir());
+    raft.followMembership(new MemberDirectory(book), config.dataDir());
     if (transport instanceof GrpcPeerTransport grpc) {
       grpc.advertiseClientAddress(config.members().get(config.nodeId()).clientAddress().toString());
     }
@@ -206,7 +212,7 @@ public final class Node {
           node.raftDeployment = id;
           NodeHttpServer server = new NodeHttpServer(http.host(), http.port(), raft::status,
               raft::termAt, metrics::scrape, apiFactory, api.shutdownTimeoutMs())
-              .withAdmin(v -> new io.raftlock.api.AdminApi(v, raft, api.requestTimeoutMs(),
+              .withAdmin(v -> new AdminApi(v, raft, api.requestTimeoutMs(),
                   Math.max(50, config.tickMs() * config.electionTicks())))
               .withRoutes((router, service) -> new ClusterPage(vertx, config.nodeId(), clientAddresses,
                   ClusterPage.sources(raft, recentGrants, service), System::currentTimeMillis).mount(router));

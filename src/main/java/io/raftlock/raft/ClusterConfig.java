@@ -44,6 +44,33 @@ public record ClusterConfig(SortedSet<String> voters, SortedSet<String> learners
     return all;
   }
 
+  /** This configuration with {@code id} a learner (and no longer a voter). */
+  public ClusterConfig withLearner(String id) {
+    TreeSet<String> v = new TreeSet<>(voters);
+    v.remove(id);
+    TreeSet<String> l = new TreeSet<>(learners);
+    l.add(id);
+    return new ClusterConfig(v, l);
+  }
+
+  /** This configuration with {@code id} a voter (and no longer a learner). */
+  public ClusterConfig withVoter(String id) {
+    TreeSet<String> v = new TreeSet<>(voters);
+    v.add(id);
+    TreeSet<String> l = new TreeSet<>(learners);
+    l.remove(id);
+    return new ClusterConfig(v, l);
+  }
+
+  /** This configuration without {@code id}, voter or learner. */
+  public ClusterConfig without(String id) {
+    TreeSet<String> v = new TreeSet<>(voters);
+    v.remove(id);
+    TreeSet<String> l = new TreeSet<>(learners);
+    l.remove(id);
+    return new ClusterConfig(v, l);
+  }
+
   /** Smallest number of voters that forms a majority. */
   public int quorum() {
     return voters.size() / 2 + 1;

@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -294,18 +295,9 @@ public class RaftNode {
    * counts toward commitment (thesis §4.2.1). In force on this leader as soon as it is appended.
    */
   public ConfigChangeResult addLearner(String server) {
-    checkNotOutstanding();
-    ConfigChangeResult refused = refuseChange(server);
-    if (refused != null) {
-      return refused;
-    }
-    ClusterConfig c = cluster();
-    if (c.isMember(server)) {
-      return ConfigChangeResult.refused(ConfigChangeResult.Status.ALREADY_MEMBER, c);
-    }
-    TreeSet<String> learners = new TreeSet<>(c.learners());
-    learners.add(server);
-    return appendConfig(new ClusterConfig(c.voters(), learners));
+    return change(server, c -> c.isMember(server)
+        ? ConfigChangeResult.refused(ConfigChangeResult.Status.ALREADY_MEMBER, c)
+        : appendConfig(c.withLearner(server)));
   }
 
   /**
@@ -315,43 +307,26 @@ public class RaftNode {
    * {@code force}.
    */
   public ConfigChangeResult promoteLearner(String server, long minMatchIndex, boolean force) {
-    checkNotOutstanding();
-    ConfigChangeResult refused = refuseChange(server);
-    if (refused != null) {
-      return refused;
-    }
-    ClusterConfig c = cluster();
-    if (!c.learners().contains(server)) {
-      return ConfigChangeResult.refused(c.isVoter(server)
-          ? ConfigChangeResult.Status.NOT_A_LEARNER : ConfigChangeResult.Status.NOT_A_MEMBER, c);
-    }
-    if (minMatchIndex <= 0 && !force) {
-      return ConfigChangeResult.refused(ConfigChangeResult.Status.MIN_INDEX_REQUIRED, c);
-    }
-    if (leader.progress.get(server).matchIndex < minMatchIndex) {
-      return ConfigChangeResult.refused(ConfigChangeResult.Status.LEARNER_BEHIND, c);
-    }
-    TreeSet<String> voters = new TreeSet<>(c.voters());
-    voters.add(server);
-    TreeSet<String> learners = new TreeSet<>(c.learners());
-    learners.remove(server);
-    return appendConfig(new ClusterConfig(voters, learners));
+    return change(server, c -> {
+      if (!c.learners().contains(server)) {
+        return ConfigChangeResult.refused(c.isVoter(server)
+            ? ConfigChangeResult.Status.NOT_A_LEARNER : ConfigChangeResult.Status.NOT_A_MEMBER, c);
+      }
+      if (minMatchIndex <= 0 && !force) {
+        return ConfigChangeResult.refused(ConfigChangeResult.Status.MIN_INDEX_REQUIRED, c);
+      }
+      if (leader.progress.get(server).matchIndex < minMatchIndex) {
+        return ConfigChangeResult.refused(ConfigChangeResult.Status.LEARNER_BEHIND, c);
+      }
+      return appendConfig(c.withVoter(server));
+    });
   }
 
   /** Adds {@code server} directly as a voter (no catch-up phase; prefer a learner first). */
   public ConfigChangeResult addVoter(String server) {
-    checkNotOutstanding();
-    ConfigChangeResult refused = refuseChange(server);
-    if (refused != null) {
-      return refused;
-    }
-    ClusterConfig c = cluster();
-    if (c.isMember(server)) {
-      return ConfigChangeResult.refused(ConfigChangeResult.Status.ALREADY_MEMBER, c);
-    }
-    TreeSet<String> voters = new TreeSet<>(c.voters());
-    voters.add(server);
-    return appendConfig(new ClusterConfig(voters, c.learners()));
+    return change(server, c -> c.isMember(server)
+        ? ConfigChangeResult.refused(ConfigChangeResult.Status.ALREADY_MEMBER, c)
+        : appendConfig(c.withVoter(server)));
   }
 
   /**
@@ -359,23 +334,25 @@ public class RaftNode {
    * keeps replicating, without counting itself, until the entry commits, then steps down.
    */
   public ConfigChangeResult removeServer(String server) {
+    return change(server, c -> {
+      if (!c.isMember(server)) {
+        return ConfigChangeResult.refused(ConfigChangeResult.Status.NOT_A_MEMBER, c);
+      }
+      if (c.isVoter(server) && c.voters().size() == 1) {
+        return ConfigChangeResult.refused(ConfigChangeResult.Status.LAST_VOTER, c);
+      }
+      return appendConfig(c.without(server));
+    });
+  }
+
+  /**
+   * One change: the refusals every change shares, then {@code plan} on the configuration in force
+   * (its own refusal, or the appended next configuration).
+   */
+  private ConfigChangeResult change(String server, Function<ClusterConfig, ConfigChangeResult> plan) {
     checkNotOutstanding();
     ConfigChangeResult refused = refuseChange(server);
-    if (refused != null) {
-      return refused;
-    }
-    ClusterConfig c = cluster();
-    if (!c.isMember(server)) {
-      return ConfigChangeResult.refused(ConfigChangeResult.Status.NOT_A_MEMBER, c);
-    }
-    if (c.isVoter(server) && c.voters().size() == 1) {
-      return ConfigChangeResult.refused(ConfigChangeResult.Status.LAST_VOTER, c);
-    }
-    TreeSet<String> voters = new TreeSet<>(c.voters());
-    voters.remove(server);
-    TreeSet<String> learners = new TreeSet<>(c.learners());
-    learners.remove(server);
-    return appendConfig(new ClusterConfig(voters, learners));
+    return refused != null ? refused : plan.apply(cluster());
   }
 
   /** The refusals every change shares; null when a change may be proposed now. */
