@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-JAR=target/raftlock.jar
+JAR=${RAFTLOCK_JAR:-target/raftlock.jar} # RAFTLOCK_JAR: compare another build (A/B runs)
 PROFILE_DIR=target/bench-api
 
 args=()
@@ -19,7 +19,7 @@ for a in "$@"; do
 done
 [ "$profile" = 1 ] && args+=(--profile "$PROFILE_DIR")
 
-if [ ! -f "$JAR" ] || [ -n "$(find src/main pom.xml -newer "$JAR" -print -quit)" ]; then
+if [ -z "${RAFTLOCK_JAR:-}" ] && { [ ! -f "$JAR" ] || [ -n "$(find src/main pom.xml -newer "$JAR" -print -quit)" ]; }; then
   echo "building $JAR"
   mvn -B -q -DskipTests package
 fi

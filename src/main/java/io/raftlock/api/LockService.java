@@ -222,6 +222,9 @@ public final class LockService implements LockApi {
   private final LongSupplier nanoTime;
   private volatile Observer observer = Observer.NONE;
   private boolean draining;
+  /** Completions from the Raft context (or a forward) reach the API context through here. */
+  private final ContextMailbox toApi;
+  private final RequestDeadlines deadlines;
 
   /**
    * Must be created on the API context. {@code wallClockMs} stamps commands proposed here (the
@@ -243,6 +246,8 @@ public final class LockService implements LockApi {
     this.startedAtMs = wallClockMs.getAsLong();
     this.limiter = new RateLimiter(options.rateLimits(), nanoTime);
     this.nanoTime = nanoTime;
+    this.toApi = new ContextMailbox(context);
+    this.deadlines = new RequestDeadlines(vertx, options.requestTimeoutMs(), nanoTime);
   }
 
   /** Where requests, refusals and proposals are reported (metrics); set before serving. */
@@ -347,7 +352,7 @@ public final class LockService implements LockApi {
     LockCommand cmd = command.get();
     byte[] bytes = LockCommandCodec.encode(cmd);
     long proposedAt = nanoTime.getAsLong();
-    return onApi(raft.submit(bytes), options.requestTimeoutMs())
+    return onApiWithDeadline(raft.submit(bytes))
         .transform(ar -> {
           permit.release();
           observer.proposed(cmd.getClass().getSimpleName(), proposalOutcome(ar.cause()),
@@ -693,22 +698,23 @@ public final class LockService implements LockApi {
 
   // ---------------------------------------------------------------- context hops
 
-  /** {@code f} as a future whose callbacks run on the API context. */
+  /** {@code f} as a future whose callbacks run on the API context (one hop per apply batch). */
   private <T> Future<T> onApi(Future<T> f) {
     Promise<T> p = Promise.promise();
-    f.onComplete(ar -> context.runOnContext(v -> p.handle(ar)));
+    f.onComplete(ar -> toApi.execute(() -> p.handle(ar)));
     return p.future();
   }
 
   /**
-   * {@code f} on the API context, failed with TIMEOUT if it has not completed within
-   * {@code timeoutMs}: one promise and one timer per write, on the hot path.
+   * {@code f} on the API context, failed with TIMEOUT if it has not completed within the request
+   * timeout (one shared timer for all requests, {@link RequestDeadlines}).
    */
-  private <T> Future<T> onApi(Future<T> f, long timeoutMs) {
+  private <T> Future<T> onApiWithDeadline(Future<T> f) {
     Promise<T> p = Promise.promise();
-    long timer = vertx.setTimer(timeoutMs, id -> p.tryFail(new ProposalException(ProposalException.Reason.TIMEOUT, null)));
-    f.onComplete(ar -> context.runOnContext(v -> {
-      vertx.cancelTimer(timer);
+    RequestDeadlines.Pending deadline = deadlines.start(
+        () -> p.tryFail(new ProposalException(ProposalException.Reason.TIMEOUT, null)));
+    f.onComplete(ar -> toApi.execute(() -> {
+      deadline.done();
       if (ar.succeeded()) {
         p.tryComplete(ar.result());
       } else {

@@ -133,7 +133,10 @@ public final class NodeHttpServer extends VerticleBase {
         .setMaxWebSocketFrameSize(WS_MAX_FRAME_BYTES)
         .setMaxWebSocketMessageSize(WS_MAX_FRAME_BYTES);
     server = vertx.createHttpServer(options);
-    return server.connectionHandler(connections::accept).requestHandler(handler).listen(port, host);
+    return server.connectionHandler(connection -> {
+      FlushCoalescing.install(connection);
+      connections.accept(connection);
+    }).requestHandler(handler).listen(port, host);
   }
 
   /** Largest WebSocket frame or message accepted; bigger ones close the socket (1009). */

@@ -85,9 +85,18 @@ public final class ApiLoadBench {
   }
 
   record PairsResult(String via, int clients, double seconds, long pairs, ApiLatencies acquire,
-      ApiLatencies release, long errors, Map<String, Integer> errorKinds, LockSafety safety) {
+      ApiLatencies release, long errors, Map<String, Integer> errorKinds, LockSafety safety,
+      Map<String, Double> cpuMs) {
     double rate() {
       return pairs / seconds;
+    }
+
+    /** CPU microseconds per pair spent by each sampled process ("driver" = the load generator). */
+    String cpuPerPair() {
+      StringBuilder b = new StringBuilder();
+      cpuMs.forEach((id, ms) -> b.append(b.length() == 0 ? "" : " ").append(id).append(' ')
+          .append(pairs == 0 ? "-" : String.format("%.0f", ms * 1000 / pairs)));
+      return b.toString();
     }
   }
 
@@ -103,6 +112,11 @@ public final class ApiLoadBench {
   private final int warmupS;
   private final int measureS;
   private int runs;
+  /** Nodes whose CPU time is sampled around each measured window (set by run()). */
+  private List<NodeRef> cpuNodes = List.of();
+  private Map<String, ProcCpu.Sample> cpuAtStart = Map.of();
+  /** CPU milliseconds each process used in the last measured window. */
+  private Map<String, Double> cpuInWindow = Map.of();
 
   /** The measurement windows: a Vert.x timer awaited from main(), never on an event loop. */
   private void waitMs(long ms) {
@@ -114,9 +128,23 @@ public final class ApiLoadBench {
     waitMs(warmupS * 1000L);
     phase.state = 1;
     long t0 = System.nanoTime();
+    cpuAtStart = ProcCpu.sample(cpuPids());
     waitMs(measureS * 1000L);
     phase.state = 2;
+    cpuInWindow = ProcCpu.since(cpuAtStart);
     return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** Node processes (by id) and this driver, whose CPU time per measured window is reported. */
+  private Map<String, Long> cpuPids() {
+    Map<String, Long> pids = new java.util.LinkedHashMap<>();
+    for (NodeRef n : cpuNodes) {
+      if (n.pid() > 0) {
+        pids.put(n.id(), n.pid());
+      }
+    }
+    pids.put("driver", ProcessHandle.current().pid());
+    return pids;
   }
 
   private ApiLoadBench(Vertx vertx, List<Context> contexts, int warmupS, int measureS) {
@@ -196,6 +224,7 @@ public final class ApiLoadBench {
 
   private void run(List<NodeRef> nodes, List<Integer> clientCounts, int followerClients, int waiters,
       Path profile, int profileSeconds) throws Exception {
+    cpuNodes = nodes;
     NodeRef leader = awaitLeader(nodes);
     NodeRef follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
     System.out.printf("leader %s (%s:%d), follower for forwarding %s; warm-up %d s, measure %d s, "
@@ -318,7 +347,7 @@ public final class ApiLoadBench {
     return new PairsResult(via, clients, seconds, all.stream().mapToLong(c -> c.pairs).sum(),
         ApiLatencies.merge(all.stream().map(c -> c.acquire).toList()),
         ApiLatencies.merge(all.stream().map(c -> c.release).toList()),
-        all.stream().mapToLong(c -> c.errors).sum(), errorKinds, safety);
+        all.stream().mapToLong(c -> c.errors).sum(), errorKinds, safety, cpuInWindow);
   }
 
   // ---------------------------------------------------------------- floors: one client, no writes
@@ -629,11 +658,12 @@ public final class ApiLoadBench {
 
   private static PairsResult print(PairsResult r) {
     System.out.printf("pairs via %-8s %3d clients: %8.0f pairs/s  acquire p50 %.2f p99 %.2f p999 %.2f ms  "
-        + "release p50 %.2f p99 %.2f ms  errors %d%s  safety violations %d  [load %s]%n", r.via(), r.clients(), r.rate(),
+        + "release p50 %.2f p99 %.2f ms  errors %d%s  safety violations %d  CPU µs/pair: %s  [load %s]%n", r.via(),
+        r.clients(), r.rate(),
         r.acquire().percentileMs(50), r.acquire().percentileMs(99), r.acquire().percentileMs(99.9),
         r.release().percentileMs(50), r.release().percentileMs(99), r.errors(),
         r.errorKinds().isEmpty() ? "" : " " + r.errorKinds(),
-        r.safety().occupancyViolations() + r.safety().tokenViolations(), loadAverage());
+        r.safety().occupancyViolations() + r.safety().tokenViolations(), r.cpuPerPair(), loadAverage());
     return r;
   }
 

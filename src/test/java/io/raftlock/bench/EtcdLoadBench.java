@@ -293,7 +293,7 @@ final class EtcdLoadBench implements AutoCloseable {
     }
     leaseIds.forEach(leases::remove);
     return new ApiLoadBench.PairsResult("leader", clients, seconds, pairs.get(), ApiLatencies.merge(acquires),
-        ApiLatencies.merge(releases), errors.get(), errorKinds, safety);
+        ApiLatencies.merge(releases), errors.get(), errorKinds, safety, Map.of());
   }
 
   // ---------------------------------------------------------------- W2: handoff
