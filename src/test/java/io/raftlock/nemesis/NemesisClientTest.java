@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.raftlock.testing.FreePorts;
 import io.raftlock.testing.LocalCluster;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -116,6 +117,11 @@ class NemesisClientTest {
 
   /** Parses a history, asserting contract §2 line by line and the invoke/completion pairing. */
   static List<Op> parse(Path file, String process) throws IOException {
+    return parse(file, process, false);
+  }
+
+  /** As above; {@code killed}: the last invoke may be unanswered (a kill -9 ends the process). */
+  static List<Op> parse(Path file, String process, boolean killed) throws IOException {
     List<Op> ops = new ArrayList<>();
     Op open = null;
     long lastT = Long.MIN_VALUE;
@@ -160,7 +166,9 @@ class NemesisClientTest {
       }
       ops.add(op);
     }
-    assertEquals(null, open, "a stopped client left an invoke unanswered");
+    if (!killed) {
+      assertEquals(null, open, "a stopped client left an invoke unanswered");
+    }
     return ops;
   }
 
@@ -232,6 +240,74 @@ class NemesisClientTest {
     pool.shutdown();
     assertTrue(summary.getOrDefault("acquire:ok", 0) > 0, summary.toString());
     parse(history, "c9");
+  }
+
+  /**
+   * Nothing answers (no node, no resource): every operation ends as info within its bound (never
+   * ok, never a definite fail), and the run still ends when its duration is over.
+   */
+  @Test
+  @Timeout(60)
+  void anUnreachableClusterGivesInfoOutcomesAndTheRunEndsOnTime() throws Exception {
+    Path history = root.resolve("run4").resolve("history-c8.jsonl");
+    NemesisClientOptions o = NemesisClientOptions.parse("--process", "c8", "--endpoints",
+        "127.0.0.1:" + FreePorts.next() + ",127.0.0.1:" + FreePorts.next(), "--locks", "U0",
+        "--resource", "http://127.0.0.1:" + FreePorts.next(), "--history", history.toString(),
+        "--ttl-ms", "1000", "--duration-s", "3", "--op-timeout-ms", "500");
+    Map<String, Integer> summary = NemesisClient.run(o, new CountDownLatch(1)); // a hang fails the @Timeout
+    Files.readAllLines(history).stream().limit(8).forEach(System.out::println);
+    List<Op> ops = parse(history, "c8");
+    assertTrue(ops.size() >= 4, "made progress: " + summary);
+    assertTrue(ops.stream().allMatch(op -> op.type().equals("invoke") || op.type().equals("info")), summary.toString());
+    assertTrue(ops.stream().filter(op -> op.type().equals("info")).allMatch(op -> !op.raw().path("error").asText().isEmpty()));
+  }
+
+  /** The client as the harness runs it: its own JVM, stopped by SIGTERM or killed with SIGKILL. */
+  @Test
+  void asAProcessItStopsOnSigtermAndAKillLosesNoCompletedLine() throws Exception {
+    Path dir = root.resolve("run3");
+    for (boolean kill : new boolean[] {false, true}) {
+      String p = kill ? "c7" : "c6";
+      Path history = dir.resolve("history-" + p + ".jsonl");
+      Process proc = launch(options(p, history, "P0", 600).toArgs(), dir.resolve(p + ".err"));
+      await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(history)
+          && Files.readAllLines(history).stream().filter(l -> l.contains("\"type\":\"ok\"")).count() >= 3);
+      if (kill) {
+        proc.destroyForcibly(); // SIGKILL
+      } else {
+        proc.destroy(); // SIGTERM
+      }
+      assertTrue(proc.waitFor(30, TimeUnit.SECONDS), p + " did not exit");
+      System.out.println(p + " stderr: " + Files.readString(dir.resolve(p + ".err")));
+      if (!kill) {
+        assertEquals(128 + 15, proc.exitValue(), "SIGTERM exit status");
+      }
+      List<Op> ops = parse(history, p, kill);
+      assertTrue(ops.stream().anyMatch(o -> o.f().equals("acquire") && o.type().equals("ok")), p);
+    }
+  }
+
+  @Test
+  void aBadCommandLineExitsWithStatus2AndSaysWhy() throws Exception {
+    Process proc = launch(List.of("--process", "c1", "--locks", "L0"), null);
+    assertTrue(proc.waitFor(30, TimeUnit.SECONDS));
+    String err = new String(proc.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(2, proc.exitValue(), err);
+    assertTrue(err.contains("missing option(s): --duration-s, --endpoints, --history, --resource"), err);
+    assertTrue(err.contains("usage: NemesisClient"), err);
+  }
+
+  /** Starts a client JVM with this test's classpath; stderr to {@code errFile} (null: a pipe). */
+  static Process launch(List<String> args, Path errFile) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx128m", "-cp", System.getProperty("java.class.path"), NemesisClient.class.getName()));
+    cmd.addAll(args);
+    ProcessBuilder b = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    if (errFile != null) {
+      Files.createDirectories(errFile.getParent());
+      b.redirectError(errFile.toFile());
+    }
+    return b.start();
   }
 
   @Test
