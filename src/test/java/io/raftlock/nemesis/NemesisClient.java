@@ -165,8 +165,8 @@ public final class NemesisClient {
       if (token == null) {
         continue;
       }
-      if (random.nextDouble() < 0.3) {
-        pause(random.nextInt((int) Math.max(1, options.ttl().toMillis() / 2))); // "work" before the write
+      if (random.nextDouble() < options.thinkP() && options.thinkMax().toMillis() > 0) {
+        pause(1 + (long) (random.nextDouble() * options.thinkMax().toMillis())); // "work" before the write
       }
       write(lock, token);
       if (random.nextDouble() < 0.3 && renew(lock, token) && random.nextBoolean()) {

@@ -26,13 +26,16 @@ import java.util.regex.Pattern;
  * @param ttl         lease TTL of every acquire and renew
  * @param duration    how long the workload runs
  * @param opTimeout   how long one lock-service operation keeps retrying before it counts as {@code info}
+ * @param thinkP      probability of "working" between an acquire and its write
+ * @param thinkMax    upper bound of that work time (uniform in [0, thinkMax))
  */
 public record NemesisClientOptions(String process, List<String> endpoints, List<String> locks, URI resource,
-    Path history, long seed, Duration ttl, Duration duration, Duration opTimeout) {
+    Path history, long seed, Duration ttl, Duration duration, Duration opTimeout, double thinkP, Duration thinkMax) {
 
   public static final String USAGE = """
       usage: NemesisClient --process ID --endpoints H:P,H:P,... --locks L0,L1,... --resource http://H:P
                            --history FILE --duration-s N [--seed N] [--ttl-ms N] [--op-timeout-ms N]
+                           [--think-p P] [--think-ms N]
         --process       process id and gRPC client id (letters, digits, '.', '_', '-'; 1..64 chars)
         --endpoints     client API addresses of the cluster, comma separated
         --locks         lock names to work on, comma separated
@@ -41,12 +44,14 @@ public record NemesisClientOptions(String process, List<String> endpoints, List<
         --duration-s    seconds to run (1..86400)
         --seed          workload seed (default 1)
         --ttl-ms        lease TTL in ms (1000..86400000, default 2000)
-        --op-timeout-ms how long one operation may retry (200..60000, default 3000)""";
+        --op-timeout-ms how long one operation may retry (200..60000, default 3000)
+        --think-p       probability of work time between acquire and write (0..1, default 0.3)
+        --think-ms      maximum work time in ms (0..86400000, default TTL/2)""";
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final Pattern LOCK = Pattern.compile("[A-Za-z0-9._/:-]{1,256}");
   private static final Set<String> KNOWN = Set.of("--process", "--endpoints", "--locks", "--resource", "--history",
-      "--seed", "--ttl-ms", "--duration-s", "--op-timeout-ms");
+      "--seed", "--ttl-ms", "--duration-s", "--op-timeout-ms", "--think-p", "--think-ms");
   private static final Set<String> REQUIRED = Set.of("--process", "--endpoints", "--locks", "--resource",
       "--history", "--duration-s");
 
@@ -102,8 +107,10 @@ public record NemesisClientOptions(String process, List<String> endpoints, List<
     long ttlMs = number("--ttl-ms", given.getOrDefault("--ttl-ms", "2000"), 1_000, 86_400_000);
     long durationS = number("--duration-s", given.get("--duration-s"), 1, 86_400);
     long opMs = number("--op-timeout-ms", given.getOrDefault("--op-timeout-ms", "3000"), 200, 60_000);
+    double thinkP = probability("--think-p", given.getOrDefault("--think-p", "0.3"));
+    long thinkMs = number("--think-ms", given.getOrDefault("--think-ms", Long.toString(ttlMs / 2)), 0, 86_400_000);
     return new NemesisClientOptions(process, endpoints, locks, resource, history, seed, Duration.ofMillis(ttlMs),
-        Duration.ofSeconds(durationS), Duration.ofMillis(opMs));
+        Duration.ofSeconds(durationS), Duration.ofMillis(opMs), thinkP, Duration.ofMillis(thinkMs));
   }
 
   /** Back to a command line (for launching a client process with these options). */
@@ -111,7 +118,8 @@ public record NemesisClientOptions(String process, List<String> endpoints, List<
     return new ArrayList<>(Arrays.asList("--process", process, "--endpoints", String.join(",", endpoints),
         "--locks", String.join(",", locks), "--resource", resource.toString(), "--history", history.toString(),
         "--seed", Long.toString(seed), "--ttl-ms", Long.toString(ttl.toMillis()),
-        "--duration-s", Long.toString(duration.toSeconds()), "--op-timeout-ms", Long.toString(opTimeout.toMillis())));
+        "--duration-s", Long.toString(duration.toSeconds()), "--op-timeout-ms", Long.toString(opTimeout.toMillis()),
+        "--think-p", Double.toString(thinkP), "--think-ms", Long.toString(thinkMax.toMillis())));
   }
 
   private static List<String> list(String name, String value) {
@@ -148,6 +156,19 @@ public record NemesisClientOptions(String process, List<String> endpoints, List<
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("--resource: not a URL: '" + value + "'", e);
     }
+  }
+
+  private static double probability(String name, String value) {
+    double p;
+    try {
+      p = Double.parseDouble(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + ": not a number: '" + value + "'", e);
+    }
+    if (!(p >= 0 && p <= 1)) {
+      throw new IllegalArgumentException(name + " must be in 0..1, got " + value);
+    }
+    return p;
   }
 
   private static long number(String name, String value, long min, long max) {

@@ -287,6 +287,72 @@ class NemesisClientTest {
     }
   }
 
+  /**
+   * SIGSTOP of a holder between its acquire and its write, for 3 × TTL: the lease runs out, the
+   * other client takes the lock and writes, and the resumed holder's write with the old token is
+   * refused by the resource and recorded as a definite {@code fail}.
+   */
+  @Test
+  void aHolderPausedBeforeItsWriteIsFencedAndRecordsTheRefusal() throws Exception {
+    Path dir = root.resolve("run5");
+    Path victimHistory = dir.resolve("history-c4.jsonl");
+    // Always 0..1.5 s of work between acquire and write: a wide window to stop the process in.
+    List<String> victimArgs = replaceAll(options("c4", victimHistory, "F0", 600).toArgs(), "--think-p", "1",
+        "--think-ms", "1500");
+    Process victim = launch(victimArgs, dir.resolve("c4.err"));
+    Process other = launch(options("c5", dir.resolve("history-c5.jsonl"), "F0", 600).toArgs(), dir.resolve("c5.err"));
+    try {
+      for (int attempt = 0; attempt < 5 && !fenced(victimHistory); attempt++) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(() -> lastLine(victimHistory)
+            .contains("\"type\":\"ok\",\"f\":\"acquire\""));
+        signal(victim, "STOP");
+        int linesAtStop = Files.readAllLines(victimHistory).size();
+        long stoppedAt = System.nanoTime();
+        await().pollDelay(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(7))
+            .until(() -> System.nanoTime() - stoppedAt >= 6_000_000_000L);
+        signal(victim, "CONT");
+        // The resumed process completes its write.
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.readAllLines(victimHistory).stream().skip(linesAtStop)
+            .anyMatch(l -> l.contains("\"f\":\"write\"") && !l.contains("\"type\":\"invoke\"")));
+      }
+    } finally {
+      victim.destroy();
+      other.destroy();
+      assertTrue(victim.waitFor(30, TimeUnit.SECONDS) && other.waitFor(30, TimeUnit.SECONDS));
+    }
+    assertTrue(fenced(victimHistory), "no stale write refused: " + lastLine(victimHistory));
+    Files.readAllLines(victimHistory).stream().filter(l -> l.contains("STALE_TOKEN")).forEach(System.out::println);
+    parse(victimHistory, "c4");
+    parse(dir.resolve("history-c5.jsonl"), "c5");
+  }
+
+  static boolean fenced(Path history) throws IOException {
+    return Files.exists(history) && Files.readAllLines(history).stream()
+        .anyMatch(l -> l.contains("\"type\":\"fail\",\"f\":\"write\"") && l.contains("STALE_TOKEN"));
+  }
+
+  static String lastLine(Path history) throws IOException {
+    if (!Files.exists(history)) {
+      return "";
+    }
+    List<String> lines = Files.readAllLines(history);
+    return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+  }
+
+  static void signal(Process p, String signal) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
+    assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal);
+  }
+
+  static List<String> replaceAll(List<String> args, String... pairs) {
+    List<String> out = new ArrayList<>(args);
+    for (int i = 0; i < pairs.length; i += 2) {
+      int at = out.indexOf(pairs[i]);
+      out.set(at + 1, pairs[i + 1]);
+    }
+    return out;
+  }
+
   @Test
   void aBadCommandLineExitsWithStatus2AndSaysWhy() throws Exception {
     Process proc = launch(List.of("--process", "c1", "--locks", "L0"), null);
