@@ -1,19 +1,27 @@
 package io.raftlock.nemesis;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Appends one process's operation history as JSON Lines (nemesis contract §2): one object per
  * line, {@code t} = {@link System#nanoTime()}, the line handed to the OS by a single unbuffered
  * {@code write} as soon as it is built. So a {@code kill -9} loses at most the line being written,
  * and the process being killed cannot leave half of an earlier line behind.
+ *
+ * <p>Re-opening the history of a killed process (a restart with the same id) first cuts off a
+ * half-written last line, then answers a last invoke left open with an {@code info} completion
+ * ({@code "error":"KILLED"}, timed at the restart), so that every invoke still has exactly one
+ * completion and lines never run together.
  *
  * <p>Thread-safe (the workload thread writes, a shutdown hook closes); after {@link #close()}
  * lines are dropped, so a completion that races with shutdown leaves its invoke unanswered, which
@@ -31,8 +39,43 @@ public final class HistoryWriter implements AutoCloseable {
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    this.out = new FileOutputStream(file.toFile(), true);
     this.process = process;
+    JsonNode open = repair(file);
+    this.out = new FileOutputStream(file.toFile(), true);
+    if (open != null) {
+      end("info", open.path("f").asText(), open.path("lock").asText(),
+          open.hasNonNull("token") ? open.get("token").asLong() : null, "KILLED");
+    }
+  }
+
+  /** Drops a partial last line; returns the last line if it is an unanswered invoke, else null. */
+  private static JsonNode repair(Path file) throws IOException {
+    if (!Files.exists(file) || Files.size(file) == 0) {
+      return null;
+    }
+    byte[] bytes = Files.readAllBytes(file);
+    int end = bytes.length;
+    while (end > 0 && bytes[end - 1] != '\n') {
+      end--;
+    }
+    if (end < bytes.length) {
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        ch.truncate(end);
+      }
+    }
+    int start = end - 1;
+    while (start > 0 && bytes[start - 1] != '\n') {
+      start--;
+    }
+    if (start < 0 || start >= end - 1) {
+      return null;
+    }
+    try {
+      JsonNode last = JSON.readTree(new String(bytes, start, end - 1 - start, StandardCharsets.UTF_8));
+      return last != null && "invoke".equals(last.path("type").asText()) ? last : null;
+    } catch (IOException e) {
+      return null; // not ours to fix: the checker reports a malformed line
+    }
   }
 
   /** Records the invocation of {@code f} on {@code lock} (token for release/renew/write, else null); returns its time. */

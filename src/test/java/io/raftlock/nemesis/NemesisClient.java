@@ -37,8 +37,9 @@ import java.util.function.Supplier;
  * operation it performs in a JSONL history (nemesis contract §2) for the checker.
  *
  * <p>Run as its own JVM so the harness can {@code SIGSTOP}, {@code SIGCONT} and {@code kill -9}
- * it; exits 0 when the duration is over or on SIGTERM (closing the history). Bad options: the
- * message and usage on stderr, exit 2.
+ * it. Exits 0 when the duration is over (a cycle under way is finished first, each operation being
+ * bounded); on SIGTERM it finishes the operation under way, closes the history and ends with the
+ * usual status 143. Bad options: the message and usage on stderr, exit 2.
  *
  * <p><b>Workload</b>, one cycle after another, choices drawn from a {@link Random} seeded with
  * {@code --seed} and the process id: sometimes read a random lock (held or not); pick a lock;
@@ -126,7 +127,7 @@ public final class NemesisClient {
     try {
       Map<String, Integer> summary = run(o, stop);
       System.out.println(o.process() + " done: " + summary);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
       System.err.println("NemesisClient " + o.process() + " failed: " + e);
       status = 1;
     } finally {
@@ -363,8 +364,9 @@ public final class NemesisClient {
 
   /** Think time and pacing between tries; ends early when the process is told to stop. */
   private void pause(long ms) {
+    long left = TimeUnit.NANOSECONDS.toMillis(endNanos - System.nanoTime());
     try {
-      stop.await(ms, TimeUnit.MILLISECONDS);
+      stop.await(Math.max(0, Math.min(ms, left)), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

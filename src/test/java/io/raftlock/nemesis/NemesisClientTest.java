@@ -284,7 +284,37 @@ class NemesisClientTest {
       }
       List<Op> ops = parse(history, p, kill);
       assertTrue(ops.stream().anyMatch(o -> o.f().equals("acquire") && o.type().equals("ok")), p);
+      if (kill) {
+        // Restarted with the same id and history: the history goes on, still well formed.
+        int before = ops.size();
+        Process again = launch(options(p, history, "P0", 600).toArgs(), dir.resolve(p + "-again.err"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.readAllLines(history).size() > before + 4);
+        again.destroy();
+        assertTrue(again.waitFor(30, TimeUnit.SECONDS), p + " did not exit after the restart");
+        parse(history, p);
+      }
     }
+  }
+
+  @Test
+  void reopeningAKilledProcesssHistoryDropsAPartialLineAndAnswersTheOpenInvoke() throws IOException {
+    Path file = root.resolve("reopen").resolve("history-c2.jsonl");
+    try (HistoryWriter w = new HistoryWriter(file, "c2")) {
+      w.invoke("acquire", "L0", null);
+      w.ok("acquire", "L0", 7L);
+      w.invoke("release", "L0", 7L);
+    }
+    Files.writeString(file, "{\"process\":\"c2\",\"ty", java.nio.file.StandardOpenOption.APPEND); // killed mid-line
+    try (HistoryWriter w = new HistoryWriter(file, "c2")) {
+      w.invoke("read", "L0", null);
+      w.okRead("L0", null, 0);
+    }
+    List<Op> ops = parse(file, "c2");
+    assertEquals(List.of("invoke", "ok", "invoke", "info", "invoke", "ok"), ops.stream().map(Op::type).toList());
+    Op killed = ops.get(3);
+    assertEquals("release", killed.f());
+    assertEquals(7L, killed.token());
+    assertEquals("KILLED", killed.raw().get("error").asText());
   }
 
   /**
