@@ -110,6 +110,13 @@ public final class RaftLockClient implements AutoCloseable {
   private final Set<String> abandoned = new HashSet<>();
   /** The token of this client's last holding of each lock, to tell a fresh grant from an old one. */
   private final Map<String, Long> seenTokens = new HashMap<>();
+  /**
+   * Locks this client may hold without knowing the token: an acquire was sent but its outcome is
+   * unknown (the call failed, or the wait was given up), or went through the plain
+   * {@link #acquire} call. A later acquire may then return that older holding, whose lease started
+   * before the new request: it is confirmed with a renew before its deadline is trusted.
+   */
+  private final Set<String> maybeHeld = new HashSet<>();
   private long requestCounter;
   private volatile boolean closed;
   /** Test hook: while set, keep-alive renewals are skipped, as if the process were paused. */
@@ -332,7 +339,13 @@ public final class RaftLockClient implements AutoCloseable {
 
   /** Acquire as given (a request id is added when absent, so retries are deduplicated). */
   public CompletionStage<AcquireResponse> acquire(AcquireRequest r) {
-    return call(RaftLockGrpcClient.Acquire, r.getRequestId().isEmpty() ? r.toBuilder().setRequestId(nextRequestId()).build() : r);
+    AcquireRequest req = r.getRequestId().isEmpty() ? r.toBuilder().setRequestId(nextRequestId()).build() : r;
+    return stage(onContext(() -> {
+      if (clientId.equals(req.getClientId())) {
+        maybeHeld.add(req.getLockId()); // a holding the lock handles do not know about
+      }
+      return rpc.call(RaftLockGrpcClient.Acquire, req, opDeadline(), null);
+    }));
   }
 
   public CompletionStage<ReleaseResponse> release(ReleaseRequest r) {
@@ -455,6 +468,8 @@ public final class RaftLockClient implements AutoCloseable {
     long pushedToken;
     /** A wait-ended event arrived before the acquire's reply: the reply's "queued" may be stale. */
     boolean waitEndedWhileSending;
+    /** The cluster refused the acquire (another client holds the lock): we hold nothing. */
+    boolean refused;
 
     Acquisition(String name, java.time.Duration ttl, LockOptions options, java.time.Duration waitTimeout) {
       this.name = name;
@@ -551,7 +566,7 @@ public final class RaftLockClient implements AutoCloseable {
     if (r.getAcquired()) {
       long token = r.getLock().getVersion();
       Long seen = seenTokens.get(a.name);
-      if (a.sends > 1 || (seen != null && seen == token)) {
+      if (a.sends > 1 || (seen != null && seen == token) || maybeHeld.contains(a.name)) {
         // Maybe a holding granted before this request (a re-sent acquire returns the existing
         // holding, whose lease started earlier): renew to measure the deadline from now.
         confirm(a, token);
@@ -568,6 +583,7 @@ public final class RaftLockClient implements AutoCloseable {
     } else if (r.hasError() && (r.getError().getCode() == ErrorCode.LOCK_HELD
         || r.getError().getCode() == ErrorCode.WAIT_QUEUE_FULL)) {
       if (!a.wait) {
+        a.refused = true; // held by another client: not by us
         finish(a, Optional.empty(), null);
       } else {
         retryLater(a, r.hasBackoffAdvice() ? r.getBackoffAdvice() : null);
@@ -622,6 +638,7 @@ public final class RaftLockClient implements AutoCloseable {
     LockHandle h = new LockHandle(this, a.name, token, a.ttl, localDeadline(leaseStartNanos, a.ttl));
     handles.put(a.name, h);
     seenTokens.put(a.name, token);
+    maybeHeld.remove(a.name);
     startKeepAlive(h);
     finish(a, Optional.of(h), null);
   }
@@ -632,6 +649,9 @@ public final class RaftLockClient implements AutoCloseable {
     }
     a.state = State.DONE;
     pending.remove(a.name, a);
+    if (a.sends > 0 && !a.refused && (result == null || result.isEmpty())) {
+      maybeHeld.add(a.name); // an acquire went out and we do not know what became of it
+    }
     if (a.timer >= 0) {
       vertx.cancelTimer(a.timer);
     }

@@ -1,0 +1,160 @@
+package io.raftlock.nemesis;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Appends one process's operation history as JSON Lines (nemesis contract §2): one object per
+ * line, {@code t} = {@link System#nanoTime()}, the line handed to the OS by a single unbuffered
+ * {@code write} as soon as it is built. So a {@code kill -9} loses at most the line being written,
+ * and the process being killed cannot leave half of an earlier line behind.
+ *
+ * <p>Re-opening the history of a killed process (a restart with the same id) first cuts off a
+ * half-written last line, then answers a last invoke left open with an {@code info} completion
+ * ({@code "error":"KILLED"}, timed at the restart), so that every invoke still has exactly one
+ * completion and lines never run together.
+ *
+ * <p>Thread-safe (the workload thread writes, a shutdown hook closes); after {@link #close()}
+ * lines are dropped, so a completion that races with shutdown leaves its invoke unanswered, which
+ * the checker reads as {@code info}.
+ */
+public final class HistoryWriter implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String process;
+  private final FileOutputStream out;
+  private boolean closed;
+
+  public HistoryWriter(Path file, String process) throws IOException {
+    Path parent = file.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    this.process = process;
+    JsonNode open = repair(file);
+    this.out = new FileOutputStream(file.toFile(), true);
+    if (open != null) {
+      end("info", open.path("f").asText(), open.path("lock").asText(),
+          open.hasNonNull("token") ? open.get("token").asLong() : null, "KILLED");
+    }
+  }
+
+  /** Drops a partial last line; returns the last line if it is an unanswered invoke, else null. */
+  private static JsonNode repair(Path file) throws IOException {
+    if (!Files.exists(file) || Files.size(file) == 0) {
+      return null;
+    }
+    byte[] bytes = Files.readAllBytes(file);
+    int end = bytes.length;
+    while (end > 0 && bytes[end - 1] != '\n') {
+      end--;
+    }
+    if (end < bytes.length) {
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        ch.truncate(end);
+      }
+    }
+    int start = end - 1;
+    while (start > 0 && bytes[start - 1] != '\n') {
+      start--;
+    }
+    if (start < 0 || start >= end - 1) {
+      return null;
+    }
+    try {
+      JsonNode last = JSON.readTree(new String(bytes, start, end - 1 - start, StandardCharsets.UTF_8));
+      return last != null && "invoke".equals(last.path("type").asText()) ? last : null;
+    } catch (IOException e) {
+      return null; // not ours to fix: the checker reports a malformed line
+    }
+  }
+
+  /** Records the invocation of {@code f} on {@code lock} (token for release/renew/write, else null); returns its time. */
+  public long invoke(String f, String lock, Long token) {
+    long t = System.nanoTime();
+    ObjectNode line = base("invoke", f, lock);
+    if (token != null) {
+      line.put("token", token);
+    }
+    write(line, t);
+    return t;
+  }
+
+  public long ok(String f, String lock, Long token) {
+    long t = System.nanoTime();
+    ObjectNode line = base("ok", f, lock);
+    if (token != null) {
+      line.put("token", token);
+    }
+    write(line, t);
+    return t;
+  }
+
+  /** A successful read: {@code holder} null and token 0 when the lock is free. */
+  public long okRead(String lock, String holder, long token) {
+    long t = System.nanoTime();
+    ObjectNode line = base("ok", "read", lock);
+    if (holder == null) {
+      line.putNull("holder");
+    } else {
+      line.put("holder", holder);
+    }
+    line.put("token", token);
+    write(line, t);
+    return t;
+  }
+
+  /** A completion of type {@code fail} or {@code info} with its error label. */
+  public long end(String type, String f, String lock, Long token, String error) {
+    if (!type.equals("fail") && !type.equals("info")) {
+      throw new IllegalArgumentException("type must be fail or info, got " + type);
+    }
+    long t = System.nanoTime();
+    ObjectNode line = base(type, f, lock);
+    if (token != null) {
+      line.put("token", token);
+    }
+    line.put("error", error);
+    write(line, t);
+    return t;
+  }
+
+  private ObjectNode base(String type, String f, String lock) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("process", process);
+    line.put("type", type);
+    line.put("f", f);
+    line.put("lock", lock);
+    return line;
+  }
+
+  private synchronized void write(ObjectNode line, long t) {
+    if (closed) {
+      return;
+    }
+    line.put("t", t);
+    byte[] bytes = (line.toString() + "\n").getBytes(StandardCharsets.UTF_8);
+    try {
+      out.write(bytes); // unbuffered: one write(2) per line
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot append to the history", e);
+    }
+  }
+
+  @Override
+  public synchronized void close() throws IOException {
+    if (!closed) {
+      closed = true;
+      out.close();
+    }
+  }
+}
