@@ -27,6 +27,9 @@ public final class BlockedEventLoops {
   /** Above this many runnable threads per core (1-minute load average) a core is hard to get. */
   static final double OVERLOADED_PER_CORE = 2.0;
 
+  /** The longest a runnable loop is tolerated, whatever the load: a spin longer than this is caught. */
+  public static final long MAX_RUNNABLE_TOLERANCE_MS = 2_000;
+
   private final List<String> blocked = new CopyOnWriteArrayList<>();
 
   /**
@@ -37,7 +40,7 @@ public final class BlockedEventLoops {
   static long runnableToleranceMs() {
     OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
     double perCore = os.getSystemLoadAverage() / os.getAvailableProcessors();
-    return perCore >= OVERLOADED_PER_CORE ? 2_000 : MAX_EVENT_LOOP_MS;
+    return perCore >= OVERLOADED_PER_CORE ? MAX_RUNNABLE_TOLERANCE_MS : MAX_EVENT_LOOP_MS;
   }
 
   public Vertx newVertx() {
