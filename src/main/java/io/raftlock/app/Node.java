@@ -81,7 +81,8 @@ public final class Node {
    */
   public static Future<Node> join(NodeConfig config, String joinAddress,
       BiFunction<Vertx, NodeConfig, PeerTransport> transports, Vertx vertx) {
-    HttpClientOptions http = new HttpClientOptions();
+    // Prior-knowledge HTTP/2, as GrpcClient.client(vertx) sets it up, plus the source address.
+    HttpClientOptions http = new HttpClientOptions().setHttp2ClearTextUpgrade(false);
     String local = OutboundBind.localAddressFor(config.members().get(config.nodeId()).clientAddress().host());
     if (local != null) {
       http.setLocalAddress(local); // node-to-node: from this node's own address, as the peer transport
