@@ -1,12 +1,17 @@
 package io.raftlock.api;
 
+import com.google.protobuf.UnsafeByteOperations;
 import io.raftlock.lock.ErrorCode;
+import io.raftlock.node.LockReplica;
 import io.raftlock.node.MemberDirectory;
 import io.raftlock.node.MembershipException;
 import io.raftlock.node.ProposalException;
 import io.raftlock.node.RaftVerticle;
 import io.raftlock.proto.admin.AddLearnerRequest;
 import io.raftlock.proto.admin.AdminGrpcService;
+import io.raftlock.proto.admin.CommittedEntry;
+import io.raftlock.proto.admin.DumpCommittedRequest;
+import io.raftlock.proto.admin.DumpCommittedResponse;
 import io.raftlock.proto.admin.ListMembersRequest;
 import io.raftlock.proto.admin.ListMembersResponse;
 import io.raftlock.proto.admin.Member;
@@ -17,6 +22,7 @@ import io.raftlock.proto.admin.TransferLeadershipRequest;
 import io.raftlock.proto.admin.TransferLeadershipResponse;
 import io.raftlock.proto.api.ErrorDetail;
 import io.raftlock.raft.ClusterConfig;
+import io.raftlock.raft.Entry;
 import io.raftlock.raft.RaftNode;
 import io.raftlock.raft.RaftStatus;
 import io.raftlock.raft.Role;
@@ -45,6 +51,11 @@ public final class AdminApi {
   /** The Raft core's refusal (ConfigChangeResult.Status name) of a membership change. */
   public static final String REFUSAL_TRAILER = "raftlock-membership-refusal";
   static final int MAX_ID_CHARS = 128;
+  /** DumpCommitted page limits: defaults and bounds of max_entries and max_bytes. */
+  public static final int DUMP_DEFAULT_ENTRIES = 10_000;
+  public static final int DUMP_MAX_ENTRIES = 10_000;
+  public static final int DUMP_DEFAULT_BYTES = 1 << 20;
+  public static final int DUMP_MAX_BYTES = 4 << 20;
 
   private final Vertx vertx;
   private final RaftVerticle raft;
@@ -70,6 +81,7 @@ public final class AdminApi {
     unary(server, AdminGrpcService.PromoteLearner, this::promoteLearner);
     unary(server, AdminGrpcService.RemoveServer, this::removeServer);
     unary(server, AdminGrpcService.TransferLeadership, this::transferLeadership);
+    unary(server, AdminGrpcService.DumpCommitted, this::dumpCommitted);
     return server;
   }
 
@@ -148,6 +160,57 @@ public final class AdminApi {
           GrpcStatus.FAILED_PRECONDITION));
       case STARTED -> awaitNewLeader();
     });
+  }
+
+  /**
+   * One page of this node's committed log (any member answers: a dump is of the node asked). The
+   * header and the entries come from one turn of the Raft context; the page limits keep that
+   * turn short, and the protobuf encoding happens here, off the Raft context.
+   */
+  public Future<DumpCommittedResponse> dumpCommitted(DumpCommittedRequest r) {
+    return validated(() -> {
+      if (r.getFrom() < 0) {
+        check(ValidationError.invalid("from", "must be ≥ 0, got " + r.getFrom()));
+      }
+      if (r.getTo() < 0) {
+        check(ValidationError.invalid("to", "must be ≥ 0 (0: the commit index), got " + r.getTo()));
+      }
+      if (r.getMaxEntries() < 0 || r.getMaxEntries() > DUMP_MAX_ENTRIES) {
+        check(ValidationError.invalid("max_entries",
+            "must be in 0.." + DUMP_MAX_ENTRIES + " (0: " + DUMP_DEFAULT_ENTRIES + "), got " + r.getMaxEntries()));
+      }
+      if (r.getMaxBytes() < 0 || r.getMaxBytes() > DUMP_MAX_BYTES) {
+        check(ValidationError.invalid("max_bytes",
+            "must be in 0.." + DUMP_MAX_BYTES + " (0: " + DUMP_DEFAULT_BYTES + "), got " + r.getMaxBytes()));
+      }
+    }).compose(v -> {
+      if (raft.status() == null) {
+        return Future.failedFuture(unavailable("the node is starting"));
+      }
+      long to = r.getTo() == 0 ? Long.MAX_VALUE : r.getTo();
+      int maxEntries = r.getMaxEntries() == 0 ? DUMP_DEFAULT_ENTRIES : r.getMaxEntries();
+      int maxBytes = r.getMaxBytes() == 0 ? DUMP_DEFAULT_BYTES : r.getMaxBytes();
+      return raft.committedPage(r.getFrom(), to, maxEntries, maxBytes,
+          sm -> sm instanceof LockReplica lr ? lr.stateMachine().stateHash() : null);
+    }).map(page -> {
+      DumpCommittedResponse.Builder b = DumpCommittedResponse.newBuilder()
+          .setNodeId(page.nodeId())
+          .setFirstIndex(page.firstIndex())
+          .setCommitIndex(page.commitIndex())
+          .setAppliedIndex(page.appliedIndex())
+          .setStateHash(page.state() == null ? "" : String.format("%016x", page.state()));
+      for (Entry e : page.entries()) {
+        // Entries are immutable (their data is never written after construction): no copy.
+        b.addEntries(CommittedEntry.newBuilder().setIndex(e.index()).setTerm(e.term())
+            .setType(e.type().name()).setData(UnsafeByteOperations.unsafeWrap(e.data())));
+      }
+      long end = Math.min(r.getTo() == 0 ? Long.MAX_VALUE : r.getTo(), page.commitIndex());
+      List<Entry> entries = page.entries();
+      long lastSent = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).index();
+      b.setNextFrom(!entries.isEmpty() && lastSent < end ? lastSent + 1 : 0);
+      return b.build();
+    }).recover(e -> Future.failedFuture(e instanceof ProposalException
+        ? unavailable("the node is stopping") : toApi(e)));
   }
 
   // ---------------------------------------------------------------- internals

@@ -52,6 +52,11 @@ public final class AdminCalls {
       this.retryAfterMs = parseInt(trailers.get(GrpcLockService.RETRY_AFTER_TRAILER));
     }
 
+    /** A failure found by the caller itself (no status from a node): retryable, no detail. */
+    public static Failure unavailable(String message) {
+      return new Failure(GrpcStatus.UNAVAILABLE, message, MultiMap.caseInsensitiveMultiMap());
+    }
+
     /** Worth retrying (elsewhere or later): the node was unreachable, not the leader, or busy. */
     public boolean retryable() {
       return status == GrpcStatus.UNAVAILABLE || status == GrpcStatus.DEADLINE_EXCEEDED

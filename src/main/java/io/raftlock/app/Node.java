@@ -19,13 +19,16 @@ import io.raftlock.raft.SoftState;
 import io.raftlock.storage.ChronicleRaftStorage;
 import io.raftlock.storage.StorageOptions;
 import io.raftlock.transport.GrpcPeerTransport;
+import io.raftlock.transport.OutboundBind;
 import io.raftlock.transport.PeerTransport;
 import io.raftlock.web.ClusterPage;
 import io.raftlock.web.RecentGrants;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -78,7 +81,13 @@ public final class Node {
    */
   public static Future<Node> join(NodeConfig config, String joinAddress,
       BiFunction<Vertx, NodeConfig, PeerTransport> transports, Vertx vertx) {
-    GrpcClient grpc = GrpcClient.client(vertx);
+    // Prior-knowledge HTTP/2, as GrpcClient.client(vertx) sets it up, plus the source address.
+    HttpClientOptions http = new HttpClientOptions().setHttp2ClearTextUpgrade(false);
+    String local = OutboundBind.localAddressFor(config.members().get(config.nodeId()).clientAddress().host());
+    if (local != null) {
+      http.setLocalAddress(local); // node-to-node: from this node's own address, as the peer transport
+    }
+    GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions(), http);
     AdminCalls admin = new AdminCalls(vertx, grpc, 2_000);
     NodeConfig.Member self = config.members().get(config.nodeId());
     long deadlineMs = Math.max(10_000, config.api().requestTimeoutMs() * 4);

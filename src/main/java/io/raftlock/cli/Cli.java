@@ -101,6 +101,7 @@ public final class Cli {
         lock      hold a lock while running a command: lock NAME [--ttl 30s] -- COMMAND ARGS...
         members   list or change the membership: members list|add-learner|promote|remove
         transfer-leader  hand leadership to a voter: transfer-leader [ID]
+        dump      one node's committed log as JSON Lines: dump --endpoint H:P [--from N] [--out FILE]
 
       'java -jar raftlock.jar COMMAND --help' describes each command.
       """ + "\n" + EXIT_CODES;
@@ -197,6 +198,7 @@ public final class Cli {
     add(new Command("members", MembersCommand.MEMBERS_USAGE, Set.of("peer", "client", "min-index"), Set.of(),
         Set.of("force", "transfer-first")));
     add(new Command("transfer-leader", MembersCommand.TRANSFER_USAGE, Set.of(), Set.of(), Set.of()));
+    add(new Command("dump", DumpCommand.USAGE, Set.of("endpoint", "from", "out", "page-entries"), Set.of(), Set.of()));
   }
 
   private static void add(Command c) {
@@ -261,6 +263,7 @@ public final class Cli {
         case "health" -> health(ctx);
         case "members" -> MembersCommand.members(ctx);
         case "transfer-leader" -> MembersCommand.transferLeader(ctx);
+        case "dump" -> DumpCommand.dump(ctx);
         default -> throw new IllegalStateException(cmd.name());
       };
     } catch (UsageException e) {
@@ -330,7 +333,7 @@ public final class Cli {
     }
   }
 
-  private static void checkEndpoint(String e) {
+  static void checkEndpoint(String e) {
     int colon = e.lastIndexOf(':');
     if (colon <= 0 || colon == e.length() - 1) {
       throw new UsageException("endpoint must be host:port, got '" + e + "'");

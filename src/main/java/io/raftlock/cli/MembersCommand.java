@@ -209,7 +209,7 @@ final class MembersCommand {
     return Cli.INTERNAL;
   }
 
-  private static int failure(Cli.Context c, AdminCalls.Failure f) {
+  static int failure(Cli.Context c, AdminCalls.Failure f) {
     int code = exitCodeOf(f);
     String what = f.refusal != null ? f.refusal : f.status.name();
     if (c.json) {

@@ -477,6 +477,68 @@ public final class RaftVerticle extends VerticleBase {
     return promise.future();
   }
 
+  /**
+   * One page of the committed log with the header it belongs to, all read in one turn of the
+   * Raft context: {@code state} is {@code stateQuery}'s answer at {@code appliedIndex}.
+   */
+  public record CommittedPage<T>(String nodeId, long firstIndex, long commitIndex, long appliedIndex, T state,
+      List<Entry> entries) {}
+
+  /**
+   * Committed entries from {@code max(from, firstIndex)} to {@code min(to, commitIndex)}, at most
+   * {@code maxEntries} and about {@code maxBytes} (at least one entry when any is left). The
+   * entries are in memory and immutable, so the context only copies references; the caller's
+   * page limits bound that turn.
+   */
+  public <T> Future<CommittedPage<T>> committedPage(long from, long to, int maxEntries, long maxBytes,
+      Function<ReplicatedStateMachine, T> stateQuery) {
+    Promise<CommittedPage<T>> promise = Promise.promise();
+    context.runOnContext(v -> {
+      if (raft == null) {
+        promise.fail(new ProposalException(ProposalException.Reason.STOPPED, null));
+        return;
+      }
+      try {
+        long commit = raft.commitIndex();
+        long first = firstIndexInMemory();
+        long last = Math.min(to, commit);
+        List<Entry> page = new ArrayList<>();
+        long bytes = 0;
+        for (long i = Math.max(from, first); i <= last && page.size() < maxEntries; i++) {
+          Entry e = raft.entryAt(i);
+          bytes += e.sizeBytes();
+          if (bytes > maxBytes && !page.isEmpty()) {
+            break;
+          }
+          page.add(e);
+        }
+        promise.complete(new CommittedPage<>(options.raft().nodeId(), first, commit, lastAppliedIndex,
+            stateQuery.apply(stateMachine), page));
+      } catch (RuntimeException e) {
+        promise.fail(e);
+      }
+    });
+    return promise.future();
+  }
+
+  /**
+   * The first entry still in memory (last index + 1 when none): entries are contiguous from it to
+   * the last index, so a binary search on presence finds it. Context only.
+   */
+  private long firstIndexInMemory() {
+    long lo = 1;
+    long hi = raft.lastIndex() + 1;
+    while (lo < hi) {
+      long mid = lo + (hi - lo) / 2;
+      if (raft.entryAt(mid) != null) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return lo;
+  }
+
   /** The status the Raft context published at its latest tick; null before start. */
   public RaftStatus status() {
     return status;

@@ -36,6 +36,13 @@ final class LogWriter implements Runnable {
   private static final System.Logger LOG = System.getLogger(LogWriter.class.getName());
   private static final long SPACE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   /**
+   * An idle writer still looks at the free space this often: a leader below the reserve refuses
+   * every proposal, so no sync would ever refresh its view and it would refuse writes forever
+   * after the space came back; and a volume that fills while nothing is written is seen before
+   * the next write rather than after it.
+   */
+  private static final long IDLE_SPACE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /**
    * Deferred mark (markBeforeAck = false): written when the writer finds no work and the mark has
    * been stale this long, or after {@link #MARK_MAX_DELAY_NANOS} while rounds keep coming, so that
    * it costs a flush every fraction of a millisecond to 2 ms rather than one per round.
@@ -191,7 +198,10 @@ final class LogWriter implements Runnable {
       if (closing) {
         break;
       }
-      park(0);
+      if (failure == null) {
+        checkSpace();
+      }
+      park(IDLE_SPACE_CHECK_NANOS);
     }
     log.closeHandles();
     exited = true;

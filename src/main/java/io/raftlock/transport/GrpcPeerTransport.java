@@ -490,7 +490,13 @@ public final class GrpcPeerTransport implements PeerTransport {
     // piling up. Pings keep every healthy connection busy well within this bound.
     int idleMs = config.pingIntervalMs() == 0
         ? 0 : 3 * Math.max(config.pingIntervalMs(), config.callDeadlineMs());
-    return new HttpClientOptions()
+    HttpClientOptions options = new HttpClientOptions();
+    String local = OutboundBind.localAddressFor(config.listenHost());
+    if (local != null) {
+      // Connections to peers start from this node's own address (see OutboundBind).
+      options.setLocalAddress(local);
+    }
+    return options
         .setIdleTimeout(idleMs)
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setProtocolVersion(HttpVersion.HTTP_2)

@@ -4,6 +4,7 @@ import io.raftlock.api.LockService;
 import io.raftlock.node.LockReplica;
 import io.raftlock.node.RaftVerticle;
 import io.raftlock.raft.RaftStatus;
+import io.raftlock.transport.OutboundBind;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -101,8 +102,13 @@ public final class ClusterPage {
     this.clientAddresses = new TreeMap<>(clientAddresses);
     this.sources = sources;
     this.wallClockMs = wallClockMs;
-    this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) FETCH_TIMEOUT_MS)
-        .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(2));
+    HttpClientOptions options = new HttpClientOptions().setConnectTimeout((int) FETCH_TIMEOUT_MS).setKeepAlive(true);
+    String self = clientAddresses.get(nodeId);
+    String local = self == null ? null : OutboundBind.localAddressFor(self.substring(0, Math.max(0, self.lastIndexOf(':'))));
+    if (local != null) {
+      options.setLocalAddress(local); // fetches from other members start from this node's address
+    }
+    this.http = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(2));
   }
 
   /** The sources of a real node: its Raft verticle, its recent grants and its client API (or null). */

@@ -10,6 +10,7 @@ import io.raftlock.node.MembershipException;
 import io.raftlock.node.ProposalException;
 import io.raftlock.node.RaftVerticle;
 import io.raftlock.proto.admin.AddLearnerRequest;
+import io.raftlock.proto.admin.DumpCommittedRequest;
 import io.raftlock.proto.admin.PromoteLearnerRequest;
 import io.raftlock.proto.admin.RemoveServerRequest;
 import io.raftlock.proto.api.ErrorCode;
@@ -57,6 +58,21 @@ class AdminApiTest {
     invalid(api.promoteLearner(PromoteLearnerRequest.newBuilder().setId("node-4").build()), "min_index");
     invalid(api.promoteLearner(PromoteLearnerRequest.newBuilder().setId("node-4").setMinIndex(-1).build()), "min_index");
     invalid(api.removeServer(RemoveServerRequest.getDefaultInstance()), "id");
+  }
+
+  @Test
+  void badDumpPagesAreRefusedNamingTheFieldBeforeReachingTheNode() {
+    DumpCommittedRequest ok = DumpCommittedRequest.getDefaultInstance();
+    invalid(api.dumpCommitted(ok.toBuilder().setFrom(-1).build()), "from");
+    invalid(api.dumpCommitted(ok.toBuilder().setFrom(Long.MIN_VALUE).build()), "from");
+    invalid(api.dumpCommitted(ok.toBuilder().setTo(-1).build()), "to");
+    invalid(api.dumpCommitted(ok.toBuilder().setMaxEntries(-1).build()), "max_entries");
+    invalid(api.dumpCommitted(ok.toBuilder().setMaxEntries(AdminApi.DUMP_MAX_ENTRIES + 1).build()), "max_entries");
+    invalid(api.dumpCommitted(ok.toBuilder().setMaxBytes(AdminApi.DUMP_MAX_BYTES + 1).build()), "max_bytes");
+    // Past validation, a node that has not started answers as unavailable.
+    ApiException e = refused(api.dumpCommitted(ok.toBuilder().setFrom(5).setMaxEntries(AdminApi.DUMP_MAX_ENTRIES)
+        .setMaxBytes(AdminApi.DUMP_MAX_BYTES).build()));
+    assertEquals(GrpcStatus.UNAVAILABLE, e.status());
   }
 
   @Test

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -40,10 +41,19 @@ public final class LocalCluster implements AutoCloseable {
 
   /** {@code size} members with data under {@code root}; {@code tweak} edits each config. */
   public LocalCluster(int size, Path root, UnaryOperator<NodeConfig> tweak) {
+    this(size, root, tweak, i -> "127.0.0.1");
+  }
+
+  /**
+   * As above, member {@code i} (1-based) listening on {@code hostOf.apply(i)} for both its peer
+   * and client ports, e.g. 127.0.0.{i} to give each member its own loopback address.
+   */
+  public LocalCluster(int size, Path root, UnaryOperator<NodeConfig> tweak, IntFunction<String> hostOf) {
     System.setProperty("chronicle.analytics.disable", "true");
     Map<String, NodeConfig.Member> members = new TreeMap<>();
     for (int i = 1; i <= size; i++) {
-      members.put("node-" + i, new NodeConfig.Member("127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next()));
+      String host = hostOf.apply(i);
+      members.put("node-" + i, new NodeConfig.Member(host + ":" + FreePorts.next(), host + ":" + FreePorts.next()));
     }
     for (String id : members.keySet()) {
       NodeConfig c = NodeConfig.fromJson(id, root.resolve(id).toString(), members,
@@ -67,7 +77,7 @@ public final class LocalCluster implements AutoCloseable {
     String via = joinedVia.get(id);
     if (via != null) {
       String through = nodes.containsKey(via) ? via : nodes.keySet().iterator().next();
-      nodes.put(id, Node.join(configs.get(id), "127.0.0.1:" + clientPort(through), Main.transports(),
+      nodes.put(id, Node.join(configs.get(id), clientAddress(through), Main.transports(),
           vertxFactory.get()).await());
       return;
     }
@@ -89,7 +99,7 @@ public final class LocalCluster implements AutoCloseable {
         template.snapshotEveryEntries(), template.snapshotKeepEntries(), null, template.api());
     configs.put(id, c);
     joinedVia.put(id, via);
-    nodes.put(id, Node.join(c, "127.0.0.1:" + clientPort(via), Main.transports(), vertxFactory.get()).await());
+    nodes.put(id, Node.join(c, clientAddress(via), Main.transports(), vertxFactory.get()).await());
   }
 
   /** Graceful stop of one member (a leader hands over first). */
@@ -119,6 +129,11 @@ public final class LocalCluster implements AutoCloseable {
   /** The client API port of a member. */
   public int clientPort(String id) {
     return configs.get(id).members().get(id).clientAddress().port();
+  }
+
+  /** The client API address ({@code host:port}) of a member. */
+  public String clientAddress(String id) {
+    return configs.get(id).members().get(id).clientAddress().toString();
   }
 
   public Optional<String> leader() {
