@@ -90,7 +90,7 @@ class CheckerTest {
 
     Violation v = only(Checker.check(run.build(3)), Check.TOKENS);
 
-    assertContains(v.message(), "token 2 acknowledged twice");
+    assertContains(v.message(), "token 2 acknowledged to two clients, c1 and c2");
     assertEquals(4, v.lines().size());
     assertContains(v.lines().get(3), "\"process\":\"c2\"");
   }

@@ -127,18 +127,17 @@ final class LogChecks {
   }
 
   /**
-   * An ok acquire the log does not show granted: if the log gave that token to another holding,
-   * or the lock was held by another client at that index, the acknowledgement implies two
+   * An ok acquire the log does not show granted: if the log gave that token of the lock to
+   * another client, or the lock was held by another client at that index, the acknowledgement implies two
    * holders (MODEL); otherwise the grant is simply missing from the log (LOST_ACK).
    */
   private void reportUnmatchedAcquire(Op op) {
-    Holding byToken = model.holdingWithToken(op.token());
+    Holding byToken = model.holdingWithToken(op.lock(), op.token());
     Holding then = model.holderAt(op.lock(), op.token());
     if (byToken != null) {
       report.violation(Check.MODEL, "acknowledged acquire of " + op.lock() + " by "
           + op.process() + " with token " + op.token() + " contradicts the log, which gave "
-          + "token " + op.token() + " to " + byToken.client() + " on " + byToken.lock(),
-          op.lines());
+          + "token " + op.token() + " of " + op.lock() + " to " + byToken.client(), op.lines());
     } else if (then != null && !then.client().equals(op.process())) {
       report.violation(Check.MODEL, "acknowledged acquire of " + op.lock() + " by "
           + op.process() + " with token " + op.token() + " implies two holders: in the log "

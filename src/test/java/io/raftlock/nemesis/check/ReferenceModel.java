@@ -114,9 +114,9 @@ final class ReferenceModel {
     return holdingByKey.get(new Key(lock, client, token));
   }
 
-  /** The holding that granted {@code token}, whoever and whatever lock it was. */
-  Holding holdingWithToken(long token) {
-    for (Holding h : holdingByKey.values()) {
+  /** The holding of {@code lock} granted with {@code token}, whoever got it, or {@code null}. */
+  Holding holdingWithToken(String lock, long token) {
+    for (Holding h : holdingsByLock.getOrDefault(lock, List.of())) {
       if (h.token() == token) {
         return h;
       }
@@ -187,7 +187,11 @@ final class ReferenceModel {
       return;
     }
     nowMs = Math.max(nowMs, cmd.timeMs());
-    dedupe.values().removeIf(r -> r.recordedAtMs() + dedupeRetentionMs <= nowMs);
+    // Remembered in time order (time never goes backwards), so the expired ones are a prefix.
+    Iterator<Remembered> it = dedupe.values().iterator();
+    while (it.hasNext() && it.next().recordedAtMs() + dedupeRetentionMs <= nowMs) {
+      it.remove();
+    }
     Reply reply = execute(index, cmd);
     if (key != null) {
       dedupe.put(key, new Remembered(reply, nowMs));
