@@ -288,7 +288,7 @@ final class LogChecks {
       report.violation(Check.LINEARIZABILITY, "read of " + read.lock() + " returned holder "
           + read.holder() + " with token " + read.token() + ", a holding the log never "
           + "granted", read.lines());
-    } else if (!clock.observable(h.startIndex(), h.endIndex(), read.invokeT(), read.returnT())) {
+    } else if (!observable(read, h.startIndex(), h.endIndex())) {
       List<String> lines = new ArrayList<>(read.lines());
       acksOf(h).forEach(op -> lines.addAll(op.lines()));
       report.violation(Check.LINEARIZABILITY, "read of " + read.lock() + " returned holder "
@@ -297,26 +297,44 @@ final class LogChecks {
     }
   }
 
+  /**
+   * A free read must have run at an instant between two holdings. Walks the holdings backwards
+   * from the last one that can have started before the read returned, and stops at the first
+   * that certainly started before the read was invoked: earlier states were over by then.
+   */
   private void checkFreeRead(Op read) {
-    long from = 0;
+    List<Holding> holdings = model.holdingsByLock().getOrDefault(read.lock(), List.of());
+    long lastState = clock.lastStateBefore(read.returnT());
+    int i = holdings.size() - 1;
+    while (i >= 0 && holdings.get(i).startIndex() > lastState) {
+      i--;
+    }
+    long nextStart = i + 1 < holdings.size() ? holdings.get(i + 1).startIndex() : Long.MAX_VALUE;
     List<Holding> overlapping = new ArrayList<>();
-    for (Holding h : model.holdingsByLock().getOrDefault(read.lock(), List.of())) {
-      if (clock.observable(from, h.startIndex(), read.invokeT(), read.returnT())) {
+    for (; i >= 0; i--) {
+      Holding h = holdings.get(i);
+      if (observable(read, h.endIndex(), nextStart)) {
         return;
       }
-      if (clock.observable(h.startIndex(), h.endIndex(), read.invokeT(), read.returnT())) {
+      if (observable(read, h.startIndex(), h.endIndex())) {
         overlapping.add(h);
       }
-      from = h.endIndex();
+      nextStart = h.startIndex();
+      if (clock.upper(h.startIndex()) < read.invokeT()) {
+        break; // h began before the read: the states before it cannot have been seen
+      }
     }
-    if (from != Long.MAX_VALUE
-        && clock.observable(from, Long.MAX_VALUE, read.invokeT(), read.returnT())) {
+    if (i < 0 && observable(read, 0, nextStart)) {
       return;
     }
     List<String> lines = new ArrayList<>(read.lines());
     overlapping.forEach(h -> acksOf(h).forEach(op -> lines.addAll(op.lines())));
     report.violation(Check.LINEARIZABILITY, "read said " + read.lock() + " was free, but it "
         + "was held during the whole read", lines);
+  }
+
+  private boolean observable(Op read, long fromIndex, long toIndex) {
+    return clock.observable(fromIndex, toIndex, read.invokeT(), read.returnT());
   }
 
   private List<Op> acksOf(Holding h) {

@@ -107,6 +107,12 @@ final class LogClock {
     return upper(x + 1) >= invokeT;
   }
 
+  /** The last state x with lower(x) <= t: later entries all took effect after t. */
+  long lastStateBefore(long t) {
+    int i = firstAbove(lowerPrefixMaxT, 0, t);
+    return i < lowerIndex.length ? lowerIndex[i] - 1 : Long.MAX_VALUE;
+  }
+
   /** Every upper anchor that a lower anchor at or before its index contradicts. */
   List<Contradiction> contradictions() {
     List<Contradiction> found = new ArrayList<>();

@@ -35,6 +35,7 @@ class SimulatedRunTest {
     long ops = 0;
     long reads = 0;
     long anchors = 0;
+    long stale = 0;
     for (int s = 0; s < 200; s++) {
       int seed = s;
       Path dir = Files.createDirectory(root.resolve("run-" + seed));
@@ -44,11 +45,13 @@ class SimulatedRunTest {
       ops += report.counts().get("operations");
       reads += report.counts().get("reads checked");
       anchors += report.counts().get("real-time anchors");
+      stale += report.counts().getOrDefault("stale writes caught by fencing (rejected)", 0L);
     }
-    System.out.println("simulated: " + ops + " ops, " + reads + " reads, " + anchors + " anchors");
-    assertTrue(ops > 5_000 && reads > 1_000 && anchors > 3_000,
+    System.out.println("simulated: " + ops + " ops, " + reads + " reads, " + anchors
+        + " anchors, " + stale + " stale writes caught");
+    assertTrue(ops > 5_000 && reads > 1_000 && anchors > 3_000 && stale > 20,
         "the simulation exercises the checks: " + ops + " ops, " + reads + " reads, "
-            + anchors + " anchors");
+            + anchors + " anchors, " + stale + " stale writes");
   }
 
   /** A broken system must be caught in a good share of runs. */
@@ -121,6 +124,7 @@ class SimulatedRunTest {
     final Map<String, Pending> pending = new HashMap<>();
     final Map<String, Long> believedToken = new HashMap<>(); // "client lock" -> token
     final List<String> killed = new ArrayList<>();
+    final Map<String, Long> highestAccepted = new HashMap<>();
     final List<Pending> uncommitted = new ArrayList<>(); // in order of proposal
     long t = 1_000;
     long index;
@@ -179,6 +183,10 @@ class SimulatedRunTest {
       } else {
         f = "acquire";
       }
+      if (held != null && random.nextInt(4) == 0) {
+        write(c, lock, held);
+        return;
+      }
       long token = f.equals("release") || f.equals("renew") ? held : 0;
       Pending p = new Pending(c, f, lock, token, t);
       String req = c + "-" + (++requests);
@@ -195,6 +203,19 @@ class SimulatedRunTest {
       }
     }
 
+    /** A guarded write to the fenced resource, decided at once. */
+    void write(String c, String lock, long token) {
+      long highest = highestAccepted.getOrDefault(lock, 0L);
+      boolean accepted = token >= highest;
+      if (accepted) {
+        highestAccepted.put(lock, token);
+        run.ok(c, "write", lock, t, t + 2, token);
+      } else {
+        run.fail(c, "write", lock, t, t + 2, token, "STALE_TOKEN");
+      }
+      run.write(lock, token, c, accepted, Math.max(token, highest), t + 1);
+    }
+
     /** The leader stamps its clock and commits the oldest proposal. */
     void commitNext() {
       if (uncommitted.isEmpty()) {
@@ -202,6 +223,12 @@ class SimulatedRunTest {
       }
       Pending p = uncommitted.remove(0);
       LockReply reply = append(p.cmd.withTimeMs(nowMs()));
+      if (random.nextInt(6) == 0) {
+        uncommitted.add(p); // the client resends it with the same request id
+      }
+      if (p.committed) {
+        return; // a resend: the state machine answers it from its idempotency table
+      }
       p.committed = true;
       p.reply = reply;
       if (reply instanceof LockReply.Error e) {
