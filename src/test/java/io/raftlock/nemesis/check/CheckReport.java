@@ -15,7 +15,7 @@ public final class CheckReport {
   /** The checks, in the order of the issue. */
   public enum Check {
     INPUT("run directory readable and well-formed"),
-    TOKENS("fencing tokens unique and in real-time order"),
+    TOKENS("fencing tokens unique per lock and in real-time order"),
     LOG_AGREEMENT("committed logs agree on their common prefix"),
     MODEL("at most one holder per lock in the replayed log; acknowledged grants match it"),
     LOST_ACK("no acknowledged acquire/release/renew missing from the committed log"),

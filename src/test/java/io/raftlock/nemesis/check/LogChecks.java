@@ -128,8 +128,8 @@ final class LogChecks {
 
   /**
    * An ok acquire the log does not show granted: if the log gave that token of the lock to
-   * another client, or the lock was held by another client at that index, the acknowledgement implies two
-   * holders (MODEL); otherwise the grant is simply missing from the log (LOST_ACK).
+   * another client, or another client held the lock at that index, the acknowledgement implies
+   * two holders (MODEL); otherwise the grant is simply missing from the log (LOST_ACK).
    */
   private void reportUnmatchedAcquire(Op op) {
     Holding byToken = model.holdingWithToken(op.lock(), op.token());

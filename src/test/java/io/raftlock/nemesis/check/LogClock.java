@@ -84,7 +84,8 @@ final class LogClock {
   }
 
   private Anchor lowerAnchor(long x) {
-    int i = firstAtLeast(lowerIndex, x + 1) - 1; // last lower anchor with index <= x
+    // The last lower anchor with index <= x (x + 1 would overflow at the end of time).
+    int i = x == Long.MAX_VALUE ? lowerIndex.length - 1 : firstAtLeast(lowerIndex, x + 1) - 1;
     return i < 0 ? null : lowerPrefixMax[i];
   }
 

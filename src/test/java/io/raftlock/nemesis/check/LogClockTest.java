@@ -33,6 +33,7 @@ class LogClockTest {
     assertEquals(100, clock.lower(5));
     assertEquals(100, clock.lower(8));
     assertEquals(300, clock.lower(9));
+    assertEquals(300, clock.lower(Long.MAX_VALUE));
     assertEquals(110, clock.upper(1));
     assertEquals(310, clock.upper(6));
     assertEquals(Long.MAX_VALUE, clock.upper(10));
