@@ -65,7 +65,7 @@ public final class Checker {
     checkTokens();
     NodeDump longest = checkLogAgreement();
     if (longest != null) {
-      new LogChecks(run.ops, longest, report).run();
+      new LogChecks(run.ops, run.writes, longest, report).run();
     }
     checkFencing();
     checkConvergence();

@@ -190,9 +190,14 @@ class CheckerTest {
     RunDirBuilder run = new RunDirBuilder(dir)
         .write("L1", 5, "c2", true, 5, 100)
         .write("L1", 3, "c1", false, 5, 110)
-        .write("L2", 4, "c3", true, 4, 115)
+        .write("L2", 6, "c3", true, 6, 115)
         .write("L1", 3, "c1", true, 5, 120);
     run.noop();
+    run.noop();
+    run.acquire("L1", "c1", 0); // 3
+    run.release("L1", "c1", 3, 1); // 4
+    run.acquire("L1", "c2", 2); // 5
+    run.acquire("L2", "c3", 3); // 6
 
     CheckReport report = Checker.check(run.build(3));
 
@@ -200,6 +205,19 @@ class CheckerTest {
     assertContains(v.message(), "token 3 by c1 accepted after token 5");
     assertEquals(2, v.lines().size());
     assertEquals(1L, report.counts().get("stale writes caught by fencing (rejected)"));
+  }
+
+  @Test
+  void writeAcceptedWithATokenTheWriterWasNeverGrantedIsCaught() {
+    RunDirBuilder run = new RunDirBuilder(dir)
+        .write("L1", 2, "c1", true, 2, 100)
+        .write("L1", 3, "c2", true, 3, 110);
+    run.noop();
+    run.acquire("L1", "c1", 0);
+
+    Violation v = only(Checker.check(run.build(3)), Check.FENCING);
+
+    assertContains(v.message(), "token 3, which the log never granted to c2");
   }
 
   @Test

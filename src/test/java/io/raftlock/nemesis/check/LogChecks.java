@@ -30,6 +30,8 @@ import java.util.Set;
  *       completed ok or fail (no info, no killed invoke), so a failed one must have taken
  *       effect. Failed renews are not checked: a client's keep-alive renews without a history
  *       line.
+ *   <li>FENCING (with the log): every write the resource accepted carries a token the log
+ *       granted to the writer on that lock.
  *   <li>LINEARIZABILITY: acknowledged operations pin the real time of log entries
  *       ({@link LogClock}); they must not contradict each other, and every ok read must have
  *       seen a state of the lock that held at some instant between its invoke and return.
@@ -37,6 +39,7 @@ import java.util.Set;
  */
 final class LogChecks {
   private final List<Op> ops;
+  private final List<RunData.ResourceWrite> writes;
   private final NodeDump log;
   private final CheckReport report;
   private final ReferenceModel model = new ReferenceModel();
@@ -44,8 +47,10 @@ final class LogChecks {
   /** Acknowledged acquires, releases and renews of each holding, for printing. */
   private final Map<Key, List<Op>> acksByHolding = new HashMap<>();
 
-  LogChecks(List<Op> ops, NodeDump log, CheckReport report) {
+  LogChecks(List<Op> ops, List<RunData.ResourceWrite> writes, NodeDump log,
+      CheckReport report) {
     this.ops = ops;
+    this.writes = writes;
     this.log = log;
     this.report = report;
   }
@@ -62,6 +67,7 @@ final class LogChecks {
     checkReleasesAndRenews();
     checkFailedReleases();
     checkUnexplainedGrants();
+    checkWriteTokens();
     clock.seal();
     report.count("real-time anchors", clock.anchors());
     checkContradictions();
@@ -252,6 +258,16 @@ final class LogChecks {
             + " was acknowledged with it or is uncertain; "
             + (lines.isEmpty() ? "it never asked" : "one of its failed acquires took effect"),
             lines);
+      }
+    }
+  }
+
+  /** The resource accepted only tokens the log granted to the writer on that lock. */
+  private void checkWriteTokens() {
+    for (RunData.ResourceWrite w : writes) {
+      if (w.accepted() && model.holding(w.lock(), w.process(), w.token()) == null) {
+        report.violation(Check.FENCING, w.lock() + ": write accepted with token " + w.token()
+            + ", which the log never granted to " + w.process(), List.of(w.line()));
       }
     }
   }
