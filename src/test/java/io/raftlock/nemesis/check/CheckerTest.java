@@ -348,7 +348,7 @@ class CheckerTest {
   }
 
   @Test
-  void noSuccessfulAcquireWithin30sOfTheFinalHealIsCaught() {
+  void noSuccessfulAcquireWithinTheLivenessWindowAfterTheFinalHealIsCaught() {
     long s = 1_000_000_000L;
     RunDirBuilder run = new RunDirBuilder(dir)
         .fault("partition", "start", "node-1", 1 * s).fault("partition", "end", "node-1", 2 * s)
@@ -360,7 +360,7 @@ class CheckerTest {
 
     Violation v = only(Checker.check(run.build(3)), Check.LIVENESS);
 
-    assertContains(v.message(), "within 30 s of the final heal");
+    assertContains(v.message(), "within 15 s of the final heal");
   }
 
   @Test
