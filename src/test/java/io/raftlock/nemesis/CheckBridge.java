@@ -9,14 +9,14 @@ import java.util.List;
  * Calls {@code io.raftlock.nemesis.check.Checker.check(runDir)} (spec §5) through reflection, so
  * the harness builds and runs whether or not the checker is on the classpath yet.
  */
-final class CheckBridge {
+public final class CheckBridge {
   private CheckBridge() {}
 
   /**
    * The checker's verdict. {@code ran} is false when the checker class is absent (then
    * {@code error} says so); {@code summary} is the checker's own summary object.
    */
-  record Outcome(boolean ran, boolean ok, List<?> violations, Object summary, String error) {
+  public record Outcome(boolean ran, boolean ok, List<?> violations, Object summary, String error) {
     static Outcome notRun(String why) {
       return new Outcome(false, false, List.of(), null, why);
     }

@@ -1,7 +1,7 @@
 package io.raftlock.nemesis;
 
 /** The node faults the harness schedules, one at a time; the name is the nemesis log's "fault". */
-enum FaultKind {
+public enum FaultKind {
   KILL("kill"),
   PAUSE("pause"),
   PARTITION("partition"),

@@ -280,6 +280,36 @@ final class NemesisCluster implements AutoCloseable {
     return Optional.ofNullable(applied);
   }
 
+  /**
+   * Outbound peer connections whose source address is not their node's own address, described
+   * ("node-2 → 127.0.0.3:P from 127.0.0.1"); empty when every node binds them, which is what makes
+   * the nft partitions between addresses exact. Read from {@code ss}; null when ss is missing.
+   */
+  List<String> unboundPeerConnections() {
+    Shell.Result r = Shell.run("ss", "-Htnp", "state", "established", "( dport = :" + peerPort + " )");
+    if (!r.ok()) {
+      return null;
+    }
+    Map<Long, String> byPid = new LinkedHashMap<>();
+    ids.forEach(id -> pid(id).ifPresent(pid -> byPid.put(pid, id)));
+    List<String> wrong = new ArrayList<>();
+    for (String line : r.output().split("\n")) {
+      String[] f = line.trim().split("\\s+");
+      int pidAt = line.indexOf("pid=");
+      if (f.length < 4 || pidAt < 0) {
+        continue;
+      }
+      long pid = Long.parseLong(line.substring(pidAt + 4).replaceAll("[^0-9].*", ""));
+      String id = byPid.get(pid);
+      String local = f[2].replace("[::ffff:", "").replace("]", "");
+      String source = local.substring(0, local.lastIndexOf(':'));
+      if (id != null && !source.equals(host(id))) {
+        wrong.add(id + " → " + f[3].replace("[::ffff:", "").replace("]", "") + " from " + source);
+      }
+    }
+    return wrong;
+  }
+
   /** Kills every node (SIGKILL also ends a stopped process) and unmounts and deletes the disks. */
   @Override
   public void close() {

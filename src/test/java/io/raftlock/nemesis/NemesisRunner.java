@@ -30,7 +30,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * table, mounts, processes) is removed in {@code finally} and by a shutdown hook.
  *
  * <pre>java -cp TEST_CLASSPATH io.raftlock.nemesis.NemesisRunner [--seed N] [--profile short|standard]
- *     [--out DIR] [--jar target/raftlock.jar] [--classpath CP] [--clients 10]</pre>
+ *     [--out DIR] [--jar target/raftlock.jar] [--classpath CP] [--clients 10]
+ *     [--only kill,pause,...] [--fault-seconds S]</pre>
+ * {@code --only} and {@code --fault-seconds} narrow a profile, to try one kind of fault quickly.
  */
 public final class NemesisRunner {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -41,7 +43,13 @@ public final class NemesisRunner {
   static final Duration CONVERGENCE = Duration.ofSeconds(30);
 
   /** What to run. */
-  public record Options(long seed, Profile profile, Path runDir, Path jar, String classpath, int clients) {
+  public record Options(long seed, Profile profile, Path runDir, Path jar, String classpath, int clients,
+      Set<FaultKind> only, int faultSeconds) {
+    /** The profile as it is: every kind, its own fault time. */
+    public Options(long seed, Profile profile, Path runDir, Path jar, String classpath, int clients) {
+      this(seed, profile, runDir, jar, classpath, clients, EnumSet.allOf(FaultKind.class), profile.faultSeconds);
+    }
+
     static Options parse(String[] args) {
       long seed = System.currentTimeMillis() % 100_000;
       Profile profile = Profile.STANDARD;
@@ -49,6 +57,8 @@ public final class NemesisRunner {
       Path jar = Path.of("target", "raftlock.jar");
       String cp = System.getProperty("java.class.path");
       int clients = 10;
+      Set<FaultKind> only = EnumSet.allOf(FaultKind.class);
+      Integer faultSeconds = null;
       for (int i = 0; i < args.length; i++) {
         String flag = args[i];
         if (i + 1 >= args.length) {
@@ -62,13 +72,26 @@ public final class NemesisRunner {
           case "--jar" -> jar = Path.of(v);
           case "--classpath" -> cp = v;
           case "--clients" -> clients = Integer.parseInt(v);
+          case "--only" -> only = kinds(v);
+          case "--fault-seconds" -> faultSeconds = Integer.parseInt(v);
           default -> throw new IllegalArgumentException("unknown option " + flag);
         }
       }
       if (out == null) {
         out = Path.of("target", "nemesis", profile.name().toLowerCase(java.util.Locale.ROOT) + "-" + seed);
       }
-      return new Options(seed, profile, out, jar, cp, clients);
+      return new Options(seed, profile, out, jar, cp, clients, only,
+          faultSeconds == null ? profile.faultSeconds : faultSeconds);
+    }
+
+    /** "kill,power": fault kinds by their log names (to run a subset of a profile's faults). */
+    private static Set<FaultKind> kinds(String list) {
+      Set<FaultKind> kinds = EnumSet.noneOf(FaultKind.class);
+      for (String name : list.split(",")) {
+        kinds.add(java.util.Arrays.stream(FaultKind.values()).filter(k -> k.logName.equals(name.trim())).findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("--only: unknown fault '" + name + "'")));
+      }
+      return kinds;
     }
   }
 
@@ -86,6 +109,7 @@ public final class NemesisRunner {
   private NemesisCluster cluster;
   private FencedResourceServer resource;
   private boolean nft;
+  private String peerBindingWarning;
 
   public NemesisRunner(Options options) {
     this.options = options;
@@ -120,9 +144,10 @@ public final class NemesisRunner {
       await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
           .until(() -> cluster.leader().isPresent());
       say("leader " + cluster.leader().orElse("?") + "; nodes on " + cluster.endpoints());
+      checkPeerBinding();
       resource = new FencedResourceServer(run.resolve("resource.jsonl"));
       boolean clientsRan = startClients(run);
-      Thread clientPauser = clientsRan ? clientPauser(log) : null;
+      Thread clientPauser = clientsRan && wants(FaultKind.PAUSE) ? clientPauser(log) : null;
       runSchedule(new Nemeses(cluster, firewall, log, random, TTL_MS, stop, this::say), log);
       if (clientPauser != null) {
         clientPauser.interrupt();
@@ -150,6 +175,11 @@ public final class NemesisRunner {
 
   /** Checks each fault's tools and privileges once; faults that cannot run are skipped, said why. */
   private void probeTools(Path run) throws IOException {
+    for (FaultKind k : FaultKind.values()) {
+      if (!options.only().contains(k)) {
+        skip(k, "not selected (--only)");
+      }
+    }
     String nftWhy = Firewall.unavailableReason();
     nft = nftWhy == null;
     if (nft) {
@@ -158,23 +188,42 @@ public final class NemesisRunner {
       skip(FaultKind.PARTITION, nftWhy);
       skip(FaultKind.LOSS, nftWhy);
     }
-    boolean wantDisks = options.profile().kinds().contains(FaultKind.POWER)
-        || options.profile().kinds().contains(FaultKind.DISKFULL);
+    boolean wantDisks = wants(FaultKind.POWER) || wants(FaultKind.DISKFULL);
     String loopWhy = wantDisks ? NodeDisk.loopUnavailableReason(run) : "not in this profile";
     if (loopWhy != null && wantDisks) {
       skip(FaultKind.POWER, loopWhy + "; data dirs are plain directories");
       skip(FaultKind.DISKFULL, loopWhy + "; data dirs are plain directories");
     }
-    boolean fakeClocks = options.profile().kinds().contains(FaultKind.CLOCK)
-        && Files.exists(Path.of(NemesisCluster.LIBFAKETIME));
-    if (options.profile().kinds().contains(FaultKind.CLOCK) && !fakeClocks) {
+    boolean fakeClocks = wants(FaultKind.CLOCK) && Files.exists(Path.of(NemesisCluster.LIBFAKETIME));
+    if (wants(FaultKind.CLOCK) && !fakeClocks) {
       skip(FaultKind.CLOCK, NemesisCluster.LIBFAKETIME + " is missing (scripts/install-nemesis-tools.sh installs libfaketime)");
     }
     cluster = new NemesisCluster(run, options.jar(), loopWhy == null, fakeClocks, options.seed());
   }
 
+  private boolean wants(FaultKind kind) {
+    return options.profile().kinds().contains(kind) && options.only().contains(kind);
+  }
+
+  /** Partitions cut by source address: say so loudly when the nodes do not bind their outbound connections. */
+  private void checkPeerBinding() {
+    if (!nft || !wants(FaultKind.PARTITION)) {
+      return;
+    }
+    List<String> wrong = cluster.unboundPeerConnections();
+    if (wrong == null) {
+      say("cannot check the peer connections' source addresses (ss is missing)");
+    } else if (!wrong.isEmpty()) {
+      peerBindingWarning = "outbound peer connections are not bound to their node's address, so partitions "
+          + "cut the wrong traffic: " + wrong;
+      say("WARNING: " + peerBindingWarning);
+    } else {
+      say("peer connections come from their nodes' own addresses: partitions are exact");
+    }
+  }
+
   private void skip(FaultKind kind, String why) {
-    if (options.profile().kinds().contains(kind)) {
+    if (options.profile().kinds().contains(kind) && !skipped.containsKey(kind.logName)) {
       skipped.put(kind.logName, why);
       say("SKIPPED " + kind.logName + " faults: " + why);
     }
@@ -186,7 +235,7 @@ public final class NemesisRunner {
       return false;
     }
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    long durationS = options.profile().faultSeconds * 2L + 300;
+    long durationS = options.faultSeconds() * 2L + 300;
     for (int i = 1; i <= options.clients(); i++) {
       String id = "c" + i;
       // Small heaps and the C1 compiler only: ten client JVMs share two cores with the nodes.
@@ -242,7 +291,7 @@ public final class NemesisRunner {
   }
 
   private void runSchedule(Nemeses nemeses, NemesisLog log) {
-    int extras = options.profile().faultSeconds / 10;
+    int extras = options.faultSeconds() / 10;
     Set<FaultKind> skippedKinds = EnumSet.noneOf(FaultKind.class);
     for (FaultKind k : FaultKind.values()) {
       if (skipped.containsKey(k.logName)) {
@@ -250,7 +299,7 @@ public final class NemesisRunner {
       }
     }
     List<Profile.Planned> plan = options.profile().plan(random, skippedKinds, extras);
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.profile().faultSeconds);
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.faultSeconds());
     int done = 0;
     for (Profile.Planned p : plan) {
       if (stop.stopped()) {
@@ -358,7 +407,7 @@ public final class NemesisRunner {
       Shell.Result r = Shell.run(List.of(java.toString(), "-jar", options.jar().toString(), "dump",
           "--endpoint", cluster.endpoint(id), "--out", out.toString()), 180);
       if (!r.ok()) {
-        say("dump of " + id + " failed (" + r.exitCode() + "): " + r.output());
+        say("dump of " + id + " failed (" + r.exitCode() + "): " + r.output().lines().findFirst().orElse(""));
       }
     }
   }
@@ -375,6 +424,9 @@ public final class NemesisRunner {
     s.put("resourceWrites", Map.of("accepted", resource.accepted(), "rejected", resource.rejected()));
     s.put("unexpectedNodeExits", r.unexpectedExits());
     s.put("converged", r.converged());
+    if (peerBindingWarning != null) {
+      s.put("peerBindingWarning", peerBindingWarning);
+    }
     Map<String, Object> check = new LinkedHashMap<>();
     check.put("ran", r.check().ran());
     check.put("ok", r.check().ok());

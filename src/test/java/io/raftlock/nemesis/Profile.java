@@ -13,7 +13,7 @@ import java.util.Set;
  * planned up front (a shuffled list), so a run reaches them whatever the seed; extra faults of
  * random kinds fill the remaining time.
  */
-enum Profile {
+public enum Profile {
   /** About 3 minutes: kill, pause and partition (the failsafe test). */
   SHORT(150, Map.of(FaultKind.KILL, 8, FaultKind.PAUSE, 8, FaultKind.PARTITION, 8)),
   /** About 10 minutes: every fault, at least the counts. */
