@@ -147,6 +147,10 @@ final class NemesisCluster implements AutoCloseable {
       Map<String, String> env = pb.environment();
       env.put("LD_PRELOAD", LIBFAKETIME);
       env.put("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+      // libfaketime 0.9.10's "monotonic fix" for pthread_cond_timedwait makes the JVM's timed
+      // waits (VM thread, cleaners, sweeper) return at once: every JVM thread spins, and a node
+      // takes minutes to start. The JVM's timed waits use CLOCK_MONOTONIC, which stays true.
+      env.put("FAKETIME_FORCE_MONOTONIC_FIX", "0");
       env.put("FAKETIME_TIMESTAMP_FILE", clockFile(id).toString());
       // The file is re-read at most once a second: a clock change takes effect within 1 s.
       env.put("FAKETIME_CACHE_DURATION", "1");
