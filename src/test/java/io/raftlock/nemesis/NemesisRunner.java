@@ -141,8 +141,16 @@ public final class NemesisRunner {
       probeTools(run);
       Firewall firewall = nft ? new Firewall(cluster.peerPort(), cluster.clientPort(), run) : null;
       cluster.startAll();
-      await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-          .until(() -> cluster.leader().isPresent());
+      try {
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+            .until(() -> cluster.leader().isPresent() || cluster.exitedOnTheirOwn().size() == 3);
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new IllegalStateException("no leader within 90 s; see node-*/node.log in " + run);
+      }
+      if (cluster.leader().isEmpty()) {
+        throw new IllegalStateException("every node exited at start " + cluster.exitedOnTheirOwn()
+            + "; see node-*/node.log in " + run);
+      }
       say("leader " + cluster.leader().orElse("?") + "; nodes on " + cluster.endpoints());
       checkPeerBinding();
       resource = new FencedResourceServer(run.resolve("resource.jsonl"));

@@ -21,7 +21,8 @@ import java.nio.file.StandardCopyOption;
  * instant (background writeback may run during it, the node being already dead).
  */
 final class NodeDisk implements AutoCloseable {
-  private static final long IMAGE_BYTES = 256L << 20;
+  /** Sparse; the storage refuses to append below 256 MiB free, so the image must be well above that. */
+  private static final long IMAGE_BYTES = 1L << 30;
 
   private final Path dir;
   private final boolean loop;
