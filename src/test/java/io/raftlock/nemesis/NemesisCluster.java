@@ -45,6 +45,8 @@ final class NemesisCluster implements AutoCloseable {
   private final Map<String, Process> processes = new LinkedHashMap<>();
   /** Wall-clock ms at each node's start: libfaketime applies a rate from the process start. */
   private final Map<String, Long> startedAtMs = new LinkedHashMap<>();
+  /** Set by {@link #close}: no node starts after it (a fault ending during shutdown must not restart one). */
+  private boolean closed;
 
   NemesisCluster(Path root, Path jar, boolean loopDisks, boolean fakeClocks, long seed) throws IOException {
     this.root = root;
@@ -135,6 +137,9 @@ final class NemesisCluster implements AutoCloseable {
   }
 
   synchronized void start(String id) throws IOException {
+    if (closed) {
+      throw new IllegalStateException("the cluster is closed; " + id + " is not started again");
+    }
     if (running(id)) {
       return;
     }
@@ -317,6 +322,9 @@ final class NemesisCluster implements AutoCloseable {
   /** Kills every node (SIGKILL also ends a stopped process) and unmounts and deletes the disks. */
   @Override
   public void close() {
+    synchronized (this) {
+      closed = true;
+    }
     for (String id : ids) {
       try {
         kill(id);

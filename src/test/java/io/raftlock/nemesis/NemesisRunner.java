@@ -161,6 +161,9 @@ public final class NemesisRunner {
         clientPauser.interrupt();
         clientPauser.join(10_000);
       }
+      if (stop.stopped()) {
+        throw new IllegalStateException("the run was stopped (signal or shutdown) before the final heal");
+      }
       finalHeal(log);
       say("final heal done; clients run " + QUIET_TAIL.toSeconds() + " s more");
       stop.holdFor(QUIET_TAIL);
