@@ -302,7 +302,10 @@ public final class NemesisRunner {
   }
 
   private void runSchedule(Nemeses nemeses, NemesisLog log) {
-    int extras = options.faultSeconds() / 10;
+    // A fault and its healthy gap take about 6 s: extras only fill what the quotas leave of the
+    // fault time, so a run is not stretched by extras that would push quota faults past the end.
+    int quotaTotal = options.profile().quotas.values().stream().mapToInt(Integer::intValue).sum();
+    int extras = Math.max(0, options.faultSeconds() / 6 - quotaTotal);
     Set<FaultKind> skippedKinds = EnumSet.noneOf(FaultKind.class);
     for (FaultKind k : FaultKind.values()) {
       if (skipped.containsKey(k.logName)) {
