@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the tools the nemesis run uses when they are missing, from the Debian packages:
+# nft (nftables: partitions, packet loss), libfaketime (clock faults), mkfs.ext4 (e2fsprogs) and
+# mount/fallocate (mount, util-linux: loop-mounted data dirs for power loss and disk full).
+# Idempotent; needs root to install. A fault whose tool is still missing is skipped by the run,
+# which says so. Used by scripts/nemesis.sh.
+set -euo pipefail
+LIBFAKETIME=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+missing=()
+command -v nft >/dev/null 2>&1 || missing+=(nftables)
+[ -f "$LIBFAKETIME" ] || missing+=(libfaketime)
+command -v mkfs.ext4 >/dev/null 2>&1 || missing+=(e2fsprogs)
+command -v mount >/dev/null 2>&1 || missing+=(mount)
+command -v fallocate >/dev/null 2>&1 || missing+=(util-linux)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing ${missing[*]}; as root run: apt-get install -y ${missing[*]}" >&2
+    echo "(the run goes on and skips the faults that need them)" >&2
+    exit 0
+  fi
+  echo "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null
+fi
+echo "nft: $(nft --version 2>/dev/null || echo missing)"
+echo "libfaketime: $([ -f "$LIBFAKETIME" ] && echo "$LIBFAKETIME" || echo missing)"
+echo "mkfs.ext4: $(command -v mkfs.ext4 || echo missing)"

@@ -1,0 +1,47 @@
+package io.raftlock.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.raftlock.nemesis.NemesisRunner;
+import io.raftlock.nemesis.Profile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The short nemesis profile (about 3 minutes): three fat-jar nodes on 127.0.0.1-3, ten client
+ * JVMs on three locks with a 2 s TTL, and a seeded schedule of kill -9, SIGSTOP (nodes and
+ * clients) and nft partitions. Faults whose tool or privilege is missing are skipped with a
+ * message (partitions without nft/root); the checker must then find no violation, the replicas
+ * must converge after the final heal, and no node may exit on its own.
+ *
+ * <p>Artifacts stay in {@code target/nemesis/it-SEED}; {@code -Dnemesis.seed=N} replays a seed.
+ */
+class NemesisIT {
+  private static final Path JAR = Path.of("target", "raftlock.jar");
+
+  @Test
+  void shortProfileKeepsEveryLockSafeUnderKillPauseAndPartition() throws Exception {
+    assertTrue(Files.exists(JAR), "the fat jar is built before integration tests");
+    long seed = Long.getLong("nemesis.seed", 1L);
+    Path run = Path.of("target", "nemesis", "it-" + seed);
+    NemesisRunner.Result r = new NemesisRunner(new NemesisRunner.Options(seed, Profile.SHORT, run, JAR,
+        System.getProperty("java.class.path"), 10)).run();
+
+    r.skipped().forEach((fault, why) -> System.out.println("NemesisIT skipped " + fault + " faults: " + why));
+    assertTrue(r.faults().getOrDefault("kill", 0) > 0, "kill -9 faults ran: " + r.faults());
+    assertTrue(r.faults().getOrDefault("pause", 0) > 0, "pause faults ran: " + r.faults());
+    if (!r.skipped().containsKey("partition")) {
+      assertTrue(r.faults().getOrDefault("partition", 0) > 0, "partitions ran: " + r.faults());
+    }
+    assertEquals(List.of(), r.unexpectedExits(), "no node exits unless killed");
+    assertTrue(r.converged(), "replicas converge within 30 s of the final heal");
+    assumeTrue(r.clientsRan(), "the nemesis client is not on the classpath: faults ran without a workload");
+    assumeTrue(r.check().ran(), "the checker did not run: " + r.check().error());
+    assertEquals(List.of(), r.check().violations(), "safety violations; see " + run.resolve("runner.log"));
+    assertTrue(r.check().ok(), "checker verdict");
+  }
+}

@@ -1,0 +1,215 @@
+package io.raftlock.nemesis;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.function.Consumer;
+
+/**
+ * Carries out one fault at a time on the cluster: starts it, logs it, holds it for a seeded
+ * random time, ends it and logs the end. Targets the leader half of the time (when one answers).
+ */
+final class Nemeses {
+  private final NemesisCluster cluster;
+  private final Firewall firewall;
+  private final NemesisLog log;
+  private final Random random;
+  private final long ttlMs;
+  private final StopSignal stop;
+  private final Consumer<String> out;
+
+  Nemeses(NemesisCluster cluster, Firewall firewall, NemesisLog log, Random random, long ttlMs,
+      StopSignal stop, Consumer<String> out) {
+    this.cluster = cluster;
+    this.firewall = firewall;
+    this.log = log;
+    this.random = random;
+    this.ttlMs = ttlMs;
+    this.stop = stop;
+    this.out = out;
+  }
+
+  void run(FaultKind kind) throws IOException, InterruptedException {
+    switch (kind) {
+      case KILL -> kill();
+      case PAUSE -> pause();
+      case PARTITION -> partition();
+      case LOSS -> loss();
+      case CLOCK -> clock();
+      case POWER -> power();
+      case DISKFULL -> diskFull();
+      default -> throw new IllegalArgumentException(kind.toString());
+    }
+  }
+
+  /** The leader half of the time, else (or when none answers) a random running node. */
+  private String target() {
+    if (random.nextBoolean()) {
+      var leader = cluster.leader();
+      if (leader.isPresent()) {
+        return leader.get();
+      }
+    }
+    List<String> ids = cluster.ids().stream().filter(cluster::running).toList();
+    ids = ids.isEmpty() ? cluster.ids() : ids;
+    return ids.get(random.nextInt(ids.size()));
+  }
+
+  private String role(String id) {
+    return cluster.leader().map(l -> l.equals(id) ? "leader" : "follower").orElse("no-leader-seen");
+  }
+
+  private Duration between(double lowS, double highS) {
+    return Duration.ofMillis((long) (1000 * (lowS + random.nextDouble() * (highS - lowS))));
+  }
+
+  private void kill() throws IOException, InterruptedException {
+    String id = target();
+    Duration down = between(1, 5);
+    log.start("kill", id, "kill -9 of the " + role(id) + ", restart after " + down.toMillis() + " ms");
+    cluster.kill(id);
+    stop.holdFor(down);
+    cluster.start(id);
+    log.end("kill", id, "restarted");
+  }
+
+  private void pause() {
+    String id = target();
+    Duration paused = Duration.ofMillis((long) (ttlMs * (0.5 + 2.5 * random.nextDouble())));
+    log.start("pause", id, "SIGSTOP of the " + role(id) + " for " + paused.toMillis() + " ms");
+    cluster.pause(id);
+    stop.holdFor(paused);
+    cluster.resume(id);
+    log.end("pause", id, "SIGCONT");
+  }
+
+  private void partition() {
+    List<String> ids = cluster.ids();
+    String leader = cluster.leader().orElse(ids.get(random.nextInt(ids.size())));
+    List<String> others = new ArrayList<>(ids);
+    others.remove(leader);
+    String follower = others.get(random.nextInt(others.size()));
+    List<String> rest = new ArrayList<>(ids);
+    rest.remove(follower);
+    Duration held = between(2, 5);
+    String detail;
+    switch (random.nextInt(5)) {
+      case 0 -> {
+        detail = "isolate the leader " + leader + " from " + others;
+        firewall.cut(bothWays(List.of(leader), others));
+      }
+      case 1 -> {
+        detail = "minority " + follower + " | majority " + rest;
+        firewall.cut(bothWays(List.of(follower), rest));
+      }
+      case 2 -> {
+        detail = "one-way: the leader " + leader + " cannot send to " + others;
+        firewall.cut(oneWay(List.of(leader), others));
+      }
+      case 3 -> {
+        detail = "one-way: " + others + " cannot send to the leader " + leader;
+        firewall.cut(oneWay(others, List.of(leader)));
+      }
+      default -> {
+        String x = others.get(0);
+        String y = others.get(1);
+        detail = "bridge: " + x + " and " + y + " cut from each other, both reach " + leader;
+        firewall.cut(bothWays(List.of(x), List.of(y)));
+      }
+    }
+    log.start("partition", null, detail + " for " + held.toMillis() + " ms");
+    stop.holdFor(held);
+    Firewall.heal();
+    log.end("partition", null, "rules removed");
+  }
+
+  /** (from, to) address pairs for every node of {@code from} to every node of {@code to}. */
+  private static List<String[]> oneWay(List<String> from, List<String> to) {
+    List<String[]> pairs = new ArrayList<>();
+    for (String a : from) {
+      for (String b : to) {
+        pairs.add(new String[] {NemesisCluster.host(a), NemesisCluster.host(b)});
+      }
+    }
+    return pairs;
+  }
+
+  /** Both directions between two groups; pairs inside one group are never cut. */
+  private static List<String[]> bothWays(List<String> a, List<String> b) {
+    List<String[]> pairs = oneWay(a, b);
+    pairs.addAll(oneWay(b, a));
+    return pairs;
+  }
+
+  private void loss() {
+    int percent = 10 + random.nextInt(31);
+    Duration held = between(3, 5);
+    firewall.loss(percent);
+    log.start("loss", null, percent + "% of packets dropped on the peer and client ports for " + held.toMillis() + " ms");
+    stop.holdFor(held);
+    Firewall.heal();
+    log.end("loss", null, "rules removed");
+  }
+
+  private void clock() throws IOException {
+    String id = target();
+    String spec;
+    String what;
+    switch (random.nextInt(4)) {
+      case 0 -> {
+        spec = String.format(Locale.ROOT, "+%.1f", 1 + 4 * random.nextDouble());
+        cluster.setClock(id, spec);
+        what = "wall clock jumps forward " + spec + " s";
+      }
+      case 1 -> {
+        spec = String.format(Locale.ROOT, "-%.1f", 1 + 4 * random.nextDouble());
+        cluster.setClock(id, spec);
+        what = "wall clock jumps back " + spec + " s";
+      }
+      case 2 -> {
+        spec = cluster.setClockRate(id, 1.5 + 1.5 * random.nextDouble());
+        what = "wall clock runs fast: " + spec;
+      }
+      default -> {
+        spec = cluster.setClockRate(id, 0.3 + 0.4 * random.nextDouble());
+        what = "wall clock runs slow: " + spec;
+      }
+    }
+    Duration held = between(3, 6);
+    log.start("clock", id, what + " on the " + role(id) + " for " + held.toMillis() + " ms (libfaketime, read within 1 s)");
+    stop.holdFor(held);
+    cluster.setClock(id, "+0");
+    log.end("clock", id, "wall clock back to real time (+0)");
+  }
+
+  private void power() throws IOException, InterruptedException {
+    String id = target();
+    Duration down = between(1, 3);
+    log.start("power", id, "power loss of the " + role(id) + ": kill -9, no sync, image copied and remounted");
+    cluster.kill(id);
+    String how = cluster.disk(id).powerLoss();
+    stop.holdFor(down);
+    cluster.start(id);
+    log.end("power", id, how + "; restarted");
+  }
+
+  private void diskFull() throws IOException {
+    String id = target();
+    Duration held = between(3, 5);
+    long left = cluster.disk(id).fill();
+    log.start("diskfull", id, "data file system of the " + role(id) + " filled (" + left + " bytes left) for " + held.toMillis() + " ms");
+    stop.holdFor(held);
+    cluster.disk(id).unfill();
+    String detail = "space freed";
+    if (!cluster.running(id)) {
+      detail += "; the node had exited (" + cluster.exitedOnTheirOwn().get(id) + "), restarted";
+      out.accept(id + " exited while its disk was full: " + cluster.exitedOnTheirOwn());
+      cluster.forget(id);
+      cluster.start(id);
+    }
+    log.end("diskfull", id, detail);
+  }
+}

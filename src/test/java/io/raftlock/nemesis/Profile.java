@@ -1,0 +1,76 @@
+package io.raftlock.nemesis;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * A run's shape: how long the faults go on and how many of each kind at least. The quotas are
+ * planned up front (a shuffled list), so a run reaches them whatever the seed; extra faults of
+ * random kinds fill the remaining time.
+ */
+public enum Profile {
+  /** About 3 minutes: kill, pause and partition (the failsafe test). */
+  SHORT(150, Map.of(FaultKind.KILL, 8, FaultKind.PAUSE, 8, FaultKind.PARTITION, 8)),
+  /** About 10 minutes: every fault, at least the counts. */
+  STANDARD(560, quotas());
+
+  final int faultSeconds;
+  final Map<FaultKind, Integer> quotas;
+
+  Profile(int faultSeconds, Map<FaultKind, Integer> quotas) {
+    this.faultSeconds = faultSeconds;
+    this.quotas = new EnumMap<>(quotas);
+  }
+
+  private static Map<FaultKind, Integer> quotas() {
+    Map<FaultKind, Integer> q = new EnumMap<>(FaultKind.class);
+    q.put(FaultKind.KILL, 30);
+    q.put(FaultKind.PARTITION, 30);
+    q.put(FaultKind.PAUSE, 20);
+    q.put(FaultKind.POWER, 10);
+    q.put(FaultKind.CLOCK, 6);
+    q.put(FaultKind.LOSS, 4);
+    q.put(FaultKind.DISKFULL, 3);
+    return q;
+  }
+
+  Set<FaultKind> kinds() {
+    return quotas.keySet();
+  }
+
+  static Profile parse(String name) {
+    try {
+      return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--profile must be short or standard, was '" + name + "'");
+    }
+  }
+
+  /**
+   * The planned order: every quota, shuffled, then {@code extras} random kinds, also shuffled in.
+   * Quota faults run whatever the time; extras are dropped once the fault time is over. Kinds
+   * in {@code skipped} are left out.
+   */
+  List<Planned> plan(Random random, Set<FaultKind> skipped, int extras) {
+    List<Planned> plan = new ArrayList<>();
+    List<FaultKind> usable = kinds().stream().filter(k -> !skipped.contains(k)).sorted().toList();
+    for (FaultKind k : usable) {
+      for (int i = 0; i < quotas.get(k); i++) {
+        plan.add(new Planned(k, true));
+      }
+    }
+    for (int i = 0; i < extras && !usable.isEmpty(); i++) {
+      plan.add(new Planned(usable.get(random.nextInt(usable.size())), false));
+    }
+    Collections.shuffle(plan, random);
+    return plan;
+  }
+
+  /** One planned fault; {@code quota} faults are never dropped for lack of time. */
+  record Planned(FaultKind kind, boolean quota) {}
+}
