@@ -19,7 +19,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 0
   fi
   echo "installing ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null
+  # A fresh machine may have no package lists yet: update once if the first try fails.
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null; then
+    apt-get update >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" >/dev/null \
+      || echo "could not install ${missing[*]}; the run skips the faults that need them" >&2
+  fi
 fi
 echo "nft: $(nft --version 2>/dev/null || echo missing)"
 echo "libfaketime: $([ -f "$LIBFAKETIME" ] && echo "$LIBFAKETIME" || echo missing)"

@@ -9,6 +9,7 @@ import io.raftlock.nemesis.Profile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,6 +27,7 @@ class NemesisIT {
   @Test
   void shortProfileKeepsEveryLockSafeUnderKillPauseAndPartition() throws Exception {
     assertTrue(Files.exists(JAR), "the fat jar is built before integration tests");
+    installTools();
     long seed = Long.getLong("nemesis.seed", 1L);
     Path run = Path.of("target", "nemesis", "it-" + seed);
     NemesisRunner.Result r = new NemesisRunner(new NemesisRunner.Options(seed, Profile.SHORT, run, JAR,
@@ -43,5 +45,18 @@ class NemesisIT {
     assumeTrue(r.check().ran(), "the checker did not run: " + r.check().error());
     assertEquals(List.of(), r.check().violations(), "safety violations; see " + run.resolve("runner.log"));
     assertTrue(r.check().ok(), "checker verdict");
+  }
+
+  /**
+   * Installs what the faults use (nft, libfaketime, ext4 tools) with the project's script, as
+   * the README promises for anything a test needs. Whatever stays missing (not root, no apt) is
+   * skipped by the run with a message; the script's output says why.
+   */
+  private static void installTools() throws Exception {
+    Process p = new ProcessBuilder("bash", "scripts/install-nemesis-tools.sh").inheritIO().start();
+    if (!p.waitFor(5, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      System.out.println("NemesisIT: scripts/install-nemesis-tools.sh took over 5 minutes; going on without it");
+    }
   }
 }
