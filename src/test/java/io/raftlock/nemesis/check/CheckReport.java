@@ -23,7 +23,7 @@ public final class CheckReport {
     LINEARIZABILITY("per-lock linearizability of acquire/release/renew/read"),
     FENCING("the fenced resource never accepted a stale token"),
     CONVERGENCE("replicas at the same applied index have the same state hash"),
-    LIVENESS("an acquire succeeds within 30 s of the final heal");
+    LIVENESS("an acquire succeeds within 15 s of the final heal");
 
     private final String description;
 
