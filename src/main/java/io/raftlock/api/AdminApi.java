@@ -444,31 +444,13 @@ public final class AdminApi {
     return null;
   }
 
+  /** Unary calls as the lock service answers them, plus the membership refusal as a trailer. */
   private static <Q, R> void unary(GrpcServer server, ServiceMethod<Q, R> method, Function<Q, Future<R>> handler) {
-    server.callHandler(method, req -> req.handler(msg -> {
-      Future<R> f;
-      try {
-        f = handler.apply(msg);
-      } catch (RuntimeException e) {
-        f = Future.failedFuture(e);
+    GrpcLockService.unary(server, method, handler, (response, e) -> {
+      String refusal = e.detail().getDetailsMap().get("refusal");
+      if (refusal != null) {
+        response.trailers().set(REFUSAL_TRAILER, refusal);
       }
-      f.onComplete(ar -> {
-        try {
-          if (ar.succeeded()) {
-            req.response().end(ar.result());
-          } else {
-            if (ar.cause() instanceof ApiException e) {
-              String refusal = e.detail().getDetailsMap().get("refusal");
-              if (refusal != null) {
-                req.response().trailers().set(REFUSAL_TRAILER, refusal);
-              }
-            }
-            GrpcLockService.fail(req.response(), ar.cause());
-          }
-        } catch (RuntimeException e) {
-          LOG.log(Level.FINE, "answering a cancelled admin call", e);
-        }
-      });
-    }));
+    });
   }
 }

@@ -16,6 +16,7 @@ import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import java.util.function.BooleanSupplier;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -73,6 +74,18 @@ public final class GrpcLockService {
   }
 
   private static <Q, R> void unary(GrpcServer server, ServiceMethod<Q, R> method, Function<Q, Future<R>> handler) {
+    unary(server, method, handler, NO_MORE_TRAILERS);
+  }
+
+  private static final BiConsumer<GrpcServerResponse<?, ?>, ApiException> NO_MORE_TRAILERS = (response, e) -> { };
+
+  /**
+   * Serves {@code method} with {@code handler}; a refusal ({@link ApiException}) is answered with
+   * its status and the error trailers, after {@code moreTrailers} has added its own (the Admin
+   * service adds the membership refusal).
+   */
+  static <Q, R> void unary(GrpcServer server, ServiceMethod<Q, R> method, Function<Q, Future<R>> handler,
+      BiConsumer<GrpcServerResponse<?, ?>, ApiException> moreTrailers) {
     server.callHandler(method, req -> req.handler(msg -> {
       Future<R> f;
       try {
@@ -80,15 +93,19 @@ public final class GrpcLockService {
       } catch (RuntimeException e) {
         f = Future.failedFuture(e);
       }
-      f.onComplete(ar -> respond(req.response(), ar));
+      f.onComplete(ar -> respond(req.response(), ar, moreTrailers));
     }));
   }
 
-  private static <R> void respond(GrpcServerResponse<?, R> response, AsyncResult<R> ar) {
+  private static <R> void respond(GrpcServerResponse<?, R> response, AsyncResult<R> ar,
+      BiConsumer<GrpcServerResponse<?, ?>, ApiException> moreTrailers) {
     try {
       if (ar.succeeded()) {
         response.end(ar.result());
       } else {
+        if (ar.cause() instanceof ApiException e) {
+          moreTrailers.accept(response, e);
+        }
         fail(response, ar.cause());
       }
     } catch (RuntimeException e) {
@@ -154,7 +171,7 @@ public final class GrpcLockService {
       };
       api.watch(msg, sink).onComplete(ar -> {
         if (ar.failed()) {
-          respond(response, Future.failedFuture(ar.cause()));
+          respond(response, Future.failedFuture(ar.cause()), NO_MORE_TRAILERS);
           return;
         }
         LockApi.Watch w = ar.result();

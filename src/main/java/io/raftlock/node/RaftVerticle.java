@@ -500,7 +500,7 @@ public final class RaftVerticle extends VerticleBase {
       }
       try {
         long commit = raft.commitIndex();
-        long first = firstIndexInMemory();
+        long first = raft.firstIndex();
         long last = Math.min(to, commit);
         List<Entry> page = new ArrayList<>();
         long bytes = 0;
@@ -519,24 +519,6 @@ public final class RaftVerticle extends VerticleBase {
       }
     });
     return promise.future();
-  }
-
-  /**
-   * The first entry still in memory (last index + 1 when none): entries are contiguous from it to
-   * the last index, so a binary search on presence finds it. Context only.
-   */
-  private long firstIndexInMemory() {
-    long lo = 1;
-    long hi = raft.lastIndex() + 1;
-    while (lo < hi) {
-      long mid = lo + (hi - lo) / 2;
-      if (raft.entryAt(mid) != null) {
-        hi = mid;
-      } else {
-        lo = mid + 1;
-      }
-    }
-    return lo;
   }
 
   /** The status the Raft context published at its latest tick; null before start. */

@@ -617,6 +617,11 @@ public class RaftNode {
     return log.term(index);
   }
 
+  /** The first entry still in the log (after the snapshot); {@code lastIndex() + 1} when none. */
+  public long firstIndex() {
+    return log.firstIndex();
+  }
+
   /** The entry at {@code index} if it is still in memory, else null. */
   public Entry entryAt(long index) {
     return index >= log.firstIndex() && index <= log.lastIndex() ? log.entry(index) : null;
