@@ -74,7 +74,7 @@ public final class Main {
     Node node;
     try {
       node = join == null ? Node.start(cfg, transports()).await()
-          : Node.join(cfg, join, transports(), io.vertx.core.Vertx.vertx()).await();
+          : Node.join(cfg, join, transports(), Node.vertxFor(cfg)).await();
     } catch (RuntimeException e) {
       exit(1, "could not start " + cfg.nodeId() + ": " + (e.getCause() != null ? e.getCause() : e));
       return;

@@ -26,6 +26,7 @@ import io.raftlock.web.RecentGrants;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
@@ -62,7 +63,12 @@ public final class Node {
    * a single-member cluster needs none.
    */
   public static Future<Node> start(NodeConfig config, BiFunction<Vertx, NodeConfig, PeerTransport> transports) {
-    return start(config, transports, Vertx.vertx());
+    return start(config, transports, vertxFor(config));
+  }
+
+  /** The Vert.x instance a node with {@code config} runs on: {@code eventLoops} loop threads. */
+  public static Vertx vertxFor(NodeConfig config) {
+    return Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
   }
 
   /** As above, on a given Vert.x instance, which the node owns from now on (it closes it). */

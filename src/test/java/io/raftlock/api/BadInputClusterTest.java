@@ -68,8 +68,8 @@ class BadInputClusterTest {
     // then rarely changes leader during the run (see assertUnchangedSince).
     cluster = new LocalCluster(3, root, c -> new NodeConfig(c.nodeId(), c.dataDir(), c.members(), c.tickMs(),
         50, c.heartbeatTicks(), c.maxInflight(), c.maxEntriesPerAppend(), c.maxBytesPerAppend(),
-        c.snapshotEveryEntries(), c.snapshotKeepEntries(), c.syncDurableMarkBeforeAck(), c.api()))
-        .withVertx(blocked::newVertx).start();
+        c.snapshotEveryEntries(), c.snapshotKeepEntries(), c.syncDurableMarkBeforeAck(), c.eventLoops(), c.api()))
+        .withVertx(cfg -> blocked.newVertx(cfg.eventLoops())).start();
     vertx = Vertx.vertx();
     grpc = GrpcClient.client(vertx);
   }

@@ -41,7 +41,7 @@ class RateLimitClusterTest {
   static NodeConfig withApi(NodeConfig c, NodeConfig.ClientApi api) {
     return new NodeConfig(c.nodeId(), c.dataDir(), c.members(), c.tickMs(), c.electionTicks(),
         c.heartbeatTicks(), c.maxInflight(), c.maxEntriesPerAppend(), c.maxBytesPerAppend(),
-        c.snapshotEveryEntries(), c.snapshotKeepEntries(), c.syncDurableMarkBeforeAck(), api);
+        c.snapshotEveryEntries(), c.snapshotKeepEntries(), c.syncDurableMarkBeforeAck(), c.eventLoops(), api);
   }
 
   /** Outcome of one asynchronous call: the response or the failure. */

@@ -63,7 +63,7 @@ class DiskFullClusterTest {
     // Elections take 1-2 s: the leader keeps its role while its volume is full.
     cluster = new LocalCluster(3, root, c -> new NodeConfig(c.nodeId(), c.dataDir(), c.members(), c.tickMs(),
         100, c.heartbeatTicks(), c.maxInflight(), c.maxEntriesPerAppend(), c.maxBytesPerAppend(),
-        c.snapshotEveryEntries(), c.snapshotKeepEntries(), c.syncDurableMarkBeforeAck(), c.api())).start();
+        c.snapshotEveryEntries(), c.snapshotKeepEntries(), c.syncDurableMarkBeforeAck(), c.eventLoops(), c.api())).start();
     String leader = cluster.awaitLeader();
     List<String> eps = List.of("127.0.0.1:" + cluster.clientPort(leader));
     try (RaftLockClient c = RaftLockClient.builder().endpoints(eps).clientId("disk")

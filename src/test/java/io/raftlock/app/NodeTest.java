@@ -59,4 +59,33 @@ class NodeTest {
       node.stop(Duration.ofSeconds(5)).await();
     }
   }
+
+  /**
+   * A node's verticles (Raft, HTTP/API) are deployed one after another on its Vert.x instance:
+   * with {@code eventLoops} 1 they all land on one thread, with more they are spread.
+   */
+  @Test
+  void eventLoopsSetsTheThreadsVerticlesRunOn() throws Exception {
+    for (int loops : new int[] {1, 2}) {
+      NodeConfig cfg = NodeConfig.fromJson("node-1", data.toString(),
+          Map.of("node-1", new NodeConfig.Member("127.0.0.1:1", "127.0.0.1:2")),
+          null, null, null, null, null, null, null, null, null, loops, null);
+      io.vertx.core.Vertx vertx = Node.vertxFor(cfg);
+      try {
+        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        for (int i = 0; i < 3; i++) {
+          vertx.deployVerticle(new io.vertx.core.VerticleBase() {
+            @Override
+            public io.vertx.core.Future<?> start() {
+              threads.add(Thread.currentThread().getName());
+              return io.vertx.core.Future.succeededFuture();
+            }
+          }).await();
+        }
+        assertEquals(loops, threads.size(), threads::toString);
+      } finally {
+        vertx.close().await();
+      }
+    }
+  }
 }

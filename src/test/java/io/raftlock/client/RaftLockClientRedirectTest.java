@@ -29,7 +29,7 @@ class RaftLockClientRedirectTest {
   static void start() {
     cluster = new LocalCluster(3, root, c -> new NodeConfig(c.nodeId(), c.dataDir(), c.members(), c.tickMs(),
         c.electionTicks(), c.heartbeatTicks(), c.maxInflight(), c.maxEntriesPerAppend(), c.maxBytesPerAppend(),
-        c.snapshotEveryEntries(), c.snapshotKeepEntries(), c.syncDurableMarkBeforeAck(),
+        c.snapshotEveryEntries(), c.snapshotKeepEntries(), c.syncDurableMarkBeforeAck(), c.eventLoops(),
         new NodeConfig.ClientApi("redirect", 1000, 1000, 1000, 5000, 5000))).start();
   }
 

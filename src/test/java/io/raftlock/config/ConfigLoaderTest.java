@@ -29,8 +29,16 @@ class ConfigLoaderTest {
   void defaultsFillOmittedTuning() {
     NodeConfig c = ConfigLoader.parse("{\"nodeId\": \"a\", \"dataDir\": \"d\", " + MEMBERS + "}", "t");
     assertEquals(NodeConfig.DEFAULT_TICK_MS, c.tickMs());
+    assertEquals(1, c.eventLoops());
     assertEquals(7002, c.members().get("b").peerAddress().port());
     assertEquals(NodeConfig.singleNodeDefault().dataDir(), Path.of("data"));
+  }
+
+  @Test
+  void eventLoopsIsRead() {
+    NodeConfig c = ConfigLoader.parse("{\"nodeId\": \"a\", \"dataDir\": \"d\", \"eventLoops\": 4, " + MEMBERS + "}", "t");
+    assertEquals(4, c.eventLoops());
+    assertEquals(4, c.withMembers(c.members()).eventLoops());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -41,6 +49,8 @@ class ConfigLoaderTest {
       "clientAddress| {\"nodeId\": \"a\", \"dataDir\": \"d\", \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"nohost\"}}}",
       "heartbeatTicks| {\"nodeId\": \"a\", \"dataDir\": \"d\", \"heartbeatTicks\": 10, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
       "tickMs       | {\"nodeId\": \"a\", \"dataDir\": \"d\", \"tickMs\": 0, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
+      "eventLoops   | {\"nodeId\": \"a\", \"dataDir\": \"d\", \"eventLoops\": 0, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
+      "eventLoops   | {\"nodeId\": \"a\", \"dataDir\": \"d\", \"eventLoops\": 65, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
       "colour       | {\"nodeId\": \"a\", \"dataDir\": \"d\", \"colour\": 1, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
       "dataDir      | {\"nodeId\": \"a\", \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}"})
   void invalidConfigNamesTheField(String field, String json) {

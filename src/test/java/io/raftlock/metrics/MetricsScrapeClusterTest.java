@@ -66,7 +66,7 @@ class MetricsScrapeClusterTest {
     // Snapshots every 8 entries so the workload takes some.
     cluster = new LocalCluster(3, root, c -> new NodeConfig(c.nodeId(), c.dataDir(), c.members(), c.tickMs(),
         c.electionTicks(), c.heartbeatTicks(), c.maxInflight(), c.maxEntriesPerAppend(), c.maxBytesPerAppend(),
-        8, 4, c.syncDurableMarkBeforeAck(), c.api())).start();
+        8, 4, c.syncDurableMarkBeforeAck(), c.eventLoops(), c.api())).start();
   }
 
   @AfterAll

@@ -44,7 +44,13 @@ public final class BlockedEventLoops {
   }
 
   public Vertx newVertx() {
+    return newVertx(new VertxOptions().getEventLoopPoolSize());
+  }
+
+  /** As {@link #newVertx()}, with {@code eventLoops} event-loop threads (as a node's config says). */
+  public Vertx newVertx(int eventLoops) {
     Vertx vertx = Vertx.vertx(new VertxOptions()
+        .setEventLoopPoolSize(eventLoops)
         .setMaxEventLoopExecuteTime(MAX_EVENT_LOOP_MS)
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
         .setBlockedThreadCheckInterval(20)

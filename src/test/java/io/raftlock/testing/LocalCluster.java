@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.IntFunction;
-import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -29,12 +29,13 @@ import java.util.function.UnaryOperator;
 public final class LocalCluster implements AutoCloseable {
   private final Map<String, NodeConfig> configs = new LinkedHashMap<>();
   private final Map<String, Node> nodes = new LinkedHashMap<>();
-  private Supplier<Vertx> vertxFactory = Vertx::vertx;
+  /** As a node started from its configuration gets it: {@code eventLoops} loop threads. */
+  private Function<NodeConfig, Vertx> vertxFactory = Node::vertxFor;
   /** Members started with {@link #join}: restarted the same way, as {@code --join} is kept. */
   private final Map<String, String> joinedVia = new LinkedHashMap<>();
 
   /** Where members get their Vert.x instance, e.g. {@link BlockedEventLoops#newVertx}. */
-  public LocalCluster withVertx(Supplier<Vertx> factory) {
+  public LocalCluster withVertx(Function<NodeConfig, Vertx> factory) {
     this.vertxFactory = factory;
     return this;
   }
@@ -78,10 +79,10 @@ public final class LocalCluster implements AutoCloseable {
     if (via != null) {
       String through = nodes.containsKey(via) ? via : nodes.keySet().iterator().next();
       nodes.put(id, Node.join(configs.get(id), clientAddress(through), Main.transports(),
-          vertxFactory.get()).await());
+          vertxFactory.apply(configs.get(id))).await());
       return;
     }
-    nodes.put(id, Node.start(configs.get(id), Main.transports(), vertxFactory.get()).await());
+    nodes.put(id, Node.start(configs.get(id), Main.transports(), vertxFactory.apply(configs.get(id))).await());
   }
 
   /**
@@ -99,7 +100,7 @@ public final class LocalCluster implements AutoCloseable {
         template.snapshotEveryEntries(), template.snapshotKeepEntries(), null, template.api());
     configs.put(id, c);
     joinedVia.put(id, via);
-    nodes.put(id, Node.join(c, clientAddress(via), Main.transports(), vertxFactory.get()).await());
+    nodes.put(id, Node.join(c, clientAddress(via), Main.transports(), vertxFactory.apply(c)).await());
   }
 
   /** Graceful stop of one member (a leader hands over first). */
