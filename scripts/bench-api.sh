@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Client API load: a real 3-process cluster (the fat jar, data in a temp dir, rate limits raised
 # so one client id is never throttled) driven by io.raftlock.bench.ApiLoadBench over gRPC:
+# the no-commit floor (64 clients, two stale reads per "pair"; --floor-clients 0 skips it),
 # acquire+release pairs at 1, 8 and 64 clients on the leader and 64 through a follower, lock
 # handoffs between 16 watching waiters, then (unless --no-profile) the 64-client and handoff runs
 # again with a JFR recording of the leader, summarized to target/bench-api/.

@@ -55,7 +55,7 @@ import jdk.jfr.Recording;
  * </ol>
  *
  * Usage: {@code ApiLoadBench --nodes id=host:port:pid,... [--warmup S] [--measure S]
- * [--clients 1,8,64] [--follower-clients 64] [--waiters 16] [--driver-loops 1] [--quick]
+ * [--clients 1,8,64] [--follower-clients 64] [--waiters 16] [--floor-clients 64] [--driver-loops 1] [--quick]
  * [--profile DIR] [--profile-seconds S]}.
  */
 public final class ApiLoadBench {
@@ -183,6 +183,7 @@ public final class ApiLoadBench {
     List<Integer> clients = List.of(1, 8, 64);
     int followerClients = 64;
     int waiters = 16;
+    int floorClients = 64;
     int loops = 1;
     Path profile = null;
     int profileSeconds = 10;
@@ -205,6 +206,7 @@ public final class ApiLoadBench {
         case "--clients" -> clients = List.of(args[++i].split(",")).stream().map(Integer::parseInt).toList();
         case "--follower-clients" -> followerClients = Integer.parseInt(args[++i]);
         case "--waiters" -> waiters = Integer.parseInt(args[++i]);
+        case "--floor-clients" -> floorClients = Integer.parseInt(args[++i]);
         case "--driver-loops" -> loops = Integer.parseInt(args[++i]);
         case "--profile" -> profile = Path.of(args[++i]);
         case "--profile-seconds" -> profileSeconds = Integer.parseInt(args[++i]);
@@ -216,14 +218,14 @@ public final class ApiLoadBench {
     }
     ApiLoadBench bench = create(loops, warmup, measure);
     try {
-      bench.run(nodes, clients, followerClients, waiters, profile, profileSeconds);
+      bench.run(nodes, clients, followerClients, waiters, floorClients, profile, profileSeconds);
     } finally {
       bench.close();
     }
   }
 
   private void run(List<NodeRef> nodes, List<Integer> clientCounts, int followerClients, int waiters,
-      Path profile, int profileSeconds) throws Exception {
+      int floorClients, Path profile, int profileSeconds) throws Exception {
     cpuNodes = nodes;
     NodeRef leader = awaitLeader(nodes);
     NodeRef follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
@@ -238,6 +240,9 @@ public final class ApiLoadBench {
     floors.add(print(runPing(leader, "GetLockInfo linearizable (ReadIndex round)", 3,
         stub -> stub.getLockInfo(GetLockInfoRequest.newBuilder().setLockId("floor").build()))));
     List<PairsResult> pairs = new ArrayList<>();
+    if (floorClients > 0) {
+      pairs.add(print(runNoCommitPairs(leader, floorClients, warmupS, measureS)));
+    }
     for (int c : clientCounts) {
       pairs.add(print(runPairs(leader, "leader", c, warmupS, measureS)));
     }
@@ -348,6 +353,64 @@ public final class ApiLoadBench {
         ApiLatencies.merge(all.stream().map(c -> c.acquire).toList()),
         ApiLatencies.merge(all.stream().map(c -> c.release).toList()),
         all.stream().mapToLong(c -> c.errors).sum(), errorKinds, safety, cpuInWindow);
+  }
+
+  /**
+   * The throughput floor of the client API path: {@code clients} loops of two stale-read
+   * GetLockInfo calls (the same HTTP/2 unary path and Raft-context hop as an acquire and a
+   * release, without the log write, replication and apply). No Raft workload can beat what this
+   * reaches on the same machine.
+   */
+  PairsResult runNoCommitPairs(NodeRef node, int clients, int warmup, int measure) throws Exception {
+    GrpcClient grpc = grpcClient();
+    RaftLockGrpcClient stub = RaftLockGrpcClient.create(grpc, node.address());
+    Phase phase = new Phase();
+    CountDownLatch done = new CountDownLatch(clients);
+    Map<String, Integer> errorKinds = new ConcurrentHashMap<>();
+    List<ApiLatencies> first = new ArrayList<>();
+    List<ApiLatencies> second = new ArrayList<>();
+    long[] pairs = new long[clients];
+    long[] errors = new long[clients];
+    for (int i = 0; i < clients; i++) {
+      int c = i;
+      ApiLatencies a = new ApiLatencies();
+      ApiLatencies b = new ApiLatencies();
+      first.add(a);
+      second.add(b);
+      GetLockInfoRequest read = GetLockInfoRequest.newBuilder().setLockId("floor-" + c).setStaleRead(true).build();
+      Runnable[] loop = new Runnable[1];
+      loop[0] = () -> {
+        if (phase.stopping()) {
+          done.countDown();
+          return;
+        }
+        boolean measured = phase.measuring();
+        long t0 = System.nanoTime();
+        stub.getLockInfo(read).compose(r -> {
+          long t1 = System.nanoTime();
+          return stub.getLockInfo(read).map(r2 -> new long[] {t1, System.nanoTime()});
+        }).onComplete(ar -> {
+          if (ar.failed()) {
+            errors[c]++;
+            errorKinds.merge("read failed: " + ar.cause().getMessage(), 1, Integer::sum);
+          } else if (measured && phase.measuring()) {
+            a.add(ar.result()[0] - t0);
+            b.add(ar.result()[1] - ar.result()[0]);
+            pairs[c]++;
+          }
+          loop[0].run();
+        });
+      };
+      contexts.get(i % contexts.size()).runOnContext(v -> loop[0].run());
+    }
+    double seconds = measureWindow(phase, warmup, measure);
+    if (!done.await(30, TimeUnit.SECONDS)) {
+      System.out.println("warning: " + done.getCount() + " floor clients did not finish within 30 s");
+    }
+    grpc.close().await();
+    return new PairsResult("no-commit", clients, seconds, java.util.Arrays.stream(pairs).sum(),
+        ApiLatencies.merge(first), ApiLatencies.merge(second), java.util.Arrays.stream(errors).sum(), errorKinds,
+        new LockSafety(), cpuInWindow);
   }
 
   // ---------------------------------------------------------------- floors: one client, no writes
@@ -688,7 +751,8 @@ public final class ApiLoadBench {
     System.out.println("| scenario | via | clients | pairs/s | acquire p50 ms | acquire p99 ms | acquire p999 ms | release p50 ms | release p99 ms | errors |");
     System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (PairsResult r : pairs) {
-      System.out.printf("| acquire+release | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %d |%n", r.via(), r.clients(),
+      System.out.printf("| %s | %s | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %d |%n",
+          r.via().equals("no-commit") ? "floor: 2 stale reads" : "acquire+release", r.via(), r.clients(),
           r.rate(), r.acquire().percentileMs(50), r.acquire().percentileMs(99), r.acquire().percentileMs(99.9),
           r.release().percentileMs(50), r.release().percentileMs(99), r.errors());
     }
