@@ -809,21 +809,42 @@ public final class ApiLoadBench {
     }
   }
 
+  /**
+   * The member that leads, confirmed: it reports itself a ready leader and a majority of the
+   * members (itself included) name it leader at the same term. A leader deposed a moment ago
+   * still claims the role until it hears of the new term; killing it would measure no failover.
+   */
   static NodeRef awaitLeader(List<NodeRef> nodes) {
     java.util.concurrent.atomic.AtomicReference<NodeRef> leader = new java.util.concurrent.atomic.AtomicReference<>();
     org.awaitility.Awaitility.await("a ready leader").atMost(java.time.Duration.ofSeconds(60))
         .pollInterval(java.time.Duration.ofMillis(100)).until(() -> {
+          Map<NodeRef, JsonNode> statuses = new java.util.LinkedHashMap<>();
           for (NodeRef n : nodes) {
-            Optional<JsonNode> s = status(n);
-            if (s.isPresent() && s.get().path("leaderReady").asBoolean()) {
-              leader.set(n);
-              return true;
-            }
+            status(n).ifPresent(s -> statuses.put(n, s));
           }
-          return false;
+          leader.set(confirmedLeader(statuses, nodes.size()));
+          return leader.get() != null;
         });
     return leader.get();
   }
+
+  /** The ready leader a majority of {@code members} names at its term, or null. */
+  static NodeRef confirmedLeader(Map<NodeRef, JsonNode> statuses, int members) {
+    for (Map.Entry<NodeRef, JsonNode> e : statuses.entrySet()) {
+      JsonNode s = e.getValue();
+      if (!s.path("leaderReady").asBoolean()) {
+        continue;
+      }
+      long term = s.path("term").asLong();
+      long votes = statuses.values().stream().filter(o -> o.path("term").asLong() == term
+          && e.getKey().id().equals(o.path("leaderId").asText())).count();
+      if (votes > members / 2) {
+        return e.getKey();
+      }
+    }
+    return null;
+  }
+
 
   private static Optional<JsonNode> status(NodeRef n) {
     try {
