@@ -31,8 +31,9 @@ import java.util.TreeMap;
  *     after a crash inside it, could go unnoticed. The entries themselves are always synced first.
  * @param eventLoops Vert.x event-loop threads of the node (default 1). With one, the Raft engine,
  *     the peer transport and the client API share a thread: a proposal, its AppendEntries and its
- *     reply never wait for another thread to wake up. On the two-core benchmark machine that cut
- *     the CPU per acquire+release by a quarter and raised throughput by 15 % (docs/benchmarks.md).
+ *     reply never wait for another thread to wake up. On the two-core benchmark machine that
+ *     lowered the nodes' CPU per acquire+release in 6 of 7 A/B rounds (leader 66 → 45 µs, median
+ *     of one set) and raised 64-client throughput by 1–16 % (medians of two sets; docs/benchmarks.md).
  *     More loops let the client API's HTTP/2 work run beside the Raft loop on machines with cores
  *     to spare; the Raft verticle stays on one of them either way.
  * @param api the client API settings ({@link ClientApi})
