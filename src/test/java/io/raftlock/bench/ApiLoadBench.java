@@ -378,15 +378,10 @@ public final class ApiLoadBench {
       first.add(a);
       second.add(b);
       GetLockInfoRequest read = GetLockInfoRequest.newBuilder().setLockId("floor-" + c).setStaleRead(true).build();
-      Runnable[] loop = new Runnable[1];
-      loop[0] = () -> {
-        if (phase.stopping()) {
-          done.countDown();
-          return;
-        }
+      contexts.get(i % contexts.size()).runOnContext(v -> repeatUntilStopped(phase, done, () -> {
         boolean measured = phase.measuring();
         long t0 = System.nanoTime();
-        stub.getLockInfo(read).compose(r -> {
+        return stub.getLockInfo(read).compose(r -> {
           long t1 = System.nanoTime();
           return stub.getLockInfo(read).map(r2 -> new long[] {t1, System.nanoTime()});
         }).onComplete(ar -> {
@@ -398,10 +393,8 @@ public final class ApiLoadBench {
             b.add(ar.result()[1] - ar.result()[0]);
             pairs[c]++;
           }
-          loop[0].run();
         });
-      };
-      contexts.get(i % contexts.size()).runOnContext(v -> loop[0].run());
+      }));
     }
     double seconds = measureWindow(phase, warmup, measure);
     if (!done.await(30, TimeUnit.SECONDS)) {
@@ -414,6 +407,18 @@ public final class ApiLoadBench {
   }
 
   // ---------------------------------------------------------------- floors: one client, no writes
+  /**
+   * Starts {@code once} again each time its future completes (after the handlers it registered
+   * itself), until the phase stops; then counts down {@code done}. Runs on the caller's context.
+   */
+  private static void repeatUntilStopped(Phase phase, CountDownLatch done, java.util.function.Supplier<Future<?>> once) {
+    if (phase.stopping()) {
+      done.countDown();
+      return;
+    }
+    once.get().onComplete(ar -> repeatUntilStopped(phase, done, once));
+  }
+
 
   record PingResult(String call, int calls, ApiLatencies latency, long errors) { }
 
@@ -429,24 +434,17 @@ public final class ApiLoadBench {
     ApiLatencies lat = new ApiLatencies();
     long[] errors = new long[1];
     CountDownLatch done = new CountDownLatch(1);
-    Runnable[] loop = new Runnable[1];
-    loop[0] = () -> {
-      if (phase.stopping()) {
-        done.countDown();
-        return;
-      }
+    contexts.get(0).runOnContext(v -> repeatUntilStopped(phase, done, () -> {
       boolean measured = phase.measuring();
       long t0 = System.nanoTime();
-      call.apply(stub).onComplete(ar -> {
+      return call.apply(stub).onComplete(ar -> {
         if (ar.failed()) {
           errors[0]++;
         } else if (measured && phase.measuring()) {
           lat.add(System.nanoTime() - t0);
         }
-        loop[0].run();
       });
-    };
-    contexts.get(0).runOnContext(v -> loop[0].run());
+    }));
     waitMs(1000);
     phase.state = 1;
     waitMs(seconds * 1000L);
