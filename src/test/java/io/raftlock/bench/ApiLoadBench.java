@@ -1,7 +1,8 @@
 package io.raftlock.bench;
 
+import io.raftlock.testing.HttpJson;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Duration;
 import io.raftlock.proto.api.AcquireRequest;
 import io.raftlock.proto.api.AcquireResponse;
@@ -22,10 +23,6 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,8 +59,6 @@ public final class ApiLoadBench {
   static final Duration TTL = Duration.newBuilder().setSeconds(30).build();
   static final Duration WAIT_TIMEOUT = Duration.newBuilder().setSeconds(120).build();
   static final int LOCKS_PER_CLIENT = 16;
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(java.time.Duration.ofMillis(500)).build();
 
   record NodeRef(String id, String host, int port, long pid) {
     SocketAddress address() {
@@ -845,15 +840,7 @@ public final class ApiLoadBench {
 
 
   private static Optional<JsonNode> status(NodeRef n) {
-    try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + n.host() + ":" + n.port() + "/status"))
-          .timeout(java.time.Duration.ofMillis(500)).build(), HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
-    } catch (IOException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+    return HttpJson.get("http://" + n.host() + ":" + n.port() + "/status", java.time.Duration.ofMillis(500));
   }
+
 }

@@ -1,15 +1,12 @@
 package io.raftlock.it;
 
+import io.raftlock.testing.HttpJson;
+
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.raftlock.testing.FreePorts;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,8 +22,6 @@ import java.util.Optional;
  * killing, pausing and restarting processes and observe it through the nodes' HTTP status.
  */
 public final class ProcessCluster implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build();
 
   private final Path root;
   private final Path jar;
@@ -108,17 +103,9 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   private Optional<JsonNode> get(String id, String path) {
-    try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts.get(id) + path))
-          .timeout(Duration.ofMillis(500)).build(), HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
-    } catch (IOException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+    return HttpJson.get("http://127.0.0.1:" + httpPorts.get(id) + path, Duration.ofMillis(500));
   }
+
 
   /** A running node that leads and has committed an entry of its term, other than {@code not}. */
   public Optional<String> readyLeader(String not) {

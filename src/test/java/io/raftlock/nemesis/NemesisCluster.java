@@ -1,15 +1,12 @@
 package io.raftlock.nemesis;
 
+import io.raftlock.testing.HttpJson;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -30,9 +27,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class NemesisCluster implements AutoCloseable {
   static final String LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofMillis(300)).build();
 
   private final Path root;
   private final Path jar;
@@ -247,17 +241,9 @@ final class NemesisCluster implements AutoCloseable {
 
   /** The node's /status, or empty while it does not answer (down, paused, cut off). */
   Optional<JsonNode> status(String id) {
-    try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + endpoint(id) + "/status"))
-          .timeout(Duration.ofMillis(700)).build(), HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
-    } catch (IOException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+    return HttpJson.get("http://" + endpoint(id) + "/status", Duration.ofMillis(700));
   }
+
 
   /** A running node that says it leads, if one answers now. */
   Optional<String> leader() {
