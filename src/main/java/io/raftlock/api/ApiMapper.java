@@ -119,7 +119,8 @@ public final class ApiMapper {
   /**
    * The gRPC status for a request refused with {@code code} when the refusal is not carried
    * in-band: validation → INVALID_ARGUMENT, rate limit → RESOURCE_EXHAUSTED, no leader →
-   * UNAVAILABLE, lock-level preconditions → FAILED_PRECONDITION.
+   * UNAVAILABLE, lock-level preconditions → FAILED_PRECONDITION, an unknown lock or session →
+   * NOT_FOUND.
    */
   public static GrpcStatus grpcStatus(ErrorCode code) {
     return switch (code) {
@@ -130,7 +131,7 @@ public final class ApiMapper {
       // retry policies already treat as retryable.
       case NO_LEADER, NOT_LEADER, UNAVAILABLE, REPLICATION_FAILURE -> GrpcStatus.UNAVAILABLE;
       case TIMEOUT -> GrpcStatus.DEADLINE_EXCEEDED;
-      case LOCK_NOT_FOUND -> GrpcStatus.NOT_FOUND;
+      case LOCK_NOT_FOUND, SESSION_NOT_FOUND -> GrpcStatus.NOT_FOUND;
       case LOCK_HELD -> GrpcStatus.ALREADY_EXISTS;
       case PERMISSION_DENIED -> GrpcStatus.PERMISSION_DENIED;
       case INTERNAL_ERROR -> GrpcStatus.INTERNAL;

@@ -66,7 +66,9 @@ public final class WatchRegistry {
 
   /** Called on the Raft context for every applied event, in log order. */
   public void publish(LockEvent e) {
-    if (watched.contains(e.clientId())) {
+    // A session-owned event belongs to its session, whatever its client id label says: a Watch
+    // of that client id must not see it.
+    if (e.sessionId() == 0 && watched.contains(e.clientId())) {
       context.runOnContext(v -> dispatch(e));
     }
   }

@@ -17,11 +17,17 @@ final class CommandValidator {
     if (problem != null) {
       return LockReply.Error.of(ErrorCode.INVALID_ARGUMENT, problem);
     }
+    if (cmd instanceof LockCommand.OpenSession c) {
+      return sessionTtl(c.ttlMs());
+    }
     long ttl = LockLimits.MIN_TTL_MS;
     if (cmd instanceof LockCommand.Acquire c) {
       ttl = c.ttlMs();
     } else if (cmd instanceof LockCommand.Renew c) {
       ttl = c.ttlMs();
+    }
+    if (ttl == 0 && cmd instanceof LockCommand.SessionOwned c && c.sessionId() > 0) {
+      return null; // a session-owned holding lives on the session's lease: no TTL of its own
     }
     if (ttl < LockLimits.MIN_TTL_MS || ttl > LockLimits.MAX_TTL_MS) {
       return LockReply.Error.of(ErrorCode.INVALID_TTL, "ttl must be between "
@@ -30,43 +36,72 @@ final class CommandValidator {
     return null;
   }
 
+  private static LockReply.Error sessionTtl(long ttl) {
+    if (ttl < LockLimits.MIN_SESSION_TTL_MS || ttl > LockLimits.MAX_SESSION_TTL_MS) {
+      return LockReply.Error.of(ErrorCode.INVALID_TTL, "session ttl must be between "
+          + LockLimits.MIN_SESSION_TTL_MS + " ms and " + LockLimits.MAX_SESSION_TTL_MS + " ms: "
+          + ttl);
+    }
+    return null;
+  }
+
   private static String problem(LockCommand cmd) {
     if (cmd.timeMs() < 0 || cmd.timeMs() > LockLimits.MAX_TIME_MS) {
       return "time_ms must be between 0 and " + LockLimits.MAX_TIME_MS + ": " + cmd.timeMs();
     }
+    if (cmd instanceof LockCommand.SessionOwned c && c.sessionId() < 0) {
+      return "session_id must be 0 (no session) or a session id: " + c.sessionId();
+    }
+    if (cmd instanceof LockCommand.OpenSession c) {
+      return firstOf(id("name", c.name(), LockLimits.MAX_CLIENT_ID_LENGTH),
+          metadata(c.metadata()));
+    } else if (cmd instanceof LockCommand.KeepAlive c) {
+      return sessionId(c.sessionId());
+    } else if (cmd instanceof LockCommand.CloseSession c) {
+      return sessionId(c.sessionId());
+    }
+    return lockCommandProblem(cmd);
+  }
+
+  private static String lockCommandProblem(LockCommand cmd) {
     if (cmd instanceof LockCommand.Acquire c) {
       return acquire(c);
     } else if (cmd instanceof LockCommand.Release c) {
-      return firstOf(ids(c.lockId(), c.clientId(), c.requestId()), token(c.token()));
+      return firstOf(ids(c), token(c.token()));
     } else if (cmd instanceof LockCommand.Renew c) {
-      return firstOf(ids(c.lockId(), c.clientId(), c.requestId()), token(c.token()));
+      return firstOf(ids(c), token(c.token()));
     } else if (cmd instanceof LockCommand.EnqueueWaiter c) {
       return firstOf(
-          ids(c.lockId(), c.clientId(), c.requestId()),
+          ids(c),
           waitTimeout(c.waitTimeoutMs()),
           priority(c.priority()));
     } else if (cmd instanceof LockCommand.CancelWait c) {
-      return ids(c.lockId(), c.clientId(), c.requestId());
+      return ids(c);
     } else if (cmd instanceof LockCommand.CancelClientWaits c) {
       return id("client_id", c.clientId(), LockLimits.MAX_CLIENT_ID_LENGTH);
     }
     return null; // Expire and Promote carry only their time.
   }
 
+  private static String sessionId(long sessionId) {
+    return sessionId < 1 ? "session_id must be a positive session id: " + sessionId : null;
+  }
+
   private static String acquire(LockCommand.Acquire c) {
     return firstOf(
-        ids(c.lockId(), c.clientId(), c.requestId()),
+        ids(c),
         c.waitForLock() ? waitTimeout(c.waitTimeoutMs()) : null,
         priority(c.priority()),
         metadata(c.metadata()));
   }
 
-  private static String ids(String lockId, String clientId, String requestId) {
-    String p = id("lock_id", lockId, LockLimits.MAX_LOCK_ID_LENGTH);
-    if (p == null) {
-      p = id("client_id", clientId, LockLimits.MAX_CLIENT_ID_LENGTH);
+  /** Ids of a lock command; a session-owned one may leave its client id (label) empty. */
+  private static String ids(LockCommand.SessionOwned c) {
+    String p = id("lock_id", c.lockId(), LockLimits.MAX_LOCK_ID_LENGTH);
+    if (p == null && !(c.sessionId() > 0 && c.clientId().isEmpty())) {
+      p = id("client_id", c.clientId(), LockLimits.MAX_CLIENT_ID_LENGTH);
     }
-    if (p == null && requestId.length() > LockLimits.MAX_REQUEST_ID_LENGTH) {
+    if (p == null && c.requestId().length() > LockLimits.MAX_REQUEST_ID_LENGTH) {
       p = "request_id length cannot exceed " + LockLimits.MAX_REQUEST_ID_LENGTH + " characters";
     }
     return p;

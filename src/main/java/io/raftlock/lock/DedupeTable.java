@@ -6,7 +6,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Idempotency table: (client id, request id) → the first reply. Bounded two ways, both
+ * Idempotency table of client-owned commands: (client id, request id) → the first reply and the
+ * {@link CommandFingerprint} of the command it answered. Bounded two ways, both
  * deterministic: entries older than {@code retentionMs} of state-machine time are evicted when a
  * command advances the time, and beyond {@code maxEntries} the oldest entry goes first.
  *
@@ -17,7 +18,7 @@ import java.util.function.Consumer;
 final class DedupeTable {
   record Key(String clientId, String requestId) {}
 
-  record Entry(Key key, LockReply reply, long recordedAtMs) {}
+  record Entry(Key key, LockReply reply, long recordedAtMs, long fingerprint) {}
 
   private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>();
   private final long retentionMs;
@@ -32,10 +33,9 @@ final class DedupeTable {
     return entries.size();
   }
 
-  /** The first reply to this request, or {@code null} if it is not (or no longer) remembered. */
-  LockReply lookup(String clientId, String requestId) {
-    Entry e = entries.get(new Key(clientId, requestId));
-    return e == null ? null : e.reply();
+  /** The remembered request, or {@code null} if it is not (or no longer) remembered. */
+  Entry lookup(String clientId, String requestId) {
+    return entries.get(new Key(clientId, requestId));
   }
 
   /** Evicts entries recorded at or before {@code nowMs - retentionMs}. */
@@ -50,9 +50,9 @@ final class DedupeTable {
   }
 
   /** Remembers a new request's reply (the key must be absent), then enforces the size bound. */
-  void record(String clientId, String requestId, LockReply reply, long nowMs) {
+  void record(String clientId, String requestId, long fingerprint, LockReply reply, long nowMs) {
     Key key = new Key(clientId, requestId);
-    entries.put(key, new Entry(key, reply, nowMs));
+    entries.put(key, new Entry(key, reply, nowMs, fingerprint));
     if (entries.size() > maxEntries) {
       Iterator<Map.Entry<Key, Entry>> it = entries.entrySet().iterator();
       it.next();
@@ -61,9 +61,10 @@ final class DedupeTable {
   }
 
   /** Appends an entry read from a snapshot (which lists them oldest first). */
-  void restore(String clientId, String requestId, LockReply reply, long recordedAtMs) {
+  void restore(String clientId, String requestId, LockReply reply, long recordedAtMs,
+      long fingerprint) {
     Key key = new Key(clientId, requestId);
-    entries.put(key, new Entry(key, reply, recordedAtMs));
+    entries.put(key, new Entry(key, reply, recordedAtMs, fingerprint));
   }
 
   /** Visits entries oldest first (the replicated order). */

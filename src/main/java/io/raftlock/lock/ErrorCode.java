@@ -19,6 +19,8 @@ public enum ErrorCode {
   INVALID_TTL(106),
   WAIT_QUEUE_FULL(107),
   NOT_WAITING(108),
+  /** A session command named a session that does not exist (never opened, closed or expired). */
+  SESSION_NOT_FOUND(109),
   NOT_LEADER(201),
   NO_LEADER(202),
   REPLICATION_FAILURE(203),

@@ -28,15 +28,21 @@ public sealed interface LockCommand {
   default LockCommand withTimeMs(long t) {
     if (this instanceof Acquire c) {
       return new Acquire(c.lockId(), c.clientId(), c.ttlMs(), c.waitForLock(), c.waitTimeoutMs(),
-          c.priority(), c.metadata(), c.requestId(), t);
+          c.priority(), c.metadata(), c.requestId(), t, c.sessionId());
     } else if (this instanceof Release c) {
-      return new Release(c.lockId(), c.clientId(), c.token(), c.requestId(), t);
+      return new Release(c.lockId(), c.clientId(), c.token(), c.requestId(), t, c.sessionId());
     } else if (this instanceof Renew c) {
-      return new Renew(c.lockId(), c.clientId(), c.token(), c.ttlMs(), c.requestId(), t);
+      return new Renew(c.lockId(), c.clientId(), c.token(), c.ttlMs(), c.requestId(), t, c.sessionId());
     } else if (this instanceof EnqueueWaiter c) {
-      return new EnqueueWaiter(c.lockId(), c.clientId(), c.waitTimeoutMs(), c.priority(), c.requestId(), t);
+      return new EnqueueWaiter(c.lockId(), c.clientId(), c.waitTimeoutMs(), c.priority(), c.requestId(), t, c.sessionId());
     } else if (this instanceof CancelWait c) {
-      return new CancelWait(c.lockId(), c.clientId(), c.requestId(), t);
+      return new CancelWait(c.lockId(), c.clientId(), c.requestId(), t, c.sessionId());
+    } else if (this instanceof OpenSession c) {
+      return new OpenSession(c.name(), c.ttlMs(), c.metadata(), t);
+    } else if (this instanceof KeepAlive c) {
+      return new KeepAlive(c.sessionId(), t);
+    } else if (this instanceof CloseSession c) {
+      return new CloseSession(c.sessionId(), t);
     } else if (this instanceof CancelClientWaits c) {
       return new CancelClientWaits(c.clientId(), t);
     } else if (this instanceof Promote) {
@@ -60,34 +66,55 @@ public sealed interface LockCommand {
       int priority,
       SortedMap<String, String> metadata,
       String requestId,
-      long timeMs)
-      implements LockCommand {
+      long timeMs,
+      long sessionId)
+      implements SessionOwned {
     public Acquire {
       Objects.requireNonNull(lockId, "lockId");
       Objects.requireNonNull(clientId, "clientId");
       Objects.requireNonNull(requestId, "requestId");
       metadata = canonical(metadata);
     }
+
+    /** A client-owned acquire (no session), as before sessions existed. */
+    public Acquire(String lockId, String clientId, long ttlMs, boolean waitForLock,
+        long waitTimeoutMs, int priority, SortedMap<String, String> metadata, String requestId,
+        long timeMs) {
+      this(lockId, clientId, ttlMs, waitForLock, waitTimeoutMs, priority, metadata, requestId,
+          timeMs, NO_SESSION);
+    }
   }
 
   /** Release {@code lockId}; only the holder presenting the current fencing token may. */
-  record Release(String lockId, String clientId, long token, String requestId, long timeMs)
-      implements LockCommand {
+  record Release(String lockId, String clientId, long token, String requestId, long timeMs,
+      long sessionId) implements SessionOwned {
     public Release {
       Objects.requireNonNull(lockId, "lockId");
       Objects.requireNonNull(clientId, "clientId");
       Objects.requireNonNull(requestId, "requestId");
     }
+
+    public Release(String lockId, String clientId, long token, String requestId, long timeMs) {
+      this(lockId, clientId, token, requestId, timeMs, NO_SESSION);
+    }
   }
 
-  /** Extend the holder's lease to {@code timeMs + ttlMs}; never changes the token. */
-  record Renew(
-      String lockId, String clientId, long token, long ttlMs, String requestId, long timeMs)
-      implements LockCommand {
+  /**
+   * Extend the holder's lease to {@code timeMs + ttlMs}; never changes the token. For a
+   * session-owned lock it keeps the session alive instead (like {@link KeepAlive}) and
+   * {@code ttlMs} is ignored.
+   */
+  record Renew(String lockId, String clientId, long token, long ttlMs, String requestId,
+      long timeMs, long sessionId) implements SessionOwned {
     public Renew {
       Objects.requireNonNull(lockId, "lockId");
       Objects.requireNonNull(clientId, "clientId");
       Objects.requireNonNull(requestId, "requestId");
+    }
+
+    public Renew(String lockId, String clientId, long token, long ttlMs, String requestId,
+        long timeMs) {
+      this(lockId, clientId, token, ttlMs, requestId, timeMs, NO_SESSION);
     }
   }
 
@@ -101,23 +128,72 @@ public sealed interface LockCommand {
       long waitTimeoutMs,
       int priority,
       String requestId,
-      long timeMs)
-      implements LockCommand {
+      long timeMs,
+      long sessionId)
+      implements SessionOwned {
     public EnqueueWaiter {
       Objects.requireNonNull(lockId, "lockId");
       Objects.requireNonNull(clientId, "clientId");
       Objects.requireNonNull(requestId, "requestId");
     }
+
+    public EnqueueWaiter(String lockId, String clientId, long waitTimeoutMs, int priority,
+        String requestId, long timeMs) {
+      this(lockId, clientId, waitTimeoutMs, priority, requestId, timeMs, NO_SESSION);
+    }
   }
 
   /** Leave the wait queue of {@code lockId}. */
-  record CancelWait(String lockId, String clientId, String requestId, long timeMs)
-      implements LockCommand {
+  record CancelWait(String lockId, String clientId, String requestId, long timeMs,
+      long sessionId) implements SessionOwned {
     public CancelWait {
       Objects.requireNonNull(lockId, "lockId");
       Objects.requireNonNull(clientId, "clientId");
       Objects.requireNonNull(requestId, "requestId");
     }
+
+    public CancelWait(String lockId, String clientId, String requestId, long timeMs) {
+      this(lockId, clientId, requestId, timeMs, NO_SESSION);
+    }
+  }
+
+  /**
+   * Open a session: a server-issued owner for holds, waits and request ids. Its id is the log
+   * index of this entry (never reused). It lives until {@link CloseSession} or until an
+   * {@link Expire} at or after {@code expiresAtMs = time + ttlMs}; {@link KeepAlive} (or a renew
+   * of any lock it holds) moves that to {@code time + ttlMs}. {@code name} is a label only: two
+   * sessions with the same name are two owners.
+   */
+  record OpenSession(String name, long ttlMs, SortedMap<String, String> metadata, long timeMs)
+      implements LockCommand {
+    public OpenSession {
+      Objects.requireNonNull(name, "name");
+      metadata = canonical(metadata);
+    }
+  }
+
+  /** Keep session {@code sessionId} alive until {@code time + its ttl}. */
+  record KeepAlive(long sessionId, long timeMs) implements LockCommand {}
+
+  /** End session {@code sessionId}: releases all its locks and cancels all its waits. */
+  record CloseSession(long sessionId, long timeMs) implements LockCommand {}
+
+  /**
+   * A lock command that names its owner: {@code sessionId == 0} ({@link #NO_SESSION}) is the
+   * client-owned behaviour keyed by {@code clientId}; {@code sessionId > 0} is owned by that
+   * session and {@code clientId} is only a label (empty: the session's name).
+   */
+  sealed interface SessionOwned extends LockCommand
+      permits Acquire, Release, Renew, EnqueueWaiter, CancelWait {
+    long NO_SESSION = 0;
+
+    long sessionId();
+
+    String lockId();
+
+    String clientId();
+
+    String requestId();
   }
 
   /**

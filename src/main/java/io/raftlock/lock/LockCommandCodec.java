@@ -19,6 +19,11 @@ import java.util.TreeMap;
  * tag 6 Expire         timeMs:s
  * tag 7 CancelClientWaits clientId timeMs:s
  * tag 8 Promote        timeMs:s
+ * tag 9 OpenSession    name ttlMs:s metadata timeMs:s
+ * tag 10 KeepAlive     sessionId:s timeMs:s
+ * tag 11 CloseSession  sessionId:s timeMs:s
+ * tag 17..21           session-owned Acquire..CancelWait: tag 1..5 + 16, then sessionId:s (> 0
+ *                      or never written), then the fields of tag 1..5
  * string   = length:varint utf8-bytes
  * s        = zigzag varint (any long round-trips; range checks happen at apply)
  * metadata = count:varint (key value)*   keys strictly ascending (one canonical encoding)
@@ -26,6 +31,8 @@ import java.util.TreeMap;
  *
  * <p>Decoding never throws anything but {@link LockCodecException}. Tags and the version byte are
  * persisted: never renumber; a new field means a new version.
+ * A command with session id 0 uses tags 1..5 and is byte for byte what it was before sessions;
+ * a session tag with session id 0 is rejected, so each command has exactly one encoding.
  */
 public final class LockCommandCodec {
   static final int VERSION = 1;
@@ -37,6 +44,11 @@ public final class LockCommandCodec {
   static final int TAG_EXPIRE = 6;
   static final int TAG_CANCEL_CLIENT = 7;
   static final int TAG_PROMOTE = 8;
+  static final int TAG_OPEN_SESSION = 9;
+  static final int TAG_KEEP_ALIVE = 10;
+  static final int TAG_CLOSE_SESSION = 11;
+  /** Added to tags 1..5 for a session-owned command; the session id follows the tag. */
+  static final int SESSION_TAG_OFFSET = 16;
   /** Decoding bound: far above {@link LockLimits#MAX_METADATA_ENTRIES} yet cheap to reject. */
   private static final int MAX_DECODED_METADATA = 1024;
 
@@ -46,7 +58,7 @@ public final class LockCommandCodec {
     ByteWriter w = new ByteWriter(64);
     w.writeByte(VERSION);
     if (cmd instanceof LockCommand.Acquire c) {
-      w.writeByte(TAG_ACQUIRE);
+      writeTag(w, TAG_ACQUIRE, c);
       w.writeString(c.lockId());
       w.writeString(c.clientId());
       w.writeSignedVarLong(c.ttlMs());
@@ -56,13 +68,13 @@ public final class LockCommandCodec {
       writeMetadata(w, c.metadata());
       w.writeString(c.requestId());
     } else if (cmd instanceof LockCommand.Release c) {
-      w.writeByte(TAG_RELEASE);
+      writeTag(w, TAG_RELEASE, c);
       w.writeString(c.lockId());
       w.writeString(c.clientId());
       w.writeSignedVarLong(c.token());
       w.writeString(c.requestId());
     } else if (cmd instanceof LockCommand.Renew c) {
-      w.writeByte(TAG_RENEW);
+      writeTag(w, TAG_RENEW, c);
       w.writeString(c.lockId());
       w.writeString(c.clientId());
       w.writeSignedVarLong(c.token());
@@ -77,14 +89,14 @@ public final class LockCommandCodec {
 
   private static void encodeWaitCommands(ByteWriter w, LockCommand cmd) {
     if (cmd instanceof LockCommand.EnqueueWaiter c) {
-      w.writeByte(TAG_ENQUEUE);
+      writeTag(w, TAG_ENQUEUE, c);
       w.writeString(c.lockId());
       w.writeString(c.clientId());
       w.writeSignedVarLong(c.waitTimeoutMs());
       w.writeSignedVarLong(c.priority());
       w.writeString(c.requestId());
     } else if (cmd instanceof LockCommand.CancelWait c) {
-      w.writeByte(TAG_CANCEL_WAIT);
+      writeTag(w, TAG_CANCEL_WAIT, c);
       w.writeString(c.lockId());
       w.writeString(c.clientId());
       w.writeString(c.requestId());
@@ -96,7 +108,34 @@ public final class LockCommandCodec {
     } else if (cmd instanceof LockCommand.Promote) {
       w.writeByte(TAG_PROMOTE);
     } else {
+      encodeSessionCommands(w, cmd);
+    }
+  }
+
+  private static void encodeSessionCommands(ByteWriter w, LockCommand cmd) {
+    if (cmd instanceof LockCommand.OpenSession c) {
+      w.writeByte(TAG_OPEN_SESSION);
+      w.writeString(c.name());
+      w.writeSignedVarLong(c.ttlMs());
+      writeMetadata(w, c.metadata());
+    } else if (cmd instanceof LockCommand.KeepAlive c) {
+      w.writeByte(TAG_KEEP_ALIVE);
+      w.writeSignedVarLong(c.sessionId());
+    } else if (cmd instanceof LockCommand.CloseSession c) {
+      w.writeByte(TAG_CLOSE_SESSION);
+      w.writeSignedVarLong(c.sessionId());
+    } else {
       throw new IllegalArgumentException("unknown command " + cmd);
+    }
+  }
+
+  /** Tag 1..5 for a client-owned command; tag + 16 and the session id for a session-owned one. */
+  private static void writeTag(ByteWriter w, int tag, LockCommand.SessionOwned c) {
+    if (c.sessionId() == LockCommand.SessionOwned.NO_SESSION) {
+      w.writeByte(tag);
+    } else {
+      w.writeByte(tag + SESSION_TAG_OFFSET);
+      w.writeSignedVarLong(c.sessionId());
     }
   }
 
@@ -111,26 +150,45 @@ public final class LockCommandCodec {
       throw new LockCodecException("unsupported command version " + version);
     }
     int tag = r.readByte();
-    LockCommand cmd = switch (tag) {
+    long sessionId = LockCommand.SessionOwned.NO_SESSION;
+    if (tag > SESSION_TAG_OFFSET && tag <= SESSION_TAG_OFFSET + TAG_CANCEL_WAIT) {
+      tag -= SESSION_TAG_OFFSET;
+      sessionId = r.readSignedVarLong();
+      if (sessionId == LockCommand.SessionOwned.NO_SESSION) {
+        throw new LockCodecException("session tag with session id 0");
+      }
+    }
+    LockCommand cmd = decodeBody(r, tag, sessionId);
+    r.expectEnd();
+    return cmd;
+  }
+
+  private static LockCommand decodeBody(ByteReader r, int tag, long sessionId) {
+    return switch (tag) {
       case TAG_ACQUIRE -> new LockCommand.Acquire(r.readString(), r.readString(),
           r.readSignedVarLong(), r.readBoolean(), r.readSignedVarLong(), r.readInt32(),
-          readMetadata(r), r.readString(), r.readSignedVarLong());
+          readMetadata(r), r.readString(), r.readSignedVarLong(), sessionId);
       case TAG_RELEASE -> new LockCommand.Release(r.readString(), r.readString(),
-          r.readSignedVarLong(), r.readString(), r.readSignedVarLong());
+          r.readSignedVarLong(), r.readString(), r.readSignedVarLong(), sessionId);
       case TAG_RENEW -> new LockCommand.Renew(r.readString(), r.readString(),
-          r.readSignedVarLong(), r.readSignedVarLong(), r.readString(), r.readSignedVarLong());
+          r.readSignedVarLong(), r.readSignedVarLong(), r.readString(), r.readSignedVarLong(),
+          sessionId);
       case TAG_ENQUEUE -> new LockCommand.EnqueueWaiter(r.readString(), r.readString(),
-          r.readSignedVarLong(), r.readInt32(), r.readString(), r.readSignedVarLong());
+          r.readSignedVarLong(), r.readInt32(), r.readString(), r.readSignedVarLong(), sessionId);
       case TAG_CANCEL_WAIT -> new LockCommand.CancelWait(r.readString(), r.readString(),
-          r.readString(), r.readSignedVarLong());
+          r.readString(), r.readSignedVarLong(), sessionId);
+      case TAG_OPEN_SESSION -> new LockCommand.OpenSession(r.readString(),
+          r.readSignedVarLong(), readMetadata(r), r.readSignedVarLong());
+      case TAG_KEEP_ALIVE -> new LockCommand.KeepAlive(r.readSignedVarLong(),
+          r.readSignedVarLong());
+      case TAG_CLOSE_SESSION -> new LockCommand.CloseSession(r.readSignedVarLong(),
+          r.readSignedVarLong());
       case TAG_EXPIRE -> new LockCommand.Expire(r.readSignedVarLong());
       case TAG_CANCEL_CLIENT -> new LockCommand.CancelClientWaits(r.readString(),
           r.readSignedVarLong());
       case TAG_PROMOTE -> new LockCommand.Promote(r.readSignedVarLong());
       default -> throw new LockCodecException("unknown command tag " + tag);
     };
-    r.expectEnd();
-    return cmd;
   }
 
   static void writeMetadata(ByteWriter w, Map<String, String> metadata) {

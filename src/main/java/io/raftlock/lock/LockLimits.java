@@ -20,6 +20,16 @@ public final class LockLimits {
    */
   public static final long DEFAULT_TTL_MS = 30_000;
 
+  /**
+   * Session TTL range: at least the lock TTL minimum; at most 10 minutes (like the wait timeout),
+   * since a session is kept alive by one cheap keep-alive and a dead client's locks stay taken
+   * for up to one TTL.
+   */
+  public static final long MIN_SESSION_TTL_MS = 1_000;
+  public static final long MAX_SESSION_TTL_MS = 10 * 60_000L;
+  /** Default bound of a session's remembered request ids (oldest evicted first). */
+  public static final int DEFAULT_SESSION_DEDUPE_MAX_ENTRIES = 1_000;
+
   public static final long MIN_WAIT_TIMEOUT_MS = 1_000;
   public static final long MAX_WAIT_TIMEOUT_MS = 10 * 60_000L;
 

@@ -22,10 +22,11 @@ final class LockQueries {
     List<WaiterInfo> waiters = new ArrayList<>(l.waiters.size());
     for (int i = 0; i < l.waiters.size(); i++) {
       Waiter w = l.waiters.get(i);
-      waiters.add(new WaiterInfo(w.clientId, w.priority, w.enqueuedAtMs, w.waitDeadlineMs, i));
+      waiters.add(new WaiterInfo(w.clientId, w.priority, w.enqueuedAtMs, w.waitDeadlineMs, i,
+          w.sessionId()));
     }
-    return new LockInfo(l.lockId, l.holder, l.token, l.acquiredAtMs, l.expiresAtMs,
-        l.waiters.size(), waiters, LockState.unflatten(l.metadata));
+    return new LockInfo(l.lockId, l.holder, l.token, l.acquiredAtMs, l.leaseExpiresAtMs(),
+        l.waiters.size(), waiters, LockState.unflatten(l.metadata), l.sessionId());
   }
 
   /**
@@ -60,10 +61,10 @@ final class LockQueries {
     if (f.onlyContested() && l.waiters.isEmpty()) {
       return false;
     }
-    if (f.expiresBeforeMs() != null && l.expiresAtMs >= f.expiresBeforeMs()) {
+    if (f.expiresBeforeMs() != null && l.leaseExpiresAtMs() >= f.expiresBeforeMs()) {
       return false;
     }
-    if (f.expiresAfterMs() != null && l.expiresAtMs <= f.expiresAfterMs()) {
+    if (f.expiresAfterMs() != null && l.leaseExpiresAtMs() <= f.expiresAfterMs()) {
       return false;
     }
     return metadataMatches(f.metadata(), l.metadata);
@@ -91,7 +92,7 @@ final class LockQueries {
 
   /** Holder's remaining lease plus the TTLs of the {@code position} waiters ahead. */
   static long estimatedWaitMs(LockState l, int position, long nowMs) {
-    long wait = Math.max(0, l.expiresAtMs - nowMs);
+    long wait = Math.max(0, l.leaseExpiresAtMs() - nowMs);
     for (int i = 0; i < position; i++) {
       wait += l.waiters.get(i).ttlMs;
     }
@@ -107,7 +108,7 @@ final class LockQueries {
     return l == null ? BackoffAdvice.forEstimate(0) : backoff(l, nowMs);
   }
 
-  static LockStats stats(LockTable table, int dedupeEntries, long smTimeMs) {
+  static LockStats stats(LockTable table, int dedupeEntries, long smTimeMs, int sessions) {
     int contested = 0;
     for (LockState l : table.locks.values()) {
       if (!l.waiters.isEmpty()) {
@@ -118,6 +119,6 @@ final class LockQueries {
     long averageHold = c.holdsEnded == 0 ? 0 : c.totalHoldMs / c.holdsEnded;
     return new LockStats(table.locks.size(), table.waits.size(), contested, averageHold,
         c.grants, c.releases, c.expirations, c.waitTimeouts, c.waitCancels, dedupeEntries,
-        smTimeMs);
+        smTimeMs, sessions);
   }
 }

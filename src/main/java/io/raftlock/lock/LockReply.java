@@ -17,8 +17,18 @@ public sealed interface LockReply {
   /**
    * The caller holds the lock. {@code token} is the fencing token: the log index of the entry that
    * granted it (for an idempotent re-acquire, the original grant's index).
+   *
+   * @param expiresAtMs end of the holding's lease; for a session-owned lock, the session's expiry
+   * @param alreadyHeld a session's acquire of a lock that session already holds: the existing
+   *     holding, not a new grant and not a counted reentrant hold (one release ends it). Always
+   *     false for client-owned commands, whose re-acquire answers as before sessions existed.
    */
-  record Granted(long token, long acquiredAtMs, long expiresAtMs) implements LockReply {}
+  record Granted(long token, long acquiredAtMs, long expiresAtMs, boolean alreadyHeld)
+      implements LockReply {
+    public Granted(long token, long acquiredAtMs, long expiresAtMs) {
+      this(token, acquiredAtMs, expiresAtMs, false);
+    }
+  }
 
   /**
    * The caller waits for the lock.
@@ -37,12 +47,28 @@ public sealed interface LockReply {
   /** Waits were cancelled ({@code CancelWait}: 1; {@code CancelClientWaits}: 0 or more). */
   record Cancelled(int waitsCancelled) implements LockReply {}
 
-  /** Outcome of an {@code Expire} command. */
-  record Expired(int locksExpired, int waitsTimedOut) implements LockReply {}
+  /**
+   * Outcome of an {@code Expire} command. {@code locksExpired} counts every holding that ended,
+   * including those of expired sessions; their cancelled waits are not wait timeouts.
+   */
+  record Expired(int locksExpired, int waitsTimedOut, int sessionsExpired) implements LockReply {
+    public Expired(int locksExpired, int waitsTimedOut) {
+      this(locksExpired, waitsTimedOut, 0);
+    }
+  }
+
+  /** A session was opened: {@code sessionId} is the log index of the opening entry. */
+  record SessionOpened(long sessionId, long ttlMs, long expiresAtMs) implements LockReply {}
+
+  /** The session lives until {@code expiresAtMs} unless kept alive again. */
+  record KeptAlive(long expiresAtMs) implements LockReply {}
+
+  /** The session was closed: its locks were released and its waits cancelled. */
+  record SessionClosed(int locksReleased, int waitsCancelled) implements LockReply {}
 
   /**
-   * Outcome of a {@code Promote} command: how many held leases were extended (the others already
-   * ended at or after {@code time + leaseTtl}).
+   * Outcome of a {@code Promote} command: how many leases were extended, those of client-owned
+   * locks and those of sessions (the others already ended at or after {@code time + ttl}).
    */
   record Promoted(int leasesExtended) implements LockReply {}
 

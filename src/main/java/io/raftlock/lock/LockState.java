@@ -23,7 +23,14 @@ final class LockState extends DeadlineHeap.Node {
   };
 
   final String lockId;
+  /** The holder's label: its client id, or for a session-owned holding the command's label. */
   String holder;
+  /**
+   * The owning session, or {@code null} for a client-owned holding (owned by {@link #holder}).
+   * A session-owned holding has no lease of its own: it is not in the lease heap, its
+   * {@link #expiresAtMs} and {@link #leaseTtlMs} are 0, and it lives as long as the session.
+   */
+  Session session;
   /** Fencing token: index of the entry that granted the current holding. */
   long token;
   long acquiredAtMs;
@@ -39,6 +46,20 @@ final class LockState extends DeadlineHeap.Node {
 
   LockState(String lockId) {
     this.lockId = lockId;
+  }
+
+  /** When the holding ends unless renewed: its own lease, or its session's. */
+  long leaseExpiresAtMs() {
+    return session == null ? expiresAtMs : session.expiresAtMs;
+  }
+
+  long sessionId() {
+    return session == null ? 0 : session.id;
+  }
+
+  /** Whether the owner named by a command (session, or client id when none) holds this lock. */
+  boolean heldBy(Session s, String clientId) {
+    return s == null ? session == null && holder.equals(clientId) : session == s;
   }
 
   /** Flat sorted pairs {@code [k0, v0, k1, v1, ...]}, or {@code null} for no metadata. */

@@ -19,10 +19,14 @@ import java.util.Optional;
  * <ol>
  *   <li>validate limits ({@link CommandValidator}) → {@code INVALID_ARGUMENT}/{@code INVALID_TTL},
  *       nothing changes (not even time);
- *   <li>idempotency: a remembered (client, request id) returns the first reply, no events,
+ *   <li>session: a command naming a session that does not exist → {@code SESSION_NOT_FOUND},
  *       nothing changes;
- *   <li>advance time, evict stale idempotency entries;
- *   <li>execute; remember the reply under (client, request id) if the command has one.
+ *   <li>idempotency: a remembered request id (scoped to the session, or to the client id for
+ *       client-owned commands) returns the first reply if the command has the same
+ *       {@link CommandFingerprint}, else {@code INVALID_ARGUMENT} naming {@code request_id};
+ *       either way no events and nothing changes;
+ *   <li>advance time, evict stale client-owned idempotency entries;
+ *   <li>execute; remember the reply and fingerprint under the request id if there is one.
  * </ol>
  *
  * <p>Fencing: the token of a holding is the index of the entry that granted it, so tokens of a
@@ -36,23 +40,32 @@ public final class LockStateMachine {
    *
    * @param maxWaitersPerLock enqueue beyond this gives {@code WAIT_QUEUE_FULL}
    * @param dedupeRetentionMs how long (state-machine time) a request id is remembered
-   * @param dedupeMaxEntries bound on remembered request ids (oldest evicted first)
+   * @param dedupeMaxEntries bound on remembered client-owned request ids (oldest evicted first)
+   * @param sessionDedupeMaxEntries bound on remembered request ids per session (oldest first)
    */
-  public record Config(int maxWaitersPerLock, long dedupeRetentionMs, int dedupeMaxEntries) {
+  public record Config(int maxWaitersPerLock, long dedupeRetentionMs, int dedupeMaxEntries,
+      int sessionDedupeMaxEntries) {
     public static final Config DEFAULT = new Config(LockLimits.DEFAULT_MAX_WAITERS_PER_LOCK,
         LockLimits.DEFAULT_DEDUPE_RETENTION_MS, LockLimits.DEFAULT_DEDUPE_MAX_ENTRIES);
 
     public Config {
       if (maxWaitersPerLock < 0 || dedupeMaxEntries < 0 || dedupeRetentionMs < 0
-          || dedupeRetentionMs > 366L * 24 * 3_600_000) {
+          || dedupeRetentionMs > 366L * 24 * 3_600_000 || sessionDedupeMaxEntries < 0) {
         throw new IllegalArgumentException("bad lock state machine config");
       }
+    }
+
+    /** The default per-session bound ({@link LockLimits#DEFAULT_SESSION_DEDUPE_MAX_ENTRIES}). */
+    public Config(int maxWaitersPerLock, long dedupeRetentionMs, int dedupeMaxEntries) {
+      this(maxWaitersPerLock, dedupeRetentionMs, dedupeMaxEntries,
+          LockLimits.DEFAULT_SESSION_DEDUPE_MAX_ENTRIES);
     }
   }
 
   final Config config;
   final LockTable table;
   final DedupeTable dedupe;
+  final SessionTable sessions = new SessionTable();
   long smTimeMs;
 
   public LockStateMachine() {
@@ -93,10 +106,18 @@ public final class LockStateMachine {
     if (invalid != null) {
       return ApplyResult.of(invalid);
     }
-    String clientId = clientOf(cmd);
-    String requestId = requestIdOf(cmd);
-    if (!requestId.isEmpty()) {
-      LockReply first = dedupe.lookup(clientId, requestId);
+    long sessionId = sessionIdOf(cmd);
+    Session session = sessionId == 0 ? null : sessions.get(sessionId);
+    if (sessionId != 0 && session == null) {
+      return ApplyResult.of(LockReply.Error.of(ErrorCode.SESSION_NOT_FOUND,
+          "session " + sessionId + " does not exist (never opened, closed or expired)"));
+    }
+    LockCommand.SessionOwned keyed = cmd instanceof LockCommand.SessionOwned c
+        && !c.requestId().isEmpty() ? c : null;
+    long fingerprint = 0;
+    if (keyed != null) {
+      fingerprint = CommandFingerprint.of(keyed);
+      LockReply first = remembered(keyed, session, fingerprint);
       if (first != null) {
         return ApplyResult.of(first);
       }
@@ -104,41 +125,62 @@ public final class LockStateMachine {
     smTimeMs = Math.max(smTimeMs, cmd.timeMs());
     dedupe.evictExpired(smTimeMs);
     List<LockEvent> events = new ArrayList<>(2);
-    LockReply reply = new CommandExecutor(this, index, events).execute(cmd);
-    if (!requestId.isEmpty()) {
-      dedupe.record(clientId, requestId, reply, smTimeMs);
+    LockReply reply = new CommandExecutor(this, index, events, session).execute(cmd);
+    if (keyed != null) {
+      remember(keyed, session, fingerprint, reply);
     }
     return new ApplyResult(reply, events);
   }
 
-  private static String clientOf(LockCommand cmd) {
-    if (cmd instanceof LockCommand.Acquire c) {
-      return c.clientId();
-    } else if (cmd instanceof LockCommand.Release c) {
-      return c.clientId();
-    } else if (cmd instanceof LockCommand.Renew c) {
-      return c.clientId();
-    } else if (cmd instanceof LockCommand.EnqueueWaiter c) {
-      return c.clientId();
-    } else if (cmd instanceof LockCommand.CancelWait c) {
-      return c.clientId();
+  /** The session a command names (0: none): lock commands of a session, keep-alive, close. */
+  private static long sessionIdOf(LockCommand cmd) {
+    if (cmd instanceof LockCommand.SessionOwned c) {
+      return c.sessionId();
+    } else if (cmd instanceof LockCommand.KeepAlive c) {
+      return c.sessionId();
+    } else if (cmd instanceof LockCommand.CloseSession c) {
+      return c.sessionId();
     }
-    return "";
+    return 0;
   }
 
-  private static String requestIdOf(LockCommand cmd) {
-    if (cmd instanceof LockCommand.Acquire c) {
-      return c.requestId();
-    } else if (cmd instanceof LockCommand.Release c) {
-      return c.requestId();
-    } else if (cmd instanceof LockCommand.Renew c) {
-      return c.requestId();
-    } else if (cmd instanceof LockCommand.EnqueueWaiter c) {
-      return c.requestId();
-    } else if (cmd instanceof LockCommand.CancelWait c) {
-      return c.requestId();
+  /**
+   * The first reply to this request id if it was used before for the same command; a refusal if
+   * it was used for another command; {@code null} if it is new.
+   */
+  private LockReply remembered(LockCommand.SessionOwned cmd, Session session, long fingerprint) {
+    long firstFingerprint;
+    LockReply firstReply;
+    if (session != null) {
+      Session.Remembered r = session.lookup(cmd.requestId());
+      if (r == null) {
+        return null;
+      }
+      firstFingerprint = r.fingerprint();
+      firstReply = r.reply();
+    } else {
+      DedupeTable.Entry e = dedupe.lookup(cmd.clientId(), cmd.requestId());
+      if (e == null) {
+        return null;
+      }
+      firstFingerprint = e.fingerprint();
+      firstReply = e.reply();
     }
-    return ""; // Expire, CancelClientWaits and Promote are idempotent by nature.
+    if (CommandFingerprint.matches(firstFingerprint, fingerprint)) {
+      return firstReply;
+    }
+    return LockReply.Error.of(ErrorCode.INVALID_ARGUMENT, "request_id " + cmd.requestId()
+        + " was already used for a different command; use a new request_id per command");
+  }
+
+  private void remember(LockCommand.SessionOwned cmd, Session session, long fingerprint,
+      LockReply reply) {
+    if (session != null) {
+      session.remember(new Session.Remembered(cmd.requestId(), fingerprint, reply),
+          config.sessionDedupeMaxEntries());
+    } else {
+      dedupe.record(cmd.clientId(), cmd.requestId(), fingerprint, reply, smTimeMs);
+    }
   }
 
   /** State-machine time: the largest leader time applied so far. */
@@ -153,8 +195,10 @@ public final class LockStateMachine {
   public long nextDeadlineMs() {
     LockState lease = table.leases.peek();
     Waiter wait = table.waits.peek();
+    Session session = sessions.deadlines.peek();
     long next = lease == null ? Long.MAX_VALUE : lease.expiresAtMs;
-    return wait == null ? next : Math.min(next, wait.waitDeadlineMs);
+    next = wait == null ? next : Math.min(next, wait.waitDeadlineMs);
+    return session == null ? next : Math.min(next, session.expiresAtMs);
   }
 
   public Optional<LockInfo> lockInfo(String lockId) {
@@ -170,7 +214,21 @@ public final class LockStateMachine {
   }
 
   public LockStats stats() {
-    return LockQueries.stats(table, dedupe.size(), smTimeMs);
+    return LockQueries.stats(table, dedupe.size(), smTimeMs, sessions.size());
+  }
+
+  /** The live session {@code sessionId}, if any. */
+  public Optional<SessionInfo> sessionInfo(long sessionId) {
+    Session s = sessions.get(sessionId);
+    return s == null ? Optional.empty() : Optional.of(SessionInfo.of(s));
+  }
+
+  /**
+   * Live sessions by id, {@code limit} (clamped by {@link LockLimits#pageLimit}) from
+   * {@code offset}.
+   */
+  public SessionPage listSessions(int limit, int offset) {
+    return SessionInfo.page(sessions.all(), limit, offset);
   }
 
   /** Versioned binary snapshot of the full logical state (see {@link SnapshotCodec}). */

@@ -9,6 +9,7 @@ package io.raftlock.lock;
  * @param contestedLocks held locks with at least one waiter
  * @param averageHoldMs mean duration of ended holdings (0 before the first one ends)
  * @param acquires holdings started (fresh grants and promotions of waiters)
+ * @param sessions live sessions
  */
 public record LockStats(
     int activeLocks,
@@ -21,4 +22,13 @@ public record LockStats(
     long waitTimeouts,
     long waitCancels,
     int dedupeEntries,
-    long smTimeMs) {}
+    long smTimeMs,
+    int sessions) {
+  /** Statistics without sessions (as before sessions existed). */
+  public LockStats(int activeLocks, int waiters, int contestedLocks, long averageHoldMs,
+      long acquires, long releases, long expirations, long waitTimeouts, long waitCancels,
+      int dedupeEntries, long smTimeMs) {
+    this(activeLocks, waiters, contestedLocks, averageHoldMs, acquires, releases, expirations,
+        waitTimeouts, waitCancels, dedupeEntries, smTimeMs, 0);
+  }
+}

@@ -8,9 +8,11 @@ import java.util.List;
  * The locks, their wait queues and the two deadline heaps, with the primitive transitions the
  * commands are made of. No validation here: callers have checked ownership and limits.
  *
- * <p>Invariants: every lock in {@link #locks} is held and is in {@link #leases}; every waiter in
- * a queue is in {@link #waits} and vice versa; a client appears at most once in a queue and never
- * in the queue of a lock it holds. {@link #locks} is a {@link LinkedHashMap}: its iteration order
+ * <p>Invariants: every lock in {@link #locks} is held; it is in {@link #leases} iff it is
+ * client-owned (a session-owned holding lives on its session's lease); every waiter in a queue is
+ * in {@link #waits} and vice versa; an owner (a session, or a client id without session) appears
+ * at most once in a queue and never in the queue of a lock it holds; a session's
+ * {@link Session#holds} and {@link Session#waits} are exactly its holdings and waiters. {@link #locks} is a {@link LinkedHashMap}: its iteration order
  * (lock creation order) is replicated state, preserved by snapshots.
  */
 final class LockTable {
@@ -33,13 +35,15 @@ final class LockTable {
     return locks.get(lockId);
   }
 
-  /** Creates {@code lockId} (which must be absent) held by {@code clientId}. */
-  LockState grantNew(String lockId, String clientId, long token, long nowMs, long ttlMs,
-      String[] metadata) {
+  /**
+   * Creates {@code lockId} (which must be absent) held by {@code session}, or by the client
+   * {@code clientId} when {@code session} is null.
+   */
+  LockState grantNew(String lockId, String clientId, Session session, long token, long nowMs,
+      long ttlMs, String[] metadata) {
     LockState l = new LockState(lockId);
-    setHolder(l, clientId, token, nowMs, ttlMs, metadata);
+    setHolder(l, clientId, session, token, nowMs, ttlMs, metadata);
     locks.put(lockId, l);
-    leases.add(l);
     counters.grants++;
     return l;
   }
@@ -62,6 +66,9 @@ final class LockTable {
   int promoteLeases(long nowMs) {
     int extended = 0;
     for (LockState l : locks.values()) {
+      if (l.session != null) {
+        continue; // re-armed with its session
+      }
       long rearmedAtMs = nowMs + l.leaseTtlMs;
       if (rearmedAtMs > l.expiresAtMs) {
         l.expiresAtMs = rearmedAtMs;
@@ -85,19 +92,19 @@ final class LockTable {
   Waiter endHolding(LockState l, long index, long nowMs, List<LockEvent> events) {
     counters.holdsEnded++;
     counters.totalHoldMs += nowMs - l.acquiredAtMs;
+    if (l.session != null) {
+      l.session.holds.remove(l);
+    }
     while (!l.waiters.isEmpty()) {
-      Waiter w = l.waiters.get(0);
-      l.waiters = l.waiters.removeAt(0);
-      waits.remove(w);
+      Waiter w = removeWaiterAt(l, 0);
       if (w.waitDeadlineMs <= nowMs) {
         counters.waitTimeouts++;
-        events.add(new LockEvent.WaitTimedOut(l.lockId, w.clientId, 0, index));
+        events.add(new LockEvent.WaitTimedOut(l.lockId, w.clientId, 0, index, w.sessionId()));
         continue;
       }
-      setHolder(l, w.clientId, index, nowMs, w.ttlMs, w.metadata);
-      leases.update(l);
+      setHolder(l, w.clientId, w.session, index, nowMs, w.ttlMs, w.metadata);
       counters.grants++;
-      events.add(new LockEvent.Granted(l.lockId, w.clientId, index, index));
+      events.add(new LockEvent.Granted(l.lockId, w.clientId, index, index, w.sessionId()));
       return w;
     }
     leases.remove(l);
@@ -105,12 +112,15 @@ final class LockTable {
     return null;
   }
 
-  Waiter addWaiter(LockState l, String clientId, int priority, long ttlMs, long nowMs,
-      long waitTimeoutMs, long seq, String[] metadata) {
-    Waiter w = new Waiter(l, clientId, priority, ttlMs, nowMs, nowMs + waitTimeoutMs, seq,
-        metadata);
+  Waiter addWaiter(LockState l, String clientId, Session session, int priority, long ttlMs,
+      long nowMs, long waitTimeoutMs, long seq, String[] metadata) {
+    Waiter w = new Waiter(l, clientId, session, priority, ttlMs, nowMs, nowMs + waitTimeoutMs,
+        seq, metadata);
     l.waiters = l.waiters.add(w);
     waits.add(w);
+    if (session != null) {
+      session.waits.add(w);
+    }
     return w;
   }
 
@@ -119,15 +129,21 @@ final class LockTable {
     Waiter w = l.waiters.get(position);
     l.waiters = l.waiters.removeAt(position);
     waits.remove(w);
+    if (w.session != null) {
+      w.session.waits.remove(w);
+    }
     return w;
   }
 
-  /** All waiters of {@code clientId}, in arrival order (seq), independent of heap layout. */
+  /**
+   * All client-owned waiters of {@code clientId}, in arrival order (seq), independent of heap
+   * layout. Session-owned waits with that label are not the client's: their session owns them.
+   */
   List<Waiter> waitersOf(String clientId) {
     List<Waiter> found = new ArrayList<>();
     for (int i = 0; i < waits.size(); i++) {
       Waiter w = waits.get(i);
-      if (w.clientId.equals(clientId)) {
+      if (w.ownedBy(null, clientId)) {
         found.add(w);
       }
     }
@@ -135,14 +151,31 @@ final class LockTable {
     return found;
   }
 
-  /** A new holding from {@code acquiredAtMs} for {@code ttlMs}. */
-  private static void setHolder(LockState l, String clientId, long token, long acquiredAtMs,
-      long ttlMs, String[] metadata) {
+  /**
+   * A new holding from {@code acquiredAtMs}: for {@code ttlMs} on its own lease when
+   * client-owned, on the session's lease otherwise. Moves the lock in or out of the lease heap
+   * and between sessions' hold sets as the owner changes.
+   */
+  private void setHolder(LockState l, String clientId, Session session, long token,
+      long acquiredAtMs, long ttlMs, String[] metadata) {
     l.holder = clientId;
+    l.session = session;
     l.token = token;
     l.acquiredAtMs = acquiredAtMs;
-    l.expiresAtMs = acquiredAtMs + ttlMs;
-    l.leaseTtlMs = ttlMs;
     l.metadata = metadata;
+    if (session == null) {
+      l.expiresAtMs = acquiredAtMs + ttlMs;
+      l.leaseTtlMs = ttlMs;
+      if (l.inHeap()) {
+        leases.update(l);
+      } else {
+        leases.add(l);
+      }
+    } else {
+      l.expiresAtMs = 0;
+      l.leaseTtlMs = 0;
+      leases.remove(l);
+      session.holds.add(l);
+    }
   }
 }

@@ -14,7 +14,16 @@ package io.raftlock.lock;
  *   7 Error     code:v message hasBackoff:bool [initial:s max:s multiplier:f64 jitter:f64
  *               estimatedAvailabilityIn:s]
  *   8 Promoted  leasesExtended:s
+ *   9 Granted with alreadyHeld = true: the fields of tag 1 (tag 1 means alreadyHeld = false)
+ *  10 SessionOpened sessionId:s ttlMs:s expiresAtMs:s
+ *  11 KeptAlive expiresAtMs:s
+ *  12 SessionClosed locksReleased:s waitsCancelled:s
+ *  13 Expired with sessionsExpired > 0: locksExpired:s waitsTimedOut:s sessionsExpired:s
+ *     (tag 6 means sessionsExpired = 0)
  * </pre>
+ *
+ * <p>A reply that existed before sessions keeps its old bytes, so old snapshots and old nodes'
+ * replies read unchanged.
  *
  * <p>Tags are persisted (snapshots, forwarded replies): never renumber, only add.
  */
@@ -23,7 +32,7 @@ final class ReplyCodec {
 
   static void write(ByteWriter w, LockReply reply) {
     if (reply instanceof LockReply.Granted g) {
-      w.writeByte(1);
+      w.writeByte(g.alreadyHeld() ? 9 : 1);
       w.writeSignedVarLong(g.token());
       w.writeSignedVarLong(g.acquiredAtMs());
       w.writeSignedVarLong(g.expiresAtMs());
@@ -41,12 +50,33 @@ final class ReplyCodec {
       w.writeByte(5);
       w.writeSignedVarLong(c.waitsCancelled());
     } else if (reply instanceof LockReply.Expired e) {
-      w.writeByte(6);
+      w.writeByte(e.sessionsExpired() == 0 ? 6 : 13);
       w.writeSignedVarLong(e.locksExpired());
       w.writeSignedVarLong(e.waitsTimedOut());
+      if (e.sessionsExpired() != 0) {
+        w.writeSignedVarLong(e.sessionsExpired());
+      }
     } else if (reply instanceof LockReply.Promoted p) {
       w.writeByte(8);
       w.writeSignedVarLong(p.leasesExtended());
+    } else {
+      writeSessionReplies(w, reply);
+    }
+  }
+
+  private static void writeSessionReplies(ByteWriter w, LockReply reply) {
+    if (reply instanceof LockReply.SessionOpened o) {
+      w.writeByte(10);
+      w.writeSignedVarLong(o.sessionId());
+      w.writeSignedVarLong(o.ttlMs());
+      w.writeSignedVarLong(o.expiresAtMs());
+    } else if (reply instanceof LockReply.KeptAlive k) {
+      w.writeByte(11);
+      w.writeSignedVarLong(k.expiresAtMs());
+    } else if (reply instanceof LockReply.SessionClosed c) {
+      w.writeByte(12);
+      w.writeSignedVarLong(c.locksReleased());
+      w.writeSignedVarLong(c.waitsCancelled());
     } else {
       writeError(w, (LockReply.Error) reply);
     }
@@ -79,8 +109,24 @@ final class ReplyCodec {
       case 6 -> new LockReply.Expired(r.readInt32(), r.readInt32());
       case 7 -> readError(r);
       case 8 -> new LockReply.Promoted(r.readInt32());
+      case 9 -> new LockReply.Granted(
+          r.readSignedVarLong(), r.readSignedVarLong(), r.readSignedVarLong(), true);
+      case 10 -> new LockReply.SessionOpened(
+          r.readSignedVarLong(), r.readSignedVarLong(), r.readSignedVarLong());
+      case 11 -> new LockReply.KeptAlive(r.readSignedVarLong());
+      case 12 -> new LockReply.SessionClosed(r.readInt32(), r.readInt32());
+      case 13 -> readExpiredWithSessions(r);
       default -> throw new LockCodecException("unknown reply tag " + tag);
     };
+  }
+
+  /** Tag 13 carries a non-zero session count: a zero would have two encodings. */
+  private static LockReply readExpiredWithSessions(ByteReader r) {
+    LockReply.Expired e = new LockReply.Expired(r.readInt32(), r.readInt32(), r.readInt32());
+    if (e.sessionsExpired() == 0) {
+      throw new LockCodecException("expired reply with sessions but no session");
+    }
+    return e;
   }
 
   private static LockReply.Error readError(ByteReader r) {

@@ -10,18 +10,26 @@ import java.util.zip.CRC32C;
  * original.
  *
  * <pre>
- * snapshot = magic:u32 "RLSM" version:u8 (=2; 1 is still read)
- *            config(maxWaitersPerLock:v dedupeRetentionMs:v dedupeMaxEntries:v)
+ * snapshot = magic:u32 "RLSM" version:u8 (=3; 2 and 1 are still read)
+ *            config(maxWaitersPerLock:v dedupeRetentionMs:v dedupeMaxEntries:v
+ *                   sessionDedupeMaxEntries:v)
  *            smTimeMs:s counters(grants releases expirations waitTimeouts waitCancels
  *                                holdsEnded totalHoldMs):s*7
+ *            sessionCount:v session*      (id order)
  *            lockCount:v lock*            (lock creation order)
  *            dedupeCount:v dedupe*        (oldest first)
  *            crc32c:u32                   (of every byte before it)
- * lock     = lockId holder token:s acquiredAtMs:s expiresAtMs:s leaseTtlMs:s metadata
+ * session  = id:s name ttlMs:s expiresAtMs:s metadata
+ *            requestCount:v (requestId fingerprint:s reply)*   (oldest first)
+ * lock     = lockId holder sessionId:s token:s acquiredAtMs:s expiresAtMs:s leaseTtlMs:s metadata
  *            waiterCount:v waiter*        (grant order)
- *            (version 1 has no leaseTtlMs, see {@link #v1LeaseTtlMs})
- * waiter   = clientId priority:s ttlMs:s enqueuedAtMs:s waitDeadlineMs:s seq:s metadata
- * dedupe   = clientId requestId recordedAtMs:s reply        (reply: see {@link ReplyCodec})
+ * waiter   = clientId sessionId:s priority:s ttlMs:s enqueuedAtMs:s waitDeadlineMs:s seq:s
+ *            metadata
+ * dedupe   = clientId requestId recordedAtMs:s fingerprint:s reply (reply: see {@link ReplyCodec})
+ *
+ * Version 2 has no sessionDedupeMaxEntries (default), no sessions, no sessionId fields (0) and
+ * no fingerprints ({@link CommandFingerprint#UNKNOWN}); version 1 moreover has no leaseTtlMs
+ * (see {@link #v1LeaseTtlMs}).
  * v = varint, s = zigzag varint, strings and metadata as in {@link LockCommandCodec}
  * </pre>
  *
@@ -29,9 +37,11 @@ import java.util.zip.CRC32C;
  */
 final class SnapshotCodec {
   static final int MAGIC = 0x524C534D;
-  static final int VERSION = 2;
+  static final int VERSION = 3;
   /** Before {@code leaseTtlMs}: restored with a derived TTL, never written. */
   static final int VERSION_WITHOUT_LEASE_TTL = 1;
+  /** Before sessions and fingerprints: restored without them, never written. */
+  static final int VERSION_WITHOUT_SESSIONS = 2;
 
   private SnapshotCodec() {}
 
@@ -43,11 +53,16 @@ final class SnapshotCodec {
     w.writeVarLong(sm.config.maxWaitersPerLock());
     w.writeVarLong(sm.config.dedupeRetentionMs());
     w.writeVarLong(sm.config.dedupeMaxEntries());
+    w.writeVarLong(sm.config.sessionDedupeMaxEntries());
     w.writeSignedVarLong(sm.smTimeMs);
     LockCounters c = t.counters;
     for (long v : new long[] {c.grants, c.releases, c.expirations, c.waitTimeouts,
         c.waitCancels, c.holdsEnded, c.totalHoldMs}) {
       w.writeSignedVarLong(v);
+    }
+    w.writeVarLong(sm.sessions.size());
+    for (Session s : sm.sessions.all()) {
+      writeSession(w, s);
     }
     w.writeVarLong(t.locks.size());
     for (LockState l : t.locks.values()) {
@@ -58,6 +73,7 @@ final class SnapshotCodec {
       w.writeString(e.key().clientId());
       w.writeString(e.key().requestId());
       w.writeSignedVarLong(e.recordedAtMs());
+      w.writeSignedVarLong(e.fingerprint());
       ReplyCodec.write(w, e.reply());
     });
     CRC32C crc = new CRC32C();
@@ -66,9 +82,24 @@ final class SnapshotCodec {
     return w.toByteArray();
   }
 
+  private static void writeSession(ByteWriter w, Session s) {
+    w.writeSignedVarLong(s.id);
+    w.writeString(s.name);
+    w.writeSignedVarLong(s.ttlMs);
+    w.writeSignedVarLong(s.expiresAtMs);
+    writeFlat(w, s.metadata);
+    w.writeVarLong(s.rememberedCount());
+    for (Session.Remembered r : s.remembered()) {
+      w.writeString(r.requestId());
+      w.writeSignedVarLong(r.fingerprint());
+      ReplyCodec.write(w, r.reply());
+    }
+  }
+
   private static void writeLock(ByteWriter w, LockState l) {
     w.writeString(l.lockId);
     w.writeString(l.holder);
+    w.writeSignedVarLong(l.sessionId());
     w.writeSignedVarLong(l.token);
     w.writeSignedVarLong(l.acquiredAtMs);
     w.writeSignedVarLong(l.expiresAtMs);
@@ -78,6 +109,7 @@ final class SnapshotCodec {
     for (int i = 0; i < l.waiters.size(); i++) {
       Waiter x = l.waiters.get(i);
       w.writeString(x.clientId);
+      w.writeSignedVarLong(x.sessionId());
       w.writeSignedVarLong(x.priority);
       w.writeSignedVarLong(x.ttlMs);
       w.writeSignedVarLong(x.enqueuedAtMs);
@@ -111,33 +143,39 @@ final class SnapshotCodec {
       throw new LockCodecException("not a lock snapshot");
     }
     int version = r.readByte();
-    if (version != VERSION && version != VERSION_WITHOUT_LEASE_TTL) {
+    if (version < VERSION_WITHOUT_LEASE_TTL || version > VERSION) {
       throw new LockCodecException("unsupported snapshot version " + version);
     }
-    LockStateMachine.Config config = readConfig(r);
+    LockStateMachine.Config config = readConfig(r, version);
     long smTimeMs = r.readSignedVarLong();
     LockCounters counters = new LockCounters();
     readCounters(r, counters);
+    SnapshotSessions sessions = version == VERSION ? SnapshotSessions.read(r)
+        : SnapshotSessions.NONE;
     // A lock takes at least 7 bytes: this bound keeps presizing proportional to the input.
     int lockCount = r.readCount(r.remaining() / 7, "lock count");
     LockStateMachine sm = new LockStateMachine(config, new LockTable(lockCount, counters));
     sm.smTimeMs = smTimeMs;
     try {
-      readLocks(r, sm.table, lockCount, version);
+      sessions.restoreInto(sm.sessions);
+      readLocks(r, sm, lockCount, version);
     } catch (IllegalArgumentException e) {
       throw new LockCodecException("inconsistent snapshot: " + e.getMessage());
     }
-    readDedupe(r, sm);
+    readDedupe(r, sm, version);
     r.expectEnd();
     return sm;
   }
 
-  private static LockStateMachine.Config readConfig(ByteReader r) {
+  private static LockStateMachine.Config readConfig(ByteReader r, int version) {
     int maxWaiters = r.readCount(Integer.MAX_VALUE, "maxWaitersPerLock");
     long retention = r.readVarLong();
     int maxEntries = r.readCount(Integer.MAX_VALUE, "dedupeMaxEntries");
+    int sessionMaxEntries = version == VERSION
+        ? r.readCount(Integer.MAX_VALUE, "sessionDedupeMaxEntries")
+        : LockLimits.DEFAULT_SESSION_DEDUPE_MAX_ENTRIES;
     try {
-      return new LockStateMachine.Config(maxWaiters, retention, maxEntries);
+      return new LockStateMachine.Config(maxWaiters, retention, maxEntries, sessionMaxEntries);
     } catch (IllegalArgumentException e) {
       throw new LockCodecException("bad config in snapshot");
     }
@@ -153,10 +191,12 @@ final class SnapshotCodec {
     c.totalHoldMs = r.readSignedVarLong();
   }
 
-  private static void readLocks(ByteReader r, LockTable t, int count, int version) {
+  private static void readLocks(ByteReader r, LockStateMachine sm, int count, int version) {
+    LockTable t = sm.table;
     for (int i = 0; i < count; i++) {
       LockState l = new LockState(r.readString());
       l.holder = r.readString();
+      l.session = readSession(r, sm, version);
       l.token = r.readSignedVarLong();
       l.acquiredAtMs = r.readSignedVarLong();
       l.expiresAtMs = r.readSignedVarLong();
@@ -166,11 +206,32 @@ final class SnapshotCodec {
       if (t.locks.putIfAbsent(l.lockId, l) != null) {
         throw new LockCodecException("duplicate lock " + l.lockId);
       }
-      t.leases.addUnordered(l);
-      readWaiters(r, t, l);
+      if (l.session == null) {
+        t.leases.addUnordered(l);
+      } else {
+        l.session.holds.add(l);
+      }
+      readWaiters(r, sm, l, version);
     }
     t.leases.heapify();
     t.waits.heapify();
+    sm.sessions.deadlines.heapify();
+  }
+
+  /** The session a lock or waiter names (version 3), or {@code null} for none. */
+  private static Session readSession(ByteReader r, LockStateMachine sm, int version) {
+    if (version != VERSION) {
+      return null;
+    }
+    long id = r.readSignedVarLong();
+    if (id == 0) {
+      return null;
+    }
+    Session s = sm.sessions.get(id);
+    if (s == null) {
+      throw new LockCodecException("snapshot names unknown session " + id);
+    }
+    return s;
   }
 
   /**
@@ -186,22 +247,32 @@ final class SnapshotCodec {
     return spanMs < 0 ? 0 : Math.min(spanMs, LockLimits.MAX_TTL_MS);
   }
 
-  private static void readWaiters(ByteReader r, LockTable t, LockState l) {
+  private static void readWaiters(ByteReader r, LockStateMachine sm, LockState l, int version) {
     int count = r.readCount(r.remaining(), "waiter count");
     if (count == 0) {
       return; // the common case: no per-lock allocation
     }
-    Set<String> clients = new HashSet<>(); // membership only; never iterated
-    clients.add(l.holder);
+    Set<Object> owners = new HashSet<>(); // membership only; never iterated
+    owners.add(owner(l.session, l.holder));
     for (int j = 0; j < count; j++) {
-      Waiter w = new Waiter(l, r.readString(), r.readInt32(), r.readSignedVarLong(),
+      String clientId = r.readString();
+      Session session = readSession(r, sm, version);
+      Waiter w = new Waiter(l, clientId, session, r.readInt32(), r.readSignedVarLong(),
           r.readSignedVarLong(), r.readSignedVarLong(), r.readSignedVarLong(), readFlat(r));
-      if (!clients.add(w.clientId)) {
-        throw new LockCodecException("client twice in the queue of " + l.lockId);
+      if (!owners.add(owner(session, clientId))) {
+        throw new LockCodecException("owner twice in the queue of " + l.lockId);
       }
       l.waiters = l.waiters.add(w);
-      t.waits.addUnordered(w);
+      sm.table.waits.addUnordered(w);
+      if (session != null) {
+        session.waits.add(w);
+      }
     }
+  }
+
+  /** The identity of an owner: its session, or its client id when it has none. */
+  private static Object owner(Session session, String clientId) {
+    return session != null ? session : clientId;
   }
 
   private static String[] readFlat(ByteReader r) {
@@ -209,17 +280,18 @@ final class SnapshotCodec {
     return LockState.flatten(map);
   }
 
-  private static void readDedupe(ByteReader r, LockStateMachine sm) {
+  private static void readDedupe(ByteReader r, LockStateMachine sm, int version) {
     int count = r.readCount(r.remaining(), "dedupe count");
     for (int i = 0; i < count; i++) {
       String clientId = r.readString();
       String requestId = r.readString();
       long recordedAtMs = r.readSignedVarLong();
+      long fingerprint = version == VERSION ? r.readSignedVarLong() : CommandFingerprint.UNKNOWN;
       LockReply reply = ReplyCodec.read(r);
       if (sm.dedupe.lookup(clientId, requestId) != null) {
         throw new LockCodecException("duplicate request id in snapshot");
       }
-      sm.dedupe.restore(clientId, requestId, reply, recordedAtMs);
+      sm.dedupe.restore(clientId, requestId, reply, recordedAtMs, fingerprint);
     }
   }
 

@@ -53,14 +53,27 @@ final class WaitQueue {
     size++;
   }
 
-  /** Position of {@code clientId} (waiters ahead of it), or -1 if it is not waiting. */
-  int positionOf(String clientId) {
+  /**
+   * Position of the owner's wait (waiters ahead of it), or -1 if it is not waiting. The owner is
+   * {@code session}, or the client {@code clientId} when {@code session} is null.
+   */
+  int positionOf(Session session, String clientId) {
     for (int i = 0; i < size; i++) {
-      if (waiters[i].clientId.equals(clientId)) {
+      if (waiters[i].ownedBy(session, clientId)) {
         return i;
       }
     }
     return -1;
+  }
+
+  /** Position of {@code w}, which must be in this queue. */
+  int positionOf(Waiter w) {
+    for (int i = 0; i < size; i++) {
+      if (waiters[i] == w) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("waiter not in its queue");
   }
 
   /** Removes the waiter at {@code position}; returns the queue to keep (EMPTY once empty). */

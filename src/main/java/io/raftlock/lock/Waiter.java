@@ -24,9 +24,15 @@ final class Waiter extends DeadlineHeap.Node {
   };
 
   final LockState lock;
+  /** The waiter's label (as {@link LockState#holder}). */
   final String clientId;
+  /** The owning session, or {@code null} for a client-owned wait (owned by {@link #clientId}). */
+  final Session session;
   final int priority;
-  /** TTL the waiter gets when promoted. */
+  /**
+   * TTL the waiter gets when promoted; for a session-owned waiter the session's TTL, used only
+   * for wait estimates (its holding will live on the session's lease).
+   */
   final long ttlMs;
   final long enqueuedAtMs;
   final long waitDeadlineMs;
@@ -34,15 +40,25 @@ final class Waiter extends DeadlineHeap.Node {
   /** Metadata the waiter gets when promoted: sorted key/value pairs, or {@code null} if none. */
   final String[] metadata;
 
-  Waiter(LockState lock, String clientId, int priority, long ttlMs, long enqueuedAtMs,
-      long waitDeadlineMs, long seq, String[] metadata) {
+  Waiter(LockState lock, String clientId, Session session, int priority, long ttlMs,
+      long enqueuedAtMs, long waitDeadlineMs, long seq, String[] metadata) {
     this.lock = lock;
     this.clientId = clientId;
+    this.session = session;
     this.priority = priority;
     this.ttlMs = ttlMs;
     this.enqueuedAtMs = enqueuedAtMs;
     this.waitDeadlineMs = waitDeadlineMs;
     this.seq = seq;
     this.metadata = metadata;
+  }
+
+  /** Whether this wait belongs to the owner named by a command (session, or client id). */
+  boolean ownedBy(Session s, String ownerClientId) {
+    return s == null ? session == null && clientId.equals(ownerClientId) : session == s;
+  }
+
+  long sessionId() {
+    return session == null ? 0 : session.id;
   }
 }

@@ -2,6 +2,7 @@ package io.raftlock.lock;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Arrays;
@@ -33,15 +34,42 @@ class LockCommandCodecTest {
         i, md, Combinators.combine(s, l).as((req, t) -> new Object[] {req, t}))
         .as((lock, client, ttl, w, wt, p, m, rt) ->
             new LockCommand.Acquire(lock, client, ttl, w, wt, p, m, (String) rt[0], (Long) rt[1]));
-    return Arbitraries.oneOf(
+    Arbitrary<LockCommand> owned = Arbitraries.oneOf(
         acquire,
         Combinators.combine(s, s, l, s, l).as(LockCommand.Release::new),
         Combinators.combine(s, s, l, l, s, l).as(LockCommand.Renew::new),
         Combinators.combine(s, s, l, i, s, l).as(LockCommand.EnqueueWaiter::new),
-        Combinators.combine(s, s, s, l).as(LockCommand.CancelWait::new),
+        Combinators.combine(s, s, s, l).as(LockCommand.CancelWait::new));
+    Arbitrary<Long> sessionIds = Arbitraries.oneOf(Arbitraries.longs().between(1, 1_000_000),
+        l.filter(x -> x != 0));
+    return Arbitraries.oneOf(
+        owned,
+        Combinators.combine(owned, sessionIds).as(LockCommandCodecTest::ownedBy),
         l.map(LockCommand.Expire::new),
         Combinators.combine(s, l).as(LockCommand.CancelClientWaits::new),
-        l.map(LockCommand.Promote::new));
+        l.map(LockCommand.Promote::new),
+        Combinators.combine(s, l, md, l).as(LockCommand.OpenSession::new),
+        Combinators.combine(l, l).as(LockCommand.KeepAlive::new),
+        Combinators.combine(l, l).as(LockCommand.CloseSession::new));
+  }
+
+  /** The same lock command, owned by session {@code sid}. */
+  static LockCommand ownedBy(LockCommand cmd, long sid) {
+    if (cmd instanceof LockCommand.Acquire c) {
+      return new LockCommand.Acquire(c.lockId(), c.clientId(), c.ttlMs(), c.waitForLock(),
+          c.waitTimeoutMs(), c.priority(), c.metadata(), c.requestId(), c.timeMs(), sid);
+    } else if (cmd instanceof LockCommand.Release c) {
+      return new LockCommand.Release(c.lockId(), c.clientId(), c.token(), c.requestId(),
+          c.timeMs(), sid);
+    } else if (cmd instanceof LockCommand.Renew c) {
+      return new LockCommand.Renew(c.lockId(), c.clientId(), c.token(), c.ttlMs(), c.requestId(),
+          c.timeMs(), sid);
+    } else if (cmd instanceof LockCommand.EnqueueWaiter c) {
+      return new LockCommand.EnqueueWaiter(c.lockId(), c.clientId(), c.waitTimeoutMs(),
+          c.priority(), c.requestId(), c.timeMs(), sid);
+    }
+    LockCommand.CancelWait c = (LockCommand.CancelWait) cmd;
+    return new LockCommand.CancelWait(c.lockId(), c.clientId(), c.requestId(), c.timeMs(), sid);
   }
 
   @Provide
@@ -139,6 +167,57 @@ class LockCommandCodecTest {
   void withTimeMsKeepsTheCommandKind() {
     assertEquals(new LockCommand.Promote(9), new LockCommand.Promote(5).withTimeMs(9));
     assertEquals(new LockCommand.Expire(9), new LockCommand.Expire(5).withTimeMs(9));
+    assertEquals(new LockCommand.KeepAlive(3, 9), new LockCommand.KeepAlive(3, 5).withTimeMs(9));
+    assertEquals(new LockCommand.CloseSession(3, 9),
+        new LockCommand.CloseSession(3, 5).withTimeMs(9));
+    assertEquals(new LockCommand.OpenSession("w", 1_000, null, 9),
+        new LockCommand.OpenSession("w", 1_000, null, 5).withTimeMs(9));
+    assertEquals(new LockCommand.Release("a", "c", 5, "r", 9, 3),
+        new LockCommand.Release("a", "c", 5, "r", 5, 3).withTimeMs(9));
+    assertEquals(new LockCommand.Acquire("a", "c", 0, true, 1_000, 1, null, "r", 9, 3),
+        new LockCommand.Acquire("a", "c", 0, true, 1_000, 1, null, "r", 5, 3).withTimeMs(9));
+  }
+
+  @Test
+  void clientOwnedCommandsEncodeAsBeforeSessionsAndSessionCommandsHaveTheirOwnTags() {
+    // Release("a", "c", token 5, no request id, time 7): version 1, tag 2, zigzag 5 = 10, 7 = 14.
+    byte[] legacy = {1, 2, 1, 'a', 1, 'c', 10, 0, 14};
+    assertArrayEquals(legacy, LockCommandCodec.encode(new LockCommand.Release("a", "c", 5, "", 7)));
+    assertArrayEquals(legacy,
+        LockCommandCodec.encode(new LockCommand.Release("a", "c", 5, "", 7, 0)));
+    assertEquals(new LockCommand.Release("a", "c", 5, "", 7), LockCommandCodec.decode(legacy));
+    // Owned by session 3: tag 2 + 16, the session id (zigzag 6) right after the tag.
+    byte[] owned = {1, 18, 6, 1, 'a', 1, 'c', 10, 0, 14};
+    assertArrayEquals(owned,
+        LockCommandCodec.encode(new LockCommand.Release("a", "c", 5, "", 7, 3)));
+    assertEquals(new LockCommand.Release("a", "c", 5, "", 7, 3), LockCommandCodec.decode(owned));
+    // A session tag with session id 0 would be a second encoding of a client-owned command.
+    byte[] zeroSession = {1, 18, 0, 1, 'a', 1, 'c', 10, 0, 14};
+    assertThrows(LockCodecException.class, () -> LockCommandCodec.decode(zeroSession));
+    // OpenSession("w", ttl 1000 = zigzag 2000 = varint D0 0F, no metadata, time 7).
+    assertArrayEquals(new byte[] {1, 9, 1, 'w', (byte) 0xD0, 0x0F, 0, 14},
+        LockCommandCodec.encode(new LockCommand.OpenSession("w", 1_000, null, 7)));
+    assertArrayEquals(new byte[] {1, 10, 6, 14},
+        LockCommandCodec.encode(new LockCommand.KeepAlive(3, 7)));
+    assertArrayEquals(new byte[] {1, 11, 6, 14},
+        LockCommandCodec.encode(new LockCommand.CloseSession(3, 7)));
+  }
+
+  @Test
+  void fingerprintsIgnoreIdsAndTimeButNotTheCommand() {
+    LockCommand.Acquire a = new LockCommand.Acquire("a", "c", 1_000, false, 0, 0, null, "r1", 5);
+    long fp = CommandFingerprint.of(a);
+    assertEquals(fp, CommandFingerprint.of(
+        new LockCommand.Acquire("a", "other", 1_000, false, 0, 0, null, "r2", 9, 4)));
+    assertNotEquals(fp, CommandFingerprint.of(
+        new LockCommand.Acquire("b", "c", 1_000, false, 0, 0, null, "r1", 5)));
+    assertNotEquals(fp, CommandFingerprint.of(
+        new LockCommand.Acquire("a", "c", 2_000, false, 0, 0, null, "r1", 5)));
+    assertNotEquals(CommandFingerprint.of(new LockCommand.Release("a", "c", 1, "r", 5)),
+        CommandFingerprint.of(new LockCommand.Release("a", "c", 2, "r", 5)));
+    assertNotEquals(CommandFingerprint.of(new LockCommand.CancelWait("a", "c", "r", 5)),
+        CommandFingerprint.of(new LockCommand.Release("a", "c", 1, "r", 5)));
+    assertNotEquals(CommandFingerprint.UNKNOWN, fp);
   }
 
   @Test

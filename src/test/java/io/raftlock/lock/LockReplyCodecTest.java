@@ -23,7 +23,12 @@ class LockReplyCodecTest {
       new LockReply.Error(ErrorCode.WAIT_QUEUE_FULL, "full",
           new BackoffAdvice(100, 5_000, 2.0, 0.2, 1_500)),
       new LockReply.Promoted(3),
-      new LockReply.Promoted(0));
+      new LockReply.Promoted(0),
+      new LockReply.Granted(42, 1_700_000_000_000L, 1_700_000_030_000L, true),
+      new LockReply.Expired(2, 1, 3),
+      new LockReply.SessionOpened(17, 10_000, 1_700_000_010_000L),
+      new LockReply.KeptAlive(1_700_000_020_000L),
+      new LockReply.SessionClosed(4, 2));
 
   @Test
   void everyKindOfReplyRoundTrips() {
@@ -36,6 +41,22 @@ class LockReplyCodecTest {
   void promotedHasItsOwnTag() {
     // version 1, tag 8, zigzag varint of 3 = 6
     assertArrayEquals(new byte[] {1, 8, 6}, LockReplyCodec.encode(new LockReply.Promoted(3)));
+  }
+
+  @Test
+  void repliesThatExistedBeforeSessionsKeepTheirBytes() {
+    // Granted(42, 1, 2): version 1, tag 1, zigzag 84, 2, 4 -> not already held.
+    byte[] granted = {1, 1, 84, 2, 4};
+    assertEquals(new LockReply.Granted(42, 1, 2, false), LockReplyCodec.decode(granted));
+    assertArrayEquals(granted, LockReplyCodec.encode(new LockReply.Granted(42, 1, 2)));
+    assertArrayEquals(new byte[] {1, 9, 84, 2, 4},
+        LockReplyCodec.encode(new LockReply.Granted(42, 1, 2, true)));
+    byte[] expired = {1, 6, 2, 0};
+    assertEquals(new LockReply.Expired(1, 0, 0), LockReplyCodec.decode(expired));
+    assertArrayEquals(expired, LockReplyCodec.encode(new LockReply.Expired(1, 0)));
+    // Tag 13 is only for a non-zero session count: one encoding per reply.
+    assertThrows(LockCodecException.class,
+        () -> LockReplyCodec.decode(new byte[] {1, 13, 2, 0, 0}));
   }
 
   @Test

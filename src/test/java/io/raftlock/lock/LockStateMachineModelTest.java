@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.ForAll;
@@ -23,7 +24,7 @@ import net.jqwik.api.statistics.Statistics;
  */
 class LockStateMachineModelTest {
   /** Small bounds so that full queues and idempotency eviction happen in short sequences. */
-  static final LockStateMachine.Config CONFIG = new LockStateMachine.Config(3, 20_000, 6);
+  static final LockStateMachine.Config CONFIG = new LockStateMachine.Config(3, 20_000, 6, 3);
 
   @Provide
   Arbitrary<List<Ops.Op>> sequences() {
@@ -37,6 +38,7 @@ class LockStateMachineModelTest {
     Ops.Driver driver = new Ops.Driver();
     Map<String, String> holders = new HashMap<>(); // lookups only
     Map<String, Long> lastTokens = new HashMap<>();
+    Map<String, Long> owners = new HashMap<>(); // lock -> owning session (0: a client)
     long index = 0;
     for (Ops.Op op : ops) {
       LockCommand cmd = driver.next(op, model);
@@ -46,9 +48,10 @@ class LockStateMachineModelTest {
       String step = "step " + index + ": " + cmd;
       assertEquals(normalize(expected.reply()), normalize(actual.reply()), step);
       assertEquals(expected.events(), actual.events(), step);
-      checkSafety(actual.events(), holders, lastTokens, step);
+      checkSafety(actual.events(), holders, lastTokens, owners, step);
       compareState(sm, model, holders, step);
-      Statistics.label("outcome").collect(outcome(actual));
+      boolean bySession = cmd instanceof LockCommand.SessionOwned c && c.sessionId() != 0;
+      Statistics.label("outcome").collect((bySession ? "session " : "") + outcome(actual));
     }
   }
 
@@ -58,7 +61,8 @@ class LockStateMachineModelTest {
         : r.reply().getClass().getSimpleName();
     boolean promoted = r.events().stream().anyMatch(e -> e instanceof LockEvent.Granted)
         && !(r.reply() instanceof LockReply.Granted);
-    return promoted ? name + "+promotion" : name;
+    boolean sessionEnded = r.events().stream().anyMatch(e -> e instanceof LockEvent.SessionExpired);
+    return name + (sessionEnded ? "+session expiry" : "") + (promoted ? "+promotion" : "");
   }
 
   static LockReply normalize(LockReply reply) {
@@ -67,7 +71,7 @@ class LockStateMachineModelTest {
   }
 
   private static void checkSafety(List<LockEvent> events, Map<String, String> holders,
-      Map<String, Long> lastTokens, String step) {
+      Map<String, Long> lastTokens, Map<String, Long> owners, String step) {
     for (LockEvent e : events) {
       if (e instanceof LockEvent.Granted g) {
         assertNull(holders.get(g.lockId()), "two holders of " + g.lockId() + " at " + step);
@@ -79,6 +83,14 @@ class LockStateMachineModelTest {
         assertEquals(holders.get(e.lockId()), e.clientId(), step);
         assertEquals(lastTokens.get(e.lockId()), e.token(), step);
         holders.remove(e.lockId());
+      } else if (e instanceof LockEvent.SessionExpired || e instanceof LockEvent.SessionClosed) {
+        // An ended session holds nothing: its locks were released before this event.
+        assertTrue(owners.values().stream().noneMatch(s -> s == e.sessionId()), step);
+      }
+      if (e instanceof LockEvent.Granted) {
+        owners.put(e.lockId(), e.sessionId());
+      } else if (e instanceof LockEvent.Released || e instanceof LockEvent.Expired) {
+        owners.remove(e.lockId());
       }
     }
   }
@@ -92,5 +104,10 @@ class LockStateMachineModelTest {
     }
     assertEquals(model.stats(), sm.stats(), step);
     assertEquals(model.nextDeadline(), sm.nextDeadlineMs(), step);
+    List<SessionInfo> sessions = model.sessionInfos();
+    assertEquals(sessions, sm.listSessions(1000, 0).sessions(), step);
+    for (SessionInfo s : sessions) {
+      assertEquals(Optional.of(s), sm.sessionInfo(s.sessionId()), step);
+    }
   }
 }

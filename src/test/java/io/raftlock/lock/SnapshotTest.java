@@ -95,6 +95,62 @@ class SnapshotTest {
   }
 
   @Test
+  void versionTwoSnapshotsAreStillReadAndTheirRequestIdsMatchAnyCommand() {
+    ByteWriter w = new ByteWriter(64);
+    w.writeFixedInt(SnapshotCodec.MAGIC);
+    w.writeByte(2);
+    w.writeVarLong(1000); // maxWaitersPerLock
+    w.writeVarLong(600_000); // dedupeRetentionMs
+    w.writeVarLong(100_000); // dedupeMaxEntries
+    w.writeSignedVarLong(Cmds.T0);
+    for (int i = 0; i < 7; i++) {
+      w.writeSignedVarLong(i == 0 ? 1 : 0); // counters: one grant
+    }
+    w.writeVarLong(1); // lock "a" held by "c"
+    w.writeString("a");
+    w.writeString("c");
+    w.writeSignedVarLong(1); // token
+    w.writeSignedVarLong(Cmds.T0);
+    w.writeSignedVarLong(Cmds.T0 + 10_000);
+    w.writeSignedVarLong(10_000); // leaseTtlMs
+    w.writeVarLong(0); // metadata
+    w.writeVarLong(0); // waiters
+    w.writeVarLong(1); // dedupe: (c, r1) -> Granted(1, T0, T0 + 10 s)
+    w.writeString("c");
+    w.writeString("r1");
+    w.writeSignedVarLong(Cmds.T0);
+    ReplyCodec.write(w, new LockReply.Granted(1, Cmds.T0, Cmds.T0 + 10_000));
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(w.buffer(), 0, w.position());
+    w.writeFixedInt((int) crc.getValue());
+    LockStateMachine sm = LockStateMachine.restore(w.toByteArray());
+    assertEquals(new LockInfo("a", "c", 1, Cmds.T0, Cmds.T0 + 10_000, 0, List.of(),
+        new java.util.TreeMap<>()), sm.lockInfo("a").orElseThrow());
+    assertEquals(LockLimits.DEFAULT_SESSION_DEDUPE_MAX_ENTRIES,
+        sm.config.sessionDedupeMaxEntries());
+    assertEquals(0, sm.stats().sessions());
+    // The remembered reply has no fingerprint: as before fingerprints, the id alone decides.
+    assertEquals(new LockReply.Granted(1, Cmds.T0, Cmds.T0 + 10_000),
+        sm.apply(2, new LockCommand.Release("a", "c", 1, "r1", Cmds.T0)).reply());
+    byte[] v3 = sm.snapshot();
+    assertEquals(SnapshotCodec.VERSION, v3[4]);
+    assertEquals(sm.stateHash(), LockStateMachine.restore(v3).stateHash());
+  }
+
+  @Test
+  void snapshotsNamingAnUnknownSessionAreRejected() {
+    LockStateMachine sm = new LockStateMachine();
+    sm.apply(1, new LockCommand.OpenSession("w", 10_000, null, Cmds.T0));
+    sm.apply(2, new LockCommand.Acquire("a", "", 0, false, 0, 0, null, "", Cmds.T0, 1));
+    LockStateMachine back = LockStateMachine.restore(sm.snapshot());
+    assertEquals(sm.lockInfo("a"), back.lockInfo("a"));
+    assertEquals(sm.sessionInfo(1), back.sessionInfo(1));
+    // Drop the session from the table: the lock now names a session the snapshot lacks.
+    back.sessions.remove(back.sessions.get(1));
+    assertThrows(LockCodecException.class, () -> LockStateMachine.restore(back.snapshot()));
+  }
+
+  @Test
   void emptyMachineRoundTripsAndConfigIsKept() {
     LockStateMachine.Config config = new LockStateMachine.Config(7, 1234, 56);
     LockStateMachine sm = new LockStateMachine(config);

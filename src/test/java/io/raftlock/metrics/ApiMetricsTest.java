@@ -27,7 +27,7 @@ class ApiMetricsTest {
     }
     assertEquals(5, count("raftlock.requests", "method", "Renew", "outcome", "server_error"),
         "NO_LEADER, REPLICATION_FAILURE, TIMEOUT, UNAVAILABLE, INTERNAL_ERROR");
-    assertEquals(8, count("raftlock.requests", "method", "Renew", "outcome", "lock_error"), "the 1xx codes");
+    assertEquals(9, count("raftlock.requests", "method", "Renew", "outcome", "lock_error"), "the 1xx codes");
     assertEquals(4, count("raftlock.requests", "method", "Renew", "outcome", "client_error"),
         "NOT_LEADER, RATE_LIMITED, INVALID_ARGUMENT, PERMISSION_DENIED");
     assertEquals(1, count("raftlock.requests", "method", "Renew", "outcome", "ok"), "OK");

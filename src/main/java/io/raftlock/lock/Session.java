@@ -1,0 +1,89 @@
+package io.raftlock.lock;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+/**
+ * One session: a server-issued owner of holds, waits and request ids, kept alive by one lease.
+ *
+ * <p>Invariants: {@link #holds} is exactly the set of locks whose holder is this session, and
+ * {@link #waits} exactly the set of waiters that belong to it; both are kept by {@link LockTable}.
+ * Their iteration order is never used for a decision (ending a session sorts them), so the
+ * identity hashing of their elements cannot make replicas differ. {@link #requests} is in
+ * insertion order (replicated: snapshots keep it) and bounded: beyond the cap the oldest goes.
+ */
+final class Session extends DeadlineHeap.Node {
+  /** Deadline-heap order: earliest expiry, then id (unique, so the order is total). */
+  static final Comparator<Session> DEADLINE_ORDER = (a, b) -> {
+    int byExpiry = Long.compare(a.expiresAtMs, b.expiresAtMs);
+    return byExpiry != 0 ? byExpiry : Long.compare(a.id, b.id);
+  };
+
+  /** A remembered request: the reply and the fingerprint of the command it answered. */
+  record Remembered(String requestId, long fingerprint, LockReply reply) {}
+
+  /** Log index of the entry that opened the session: never reused. */
+  final long id;
+  final String name;
+  final long ttlMs;
+  /** Sorted key/value pairs, or {@code null} if none (as {@link LockState#metadata}). */
+  final String[] metadata;
+  long expiresAtMs;
+  final LinkedHashSet<LockState> holds = new LinkedHashSet<>();
+  final LinkedHashSet<Waiter> waits = new LinkedHashSet<>();
+  private final LinkedHashMap<String, Remembered> requests = new LinkedHashMap<>();
+
+  Session(long id, String name, long ttlMs, String[] metadata, long expiresAtMs) {
+    this.id = id;
+    this.name = name;
+    this.ttlMs = ttlMs;
+    this.metadata = metadata;
+    this.expiresAtMs = expiresAtMs;
+  }
+
+  /** The label of a command of this session: its own client id, or the session's name. */
+  String label(String clientId) {
+    return clientId.isEmpty() ? name : clientId;
+  }
+
+  Remembered lookup(String requestId) {
+    return requests.get(requestId);
+  }
+
+  /** Remembers a new request (absent), evicting the oldest beyond {@code maxRequests}. */
+  void remember(Remembered r, int maxRequests) {
+    requests.put(r.requestId(), r);
+    if (requests.size() > maxRequests) {
+      Iterator<Remembered> it = requests.values().iterator();
+      it.next();
+      it.remove();
+    }
+  }
+
+  int rememberedCount() {
+    return requests.size();
+  }
+
+  /** Remembered requests, oldest first. */
+  Iterable<Remembered> remembered() {
+    return requests.values();
+  }
+
+  /** Held locks by lock id: the order in which ending the session releases them. */
+  List<LockState> holdsByLockId() {
+    List<LockState> sorted = new ArrayList<>(holds);
+    sorted.sort(Comparator.comparing(l -> l.lockId));
+    return sorted;
+  }
+
+  /** Waits by arrival (seq): the order in which ending the session cancels them. */
+  List<Waiter> waitsByArrival() {
+    List<Waiter> sorted = new ArrayList<>(waits);
+    sorted.sort(Comparator.comparingLong(w -> w.seq));
+    return sorted;
+  }
+}

@@ -1,0 +1,59 @@
+package io.raftlock.lock;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The sessions section of a version-3 snapshot, read before the locks that refer to it. Holds
+ * and waits are not stored with a session: they are rebuilt from the locks and waiters that name
+ * it.
+ */
+final class SnapshotSessions {
+  static final SnapshotSessions NONE = new SnapshotSessions(List.of());
+
+  private final List<Session> sessions;
+
+  private SnapshotSessions(List<Session> sessions) {
+    this.sessions = sessions;
+  }
+
+  static SnapshotSessions read(ByteReader r) {
+    // A session takes at least 6 bytes: the bound keeps the list proportional to the input.
+    int count = r.readCount(r.remaining() / 6, "session count");
+    List<Session> sessions = new ArrayList<>(count);
+    long previousId = 0;
+    for (int i = 0; i < count; i++) {
+      long id = r.readSignedVarLong();
+      if (id <= previousId) {
+        throw new LockCodecException("sessions not in ascending id order");
+      }
+      previousId = id;
+      String name = r.readString();
+      long ttlMs = r.readSignedVarLong();
+      long expiresAtMs = r.readSignedVarLong();
+      String[] metadata = LockState.flatten(LockCommandCodec.readMetadata(r));
+      Session s = new Session(id, name, ttlMs, metadata, expiresAtMs);
+      readRequests(r, s);
+      sessions.add(s);
+    }
+    return new SnapshotSessions(sessions);
+  }
+
+  private static void readRequests(ByteReader r, Session s) {
+    int count = r.readCount(r.remaining(), "session request count");
+    for (int i = 0; i < count; i++) {
+      String requestId = r.readString();
+      if (s.lookup(requestId) != null) {
+        throw new LockCodecException("duplicate request id in session " + s.id);
+      }
+      s.remember(new Session.Remembered(requestId, r.readSignedVarLong(), ReplyCodec.read(r)),
+          Integer.MAX_VALUE);
+    }
+  }
+
+  void restoreInto(SessionTable table) {
+    for (Session s : sessions) {
+      table.addUnordered(s);
+    }
+  }
+}
