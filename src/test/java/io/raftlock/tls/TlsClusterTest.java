@@ -18,6 +18,19 @@ import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Map;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemTrustOptions;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -79,6 +92,37 @@ class TlsClusterTest {
     }
     await().atMost(Duration.ofSeconds(20)).until(() -> cluster.ids().stream()
         .allMatch(id -> cluster.node(id).status().appliedIndex() == cluster.node(leader).status().commitIndex()));
+  }
+
+  @Test
+  void theWebSocketAndHttpEndpointsServeOverTlsWithTheSameCertificate() throws Exception {
+    cluster = tlsCluster(Map.of()).start();
+    int port = cluster.clientPort(cluster.awaitLeader());
+    Vertx vertx = Vertx.vertx();
+    try {
+      PemTrustOptions trust = new PemTrustOptions().addCertValue(Buffer.buffer(ca.caPem()));
+      HttpClient https = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustOptions(trust));
+      String ready = https.request(HttpMethod.GET, port, "localhost", "/ready")
+          .compose(req -> req.send().compose(resp -> resp.body()))
+          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).toString();
+      assertEquals("ready\n", ready);
+
+      WebSocketClient wss = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setTrustOptions(trust));
+      LinkedBlockingQueue<JsonObject> replies = new LinkedBlockingQueue<>();
+      WebSocket ws = wss.connect(new WebSocketConnectOptions().setHost("localhost").setPort(port).setURI("/v1/ws").setSsl(true))
+          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      ws.textMessageHandler(text -> replies.add(new JsonObject(text)));
+      // Retryable refusals (an election on a loaded machine) are retried with the same request id.
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        ws.writeTextMessage("{\"id\":\"1\",\"op\":\"acquire\",\"request\":"
+            + "{\"lockId\":\"tls/ws\",\"clientId\":\"ws\",\"requestId\":\"ws-1\"}}");
+        JsonObject answer = replies.poll(10, TimeUnit.SECONDS);
+        return answer != null && answer.containsKey("response") && answer.getJsonObject("response").getBoolean("acquired");
+      });
+      ws.close();
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test
