@@ -2,6 +2,7 @@ package io.raftlock.api;
 
 import io.raftlock.raft.RaftStatus;
 import io.raftlock.raft.Role;
+import io.raftlock.tls.ReloadableTls;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Handler;
@@ -52,6 +53,8 @@ public final class NodeHttpServer extends VerticleBase {
   private HttpServer server; // this verticle's context
   private java.util.function.BiConsumer<Router, LockService> extraRoutes = (router, api) -> {};
   private java.util.function.Function<Vertx, AdminApi> adminFactory; // null: no Admin service
+  private ReloadableTls tls; // null: plaintext
+  private boolean requireClientCert;
 
   /**
    * {@code termAt} answers (term, committed ? 1 : 0) for a log index, from the Raft context;
@@ -87,6 +90,16 @@ public final class NodeHttpServer extends VerticleBase {
   /** Serves the {@code raftlock.v1.Admin} service next to the lock API (built on this context). */
   public NodeHttpServer withAdmin(java.util.function.Function<Vertx, AdminApi> factory) {
     this.adminFactory = factory;
+    return this;
+  }
+
+  /**
+   * TLS on this port (every protocol on it: gRPC over ALPN h2, WebSocket, HTTP, the page);
+   * {@code requireClientCert} asks each client for a certificate signed by the material's CA.
+   */
+  public NodeHttpServer withTls(ReloadableTls material, boolean requireClientCert) {
+    this.tls = material;
+    this.requireClientCert = requireClientCert;
     return this;
   }
 
@@ -132,6 +145,9 @@ public final class NodeHttpServer extends VerticleBase {
         .setTcpNoDelay(true)
         .setMaxWebSocketFrameSize(WS_MAX_FRAME_BYTES)
         .setMaxWebSocketMessageSize(WS_MAX_FRAME_BYTES);
+    if (tls != null) {
+      tls.applyTo(options, requireClientCert);
+    }
     server = vertx.createHttpServer(options);
     return server.connectionHandler(connection -> {
       FlushCoalescing.install(connection);

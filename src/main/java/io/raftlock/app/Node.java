@@ -18,6 +18,7 @@ import io.raftlock.raft.Role;
 import io.raftlock.raft.SoftState;
 import io.raftlock.storage.ChronicleRaftStorage;
 import io.raftlock.storage.StorageOptions;
+import io.raftlock.tls.NodeTls;
 import io.raftlock.transport.GrpcPeerTransport;
 import io.raftlock.transport.OutboundBind;
 import io.raftlock.transport.PeerTransport;
@@ -48,14 +49,16 @@ public final class Node {
   private final NodeConfig config;
   private final Vertx vertx;
   private final RaftVerticle raft;
+  private final NodeTls tls;
   private String raftDeployment;
   private String httpDeployment;
   private volatile ExpiryDriver expiry; // runs on the client API context
 
-  private Node(NodeConfig config, Vertx vertx, RaftVerticle raft) {
+  private Node(NodeConfig config, Vertx vertx, RaftVerticle raft, NodeTls tls) {
     this.config = config;
     this.vertx = vertx;
     this.raft = raft;
+    this.tls = tls;
   }
 
   /**
@@ -74,7 +77,16 @@ public final class Node {
   /** As above, on a given Vert.x instance, which the node owns from now on (it closes it). */
   public static Future<Node> start(NodeConfig config, BiFunction<Vertx, NodeConfig, PeerTransport> transports,
       Vertx vertx) {
-    return start(config, transports, vertx, config.clusterConfig());
+    return loadTls(config, vertx).compose(tls -> start(config, transports, vertx, config.clusterConfig(), tls));
+  }
+
+  /** The node's TLS files, read and checked before anything starts; a failure closes the Vert.x. */
+  private static Future<NodeTls> loadTls(NodeConfig config, Vertx vertx) {
+    try {
+      return Future.succeededFuture(NodeTls.load(config.tls()));
+    } catch (RuntimeException e) {
+      return vertx.close().transform(ar -> Future.failedFuture(e));
+    }
   }
 
   /**
@@ -87,8 +99,13 @@ public final class Node {
    */
   public static Future<Node> join(NodeConfig config, String joinAddress,
       BiFunction<Vertx, NodeConfig, PeerTransport> transports, Vertx vertx) {
+    return loadTls(config, vertx).compose(tls -> join(config, joinAddress, transports, vertx, tls));
+  }
+
+  private static Future<Node> join(NodeConfig config, String joinAddress,
+      BiFunction<Vertx, NodeConfig, PeerTransport> transports, Vertx vertx, NodeTls tls) {
     // Prior-knowledge HTTP/2, as GrpcClient.client(vertx) sets it up, plus the source address.
-    HttpClientOptions http = new HttpClientOptions().setHttp2ClearTextUpgrade(false);
+    HttpClientOptions http = tls.toMemberClientPorts(new HttpClientOptions().setHttp2ClearTextUpgrade(false));
     String local = OutboundBind.localAddressFor(config.members().get(config.nodeId()).clientAddress().host());
     if (local != null) {
       http.setLocalAddress(local); // node-to-node: from this node's own address, as the peer transport
@@ -117,7 +134,7 @@ public final class Node {
           // already joined; its log (or the leader's snapshot) takes over from there.
           ClusterConfig bootstrap = new ClusterConfig(voters, learners);
           LOG.info(() -> config.nodeId() + " joins through " + joinAddress + ": members " + members.keySet());
-          return start(joining, transports, vertx, bootstrap);
+          return start(joining, transports, vertx, bootstrap, tls);
         })
         .compose(node -> {
           started.set(node);
@@ -143,7 +160,7 @@ public final class Node {
   }
 
   private static Future<Node> start(NodeConfig config, BiFunction<Vertx, NodeConfig, PeerTransport> transports,
-      Vertx vertx, ClusterConfig bootstrap) {
+      Vertx vertx, ClusterConfig bootstrap, NodeTls tls) {
     ChronicleRaftStorage storage = new ChronicleRaftStorage(
         StorageOptions.defaults(config.dataDir()).withMarkBeforeAck(config.syncDurableMarkBeforeAck()));
     PeerTransport transport = config.members().size() == 1 ? PeerTransport.none() : transports.apply(vertx, config);
@@ -176,9 +193,12 @@ public final class Node {
     raft.followMembership(new MemberDirectory(book), config.dataDir());
     if (transport instanceof GrpcPeerTransport grpc) {
       grpc.advertiseClientAddress(config.members().get(config.nodeId()).clientAddress().toString());
+      if (tls.peer() != null) {
+        grpc.useTls(tls.peer());
+      }
     }
     raft.refuseProposalsWhen(storage::belowSpaceReserve);
-    Node node = new Node(config, vertx, raft);
+    Node node = new Node(config, vertx, raft, tls);
     NodeMetrics metrics = new NodeMetrics(config.nodeId(),
         config.members().keySet().stream().filter(id -> !id.equals(config.nodeId())).toList(),
         raft::status, storage::syncCount);
@@ -230,12 +250,17 @@ public final class Node {
               .withAdmin(v -> new AdminApi(v, raft, api.requestTimeoutMs(),
                   Math.max(50, config.tickMs() * config.electionTicks())))
               .withRoutes((router, service) -> new ClusterPage(vertx, config.nodeId(), clientAddresses,
-                  ClusterPage.sources(raft, recentGrants, service), System::currentTimeMillis).mount(router));
+                  ClusterPage.sources(raft, recentGrants, service), System::currentTimeMillis,
+                  tls::toMemberClientPorts).mount(router));
+          if (tls.client() != null) {
+            server.withTls(tls.client(), tls.clientCertificatesRequired());
+          }
           metrics.bindConnections(server.connections());
           return vertx.deployVerticle(server);
         })
         .map(id -> {
           node.httpDeployment = id;
+          tls.watch(vertx);
           LOG.info(() -> config.nodeId() + " started: data in " + config.dataDir().toAbsolutePath()
               + ", HTTP on " + http + (config.members().size() > 1
                   ? ", peers on " + config.members().get(config.nodeId()).peerAddress() : ", single-node cluster"));
@@ -282,6 +307,7 @@ public final class Node {
           if (e != null) {
             e.stop();
           }
+          tls.stop();
           return Future.succeededFuture();
         })
         .compose(v -> httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment))

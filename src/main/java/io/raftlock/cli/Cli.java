@@ -7,6 +7,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
+import io.raftlock.client.ClientTls;
 import io.raftlock.client.LockHandle;
 import io.raftlock.client.RaftLockClient;
 import io.raftlock.client.RaftLockException;
@@ -31,6 +32,7 @@ import io.raftlock.proto.api.RenewRequest;
 import io.raftlock.proto.api.RenewResponse;
 import io.raftlock.proto.api.WaiterInfo;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -77,6 +79,9 @@ public final class Cli {
                              127.0.0.1:8001,127.0.0.1:8002,127.0.0.1:8003)
         --client-id ID       owner id sent to the server (default: generated, printed by acquire)
         --timeout DURATION   how long to keep retrying an unavailable cluster (default 15s)
+        --ca FILE            connect over TLS, trusting this PEM CA bundle ($RAFTLOCK_CA)
+        --cert FILE, --key FILE  this client's certificate and PKCS#8 key, for clusters that
+                             require client certificates ($RAFTLOCK_CERT, $RAFTLOCK_KEY)
         --json               machine-readable output on stdout (one JSON document)
         -h, --help           this help
       durations: 500ms, 30s, 5m, 1h (a bare number is seconds)
@@ -106,7 +111,7 @@ public final class Cli {
       'java -jar raftlock.jar COMMAND --help' describes each command.
       """ + "\n" + EXIT_CODES;
 
-  private static final Set<String> COMMON_VALUED = Set.of("endpoints", "client-id", "timeout");
+  private static final Set<String> COMMON_VALUED = Set.of("endpoints", "client-id", "timeout", "ca", "cert", "key");
   private static final Set<String> COMMON_FLAGS = Set.of("json", "help");
   private static final Set<ErrorCode> REFUSALS = EnumSet.of(ErrorCode.LOCK_HELD, ErrorCode.LOCK_NOT_HELD,
       ErrorCode.NOT_LOCK_OWNER, ErrorCode.VERSION_MISMATCH, ErrorCode.LOCK_NOT_FOUND, ErrorCode.WAIT_QUEUE_FULL,
@@ -291,6 +296,8 @@ public final class Cli {
     final String clientId;
     final boolean clientIdGiven;
     final Duration timeout;
+    /** TLS settings, or null for plaintext. */
+    final ClientTls tls;
 
     Context(Command cmd, Args args, PrintStream out, PrintStream err, Map<String, String> env) {
       this.cmd = cmd;
@@ -315,10 +322,46 @@ public final class Cli {
       if (timeout.isZero()) {
         throw new UsageException("--timeout must be positive");
       }
+      this.tls = tlsOf(args, env);
+    }
+
+    private static ClientTls tlsOf(Args args, Map<String, String> env) {
+      String ca = args.value("ca", env.get("RAFTLOCK_CA"));
+      String cert = args.value("cert", env.get("RAFTLOCK_CERT"));
+      String key = args.value("key", env.get("RAFTLOCK_KEY"));
+      if (ca == null) {
+        if (cert != null || key != null) {
+          throw new UsageException("--cert and --key need --ca (the CA of the cluster's certificates)");
+        }
+        return null;
+      }
+      if ((cert == null) != (key == null)) {
+        throw new UsageException("--cert and --key go together");
+      }
+      return new ClientTls(Path.of(ca), cert == null ? null : Path.of(cert), key == null ? null : Path.of(key));
     }
 
     RaftLockClient client() {
-      return RaftLockClient.builder().endpoints(endpoints).clientId(clientId).operationTimeout(timeout).build();
+      RaftLockClient.Builder b = RaftLockClient.builder().endpoints(endpoints).clientId(clientId).operationTimeout(timeout);
+      if (tls != null) {
+        b.tls(tls);
+      }
+      try {
+        return b.build();
+      } catch (java.io.UncheckedIOException e) {
+        throw new UsageException(e.getMessage());
+      }
+    }
+
+    /** HTTP options for the commands that open their own connections (dump, members). */
+    io.vertx.core.http.HttpClientOptions http() {
+      io.vertx.core.http.HttpClientOptions o = new io.vertx.core.http.HttpClientOptions()
+          .setHttp2ClearTextUpgrade(false).setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2);
+      try {
+        return tls == null ? o : tls.applyTo(o);
+      } catch (java.io.UncheckedIOException e) {
+        throw new UsageException(e.getMessage());
+      }
     }
 
     String requireClientId() {

@@ -67,8 +67,9 @@ final class DumpCommand {
     Path file = out == null ? null : Path.of(out);
     Path partial = file == null ? null : file.resolveSibling(file.getFileName() + ".partial");
 
+    io.vertx.core.http.HttpClientOptions http = c.http(); // reads TLS files: before Vert.x starts
     Vertx vertx = Vertx.vertx();
-    GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(MAX_MESSAGE_BYTES));
+    GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(MAX_MESSAGE_BYTES), http);
     AdminCalls admin = new AdminCalls(vertx, grpc, Math.min(c.timeout.toMillis(), 10_000));
     try (Writer w = file == null
         ? new BufferedWriter(new OutputStreamWriter(new NonClosing(c.out), StandardCharsets.UTF_8))

@@ -184,8 +184,9 @@ final class MembersCommand {
   }
 
   private static <R> int withAdmin(Cli.Context c, Call<R> call, Render<R> render) {
+    io.vertx.core.http.HttpClientOptions http = c.http(); // reads TLS files: before Vert.x starts
     Vertx vertx = Vertx.vertx();
-    GrpcClient grpc = GrpcClient.client(vertx);
+    GrpcClient grpc = GrpcClient.client(vertx, new io.vertx.grpc.client.GrpcClientOptions(), http);
     try {
       R result = call.run(new AdminCalls(vertx, grpc, Math.min(c.timeout.toMillis(), 5_000)));
       return render.print(result);

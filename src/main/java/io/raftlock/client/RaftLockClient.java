@@ -135,8 +135,7 @@ public final class RaftLockClient implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.grpc = GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true),
-        new HttpClientOptions().setConnectTimeout((int) Math.min(Integer.MAX_VALUE, b.connectTimeout.toMillis())));
+    this.grpc = GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true), b.http);
     this.rpc = new Rpc(vertx, grpc, b.endpoints, b.retryPolicy, random, b.attemptTimeout.toMillis());
     this.watcher = new Watcher(vertx, grpc, rpc, clientId, b.retryPolicy, random, this::onEvent, this::onResync);
   }
@@ -160,8 +159,16 @@ public final class RaftLockClient implements AutoCloseable {
     private java.time.Duration connectTimeout = java.time.Duration.ofSeconds(1);
     private java.time.Duration operationTimeout = java.time.Duration.ofSeconds(30);
     private BiConsumer<LockHandle, LostReason> lostListener = (h, r) -> { };
+    private ClientTls tls;
+    private HttpClientOptions http; // set by build()
 
     private Builder() {}
+
+    /** Connect over TLS (a cluster whose client ports have {@code tls.client} configured). */
+    public Builder tls(ClientTls settings) {
+      this.tls = Objects.requireNonNull(settings);
+      return this;
+    }
 
     /** Client API addresses, comma separated ("host:port,host:port"). */
     public Builder endpoints(String commaSeparated) {
@@ -223,6 +230,10 @@ public final class RaftLockClient implements AutoCloseable {
       if (endpoints.isEmpty()) {
         throw new IllegalArgumentException("at least one endpoint is needed");
       }
+      // Built (and the TLS files read) before anything starts: a missing file fails here.
+      HttpClientOptions options = new HttpClientOptions()
+          .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+      http = tls == null ? options : tls.applyTo(options);
       return new RaftLockClient(this);
     }
 

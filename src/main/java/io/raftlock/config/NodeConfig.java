@@ -37,6 +37,7 @@ import java.util.TreeMap;
  *     More loops let the client API's HTTP/2 work run beside the Raft loop on machines with cores
  *     to spare; the Raft verticle stays on one of them either way.
  * @param api the client API settings ({@link ClientApi})
+ * @param tls TLS on the client and peer ports ({@link TlsSettings}); plaintext by default
  */
 public record NodeConfig(
     String nodeId,
@@ -52,7 +53,18 @@ public record NodeConfig(
     int snapshotKeepEntries,
     boolean syncDurableMarkBeforeAck,
     int eventLoops,
-    ClientApi api) {
+    ClientApi api,
+    TlsSettings tls) {
+
+  /** A plaintext node (every configuration before TLS, and most tests). */
+  public NodeConfig(String nodeId, Path dataDir, SortedMap<String, Member> members, long tickMs,
+      int electionTicks, int heartbeatTicks, int maxInflight, int maxEntriesPerAppend,
+      long maxBytesPerAppend, int snapshotEveryEntries, int snapshotKeepEntries,
+      boolean syncDurableMarkBeforeAck, int eventLoops, ClientApi api) {
+    this(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks, maxInflight,
+        maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries, snapshotKeepEntries,
+        syncDurableMarkBeforeAck, eventLoops, api, TlsSettings.NONE);
+  }
 
   /**
    * The client API's settings (JSON object {@code "api"}; every field optional).
@@ -158,7 +170,8 @@ public record NodeConfig(
       @JsonProperty("snapshotKeepEntries") Integer snapshotKeepEntries,
       @JsonProperty("syncDurableMarkBeforeAck") Boolean syncDurableMarkBeforeAck,
       @JsonProperty("eventLoops") Integer eventLoops,
-      @JsonProperty("api") ClientApi api) {
+      @JsonProperty("api") ClientApi api,
+      @JsonProperty("tls") TlsSettings tls) {
     if (dataDir == null || dataDir.isBlank()) {
       throw new ConfigException("dataDir", "is required");
     }
@@ -169,7 +182,18 @@ public record NodeConfig(
         or(tickMs, DEFAULT_TICK_MS), or(electionTicks, DEFAULT_ELECTION_TICKS),
         or(heartbeatTicks, DEFAULT_HEARTBEAT_TICKS), or(maxInflight, 256), or(maxEntriesPerAppend, 512),
         or(maxBytesPerAppend, 1L << 20), or(snapshotEveryEntries, 10_000), or(snapshotKeepEntries, 5_000),
-        or(syncDurableMarkBeforeAck, false), or(eventLoops, DEFAULT_EVENT_LOOPS), or(api, ClientApi.DEFAULTS));
+        or(syncDurableMarkBeforeAck, false), or(eventLoops, DEFAULT_EVENT_LOOPS), or(api, ClientApi.DEFAULTS),
+        or(tls, TlsSettings.NONE));
+  }
+
+  /** As the JSON creator, plaintext. */
+  public static NodeConfig fromJson(String nodeId, String dataDir, Map<String, Member> members, Long tickMs,
+      Integer electionTicks, Integer heartbeatTicks, Integer maxInflight, Integer maxEntriesPerAppend,
+      Long maxBytesPerAppend, Integer snapshotEveryEntries, Integer snapshotKeepEntries,
+      Boolean syncDurableMarkBeforeAck, Integer eventLoops, ClientApi api) {
+    return fromJson(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks, maxInflight,
+        maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries, snapshotKeepEntries,
+        syncDurableMarkBeforeAck, eventLoops, api, null);
   }
 
   /** As the JSON creator, with the default number of event loops. */
@@ -179,7 +203,7 @@ public record NodeConfig(
       Boolean syncDurableMarkBeforeAck, ClientApi api) {
     return fromJson(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks, maxInflight,
         maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries, snapshotKeepEntries,
-        syncDurableMarkBeforeAck, null, api);
+        syncDurableMarkBeforeAck, null, api, null);
   }
 
   private static <T> T or(T value, T dflt) {
@@ -216,6 +240,9 @@ public record NodeConfig(
     }
     if (snapshotKeepEntries < 0) {
       throw new ConfigException("snapshotKeepEntries", "must be ≥ 0");
+    }
+    if (tls == null) {
+      throw new ConfigException("tls", "is required (TlsSettings.NONE for plaintext)");
     }
     if (eventLoops < 1 || eventLoops > MAX_EVENT_LOOPS) {
       throw new ConfigException("eventLoops", "must be between 1 and " + MAX_EVENT_LOOPS + ", was " + eventLoops);
@@ -257,7 +284,14 @@ public record NodeConfig(
   public NodeConfig withMembers(Map<String, Member> newMembers) {
     return new NodeConfig(nodeId, dataDir, new TreeMap<>(newMembers), tickMs, electionTicks,
         heartbeatTicks, maxInflight, maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries,
-        snapshotKeepEntries, syncDurableMarkBeforeAck, eventLoops, api);
+        snapshotKeepEntries, syncDurableMarkBeforeAck, eventLoops, api, tls);
+  }
+
+  /** This configuration with other TLS settings. */
+  public NodeConfig withTls(TlsSettings newTls) {
+    return new NodeConfig(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks,
+        maxInflight, maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries,
+        snapshotKeepEntries, syncDurableMarkBeforeAck, eventLoops, api, newTls);
   }
 
   public RaftConfig raftConfig() {

@@ -61,7 +61,7 @@ final class ForwardCall {
   Future<Applied> start(GrpcClient client, SocketAddress address) {
     timer = vertx.setTimer(config.forwardDeadlineMs(),
         id -> fail(ProposalException.Reason.FORWARD_FAILED, "deadline passed"));
-    client.request(address, RaftPeerGrpcClient.Forward).onComplete(this::onCall);
+    MemberCalls.open(client, address, RaftPeerGrpcClient.Forward, to).onComplete(this::onCall);
     return promise.future();
   }
 

@@ -4,6 +4,7 @@ import io.raftlock.node.Applied;
 import io.raftlock.node.ProposalException;
 import io.raftlock.proto.peer.ForwardReply;
 import io.raftlock.raft.Message;
+import io.raftlock.tls.ReloadableTls;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -54,6 +55,8 @@ public final class GrpcPeerTransport implements PeerTransport {
   private Listener listener;
   /** Held in a field: Vert.x 5 closes a client that nothing references any more. */
   private GrpcClient client;
+  /** Mutual TLS for both ends of every peer call, or null for plaintext. Set before start. */
+  private ReloadableTls tls;
   private PeerServer server;
   private final Map<String, PeerChannel> channels = new HashMap<>();
   private final Map<String, SnapshotSender> snapshotSenders = new HashMap<>();
@@ -112,6 +115,18 @@ public final class GrpcPeerTransport implements PeerTransport {
     ForwardMapper.request("a", new byte[0]);
   }
 
+  /**
+   * Mutual TLS on the peer port and on every outbound peer call; each end checks that the
+   * other's certificate names the member it claims to be. Call before {@link #start}.
+   */
+  public GrpcPeerTransport useTls(ReloadableTls material) {
+    if (started) {
+      throw new IllegalStateException("useTls after start");
+    }
+    this.tls = material;
+    return this;
+  }
+
   @Override
   public Future<Void> start(Listener listener) {
     Context current = Vertx.currentContext();
@@ -126,7 +141,7 @@ public final class GrpcPeerTransport implements PeerTransport {
     this.context = ((ContextInternal) current).unwrap();
     this.listener = listener;
     this.client = GrpcClient.client(vertx, grpcClientOptions(), httpClientOptions());
-    this.server = new PeerServer(vertx, config, stats, inbound());
+    this.server = new PeerServer(vertx, config, stats, inbound(), tls);
     return server.listen().map(boundPort -> {
       port = boundPort;
       if (closed) {
@@ -495,6 +510,9 @@ public final class GrpcPeerTransport implements PeerTransport {
     if (local != null) {
       // Connections to peers start from this node's own address (see OutboundBind).
       options.setLocalAddress(local);
+    }
+    if (tls != null) {
+      tls.applyToMemberClient(options);
     }
     return options
         .setIdleTimeout(idleMs)

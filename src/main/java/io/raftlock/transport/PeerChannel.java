@@ -185,7 +185,7 @@ final class PeerChannel {
     long gen = ++generation;
     state = connecting;
     attemptStartedNanos = System.nanoTime();
-    client.request(address, RaftPeerGrpcClient.Messages)
+    MemberCalls.open(client, address, RaftPeerGrpcClient.Messages, peer)
         .onComplete(ar -> onCall(gen, ar));
   }
 

@@ -9,6 +9,8 @@ import io.raftlock.proto.peer.SnapshotReply;
 import io.raftlock.proto.peer.StreamSummary;
 import io.raftlock.raft.Message;
 import io.vertx.core.Future;
+import io.raftlock.tls.MemberNames;
+import io.raftlock.tls.ReloadableTls;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServer;
@@ -73,9 +75,13 @@ final class PeerServer {
   private HttpServer httpServer;
   /** Set by {@link #close}; confined to the transport context like every other field. */
   private boolean closing;
+  /** Mutual TLS material, or null for plaintext. */
+  private final ReloadableTls tls;
 
-  PeerServer(Vertx vertx, PeerTransportConfig config, TransportStats stats, Inbound inbound) {
+  PeerServer(Vertx vertx, PeerTransportConfig config, TransportStats stats, Inbound inbound,
+      ReloadableTls tls) {
     this.vertx = vertx;
+    this.tls = tls;
     this.config = config;
     this.stats = stats;
     this.inbound = inbound;
@@ -94,6 +100,9 @@ final class PeerServer {
         // Room for a snapshot chunk in flight per call, and for all peers' calls together.
         .setInitialSettings(new Http2Settings().setInitialWindowSize(1 << 20))
         .setHttp2ConnectionWindowSize(8 << 20);
+    if (tls != null) {
+      tls.applyTo(options, true); // members prove who they are: client certificates required
+    }
     return vertx.createHttpServer(options)
         .connectionHandler(conn -> conn.exceptionHandler(
             t -> LOG.log(Level.FINE, "peer connection from " + conn.remoteAddress(), t)))
@@ -301,8 +310,10 @@ final class PeerServer {
       req.response().status(GrpcStatus.UNAVAILABLE).statusMessage("node is closing").end();
       return null;
     }
-    String refusal = PeerIdentity.refusal(req.headers(), config.nodeId(),
-        inbound::isPeer);
+    String claimed = PeerIdentity.refusal(req.headers(), config.nodeId(), inbound::isPeer);
+    // The sender names itself in a header; over mutual TLS its certificate must say the same.
+    String refusal = claimed != null ? claimed
+        : MemberNames.refusal(req.connection(), req.headers().get(PeerIdentity.FROM));
     if (refusal == null) {
       return req.headers().get(PeerIdentity.FROM);
     }

@@ -52,7 +52,7 @@ final class SnapshotSender {
   }
 
   void start(GrpcClient client) {
-    client.request(address, RaftPeerGrpcClient.InstallSnapshot).onComplete(this::onCall);
+    MemberCalls.open(client, address, RaftPeerGrpcClient.InstallSnapshot, message.to()).onComplete(this::onCall);
   }
 
   /** Abandons the call without reporting (a newer snapshot for the same peer replaces it). */

@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 
 /**
@@ -96,6 +97,12 @@ public final class ClusterPage {
   /** Must be created on the context that serves its routes. */
   public ClusterPage(Vertx vertx, String nodeId, Map<String, String> clientAddresses, Sources sources,
       LongSupplier wallClockMs) {
+    this(vertx, nodeId, clientAddresses, sources, wallClockMs, UnaryOperator.identity());
+  }
+
+  /** As above; {@code transport} adds TLS to the fetches from other members' client ports. */
+  public ClusterPage(Vertx vertx, String nodeId, Map<String, String> clientAddresses, Sources sources,
+      LongSupplier wallClockMs, UnaryOperator<HttpClientOptions> transport) {
     this.vertx = vertx;
     this.context = Objects.requireNonNull(Vertx.currentContext(), "create ClusterPage on its event loop");
     this.nodeId = nodeId;
@@ -108,7 +115,7 @@ public final class ClusterPage {
     if (local != null) {
       options.setLocalAddress(local); // fetches from other members start from this node's address
     }
-    this.http = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(2));
+    this.http = vertx.createHttpClient(transport.apply(options), new PoolOptions().setHttp1MaxSize(2));
   }
 
   /** The sources of a real node: its Raft verticle, its recent grants and its client API (or null). */
