@@ -16,6 +16,9 @@ PROFILE_DIR=target/bench-api
 args=()
 profile=1
 for a in "$@"; do
+  case "$a" in -h|--help) sed -n '2,9p' "$0"; exit 0 ;; esac
+done
+for a in "$@"; do
   if [ "$a" = "--no-profile" ]; then profile=0; else args+=("$a"); fi
 done
 [ "$profile" = 1 ] && args+=(--profile "$PROFILE_DIR")
