@@ -69,7 +69,13 @@ class RetryHintsClusterTest {
 
   @Test
   void aReadThatCannotBeConfirmedSaysReadAgainNotRetryWithTheSameRequestId() throws Exception {
-    try (LocalCluster cluster = new LocalCluster(3, root).start()) {
+    // Reads time out after 500 ms; the leader notices the lost quorum only after 2-4 s (200 ticks
+    // of 10 ms), so the read below is in flight on a leader that cannot confirm it.
+    NodeConfig.ClientApi api = new NodeConfig.ClientApi("forward", 100, 200, 1000, 500, 5000);
+    try (LocalCluster cluster = new LocalCluster(3, root, c -> new NodeConfig(c.nodeId(), c.dataDir(), c.members(),
+        c.tickMs(), 200, c.heartbeatTicks(), c.maxInflight(), c.maxEntriesPerAppend(), c.maxBytesPerAppend(),
+        c.snapshotEveryEntries(), c.snapshotKeepEntries(), c.syncDurableMarkBeforeAck(), c.eventLoops(), api))
+        .start()) {
       String leader = cluster.awaitLeader();
       for (String id : cluster.ids()) {
         if (!id.equals(leader)) {
@@ -85,6 +91,7 @@ class RetryHintsClusterTest {
         Status s = e.getStatus();
         assertNotNull(s.getDescription(), s.toString());
         assertFalse(s.getDescription().contains("request_id"), "a read has no request_id: " + s);
+        assertTrue(s.getDescription().contains("read again"), s.toString());
         assertNotNull(StockRaftLock.trailer(e, StockRaftLock.RETRY_AFTER_MS), "a retryable refusal: " + s);
       } finally {
         channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
