@@ -233,7 +233,9 @@ public final class Cli {
    * error stream always, the output stream unless {@code --json} asked for JSON.
    */
   static int run(List<String> argv, PrintStream rawOut, PrintStream rawErr, Map<String, String> env) {
-    PrintStream out = argv.contains("--json") ? rawOut : TerminalSafe.wrap(rawOut);
+    int dashDash = argv.indexOf("--"); // what follows is lock's command, with options of its own
+    boolean json = (dashDash < 0 ? argv : argv.subList(0, dashDash)).contains("--json");
+    PrintStream out = json ? rawOut : TerminalSafe.wrap(rawOut);
     PrintStream err = TerminalSafe.wrap(rawErr);
     try {
       return dispatch(argv, out, err, env);
