@@ -123,6 +123,11 @@ class UndecodableGrpcBodyTest {
     assertTrue(lone.message().startsWith("request body is not a valid Acquire request message"), lone.toString());
     Answer cut = call("raftlock.v1.RaftLock/Acquire", Buffer.buffer(new byte[] {0, 0, 0, 0, 100, 0x0a})).await();
     assertTrue(cut.message().contains("no complete message"), cut.toString());
+    int oversized = 300 * 1024; // over vertx-grpc's default limit of 256 KiB
+    Answer big = call("raftlock.v1.RaftLock/Acquire",
+        Buffer.buffer().appendByte((byte) 0).appendInt(oversized).appendBytes(new byte[oversized])).await();
+    assertEquals("3", big.status(), big.toString());
+    assertTrue(big.message().contains(oversized + " bytes is over the limit"), big.toString());
     Answer utf8 = call("raftlock.v1.RaftLock/Acquire", frame(0x0a, 0x02, 0xc3, 0x28)).await();
     assertEquals("3", utf8.status(), utf8.toString());
     assertTrue(utf8.message().contains("UTF-8"), utf8.toString());
