@@ -155,13 +155,22 @@ public final class ApiMapper {
         .build();
   }
 
-  /** A retryable refusal (RATE_LIMITED, UNAVAILABLE, NO_LEADER, TIMEOUT) with its retry hint. */
+  /**
+   * A retryable refusal (RATE_LIMITED, UNAVAILABLE, NO_LEADER, TIMEOUT) with its retry hint,
+   * rounded up to whole milliseconds and at least 1 ms: a token bucket refills in microseconds at
+   * high rates, and a hint of "0.000215513s" reads as "retry at once" to most clients.
+   */
   public static ErrorDetail retryable(ErrorCode code, String message, long retryAfterNanos) {
     return ErrorDetail.newBuilder()
         .setCode(toProto(code))
         .setMessage(message)
-        .setRetryAfter(durationOfNanos(retryAfterNanos))
+        .setRetryAfter(durationOfNanos(retryAfterMillisCeil(retryAfterNanos) * 1_000_000L))
         .build();
+  }
+
+  /** {@code nanos} rounded up to whole milliseconds, at least 1. */
+  static long retryAfterMillisCeil(long nanos) {
+    return Math.max(1, -Math.floorDiv(-nanos, 1_000_000L));
   }
 
   /** NOT_LEADER in redirect mode; empty strings when the leader or its address is unknown. */

@@ -60,16 +60,17 @@ public final class GrpcLockService {
     unary(server, RaftLockGrpcService.GetBackoffAdvice, api::getBackoffAdvice);
     unary(server, RaftLockGrpcService.GetStatus, api::getStatus);
     unary(server, RaftLockGrpcService.Health, api::health);
-    server.callHandler(RaftLockGrpcService.Watch, req -> watch(req, api, connections));
-    server.callHandler(HealthGrpcService.Check, req -> req.handler(msg -> {
+    RequestMessages.serve(server, RaftLockGrpcService.Watch, (req, msg) -> watch(req, msg, api, connections));
+    RequestMessages.serve(server, HealthGrpcService.Check, (req, msg) -> {
       HealthCheckResponse.ServingStatus status = healthOf(msg, serving);
       if (status == null) {
         req.response().status(GrpcStatus.NOT_FOUND).statusMessage("unknown service " + msg.getService()).end();
       } else {
         req.response().end(HealthCheckResponse.newBuilder().setStatus(status).build());
       }
-    }));
-    server.callHandler(HealthGrpcService.Watch, req -> req.handler(msg -> healthWatch(vertx, req, msg, serving, connections)));
+    });
+    RequestMessages.serve(server, HealthGrpcService.Watch,
+        (req, msg) -> healthWatch(vertx, req, msg, serving, connections));
     return server;
   }
 
@@ -86,7 +87,7 @@ public final class GrpcLockService {
    */
   static <Q, R> void unary(GrpcServer server, ServiceMethod<Q, R> method, Function<Q, Future<R>> handler,
       BiConsumer<GrpcServerResponse<?, ?>, ApiException> moreTrailers) {
-    server.callHandler(method, req -> req.handler(msg -> {
+    RequestMessages.serve(server, method, (req, msg) -> {
       Future<R> f;
       try {
         f = handler.apply(msg);
@@ -94,7 +95,7 @@ public final class GrpcLockService {
         f = Future.failedFuture(e);
       }
       f.onComplete(ar -> respond(req.response(), ar, moreTrailers));
-    }));
+    });
   }
 
   private static <R> void respond(GrpcServerResponse<?, R> response, AsyncResult<R> ar,
@@ -139,52 +140,50 @@ public final class GrpcLockService {
     }
   }
 
-  private static void watch(GrpcServerRequest<WatchRequest, LockEventMessage> req, LockApi api,
+  private static void watch(GrpcServerRequest<?, LockEventMessage> req, WatchRequest msg, LockApi api,
       ConnectionTracker connections) {
-    GrpcServerResponse<WatchRequest, LockEventMessage> response = req.response();
+    GrpcServerResponse<?, LockEventMessage> response = req.response();
     response.setWriteQueueMaxSize(WATCH_WRITE_QUEUE);
     LockService.Observer observer = api instanceof LockService s ? s.observer() : LockService.Observer.NONE;
-    req.handler(msg -> {
-      LockApi.WatchSink sink = new LockApi.WatchSink() {
-        @Override
-        public boolean push(LockEventMessage event) {
-          try {
-            response.write(event);
-            if (response.writeQueueFull()) {
-              observer.overflowed(LockService.Queue.WATCH_WRITE_QUEUE);
-              return false;
-            }
-            return true;
-          } catch (RuntimeException e) {
-            return false; // the stream is gone
+    LockApi.WatchSink sink = new LockApi.WatchSink() {
+      @Override
+      public boolean push(LockEventMessage event) {
+        try {
+          response.write(event);
+          if (response.writeQueueFull()) {
+            observer.overflowed(LockService.Queue.WATCH_WRITE_QUEUE);
+            return false;
           }
+          return true;
+        } catch (RuntimeException e) {
+          return false; // the stream is gone
         }
+      }
 
-        @Override
-        public void closed(String reason) {
-          try {
-            response.status(GrpcStatus.RESOURCE_EXHAUSTED).statusMessage(reason).end();
-          } catch (RuntimeException e) {
-            LOG.log(Level.FINE, "ending a watch", e);
-          }
+      @Override
+      public void closed(String reason) {
+        try {
+          response.status(GrpcStatus.RESOURCE_EXHAUSTED).statusMessage(reason).end();
+        } catch (RuntimeException e) {
+          LOG.log(Level.FINE, "ending a watch", e);
         }
+      }
+    };
+    api.watch(msg, sink).onComplete(ar -> {
+      if (ar.failed()) {
+        respond(response, Future.failedFuture(ar.cause()), NO_MORE_TRAILERS);
+        return;
+      }
+      LockApi.Watch w = ar.result();
+      Runnable[] unregister = {() -> {}};
+      Runnable close = () -> {
+        unregister[0].run();
+        w.close();
       };
-      api.watch(msg, sink).onComplete(ar -> {
-        if (ar.failed()) {
-          respond(response, Future.failedFuture(ar.cause()), NO_MORE_TRAILERS);
-          return;
-        }
-        LockApi.Watch w = ar.result();
-        Runnable[] unregister = {() -> {}};
-        Runnable close = () -> {
-          unregister[0].run();
-          w.close();
-        };
-        req.errorHandler(err -> close.run());
-        req.exceptionHandler(t -> close.run());
-        response.exceptionHandler(t -> close.run());
-        unregister[0] = connections.onClose(req.connection(), w::close);
-      });
+      req.errorHandler(err -> close.run());
+      req.exceptionHandler(t -> close.run());
+      response.exceptionHandler(t -> close.run());
+      unregister[0] = connections.onClose(req.connection(), w::close);
     });
   }
 
@@ -199,9 +198,9 @@ public final class GrpcLockService {
   }
 
   /** Sends the status now and on every change, checked every 200 ms, until the client leaves. */
-  private static void healthWatch(Vertx vertx, GrpcServerRequest<HealthCheckRequest, HealthCheckResponse> req,
+  private static void healthWatch(Vertx vertx, GrpcServerRequest<?, HealthCheckResponse> req,
       HealthCheckRequest msg, BooleanSupplier serving, ConnectionTracker connections) {
-    GrpcServerResponse<HealthCheckRequest, HealthCheckResponse> response = req.response();
+    GrpcServerResponse<?, HealthCheckResponse> response = req.response();
     HealthCheckResponse.ServingStatus[] last = {null};
     Runnable check = () -> {
       HealthCheckResponse.ServingStatus now = healthOf(msg, serving);

@@ -360,7 +360,7 @@ public final class LockService implements LockApi {
           if (ar.succeeded()) {
             return Future.succeededFuture(toResponse.apply(reply(ar.result())));
           }
-          return Future.failedFuture(translate(ar.cause()));
+          return Future.failedFuture(translate(ar.cause(), false));
         });
   }
 
@@ -429,7 +429,7 @@ public final class LockService implements LockApi {
     Future<T> result = barrier.compose(index -> raft.query(sm -> query.apply(((LockReplica) sm).stateMachine())));
     return onApi(result).transform(ar -> {
       permit.release();
-      return ar.succeeded() ? Future.succeededFuture(ar.result()) : Future.failedFuture(translate(ar.cause()));
+      return ar.succeeded() ? Future.succeededFuture(ar.result()) : Future.failedFuture(translate(ar.cause(), true));
     });
   }
 
@@ -607,9 +607,10 @@ public final class LockService implements LockApi {
 
   /**
    * A failure from the Raft side as the client sees it. Every retryable outcome says whether the
-   * command may have been applied, so the client knows to retry with the same request id.
+   * command may have been applied, so the client knows to retry with the same request id. A read
+   * changes nothing, whatever happened: it is simply asked again.
    */
-  private ApiException translate(Throwable t) {
+  private ApiException translate(Throwable t, boolean read) {
     if (t instanceof ApiException e) {
       return e;
     }
@@ -624,12 +625,14 @@ public final class LockService implements LockApi {
       case NOT_LEADER, LEADERSHIP_TRANSFER -> ApiMapper.retryable(ErrorCode.NO_LEADER,
           "leadership is changing; nothing was proposed", retryNanos);
       case LEADERSHIP_LOST, SUPERSEDED, UNKNOWN_OUTCOME, FORWARD_FAILED -> ApiMapper.retryable(
-          ErrorCode.REPLICATION_FAILURE, "the outcome is unknown (" + p.reason()
-              + "); retry with the same request_id", retryNanos);
+          ErrorCode.REPLICATION_FAILURE, read
+              ? "the read could not be confirmed by the leader (" + p.reason() + "); nothing changed, read again"
+              : "the outcome is unknown (" + p.reason() + "); retry with the same request_id", retryNanos);
       case TIMEOUT -> {
         stats.timeouts++;
-        yield ApiMapper.retryable(ErrorCode.TIMEOUT,
-            "no answer in time; the outcome is unknown, retry with the same request_id", retryNanos);
+        yield ApiMapper.retryable(ErrorCode.TIMEOUT, read
+            ? "no answer in time; a read changes nothing, read again"
+            : "no answer in time; the outcome is unknown, retry with the same request_id", retryNanos);
       }
       case STORAGE_FULL -> ApiMapper.retryable(ErrorCode.UNAVAILABLE,
           "the leader's disk is full; nothing was proposed", retryNanos * 10);

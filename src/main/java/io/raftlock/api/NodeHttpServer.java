@@ -60,6 +60,8 @@ public final class NodeHttpServer extends VerticleBase {
    * {@code termAt} answers (term, committed ? 1 : 0) for a log index, from the Raft context;
    * {@code metrics} renders the Prometheus text format.
    */
+  private OriginPolicy origins = OriginPolicy.sameOriginOnly();
+
   public NodeHttpServer(String host, int port, Supplier<RaftStatus> status,
       LongFunction<Future<long[]>> termAt, Supplier<String> metrics) {
     this(host, port, status, termAt, metrics, null, 0);
@@ -84,6 +86,15 @@ public final class NodeHttpServer extends VerticleBase {
   /** More routes (the cluster page) installed at start, once the client API (or null) exists. */
   public NodeHttpServer withRoutes(java.util.function.BiConsumer<Router, LockService> routes) {
     this.extraRoutes = routes;
+    return this;
+  }
+
+  /**
+   * Web origins allowed to open the WebSocket API besides the node's own (normalized as
+   * {@code api.allowedOrigins}); without this call, only the node's own origin.
+   */
+  public NodeHttpServer withAllowedOrigins(java.util.List<String> allowedOrigins) {
+    this.origins = new OriginPolicy(allowedOrigins);
     return this;
   }
 
@@ -130,7 +141,16 @@ public final class NodeHttpServer extends VerticleBase {
       }
       WebSocketApi webSockets = new WebSocketApi(vertx, service,
           WebSocketApi.Options.defaults().withMaxFrameBytes(WS_MAX_FRAME_BYTES));
-      router.route("/v1/ws").handler(rc -> rc.request().toWebSocket().onSuccess(webSockets::handle));
+      router.route("/v1/ws").handler(rc -> {
+        HttpServerRequest req = rc.request();
+        if (!origins.allows(req.getHeader(HttpHeaders.ORIGIN), req.getHeader(HttpHeaders.HOST), req.isSSL())) {
+          // Refused before the upgrade: the page's script sees a failed connection, nothing more.
+          rc.response().setStatusCode(403).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+              .end("WebSocket refused: this page's origin is not allowed (api.allowedOrigins)\n");
+          return;
+        }
+        req.toWebSocket().onSuccess(webSockets::handle);
+      });
       handler = req -> {
         String type = req.getHeader(HttpHeaders.CONTENT_TYPE);
         if (type != null && type.startsWith("application/grpc")) {

@@ -1,6 +1,9 @@
 package io.raftlock.api;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,7 +39,15 @@ final class WsCodec {
   private static final int MAX_ECHO_CHARS = 200;
   private static final Set<String> ENVELOPE_MEMBERS = Set.of("id", "op", "request");
 
-  private static final ObjectMapper MAPPER = JsonMapper.builder()
+  /**
+   * Deepest accepted nesting of objects and arrays in a frame: the deepest legal request
+   * ({@code {"request":{"filter":{"metadataFilter":{..}}}}}) has 4; the parser stops any deeper
+   * frame early, so a frame of thousands of brackets costs no stack and no tree.
+   */
+  static final int MAX_NESTING_DEPTH = 8;
+  private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+          .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
+          .build())
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -75,6 +86,8 @@ final class WsCodec {
     JsonNode root;
     try {
       root = MAPPER.readTree(text);
+    } catch (StreamConstraintsException e) {
+      return invalid(null, null, null, "frame nests objects or arrays deeper than " + MAX_NESTING_DEPTH + " levels");
     } catch (JsonProcessingException | RuntimeException e) {
       return invalid(null, null, null, "frame is not valid JSON");
     }
@@ -86,6 +99,9 @@ final class WsCodec {
     if (id == null || id.isEmpty() || id.length() > MAX_ID_CHARS) {
       return invalid(null, null, "id",
           "id: a string of 1.." + MAX_ID_CHARS + " characters is required");
+    }
+    if (id.chars().anyMatch(Character::isISOControl)) {
+      return invalid(null, null, "id", "id: must not contain control characters");
     }
     for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
       String name = names.next();
@@ -109,6 +125,10 @@ final class WsCodec {
       return invalid(id, op, "request", "request: a JSON object is required");
     }
     Message.Builder builder = op.requestPrototype().newBuilderForType();
+    WsTypeCheck.Mismatch wrongType = WsTypeCheck.check(requestNode, builder.getDescriptorForType());
+    if (wrongType != null) {
+      return invalid(id, op, wrongType.field(), echo(wrongType.message()));
+    }
     try {
       PARSER.merge(requestNode.toString(), builder);
     } catch (InvalidProtocolBufferException | RuntimeException e) {

@@ -4,6 +4,8 @@ import io.raftlock.cli.Cli;
 import io.raftlock.config.ConfigException;
 import io.raftlock.config.ConfigLoader;
 import io.raftlock.config.NodeConfig;
+import io.raftlock.storage.DataDirLock;
+import io.raftlock.logging.StopAwareLogManager;
 import io.raftlock.logging.TextLogFormatter;
 import io.raftlock.transport.GrpcPeerTransport;
 import io.raftlock.transport.PeerTransport;
@@ -28,6 +30,13 @@ import java.util.logging.Logger;
  * data under {@code ./data}.
  */
 public final class Main {
+  static {
+    // Before any logger exists: the manager is chosen when java.util.logging is first used.
+    if (System.getProperty("java.util.logging.manager") == null) {
+      System.setProperty("java.util.logging.manager", StopAwareLogManager.class.getName());
+    }
+  }
+
   static final String USAGE = Cli.USAGE_TEXT;
 
   private Main() {}
@@ -76,7 +85,9 @@ public final class Main {
       node = join == null ? Node.start(cfg, transports()).await()
           : Node.join(cfg, join, transports(), Node.vertxFor(cfg)).await();
     } catch (RuntimeException e) {
-      exit(1, "could not start " + cfg.nodeId() + ": " + (e.getCause() != null ? e.getCause() : e));
+      DataDirLock.InUseException inUse = inUse(e);
+      exit(1, "could not start " + cfg.nodeId() + ": "
+          + (inUse != null ? inUse.getMessage() : e.getCause() != null ? e.getCause() : e));
       return;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stopWithin(node.stop(STOP_TIMEOUT)), "raftlock-shutdown"));
@@ -89,8 +100,9 @@ public final class Main {
     try {
       cluster = EmbeddedCluster.start(configs, transports()).await();
     } catch (RuntimeException e) {
-      exit(1, "could not start the local cluster: " + e.getMessage()
-          + "\n(is another RaftLock still running on ports 7001-7003 / 8001-8003?)");
+      DataDirLock.InUseException inUse = inUse(e);
+      exit(1, "could not start the local cluster: " + (inUse != null ? inUse.getMessage()
+          : e.getMessage() + "\n(is another RaftLock still running on ports 7001-7003 / 8001-8003?)"));
       return;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stopWithin(cluster.stop(STOP_TIMEOUT)), "raftlock-shutdown"));
@@ -128,6 +140,16 @@ public final class Main {
     }
   }
 
+  /** The refusal to share a data directory, wherever it is in {@code e}'s causes; else null. */
+  static DataDirLock.InUseException inUse(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof DataDirLock.InUseException inUse) {
+        return inUse;
+      }
+    }
+    return null;
+  }
+
   /** How long a graceful stop (SIGTERM) may take before the process halts anyway. */
   static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
@@ -139,9 +161,13 @@ public final class Main {
     try {
       stopping.await(STOP_TIMEOUT.toMillis() + 2_000, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      System.err.println("graceful stop took longer than " + STOP_TIMEOUT + "; halting");
+      Logger.getLogger(Main.class.getName()).severe("graceful stop took longer than " + STOP_TIMEOUT + "; halting");
+      StopAwareLogManager.resetAfterStop();
       Runtime.getRuntime().halt(1);
+    } catch (RuntimeException e) {
+      // The node logged the failure; the process ends either way.
     }
+    StopAwareLogManager.resetAfterStop();
   }
 
   /** The gRPC peer transport for multi-node clusters, from the node's configuration. */

@@ -17,6 +17,7 @@ import io.raftlock.raft.RaftStatus;
 import io.raftlock.raft.Role;
 import io.raftlock.raft.SoftState;
 import io.raftlock.storage.ChronicleRaftStorage;
+import io.raftlock.storage.DataDirLock;
 import io.raftlock.storage.StorageOptions;
 import io.raftlock.tls.NodeTls;
 import io.raftlock.transport.GrpcPeerTransport;
@@ -53,12 +54,14 @@ public final class Node {
   private String raftDeployment;
   private String httpDeployment;
   private volatile ExpiryDriver expiry; // runs on the client API context
+  private final DataDirLock dirLock;
 
-  private Node(NodeConfig config, Vertx vertx, RaftVerticle raft, NodeTls tls) {
+  private Node(NodeConfig config, Vertx vertx, RaftVerticle raft, NodeTls tls, DataDirLock dirLock) {
     this.config = config;
     this.vertx = vertx;
     this.raft = raft;
     this.tls = tls;
+    this.dirLock = dirLock;
   }
 
   /**
@@ -161,6 +164,23 @@ public final class Node {
 
   private static Future<Node> start(NodeConfig config, BiFunction<Vertx, NodeConfig, PeerTransport> transports,
       Vertx vertx, ClusterConfig bootstrap, NodeTls tls) {
+    DataDirLock dirLock;
+    try {
+      dirLock = DataDirLock.acquire(config.dataDir());
+    } catch (RuntimeException e) {
+      return vertx.close().transform(v -> Future.failedFuture(e));
+    }
+    try {
+      return start(config, transports, vertx, bootstrap, tls, dirLock).onFailure(e -> dirLock.close());
+    } catch (RuntimeException e) {
+      dirLock.close();
+      throw e;
+    }
+  }
+
+  /** The data directory is this node's ({@code dirLock}) from here until {@link #stop} has closed everything. */
+  private static Future<Node> start(NodeConfig config, BiFunction<Vertx, NodeConfig, PeerTransport> transports,
+      Vertx vertx, ClusterConfig bootstrap, NodeTls tls, DataDirLock dirLock) {
     ChronicleRaftStorage storage = new ChronicleRaftStorage(
         StorageOptions.defaults(config.dataDir()).withMarkBeforeAck(config.syncDurableMarkBeforeAck()));
     PeerTransport transport = config.members().size() == 1 ? PeerTransport.none() : transports.apply(vertx, config);
@@ -198,7 +218,7 @@ public final class Node {
       }
     }
     raft.refuseProposalsWhen(storage::belowSpaceReserve);
-    Node node = new Node(config, vertx, raft, tls);
+    Node node = new Node(config, vertx, raft, tls, dirLock);
     NodeMetrics metrics = new NodeMetrics(config.nodeId(),
         config.members().keySet().stream().filter(id -> !id.equals(config.nodeId())).toList(),
         raft::status, storage::syncCount);
@@ -247,6 +267,7 @@ public final class Node {
           node.raftDeployment = id;
           NodeHttpServer server = new NodeHttpServer(http.host(), http.port(), raft::status,
               raft::termAt, metrics::scrape, apiFactory, api.shutdownTimeoutMs())
+              .withAllowedOrigins(api.allowedOrigins())
               .withAdmin(v -> new AdminApi(v, raft, api.requestTimeoutMs(),
                   Math.max(50, config.tickMs() * config.electionTicks())))
               .withRoutes((router, service) -> new ClusterPage(vertx, config.nodeId(), clientAddresses,
@@ -298,10 +319,17 @@ public final class Node {
    */
   public Future<Void> stop(Duration timeout) {
     RaftStatus s = raft.status();
-    Future<?> handOver = s != null && s.role() == Role.LEADER && config.members().size() > 1
+    boolean handsOver = s != null && s.role() == Role.LEADER && config.members().size() > 1;
+    long startNanos = System.nanoTime();
+    LOG.info(() -> config.nodeId() + " stopping" + (s == null ? "" : " (" + s.role() + " of term " + s.term() + ")")
+        + (handsOver ? ": handing leadership over first" : ""));
+    Future<?> handOver = handsOver
         ? raft.transferLeadership(null).compose(st -> awaitNotLeader(timeout.dividedBy(2)))
         : Future.succeededFuture();
-    return handOver.recover(err -> Future.succeededFuture())
+    return handOver.recover(err -> {
+          LOG.warning(() -> config.nodeId() + " could not hand leadership over (" + err + "); stopping anyway");
+          return Future.succeededFuture();
+        })
         .compose(v -> {
           ExpiryDriver e = expiry;
           if (e != null) {
@@ -313,7 +341,16 @@ public final class Node {
         .compose(v -> httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment))
         .compose(v -> raftDeployment == null ? Future.succeededFuture() : vertx.undeploy(raftDeployment))
         .eventually(vertx::close)
-        .mapEmpty();
+        .<Void>mapEmpty()
+        .onComplete(ar -> {
+          dirLock.close();
+          long ms = (System.nanoTime() - startNanos) / 1_000_000;
+          if (ar.succeeded()) {
+            LOG.info(() -> config.nodeId() + " stopped in " + ms + " ms");
+          } else {
+            LOG.log(java.util.logging.Level.SEVERE, config.nodeId() + " stop failed after " + ms + " ms", ar.cause());
+          }
+        });
   }
 
   private Future<Void> awaitNotLeader(Duration within) {

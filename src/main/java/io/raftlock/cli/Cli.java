@@ -233,7 +233,24 @@ public final class Cli {
     }
   }
 
-  static int run(List<String> argv, PrintStream out, PrintStream err, Map<String, String> env) {
+  /**
+   * Runs one command. Everything human-readable is printed through {@link TerminalSafe}: the
+   * error stream always, the output stream unless {@code --json} asked for JSON.
+   */
+  static int run(List<String> argv, PrintStream rawOut, PrintStream rawErr, Map<String, String> env) {
+    int dashDash = argv.indexOf("--"); // what follows is lock's command, with options of its own
+    boolean json = (dashDash < 0 ? argv : argv.subList(0, dashDash)).contains("--json");
+    PrintStream out = json ? rawOut : TerminalSafe.wrap(rawOut);
+    PrintStream err = TerminalSafe.wrap(rawErr);
+    try {
+      return dispatch(argv, out, err, env);
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
+  private static int dispatch(List<String> argv, PrintStream out, PrintStream err, Map<String, String> env) {
     if (argv.isEmpty() || !COMMANDS.containsKey(argv.get(0))) {
       err.print("unknown command " + (argv.isEmpty() ? "(none)" : argv.get(0)) + "\n" + USAGE_TEXT);
       return USAGE;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.raftlock.raft.ClusterConfig;
 import io.raftlock.raft.RaftConfig;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -76,10 +77,20 @@ public record NodeConfig(
    * @param maxInFlightRequests global cap on requests admitted and not yet answered (seed 1000)
    * @param requestTimeoutMs bound on a write from admission to answer (seed redirect timeout 5 s)
    * @param shutdownTimeoutMs how long a stopping node lets requests in flight finish
+   * @param allowedOrigins web origins ({@code scheme://host[:port]}, or {@code "*"} for any) whose
+   *     pages may open the WebSocket API, besides the node's own origin and clients sending no
+   *     {@code Origin}; normalized to {@code scheme://host:port} (lower case, explicit port)
    */
   public record ClientApi(String routing, int rateLimitPerSecond, int rateLimitBurst,
-      int maxInFlightRequests, long requestTimeoutMs, long shutdownTimeoutMs) {
+      int maxInFlightRequests, long requestTimeoutMs, long shutdownTimeoutMs, List<String> allowedOrigins) {
     public static final ClientApi DEFAULTS = new ClientApi("forward", 100, 200, 1000, 5_000, 5_000);
+
+    /** Without extra allowed origins: same-origin pages and non-browser clients only. */
+    public ClientApi(String routing, int rateLimitPerSecond, int rateLimitBurst,
+        int maxInFlightRequests, long requestTimeoutMs, long shutdownTimeoutMs) {
+      this(routing, rateLimitPerSecond, rateLimitBurst, maxInFlightRequests, requestTimeoutMs, shutdownTimeoutMs,
+          List.of());
+    }
 
     @JsonCreator
     public static ClientApi fromJson(
@@ -88,10 +99,12 @@ public record NodeConfig(
         @JsonProperty("rateLimitBurst") Integer rateLimitBurst,
         @JsonProperty("maxInFlightRequests") Integer maxInFlightRequests,
         @JsonProperty("requestTimeoutMs") Long requestTimeoutMs,
-        @JsonProperty("shutdownTimeoutMs") Long shutdownTimeoutMs) {
+        @JsonProperty("shutdownTimeoutMs") Long shutdownTimeoutMs,
+        @JsonProperty("allowedOrigins") List<String> allowedOrigins) {
       return new ClientApi(or(routing, DEFAULTS.routing), or(rateLimitPerSecond, DEFAULTS.rateLimitPerSecond),
           or(rateLimitBurst, DEFAULTS.rateLimitBurst), or(maxInFlightRequests, DEFAULTS.maxInFlightRequests),
-          or(requestTimeoutMs, DEFAULTS.requestTimeoutMs), or(shutdownTimeoutMs, DEFAULTS.shutdownTimeoutMs));
+          or(requestTimeoutMs, DEFAULTS.requestTimeoutMs), or(shutdownTimeoutMs, DEFAULTS.shutdownTimeoutMs),
+          or(allowedOrigins, DEFAULTS.allowedOrigins));
     }
 
     public ClientApi {
@@ -105,6 +118,35 @@ public record NodeConfig(
       }
       positive("api.requestTimeoutMs", requestTimeoutMs);
       positive("api.shutdownTimeoutMs", shutdownTimeoutMs);
+      if (allowedOrigins == null) {
+        throw new ConfigException("api.allowedOrigins", "must be a list of origins");
+      }
+      allowedOrigins = allowedOrigins.stream().map(o -> normalizeOrigin("api.allowedOrigins", o)).toList();
+    }
+
+    /**
+     * {@code origin} as {@code scheme://host:port} (lower case, the port explicit), or {@code "*"};
+     * refused unless it is an http(s) origin with a host and nothing after the port.
+     */
+    public static String normalizeOrigin(String field, String origin) {
+      if ("*".equals(origin)) {
+        return origin;
+      }
+      String why = "'" + origin + "' is not an origin (scheme://host[:port], http or https, no path)";
+      java.net.URI uri;
+      try {
+        uri = new java.net.URI(origin);
+      } catch (java.net.URISyntaxException | NullPointerException e) {
+        throw new ConfigException(field, why);
+      }
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+      boolean bare = (uri.getRawPath() == null || uri.getRawPath().isEmpty()) && uri.getRawQuery() == null
+          && uri.getRawFragment() == null && uri.getRawUserInfo() == null;
+      if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null || !bare) {
+        throw new ConfigException(field, why);
+      }
+      int port = uri.getPort() != -1 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
+      return scheme + "://" + uri.getHost().toLowerCase(java.util.Locale.ROOT) + ":" + port;
     }
 
     public boolean redirect() {

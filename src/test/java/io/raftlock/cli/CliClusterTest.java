@@ -90,6 +90,31 @@ class CliClusterTest {
     assertEquals(Cli.USAGE, run("acquire", "bad\u0001name"));
   }
 
+  /**
+   * Any client can store escape sequences in metadata and bidi overrides in its id: the human
+   * output shows them escaped (the screen is not cleared, nothing is reordered), --json keeps the
+   * exact values.
+   */
+  @Test
+  void controlCharactersFromTheClusterAreEscapedInHumanOutputAndExactInJson() throws Exception {
+    String note = "\u001b[2J\u001b[31mred\u0007\u009b1m";
+    String owner = "mallory\u202egnp.exe";
+    assertEquals(Cli.OK, run("acquire", "jobs/esc", "--client-id", owner, "--ttl", "30s", "--meta", "note=" + note));
+    for (String[] cmd : new String[][] {{"info", "jobs/esc"}, {"locks", "--pattern", "jobs/esc"}}) {
+      assertEquals(Cli.OK, run(cmd), String.join(" ", cmd) + ": " + errBytes);
+      String human = out();
+      assertTrue(human.chars().noneMatch(c -> c == 0x1b || c == 0x07 || c == 0x9b || c == 0x202e),
+          "raw control characters printed by " + cmd[0] + ": " + human);
+      assertTrue(human.contains("mallory\\u202egnp.exe"), human);
+      if (cmd[0].equals("info")) {
+        assertTrue(human.contains("\\u001b[2J\\u001b[31mred\\u0007\\u009b1m"), human);
+      }
+    }
+    assertEquals(Cli.OK, run("info", "jobs/esc", "--json"));
+    assertEquals(note, json().get("lockInfo").get("metadata").get("note").asText());
+    assertEquals(owner, json().get("lockInfo").get("ownerId").asText());
+  }
+
   @Test
   void acquireWithWaitIsPushedTheGrantWhenTheHolderReleases() throws Exception {
     assertEquals(Cli.OK, run("acquire", "jobs/w", "--client-id", "first", "--ttl", "2s", "--json"));

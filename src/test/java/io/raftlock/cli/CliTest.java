@@ -41,6 +41,30 @@ class CliTest {
   }
 
   @Test
+  void terminalSafeEscapesC0DelC1AndBidiControlsButKeepsLinesTabsAndText() {
+    assertEquals("a\\u001b[2Jb\\u0007\\u0000", TerminalSafe.escape("a\u001b[2Jb\u0007\u0000"));
+    assertEquals("\\u007f\\u0085\\u009b", TerminalSafe.escape("\u007f\u0085\u009b"));
+    assertEquals("\\u202e\\u2066\\u200f\\u061c", TerminalSafe.escape("\u202e\u2066\u200f\u061c"));
+    assertEquals("over\\u000dwrite\r\n", TerminalSafe.escape("over\rwrite\r\n"));
+    String text = "line 1\n\tcafé 日本 🔒";
+    assertTrue(text == TerminalSafe.escape(text), "nothing to escape: the same string");
+  }
+
+  @Test
+  void humanOutputIsEscapedOnEveryPrintPathAndJsonOutputIsNot() {
+    PrintStream safe = TerminalSafe.wrap(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
+    safe.println("a\u001b");
+    safe.printf("%s|%n", "b\u009b");
+    safe.print((Object) "c\u202e");
+    safe.print('\u0007');
+    safe.append("d\u0000");
+    safe.print(new char[] {'\u001b'});
+    safe.flush();
+    assertEquals("a\\u001b\nb\\u009b|\nc\\u202e\\u0007d\\u0000\\u001b", out());
+    assertTrue(TerminalSafe.wrap(safe) == safe, "wrapped once");
+  }
+
+  @Test
   void everyCommandHasHelpWithItsUsageAndTheExitCodes() {
     for (String cmd : Cli.COMMANDS.keySet()) {
       outBytes.reset();

@@ -41,6 +41,15 @@ class ConfigLoaderTest {
     assertEquals(4, c.withMembers(c.members()).eventLoops());
   }
 
+  @Test
+  void allowedOriginsAreReadAndNormalizedAndDefaultToNone() {
+    NodeConfig c = ConfigLoader.parse("{\"nodeId\": \"a\", \"dataDir\": \"d\", \"api\": {\"allowedOrigins\": "
+        + "[\"https://Ops.Example.com\", \"http://10.0.0.5:8080\", \"*\"]}, " + MEMBERS + "}", "t");
+    assertEquals(java.util.List.of("https://ops.example.com:443", "http://10.0.0.5:8080", "*"), c.api().allowedOrigins());
+    NodeConfig plain = ConfigLoader.parse("{\"nodeId\": \"a\", \"dataDir\": \"d\", " + MEMBERS + "}", "t");
+    assertEquals(java.util.List.of(), plain.api().allowedOrigins());
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
       "nodeId       | {\"dataDir\": \"d\", " + "\"members\": {}}",
@@ -52,7 +61,10 @@ class ConfigLoaderTest {
       "eventLoops   | {\"nodeId\": \"a\", \"dataDir\": \"d\", \"eventLoops\": 0, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
       "eventLoops   | {\"nodeId\": \"a\", \"dataDir\": \"d\", \"eventLoops\": 65, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
       "colour       | {\"nodeId\": \"a\", \"dataDir\": \"d\", \"colour\": 1, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
-      "dataDir      | {\"nodeId\": \"a\", \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}"})
+      "dataDir      | {\"nodeId\": \"a\", \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
+      "api.allowedOrigins| {\"nodeId\": \"a\", \"dataDir\": \"d\", \"api\": {\"allowedOrigins\": [\"https://ops.example.com/ui\"]}, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
+      "api.allowedOrigins| {\"nodeId\": \"a\", \"dataDir\": \"d\", \"api\": {\"allowedOrigins\": [\"ops.example.com\"]}, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
+      "api.allowedOrigins| {\"nodeId\": \"a\", \"dataDir\": \"d\", \"api\": {\"allowedOrigins\": [\"ftp://ops.example.com\"]}, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}"})
   void invalidConfigNamesTheField(String field, String json) {
     ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(json, "t"));
     assertTrue(e.getMessage().startsWith(field.trim()), () -> "message should name " + field + ": " + e.getMessage());
