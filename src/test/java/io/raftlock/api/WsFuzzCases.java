@@ -290,21 +290,24 @@ final class WsFuzzCases {
   }
 
   /**
-   * Over the 64 KiB message limit (one frame, or fragments each under it), a frame header that
-   * claims more than the limit (2^16..2^62 bytes; only a few are sent), or a binary frame (1003).
+   * Over the 64 KiB message limit: a frame header that claims more (65,537 bytes to 1 MiB, or up
+   * to 2^62; only a few bytes follow, so the server has read everything when it closes and the
+   * close frame cannot be lost to a TCP reset), or fragments each under the limit that add up to
+   * more; or a binary frame (1003).
    */
   private Case oversized(String op, ObjectNode frame) {
-    int kind = random.nextInt(4);
-    if (kind == 3) {
+    int kind = random.nextInt(3);
+    if (kind == 2) {
       return new Case(op, Category.OVERSIZED, Send.BINARY, frame.toString().getBytes(StandardCharsets.UTF_8), 0, 1003);
     }
-    if (kind == 2) {
-      long claimed = MAX_MESSAGE_BYTES + 1 + (long) (random.nextDouble() * ((1L << 62) - MAX_MESSAGE_BYTES));
-      return new Case(op, Category.OVERSIZED, Send.CLAIMED_LENGTH, "{\"id\":".getBytes(StandardCharsets.UTF_8),
-          claimed, 1009);
+    if (kind == 1) {
+      long claimed = MAX_MESSAGE_BYTES + 1 + (random.nextBoolean() ? random.nextInt(1 << 20)
+          : (long) (random.nextDouble() * ((1L << 62) - MAX_MESSAGE_BYTES)));
+      byte[] head = frame.toString().getBytes(StandardCharsets.UTF_8);
+      return new Case(op, Category.OVERSIZED, Send.CLAIMED_LENGTH,
+          java.util.Arrays.copyOf(head, Math.min(head.length, 1 + random.nextInt(64))), claimed, 1009);
     }
     ((ObjectNode) frame.get("request")).put("lockId", "x".repeat(MAX_MESSAGE_BYTES + random.nextInt(40_000)));
-    return new Case(op, Category.OVERSIZED, kind == 0 ? Send.TEXT : Send.FRAGMENTED,
-        frame.toString().getBytes(StandardCharsets.UTF_8), 0, 1009);
+    return new Case(op, Category.OVERSIZED, Send.FRAGMENTED, frame.toString().getBytes(StandardCharsets.UTF_8), 0, 1009);
   }
 }
