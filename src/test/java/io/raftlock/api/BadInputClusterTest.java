@@ -7,12 +7,12 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import io.raftlock.api.Gen.Invalid;
 import io.raftlock.proto.api.GetLocksRequest;
-import io.raftlock.proto.api.GetLocksResponse;
-import io.raftlock.proto.api.GetStatusRequest;
 import io.raftlock.proto.api.RaftLockGrpcClient;
 import io.raftlock.proto.api.RaftLockGrpcService;
 import io.raftlock.config.NodeConfig;
 import io.raftlock.testing.BlockedEventLoops;
+import io.raftlock.testing.BoundedCalls;
+import io.raftlock.testing.CommittedState;
 import io.raftlock.testing.LocalCluster;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -83,8 +83,7 @@ class BadInputClusterTest {
 
   @Test
   void everyInvalidRequestOverGrpcIsRefusedNamingItsFieldAndChangesNothing() {
-    long[] termAndCommit = termAndCommit();
-    long[] hashes = hashes();
+    CommittedState before = CommittedState.of(cluster);
     List<String> failures = new ArrayList<>();
     failures.addAll(grpcRefusals(RaftLockGrpcService.Acquire.methodName(), generators.invalidAcquire(), c -> c::acquire));
     failures.addAll(grpcRefusals("Release", generators.invalidRelease(), c -> c::release));
@@ -104,14 +103,13 @@ class BadInputClusterTest {
       return answer.future();
     })));
     assertEquals(List.of(), failures.subList(0, Math.min(20, failures.size())), failures.size() + " requests not refused right");
-    assertUnchangedSince(termAndCommit, hashes);
+    before.assertUnchanged(cluster, 0, BadInputClusterTest::heldLocks);
     blocked.assertNone();
   }
 
   @Test
   void everyInvalidRequestOverWebSocketIsRefusedNamingItsFieldAndChangesNothing() throws Exception {
-    long[] termAndCommit = termAndCommit();
-    long[] hashes = hashes();
+    CommittedState before = CommittedState.of(cluster);
     List<String> failures = new ArrayList<>();
     failures.addAll(wsRefusals("acquire", generators.invalidAcquire()));
     failures.addAll(wsRefusals("release", generators.invalidRelease()));
@@ -124,7 +122,7 @@ class BadInputClusterTest {
     failures.addAll(wsRefusals("health", generators.invalidHealth()));
     failures.addAll(wsRefusals("watch", generators.invalidWatch()));
     assertEquals(List.of(), failures.subList(0, Math.min(20, failures.size())), failures.size() + " requests not refused right");
-    assertUnchangedSince(termAndCommit, hashes);
+    before.assertUnchanged(cluster, 0, BadInputClusterTest::heldLocks);
     blocked.assertNone();
   }
 
@@ -166,7 +164,7 @@ class BadInputClusterTest {
     Iterator<Map.Entry<Invalid<Q>, String>> it = cases.iterator();
     int[] sent = {0};
     try {
-      runBounded(() -> {
+      BoundedCalls.run(vertx, CONCURRENCY, () -> {
         if (!it.hasNext()) {
           return null;
         }
@@ -252,7 +250,7 @@ class BadInputClusterTest {
     ConcurrentLinkedQueue<String> wrong = new ConcurrentLinkedQueue<>();
     Iterator<Invalid<Q>> it = cases.iterator();
     int[] sent = {0};
-    runBounded(() -> {
+    BoundedCalls.run(vertx, CONCURRENCY, () -> {
       Invalid<Q> c;
       synchronized (it) {
         if (!it.hasNext()) {
@@ -294,78 +292,12 @@ class BadInputClusterTest {
     }
   }
 
-  /**
-   * Runs {@code next} (null when there is no more work) with {@value #CONCURRENCY} calls in flight,
-   * on the client's event loop, and waits for all of them.
-   */
-  static void runBounded(java.util.function.Supplier<Future<?>> next) {
-    Promise<Void> done = Promise.promise();
-    int[] active = {0};
-    Runnable[] pump = new Runnable[1];
-    pump[0] = () -> {
-      while (active[0] < CONCURRENCY) {
-        Future<?> f;
-        try {
-          f = next.get();
-        } catch (RuntimeException e) {
-          done.tryFail(e);
-          return;
-        }
-        if (f == null) {
-          if (active[0] == 0) {
-            done.tryComplete();
-          }
-          return;
-        }
-        active[0]++;
-        f.onComplete(ar -> {
-          active[0]--;
-          pump[0].run();
-        });
-      }
-    };
-    vertx.runOnContext(v -> pump[0].run());
-    done.future().await();
-  }
-
   static RaftLockGrpcClient client(String node) {
     return RaftLockGrpcClient.create(grpc, SocketAddress.inetSocketAddress(cluster.clientPort(node), "127.0.0.1"));
   }
 
-  static long[] hashes() {
-    // Hashes are compared at the same applied index: wait until every node applied the commit.
-    long commit = commitIndex();
-    org.awaitility.Awaitility.await().until(() -> cluster.running().stream()
-        .allMatch(id -> cluster.node(id).status().appliedIndex() >= commit));
-    return cluster.running().stream().mapToLong(id -> cluster.node(id).stateHash().await()).toArray();
-  }
-
-  static long[] termAndCommit() {
-    var s = client(cluster.awaitLeader()).getStatus(GetStatusRequest.getDefaultInstance()).await().getRaftStatus();
-    return new long[] {s.getTerm(), s.getCommitIndex()};
-  }
-
-  /**
-   * Nothing was proposed and the state is unchanged, on every replica. If a leader change happened
-   * meanwhile (a loaded machine), the new leader's own entries (its no-op, the lease promotion
-   * stamped with its clock) legitimately moved the commit index and the hash; then the check is
-   * that the replicas agree and hold no lock and no waiter, which no refused request could add.
-   */
-  static void assertUnchangedSince(long[] termAndCommitBefore, long[] hashesBefore) {
-    long[] after = termAndCommit();
-    long[] hashesAfter = hashes();
-    assertTrue(hashesAfter[0] == hashesAfter[1] && hashesAfter[1] == hashesAfter[2], "replicas agree");
-    if (after[0] == termAndCommitBefore[0]) {
-      assertEquals(termAndCommitBefore[1], after[1], "nothing was proposed");
-      assertEquals(hashesBefore[0], hashesAfter[0], "state unchanged");
-    } else {
-      GetLocksResponse locks = client(cluster.awaitLeader()).getLocks(GetLocksRequest.newBuilder().build()).await();
-      assertEquals(0, locks.getTotalMatchingFilter(), "no lock was created: " + locks);
-    }
-  }
-
-  static long commitIndex() {
-    return client(cluster.awaitLeader()).getStatus(GetStatusRequest.getDefaultInstance()).await()
-        .getRaftStatus().getCommitIndex();
+  static int heldLocks() {
+    return client(cluster.awaitLeader()).getLocks(GetLocksRequest.newBuilder().build()).await()
+        .getTotalMatchingFilter();
   }
 }

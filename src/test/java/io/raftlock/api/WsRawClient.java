@@ -16,7 +16,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * do: send invalid UTF-8, never answer pings, stop reading. Runs on the test thread only.
  */
 final class WsRawClient implements AutoCloseable {
+  static final int CONTINUATION = 0x0;
   static final int TEXT = 0x1;
+  static final int BINARY = 0x2;
   static final int CLOSE = 0x8;
   static final int PING = 0x9;
 
@@ -62,6 +64,11 @@ final class WsRawClient implements AutoCloseable {
     return client;
   }
 
+  /** How long a read waits for the server before it fails. */
+  void readTimeoutMs(int ms) throws IOException {
+    socket.setSoTimeout(ms);
+  }
+
   private String readHead() throws IOException {
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     int matched = 0;
@@ -83,24 +90,29 @@ final class WsRawClient implements AutoCloseable {
 
   /** One client frame (masked, as RFC 6455 requires of clients). */
   void sendFrame(int opcode, boolean fin, byte[] payload) throws IOException {
+    sendFrame(opcode, fin, payload.length, payload);
+  }
+
+  /** A frame whose header claims {@code length} bytes, followed by {@code payload} only. */
+  void sendFrame(int opcode, boolean fin, long length, byte[] payload) throws IOException {
     ByteBuffer header = ByteBuffer.allocate(14);
     header.put((byte) ((fin ? 0x80 : 0) | opcode));
-    if (payload.length < 126) {
-      header.put((byte) (0x80 | payload.length));
-    } else if (payload.length < 65536) {
-      header.put((byte) (0x80 | 126)).putShort((short) payload.length);
+    if (length < 126) {
+      header.put((byte) (0x80 | length));
+    } else if (length < 65536) {
+      header.put((byte) (0x80 | 126)).putShort((short) length);
     } else {
-      header.put((byte) (0x80 | 127)).putLong(payload.length);
+      header.put((byte) (0x80 | 127)).putLong(length);
     }
     byte[] mask = new byte[4];
     ThreadLocalRandom.current().nextBytes(mask);
     header.put(mask);
-    byte[] masked = new byte[payload.length];
+    // Header and payload in one write: two small writes would wait on Nagle and delayed ACKs.
+    byte[] frame = java.util.Arrays.copyOf(header.array(), header.position() + payload.length);
     for (int i = 0; i < payload.length; i++) {
-      masked[i] = (byte) (payload[i] ^ mask[i % 4]);
+      frame[header.position() + i] = (byte) (payload[i] ^ mask[i % 4]);
     }
-    out.write(header.array(), 0, header.position());
-    out.write(masked);
+    out.write(frame);
     out.flush();
   }
 
