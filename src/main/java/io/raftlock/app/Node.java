@@ -254,7 +254,7 @@ public final class Node {
       service.observeWith(metrics.api());
       metrics.bindWatches(service.watches());
       watches.set(service.watches());
-      node.expiry = new ExpiryDriver(v, raft, System::currentTimeMillis, config.tickMs());
+      node.expiry = new ExpiryDriver(v, raft, System::currentTimeMillis, System::nanoTime, config.tickMs());
       node.expiry.start();
       return service;
     };

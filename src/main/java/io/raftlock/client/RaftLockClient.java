@@ -888,9 +888,10 @@ public final class RaftLockClient implements AutoCloseable {
    * {@code leaseStartNanos}: the TTL less a margin of 2 % (clock-rate differences between this
    * machine and the leader), and at least 100 ms (timer and scheduling lateness, so the lost
    * notification is out before the cluster can hand the lock on), but never more than a quarter
-   * of the TTL.
+   * of the TTL. Public so that checkers (the simulator's lease-promise check) hold the cluster to
+   * exactly the deadline this client keeps.
    */
-  static long localDeadline(long leaseStartNanos, java.time.Duration ttl) {
+  public static long localDeadline(long leaseStartNanos, java.time.Duration ttl) {
     long ttlNanos = ttl.toNanos();
     long marginNanos = Math.min(ttlNanos / 4, Math.max(ttlNanos / 50, TimeUnit.MILLISECONDS.toNanos(100)));
     return leaseStartNanos + ttlNanos - marginNanos;

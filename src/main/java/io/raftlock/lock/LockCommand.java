@@ -8,7 +8,7 @@ import java.util.TreeMap;
 
 /**
  * A state-machine command, as proposed by the leader and replicated in the Raft log. Every
- * command carries {@code timeMs}, the leader's wall-clock time stamped at proposal; it is the only
+ * command carries {@code timeMs}, the leader's lease time ({@link LeaseClock}) stamped at proposal; it is the only
  * source of time for the state machine (which clamps it so that its time never goes backwards).
  *
  * <p>Records are immutable. Strings must be non-null; range checks (lengths, TTLs, priorities)
@@ -18,7 +18,7 @@ import java.util.TreeMap;
  */
 public sealed interface LockCommand {
 
-  /** Leader-stamped wall-clock time, in milliseconds since the epoch. */
+  /** Leader-stamped lease time ({@link LeaseClock}), in milliseconds since the epoch. */
   long timeMs();
 
   /**

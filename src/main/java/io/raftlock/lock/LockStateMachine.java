@@ -10,7 +10,8 @@ import java.util.Optional;
  *
  * <p>Time: the only clock is {@code smTimeMs = max(smTimeMs, cmd.timeMs)}, advanced by each
  * valid, non-duplicate command before it executes. Expiry is never decided here on a timer: the
- * leader proposes {@link LockCommand.Expire} when its clock passes {@link #nextDeadlineMs()}.
+ * leader proposes {@link LockCommand.Expire} when its lease time ({@link LeaseClock}) passes
+ * {@link #nextDeadlineMs()}.
  * A new leader first proposes {@link LockCommand.Promote}, so that no lease is cut short by the
  * change of clock that comes with a change of leader.
  *

@@ -11,15 +11,19 @@ import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
- * Turns the leader's clock into committed expiry (ARCHITECTURE.md: expiry is a log entry, never a
- * local decision). Every {@code checkMs} the leader reads the state machine's next deadline and,
- * once its wall clock has passed it, proposes {@code Expire(now)}; every replica then expires the
- * same leases and wait timeouts at the same index, and pushes the same events.
+ * Turns the leader's lease time into committed expiry (ARCHITECTURE.md: expiry is a log entry,
+ * never a local decision). Every {@code checkMs} the leader asks {@link LockReplica#expiryCommand}
+ * (the pure {@link io.raftlock.lock.LeaseClock} rule, on the Raft context, with the core's current
+ * term) and proposes what it answers: once lease time has passed the state machine's next
+ * deadline, {@code Expire}; every replica then expires the same leases and wait timeouts at the
+ * same index, and pushes the same events. Lease time runs on the monotonic clock from an anchor
+ * taken once per term, so a step of the wall clock neither expires a lease early nor keeps it late.
  *
- * <p><b>Grace after a leader change.</b> When this node becomes leader it first proposes
+ * <p><b>Grace after a leader change.</b> In every new term the rule first answers
  * {@code Promote(now)}: every held lease is extended to at least now + its TTL, so a lock is never
- * expired earlier than its TTL measured from when this leader took over, whatever the skew between
- * the old leader's clock and this one. No Expire is proposed before that Promote has applied.
+ * expired earlier than its TTL measured from when this leader took over, whatever the difference
+ * between the old leader's lease time and this one. No Expire is proposed before that Promote has
+ * applied.
  *
  * <p>One proposal at a time: the next check after an Expire fails or applies proposes again if
  * something is still due, so a slow commit never queues a pile of Expire entries.
@@ -30,19 +34,26 @@ public final class ExpiryDriver {
   private final Vertx vertx;
   private final RaftVerticle raft;
   private final LongSupplier wallClockMs;
+  private final LongSupplier monotonicNanos;
   private final long checkMs;
   private Context context;
   private long timer = -1;
   private boolean inFlight;
   /** Term in which this node's Promote applied; expiry waits for it in every new term. */
-  private long promotedTerm = -1;
+  private volatile long promotedTerm = -1;
   private long proposedExpires;
   private long proposedPromotes;
 
-  public ExpiryDriver(Vertx vertx, RaftVerticle raft, LongSupplier wallClockMs, long checkMs) {
+  /**
+   * @param wallClockMs read only when a term's first reading anchors lease time
+   * @param monotonicNanos advances lease time ({@code System::nanoTime})
+   */
+  public ExpiryDriver(Vertx vertx, RaftVerticle raft, LongSupplier wallClockMs,
+      LongSupplier monotonicNanos, long checkMs) {
     this.vertx = vertx;
     this.raft = raft;
     this.wallClockMs = wallClockMs;
+    this.monotonicNanos = monotonicNanos;
     this.checkMs = checkMs;
   }
 
@@ -72,36 +83,31 @@ public final class ExpiryDriver {
     if (inFlight || s == null || s.role() != Role.LEADER || !s.leaderReady()) {
       return;
     }
-    long term = s.term();
-    if (promotedTerm != term) {
-      inFlight = true;
-      proposedPromotes++;
-      raft.propose(LockCommandCodec.encode(new LockCommand.Promote(wallClockMs.getAsLong())))
-          .onComplete(ar -> context.runOnContext(v -> {
-            inFlight = false;
-            if (ar.succeeded() && ar.result().term() == term) {
-              promotedTerm = term;
-            } else if (ar.failed()) {
-              LOG.fine(() -> "promote in term " + term + " failed: " + ar.cause());
-            }
-          }));
-      return;
-    }
     inFlight = true;
-    raft.query(sm -> ((LockReplica) sm).stateMachine().nextDeadlineMs())
-        .compose(deadline -> {
-          long now = wallClockMs.getAsLong();
-          if (now < deadline) {
-            return Future.succeededFuture();
-          }
-          proposedExpires++;
-          return raft.propose(LockCommandCodec.encode(new LockCommand.Expire(now)));
-        })
+    long promoted = promotedTerm;
+    raft.queryInTerm((sm, term) -> ((LockReplica) sm).expiryCommand(
+            term, promoted == term, wallClockMs.getAsLong(), monotonicNanos.getAsLong()))
+        .compose(cmd -> cmd == null ? Future.succeededFuture() : propose(cmd))
         .onComplete(ar -> context.runOnContext(v -> {
           inFlight = false;
           if (ar.failed()) {
-            LOG.fine(() -> "expire failed: " + ar.cause());
+            LOG.fine(() -> "expiry proposal failed: " + ar.cause());
           }
         }));
+  }
+
+  private Future<Void> propose(LockCommand cmd) {
+    boolean promote = cmd instanceof LockCommand.Promote;
+    if (promote) {
+      proposedPromotes++;
+    } else {
+      proposedExpires++;
+    }
+    return raft.propose(LockCommandCodec.encode(cmd)).map(applied -> {
+      if (promote) {
+        promotedTerm = applied.term(); // the term the Promote entry was appended in
+      }
+      return null;
+    });
   }
 }

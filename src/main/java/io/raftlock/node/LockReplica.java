@@ -1,7 +1,9 @@
 package io.raftlock.node;
 
 import io.raftlock.lock.ApplyResult;
+import io.raftlock.lock.LeaseClock;
 import io.raftlock.lock.LockCodecException;
+import io.raftlock.lock.LockCommand;
 import io.raftlock.lock.LockCommandCodec;
 import io.raftlock.lock.LockEvent;
 import io.raftlock.lock.LockReplyCodec;
@@ -24,6 +26,8 @@ import java.util.function.Consumer;
  */
 public final class LockReplica implements ReplicatedStateMachine {
   private LockStateMachine sm = new LockStateMachine();
+  /** This node's lease time when it leads; not replicated, not in snapshots. */
+  private final LeaseClock leaseClock = new LeaseClock();
   private final Consumer<LockEvent> events;
   /** Index of the last entry applied here (0 after a restore until the next apply). */
   private long appliedIndex;
@@ -53,9 +57,10 @@ public final class LockReplica implements ReplicatedStateMachine {
   }
 
   @Override
-  public byte[] stampOnLeader(byte[] command, long leaderTimeMs) {
+  public byte[] stampOnLeader(byte[] command, long term, long wallMs, long monoNanos) {
     try {
-      return LockCommandCodec.encode(LockCommandCodec.decode(command).withTimeMs(leaderTimeMs));
+      LockCommand decoded = LockCommandCodec.decode(command);
+      return LockCommandCodec.encode(decoded.withTimeMs(leaseClock.nowMs(term, sm.smTimeMs(), wallMs, monoNanos)));
     } catch (LockCodecException e) {
       return command; // undecodable: the state machine answers INTERNAL_ERROR at apply
     }
@@ -94,6 +99,15 @@ public final class LockReplica implements ReplicatedStateMachine {
   /** The statistics last published; null before the first {@link #publishStats}. Any thread. */
   public LockStats publishedStats() {
     return publishedStats;
+  }
+
+  /**
+   * The leader's expiry decision now (Raft context): {@code Promote} until this term's Promote has
+   * applied, then {@code Expire} once lease time reaches the next deadline, else null. Uses the
+   * same {@link LeaseClock} as the stamps, so the decision and the entry agree on the time.
+   */
+  public LockCommand expiryCommand(long term, boolean promotedInTerm, long wallMs, long monoNanos) {
+    return leaseClock.expiryCommand(term, promotedInTerm, sm.smTimeMs(), sm.nextDeadlineMs(), wallMs, monoNanos);
   }
 
   /** Read access for queries, on the Raft context only. */

@@ -297,6 +297,15 @@ public final class RaftVerticle extends VerticleBase {
     return promise.future();
   }
 
+  /**
+   * Like {@link #query}, with the node's current term as the core knows it now (the published
+   * {@link #status()} may be a tick behind): for decisions that must match the term of the
+   * entries this node stamps (the lease clock re-anchors in every term).
+   */
+  public <T> Future<T> queryInTerm(java.util.function.BiFunction<ReplicatedStateMachine, Long, T> query) {
+    return query(sm -> query.apply(sm, raft.term()));
+  }
+
   private void confirmedRead(ReadState rs) {
     Promise<Long> p = readsAwaitingIndex.remove(rs.requestId());
     if (p == null) {
@@ -539,8 +548,8 @@ public final class RaftVerticle extends VerticleBase {
       return;
     }
     // Only the leader's clock reaches the state machine; off the leader propose() refuses anyway.
-    byte[] stamped = raft.role() == Role.LEADER
-        ? stateMachine.stampOnLeader(command, System.currentTimeMillis()) : command;
+    byte[] stamped = raft.role() == Role.LEADER ? stateMachine.stampOnLeader(
+        command, raft.term(), System.currentTimeMillis(), System.nanoTime()) : command;
     ProposeResult r = raft.propose(stamped);
     switch (r.status()) {
       case ACCEPTED -> {

@@ -20,12 +20,18 @@ public interface ReplicatedStateMachine {
   }
 
   /**
-   * Called by the leader on every command it proposes, local or forwarded, with its wall clock:
-   * the state machine's only time is the one the leader stamps (ARCHITECTURE.md, data path 4).
-   * Must not touch the state; bytes it cannot read are returned unchanged (apply rejects them).
-   * Default: commands carry no time.
+   * Called by the leader on every command it proposes, local or forwarded: the state machine's
+   * only time is the one the leader stamps (ARCHITECTURE.md, data path 4). The implementation
+   * turns the clocks into its lease time (for the lock service, {@link io.raftlock.lock.LeaseClock}:
+   * the wall clock counts only when a term's first reading anchors it, the monotonic clock after).
+   * Must not touch the replicated state; bytes it cannot read are returned unchanged (apply rejects
+   * them). Default: commands carry no time.
+   *
+   * @param term the leader's current term
+   * @param wallMs the leader's wall clock, milliseconds since the epoch
+   * @param monoNanos the leader's monotonic clock ({@code System.nanoTime()})
    */
-  default byte[] stampOnLeader(byte[] command, long leaderTimeMs) {
+  default byte[] stampOnLeader(byte[] command, long term, long wallMs, long monoNanos) {
     return command;
   }
 

@@ -180,8 +180,12 @@ public class RaftNode {
       // A deposed leader (e.g. back from a partition). With PreVote and CheckQuorum our higher
       // term would never reach it through votes, so tell it directly and it steps down.
       send(new AppendEntriesResponse(id, m.from(), currentTerm, false, 0, 0, 0, 0));
-    } else if (m instanceof RequestVote rv && rv.preVote()) {
-      send(new RequestVoteResponse(id, m.from(), currentTerm, false, true));
+    } else if (m instanceof RequestVote rv) {
+      // Refused with our term, as the Raft paper does for every stale vote request. Without
+      // PreVote this is the only way a candidate can learn the term of a voter whose stale
+      // configuration leaves the candidate out: that voter never writes to it (simulator seed
+      // 320 stayed leaderless for good, each of two voters waiting for the other).
+      send(new RequestVoteResponse(id, m.from(), currentTerm, false, rv.preVote()));
     }
   }
 

@@ -5,6 +5,7 @@ import io.raftlock.testing.HttpJson;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.raftlock.testing.FakeTime;
 import io.raftlock.testing.FreePorts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,6 +29,7 @@ public final class ProcessCluster implements AutoCloseable {
   private final List<String> ids = new ArrayList<>();
   private final Map<String, Integer> httpPorts = new LinkedHashMap<>();
   private final Map<String, Process> processes = new LinkedHashMap<>();
+  private boolean fakeClocks;
 
   public ProcessCluster(int size, Path root, Path jar) throws IOException {
     this.root = root;
@@ -65,11 +67,39 @@ public final class ProcessCluster implements AutoCloseable {
 
   public void start(String id) throws IOException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process p = new ProcessBuilder(java.toString(), "-Xmx256m", "-jar", jar.toString(), "--config", config(id).toString())
+    ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Xmx256m", "-jar", jar.toString(), "--config", config(id).toString())
         .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve(id).resolve("node.log").toFile()))
-        .start();
-    processes.put(id, p);
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve(id).resolve("node.log").toFile()));
+    if (fakeClocks) {
+      FakeTime.configure(pb.environment(), clockFile(id));
+    }
+    processes.put(id, pb.start());
+  }
+
+  /**
+   * Nodes started from now on run under libfaketime, each wall clock following its own control
+   * file (initially "+0"); see {@link #setClock}.
+   */
+  public ProcessCluster withFakeClocks() throws IOException {
+    fakeClocks = true;
+    for (String id : ids) {
+      setClock(id, "+0");
+    }
+    return this;
+  }
+
+  /** Sets node {@code id}'s wall clock to a libfaketime spec ("+600", "+0"), read within 1 s. */
+  public void setClock(String id, String spec) throws IOException {
+    FakeTime.write(clockFile(id), spec);
+  }
+
+  private Path clockFile(String id) {
+    return root.resolve(id).resolve("faketime.rc");
+  }
+
+  /** GET {@code path} on node {@code id}'s HTTP port, or empty while it does not answer. */
+  public Optional<JsonNode> getJson(String id, String path) {
+    return get(id, path);
   }
 
   public void startAll() throws IOException {

@@ -18,6 +18,7 @@ final class Nemeses {
   private final NemesisLog log;
   private final Random random;
   private final long ttlMs;
+  private static final double MAX_CLOCK_STEP_S = 600;
   private final StopSignal stop;
   private final Consumer<String> out;
 
@@ -160,12 +161,12 @@ final class Nemeses {
     String what;
     switch (random.nextInt(4)) {
       case 0 -> {
-        spec = String.format(Locale.ROOT, "+%.1f", 1 + 4 * random.nextDouble());
+        spec = String.format(Locale.ROOT, "+%.1f", clockStepS(random.nextDouble()));
         cluster.setClock(id, spec);
         what = "wall clock jumps forward " + spec + " s";
       }
       case 1 -> {
-        spec = String.format(Locale.ROOT, "-%.1f", 1 + 4 * random.nextDouble());
+        spec = String.format(Locale.ROOT, "-%.1f", clockStepS(random.nextDouble()));
         cluster.setClock(id, spec);
         what = "wall clock jumps back " + spec + " s";
       }
@@ -183,6 +184,15 @@ final class Nemeses {
     stop.holdFor(held);
     cluster.setClock(id, "+0");
     log.end("clock", id, "wall clock back to real time (+0)");
+  }
+
+  /**
+   * A wall-clock step of more than a TTL, up to ten minutes, log-uniform (as many steps of a few
+   * seconds as of minutes): leases run on the leader's monotonic clock and must not notice.
+   */
+  private double clockStepS(double u) {
+    double minS = ttlMs / 1000.0 + 1;
+    return minS * Math.pow(MAX_CLOCK_STEP_S / minS, u);
   }
 
   private void power() throws IOException, InterruptedException {

@@ -1,5 +1,6 @@
 package io.raftlock.nemesis;
 
+import io.raftlock.testing.FakeTime;
 import io.raftlock.testing.HttpJson;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,7 +10,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * The monotonic clock is never faked: Raft timers and the histories' clock stay true.
  */
 final class NemesisCluster implements AutoCloseable {
-  static final String LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+  static final String LIBFAKETIME = FakeTime.LIBFAKETIME.toString();
 
   private final Path root;
   private final Path jar;
@@ -143,16 +143,7 @@ final class NemesisCluster implements AutoCloseable {
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve(id).resolve("node.log").toFile()));
     if (fakeClocks) {
-      Map<String, String> env = pb.environment();
-      env.put("LD_PRELOAD", LIBFAKETIME);
-      env.put("FAKETIME_DONT_FAKE_MONOTONIC", "1");
-      // libfaketime 0.9.10's "monotonic fix" for pthread_cond_timedwait makes the JVM's timed
-      // waits (VM thread, cleaners, sweeper) return at once: every JVM thread spins, and a node
-      // takes minutes to start. The JVM's timed waits use CLOCK_MONOTONIC, which stays true.
-      env.put("FAKETIME_FORCE_MONOTONIC_FIX", "0");
-      env.put("FAKETIME_TIMESTAMP_FILE", clockFile(id).toString());
-      // The file is re-read at most once a second: a clock change takes effect within 1 s.
-      env.put("FAKETIME_CACHE_DURATION", "1");
+      FakeTime.configure(pb.environment(), clockFile(id));
     }
     startedAtMs.put(id, System.currentTimeMillis());
     processes.put(id, pb.start());
@@ -220,9 +211,7 @@ final class NemesisCluster implements AutoCloseable {
 
   /** Writes a libfaketime spec ("+0", "+3", "-2.5", "+0 x1.5") atomically, read within 1 s. */
   void setClock(String id, String spec) throws IOException {
-    Path tmp = clockFile(id).resolveSibling("faketime.rc.tmp");
-    Files.writeString(tmp, spec + "\n");
-    Files.move(tmp, clockFile(id), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    FakeTime.write(clockFile(id), spec);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.raftlock.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.raftlock.lock.ApplyResult;
 import io.raftlock.lock.LockCommand;
@@ -15,13 +16,28 @@ import org.junit.jupiter.api.Test;
 /** The lock state machine as Raft's state machine: leader time stamping, forwarded results. */
 class LockReplicaTest {
   @Test
-  void theLeaderStampsItsClockOnEveryCommand() {
+  void theLeaderStampsItsLeaseTimeOnEveryCommand() {
     LockReplica replica = new LockReplica(e -> {});
     LockCommand built = new LockCommand.Renew("lock-1", "client-1", 7, 30_000, "req-9", 111);
-    LockCommand stamped = LockCommandCodec.decode(replica.stampOnLeader(LockCommandCodec.encode(built), 999));
-    assertEquals(new LockCommand.Renew("lock-1", "client-1", 7, 30_000, "req-9", 999), stamped);
+    LockCommand stamped = LockCommandCodec.decode(
+        replica.stampOnLeader(LockCommandCodec.encode(built), 3, 999, 5_000_000));
+    assertEquals(new LockCommand.Renew("lock-1", "client-1", 7, 30_000, "req-9", 999), stamped,
+        "the term's first stamp anchors at the wall clock");
+    LockCommand later = LockCommandCodec.decode(
+        replica.stampOnLeader(LockCommandCodec.encode(built), 3, 999 + 600_000, 12_000_000));
+    assertEquals(999 + 7, later.timeMs(), "then monotonic time only, whatever the wall clock says");
     byte[] garbage = {42, 42};
-    assertEquals(garbage, replica.stampOnLeader(garbage, 999), "unreadable bytes pass through untouched");
+    assertEquals(garbage, replica.stampOnLeader(garbage, 3, 999, 0), "unreadable bytes pass through untouched");
+  }
+
+  @Test
+  void theExpiryDecisionUsesTheSameLeaseTimeAsTheStamps() {
+    LockReplica replica = new LockReplica(e -> {});
+    replica.apply(1, replica.stampOnLeader(LockCommandCodec.encode(new LockCommand.Acquire(
+        "lock-1", "client-1", 1_000, false, 0, 0, new TreeMap<>(), "req-1", 0)), 2, 50_000, 0));
+    assertEquals(new LockCommand.Promote(50_000), replica.expiryCommand(2, false, 0, 0));
+    assertNull(replica.expiryCommand(2, true, 99_999_999, 999_999_999L), "1 s lease, 999 ms elapsed");
+    assertEquals(new LockCommand.Expire(51_000), replica.expiryCommand(2, true, 0, 1_000_000_000L));
   }
 
   @Test

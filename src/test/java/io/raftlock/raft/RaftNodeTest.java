@@ -76,6 +76,30 @@ class RaftNodeTest {
     assertTrue(vote.voteGranted());
   }
 
+  /**
+   * A stale vote request is refused with the voter's term (Raft §5.1), PreVote or not: without
+   * PreVote that refusal is how a candidate learns the term of a voter whose stale configuration
+   * leaves the candidate out (that voter never sends it anything; simulator seed 320 stayed
+   * leaderless with each of two voters waiting for the other). The candidate then steps down.
+   */
+  @Test
+  void aStaleVoteRequestIsRefusedWithTheCurrentTermAndTheCandidateAdoptsIt() {
+    RaftNode b = node("b", THREE);
+    b.step(new Message.Heartbeat("c", "b", 7, 0, 1));
+    cycle(b);
+    b.step(new Message.RequestVote("a", "b", 4, 0, 0, false, false));
+    Ready rd = cycle(b);
+    List<Message> out = new java.util.ArrayList<>(rd.messages());
+    out.addAll(rd.messagesAfterPersist());
+    assertEquals(List.of(new Message.RequestVoteResponse("b", "a", 7, false, false)), out);
+    assertEquals(7, b.term(), "a stale request changes nothing here");
+
+    RaftNode a = node("a", THREE);
+    a.step(new Message.RequestVoteResponse("b", "a", 7, false, false));
+    assertEquals(7, a.term());
+    assertEquals(Role.FOLLOWER, a.role());
+  }
+
   @Test
   void leaderAppendsLeaveBeforeItsOwnWriteCompletes() {
     RaftNode a = node("a", THREE);

@@ -21,6 +21,9 @@ final class LockSimStateMachine implements SimStateMachine {
   /** Sees every grant, for clients that want to know their tokens. */
   interface GrantListener {
     void granted(LockEvent.Granted g);
+
+    /** Every applied entry with its result, after the grants in it were reported. */
+    default void applied(long index, byte[] command, ApplyResult result) {}
   }
 
   static Kind kind(Consumer<String> violations, GrantListener grants) {
@@ -75,6 +78,7 @@ final class LockSimStateMachine implements SimStateMachine {
     for (LockEvent ev : r.events()) {
       check(e.index(), ev);
     }
+    grants.applied(e.index(), e.data(), r);
     digest = digest * 1_000_003L + (r.reply().toString() + r.events()).hashCode();
     return digest;
   }

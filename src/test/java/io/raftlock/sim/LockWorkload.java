@@ -12,13 +12,18 @@ import java.util.TreeMap;
  * Lock clients for the simulator: a few clients contend for a few locks with short TTLs,
  * acquiring (waiting or not), releasing and renewing with the tokens they were granted (and
  * sometimes stale or foreign ones), waiting, cancelling, and retrying with the same request id.
- * Every command is stamped with the proposing node's clock — each node's clock is skewed — and
- * the leader proposes the committed expiry when its clock passes the next deadline.
+ * Two clients abandon what they get, so leases expire and waiters are promoted.
+ * Commands are built unstamped: the leader stamps them with its lease time ({@link SimLeaseDriver}),
+ * as the production driver does. Each node's wall clock starts at an offset drawn here.
  */
 final class LockWorkload implements LockSimStateMachine.GrantListener {
-  static final long EPOCH_MS = 1_700_000_000_000L;
   private static final int CLIENTS = 8;
   private static final int LOCKS = 3;
+  /** Lease TTLs: 1-2.5 s, short so that leases expire within the fault phase. */
+  static final int MIN_TTL_MS = 1_000;
+  static final int TTL_SPREAD_MS = 1_500;
+  /** Clients c0 and c1 never renew or release what they hold (crashed or stuck holders). */
+  private static final String ABANDONING_BELOW = "c2";
 
   private final SplittableRandom random;
   private final Map<String, Long> clockSkewMs = new HashMap<>();
@@ -28,7 +33,8 @@ final class LockWorkload implements LockSimStateMachine.GrantListener {
   /** Grants observed across all replicas (each checked by LockSimStateMachine). */
   long grantsChecked;
   private long requestSeq;
-  private final Map<String, Long> lastExpireProposalMs = new HashMap<>();
+  /** Holdings ("lock#token") an abandoning client has renewed its one time. */
+  private final java.util.Set<String> renewedOnce = new java.util.HashSet<>();
 
   LockWorkload(SplittableRandom random, Iterable<String> nodeIds, int maxSkewMs) {
     this.random = random;
@@ -37,9 +43,9 @@ final class LockWorkload implements LockSimStateMachine.GrantListener {
     }
   }
 
-  /** The wall clock of node {@code id} at simulated time {@code simMs}. */
-  long clockMs(String id, long simMs) {
-    return EPOCH_MS + simMs + clockSkewMs.get(id);
+  /** Each node's initial wall-clock offset from true time. */
+  Map<String, Long> clockOffsetsMs() {
+    return clockSkewMs;
   }
 
   @Override
@@ -51,8 +57,9 @@ final class LockWorkload implements LockSimStateMachine.GrantListener {
     }
   }
 
-  /** The next client command, stamped with {@code nowMs}. */
-  byte[] nextCommand(long nowMs) {
+  /** The next client command, unstamped (time 0): the leader stamps its lease time. */
+  byte[] nextCommand() {
+    long nowMs = 0;
     if (lastCommand != null && random.nextInt(10) == 0) {
       return lastCommand; // a retry: same request id, must not apply twice
     }
@@ -62,15 +69,19 @@ final class LockWorkload implements LockSimStateMachine.GrantListener {
     int op = random.nextInt(100);
     String rid = "r" + (++requestSeq);
     LockCommand cmd;
-    if (op < 40 || g == null) {
-      cmd = new LockCommand.Acquire(lock, client, 1_000 + random.nextInt(4_000), random.nextBoolean(),
+    // A client that walks away renews its holding once at most (the confirming renew a client
+    // sends for a grant pushed after a wait) and never releases it: it must expire.
+    boolean abandoned = g != null && g.clientId().compareTo(ABANDONING_BELOW) < 0;
+    boolean lastRenew = abandoned && op >= 70 && op < 85 && renewedOnce.add(lock + "#" + g.token());
+    if (op < 40 || g == null || (abandoned && op < 85 && !lastRenew)) {
+      cmd = new LockCommand.Acquire(lock, client, MIN_TTL_MS + random.nextInt(TTL_SPREAD_MS), random.nextBoolean(),
           1_000 + random.nextInt(4_000), random.nextInt(-2, 3), new TreeMap<>(), rid, nowMs);
     } else if (op < 70) {
       boolean honest = random.nextInt(5) != 0;
       cmd = new LockCommand.Release(lock, honest ? g.clientId() : client,
           honest ? g.token() : g.token() - random.nextInt(3), rid, nowMs);
     } else if (op < 85) {
-      cmd = new LockCommand.Renew(lock, g.clientId(), g.token(), 1_000 + random.nextInt(4_000), rid, nowMs);
+      cmd = new LockCommand.Renew(lock, g.clientId(), g.token(), MIN_TTL_MS + random.nextInt(TTL_SPREAD_MS), rid, nowMs);
     } else if (op < 93) {
       cmd = new LockCommand.EnqueueWaiter(lock, client, 1_000 + random.nextInt(4_000), 0, rid, nowMs);
     } else {
@@ -78,19 +89,5 @@ final class LockWorkload implements LockSimStateMachine.GrantListener {
     }
     lastCommand = LockCommandCodec.encode(cmd);
     return lastCommand;
-  }
-
-  /**
-   * Called after each tick of a leader: proposes {@code Expire(now)} once the leader's clock has
-   * passed the state machine's next deadline (at most every 50 ms while it is not applied).
-   */
-  byte[] expiryDue(String leaderId, long simMs, long nextDeadlineMs) {
-    long now = clockMs(leaderId, simMs);
-    Long last = lastExpireProposalMs.get(leaderId);
-    if (now < nextDeadlineMs || (last != null && simMs - last < 50)) {
-      return null;
-    }
-    lastExpireProposalMs.put(leaderId, simMs);
-    return LockCommandCodec.encode(new LockCommand.Expire(now));
   }
 }

@@ -39,7 +39,9 @@ final class Simulation {
       boolean lockWorkload,
       int maxClockSkewMs,
       int spares,
-      double membershipWeight) {
+      double membershipWeight,
+      int clockStepGapMs,
+      double maxClockRateSkew) {
 
     /**
      * The same plan without spares or membership changes: it replays exactly as the simulator
@@ -49,7 +51,7 @@ final class Simulation {
       return new Plan(seed, nodes, faultPhaseMs, dropRate, duplicateRate, maxDelayMs, meanFaultGapMs,
           crashWeight, partitionWeight, oneWayWeight, transferWeight, tornWriteRate, corruptOneNode,
           maxEntriesPerAppend, maxInflight, snapshotEveryEntries, snapshotKeepEntries, proposalGapMs,
-          preVote, checkQuorum, lockWorkload, maxClockSkewMs, 0, 0);
+          preVote, checkQuorum, lockWorkload, maxClockSkewMs, 0, 0, clockStepGapMs, maxClockRateSkew);
     }
 
     static Plan draw(long seed) {
@@ -79,20 +81,34 @@ final class Simulation {
           r.nextInt(3) == 0 ? 0 : r.nextInt(1_000),
           // Drawn last so that every earlier parameter of a seed is what it was before.
           r.nextInt(3),
-          r.nextInt(4) == 0 ? 0 : r.nextDouble());
+          r.nextInt(4) == 0 ? 0 : r.nextDouble(),
+          // Clock faults (lock workload only), drawn after everything else for the same reason.
+          r.nextInt(4) == 0 ? 0 : 100 + r.nextInt(1_500),
+          r.nextInt(4) == 0 ? 0 : r.nextDouble() * MAX_RATE_SKEW);
     }
   }
 
   /** What a run found. */
   record Result(Plan plan, List<String> violations, long events, long proposals, long acknowledged,
       long crashes, long partitions, long transfers, long messagesDropped, long lockGrantsChecked,
-      long membershipChanges, long membershipRefusals) {
+      long membershipChanges, long membershipRefusals, long clockSteps, long lockExpiriesChecked) {
     boolean ok() {
       return violations.isEmpty();
     }
   }
 
   static final int MAX_OUTSTANDING = 200;
+  /**
+   * Bound on a node's monotonic clock rate error. The client's margin is 2 % of the TTL and at
+   * least 100 ms; the workload's TTLs are 1-2.5 s, so 1 % (25 ms at most) leaves the rest of the
+   * margin for the client's own rate error.
+   */
+  static final double MAX_RATE_SKEW = 0.01;
+  /** Wall-clock steps exceed every TTL of the workload (≤ 2.5 s), up to ten minutes, either way. */
+  static final long MIN_CLOCK_STEP_MS = 5_001;
+  static final long MAX_CLOCK_STEP_MS = 600_000;
+  /** After healing: longer than the workload's longest TTL, so abandoned leases expire. */
+  static final long LEASE_DRAIN_MS = 3_000;
 
   private Simulation() {}
 
@@ -112,11 +128,19 @@ final class Simulation {
     }
     LockWorkload locks = plan.lockWorkload() ? new LockWorkload(faults.split(), ids, plan.maxClockSkewMs()) : null;
     List<String> lockViolations = new ArrayList<>();
+    // Clocks draw from a generator of their own: clock faults leave every other draw as it was.
+    SplittableRandom clockRandom = new SplittableRandom(plan.seed() * 131 + 17);
+    SimClocks clocks = locks == null ? null
+        : new SimClocks(clockRandom.split(), ids, locks.clockOffsetsMs(), plan.maxClockRateSkew());
+    Scheduler[] time = new Scheduler[1]; // the checker reads the time of the cluster built with it
+    LeasePromiseChecker promise = new LeasePromiseChecker(() -> time[0].nowMs(), lockViolations::add);
     SimCluster c = new SimCluster(plan.nodes(), plan.spares(), plan.seed(), factory, template,
         plan.snapshotEveryEntries(), plan.snapshotKeepEntries(),
-        locks == null ? null : LockSimStateMachine.kind(lockViolations::add, locks));
-    if (locks != null) {
-      c.afterTick = n -> proposeExpiryIfDue(c, locks, n);
+        locks == null ? null : LockSimStateMachine.kind(lockViolations::add, observe(locks, promise)));
+    time[0] = c.scheduler;
+    SimLeaseDriver leases = locks == null ? null : new SimLeaseDriver(c, clocks);
+    if (leases != null) {
+      c.afterTick = leases::afterTick;
     }
     c.network.dropRate = plan.dropRate();
     c.network.duplicateRate = plan.duplicateRate();
@@ -125,8 +149,11 @@ final class Simulation {
     long[] counts = new long[5]; // crashes, partitions, transfers, membership changes, refusals
     List<String> violations = new ArrayList<>();
     try {
-      scheduleWorkload(c, plan, faults.split(), locks);
+      scheduleWorkload(c, plan, faults.split(), new Clients(locks, leases, promise));
       scheduleFaults(c, plan, faults, corrupted, counts);
+      if (clocks != null && plan.clockStepGapMs() > 0) {
+        scheduleClockSteps(c, plan, clockRandom, clocks);
+      }
       c.runFor(plan.faultPhaseMs());
       heal(c);
       boolean live = c.runUntil(() -> {
@@ -138,6 +165,10 @@ final class Simulation {
             + (c.leader() == null ? "none" : c.leader().id) + ", pending proposals "
             + c.pendingProposals() + ")");
         violations.add("  state: " + c.describeState());
+      } else if (locks != null) {
+        // A calm leader expires what the abandoning clients left behind (leader changes during
+        // the faults keep extending those leases), so the lease promise is checked on them too.
+        c.runUntil(() -> nothingDue(c), LEASE_DRAIN_MS);
       }
       c.checker.finalCheck(c.nodes);
     } catch (RuntimeException e) {
@@ -151,33 +182,75 @@ final class Simulation {
     long acked = c.proposals.stream().filter(p -> p.outcome.equals("ok")).count();
     return new Result(plan, violations, c.scheduler.executed(), c.proposals.size(), acked,
         counts[0], counts[1], counts[2], c.network.dropped, locks == null ? 0 : locks.grantsChecked,
-        counts[3], counts[4]);
+        counts[3], counts[4], clocks == null ? 0 : clocks.steps, promise.expiriesChecked);
+  }
+
+  /** The leader holds no lease and no wait (or there is no leader). */
+  private static boolean nothingDue(SimCluster c) {
+    SimNode l = c.leader();
+    return l == null || ((LockSimStateMachine) l.sm).lockStateMachine().nextDeadlineMs() == Long.MAX_VALUE;
+  }
+
+  /** The workload's grant tracking and the lease-promise check, on every applied entry. */
+  private static LockSimStateMachine.GrantListener observe(LockWorkload locks, LeasePromiseChecker promise) {
+    return new LockSimStateMachine.GrantListener() {
+      @Override
+      public void granted(io.raftlock.lock.LockEvent.Granted g) {
+        locks.granted(g);
+      }
+
+      @Override
+      public void applied(long index, byte[] command, io.raftlock.lock.ApplyResult result) {
+        promise.applied(index, command, result);
+      }
+    };
+  }
+
+  /** The lock workload's clients: commands, the leader's stamps, the sends the checker sees. */
+  private record Clients(LockWorkload locks, SimLeaseDriver leases, LeasePromiseChecker promise) {}
+
+  /**
+   * Steps a node's wall clock by more than a TTL, forward or back, often the leader's, and half
+   * the time steps it back again a little later; monotonic clocks are never stepped.
+   */
+  private static void scheduleClockSteps(SimCluster c, Plan plan, SplittableRandom r, SimClocks clocks) {
+    c.scheduler.after(plan.clockStepGapMs(), new Runnable() {
+      @Override
+      public void run() {
+        if (c.scheduler.nowMs() >= plan.faultPhaseMs()) {
+          return;
+        }
+        String id = c.ids.get(r.nextInt(c.ids.size()));
+        if (r.nextBoolean() && c.leader() != null) {
+          id = c.leader().id;
+        }
+        long step = r.nextLong(MIN_CLOCK_STEP_MS, MAX_CLOCK_STEP_MS + 1) * (r.nextBoolean() ? 1 : -1);
+        clocks.stepWall(id, step);
+        if (r.nextBoolean()) {
+          String back = id;
+          c.scheduler.after(10 + r.nextInt(3_000), () -> clocks.stepWall(back, -step));
+        }
+        c.scheduler.after(1 + r.nextInt(2 * plan.clockStepGapMs()), this);
+      }
+    });
   }
 
   /** Clients propose at a steady pace during the fault phase and keep going after the heal. */
   /** One proposal from the workload on the current leader (or any node believing it leads). */
-  private static void proposeOne(SimCluster c, LockWorkload locks) {
-    if (locks == null) {
+  private static void proposeOne(SimCluster c, Clients clients) {
+    if (clients.locks() == null) {
       c.propose();
       return;
     }
     SimNode leader = c.leader();
     if (leader != null) {
-      c.proposeOn(leader.id, locks.nextCommand(locks.clockMs(leader.id, c.scheduler.nowMs())));
+      byte[] command = clients.locks().nextCommand();
+      clients.promise().sent(command);
+      c.proposeOn(leader.id, clients.leases().stamp(leader, command));
     }
   }
 
-  private static void proposeExpiryIfDue(SimCluster c, LockWorkload locks, SimNode n) {
-    if (n.up && n.raft.role() == io.raftlock.raft.Role.LEADER) {
-      long next = ((LockSimStateMachine) n.sm).lockStateMachine().nextDeadlineMs();
-      byte[] expire = locks.expiryDue(n.id, c.scheduler.nowMs(), next);
-      if (expire != null) {
-        c.proposeOn(n.id, expire);
-      }
-    }
-  }
-
-  private static void scheduleWorkload(SimCluster c, Plan plan, SplittableRandom r, LockWorkload locks) {
+  private static void scheduleWorkload(SimCluster c, Plan plan, SplittableRandom r, Clients locks) {
     c.scheduler.after(plan.proposalGapMs(), new Runnable() {
       @Override
       public void run() {

@@ -26,7 +26,8 @@ public final class SimulationMain {
     return (r.ok() ? "ok   " : "FAIL ") + r.plan() + " events=" + r.events() + " proposals=" + r.proposals()
         + " acked=" + r.acknowledged() + " crashes=" + r.crashes() + " partitions=" + r.partitions()
         + " transfers=" + r.transfers() + " membershipChanges=" + r.membershipChanges()
-        + " (refused " + r.membershipRefusals() + ")" + " dropped=" + r.messagesDropped() + " lockGrantsChecked=" + r.lockGrantsChecked();
+        + " (refused " + r.membershipRefusals() + ")" + " dropped=" + r.messagesDropped() + " lockGrantsChecked=" + r.lockGrantsChecked()
+        + " clockSteps=" + r.clockSteps() + " lockExpiriesChecked=" + r.lockExpiriesChecked();
   }
 
   /** Aggregate figures over a range of seeds. */
@@ -43,6 +44,8 @@ public final class SimulationMain {
     long acknowledged;
     long lockSeeds;
     long lockGrantsChecked;
+    long clockSteps;
+    long lockExpiriesChecked;
     long threeNode;
     long fiveNode;
     long elapsedMs;
@@ -51,10 +54,11 @@ public final class SimulationMain {
     @Override
     public String toString() {
       return String.format(
-          "seeds=%d failed=%d (3-node %d, 5-node %d; lock state machine %d, %d grants checked) events=%d "
+          "seeds=%d failed=%d (3-node %d, 5-node %d; lock state machine %d, %d grants checked, "
+              + "%d expiries held to the holder's deadline, %d wall-clock steps) events=%d "
               + "crashes=%d partitions=%d transfers=%d membershipChanges=%d (refused %d) "
               + "messagesDropped=%d acknowledgedProposals=%d elapsed=%.1fs%n%s",
-          seeds, failed, threeNode, fiveNode, lockSeeds, lockGrantsChecked, events, crashes, partitions,
+          seeds, failed, threeNode, fiveNode, lockSeeds, lockGrantsChecked, lockExpiriesChecked, clockSteps, events, crashes, partitions,
           transfers, membershipChanges, membershipRefusals, dropped, acknowledged, elapsedMs / 1000.0,
           failures);
     }
@@ -77,6 +81,8 @@ public final class SimulationMain {
       if (r.plan().lockWorkload()) {
         s.lockSeeds++;
         s.lockGrantsChecked += r.lockGrantsChecked();
+        s.lockExpiriesChecked += r.lockExpiriesChecked();
+        s.clockSteps += r.clockSteps();
       }
       if (r.plan().nodes() == 3) {
         s.threeNode++;
