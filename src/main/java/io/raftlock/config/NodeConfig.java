@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.raftlock.raft.ClusterConfig;
 import io.raftlock.raft.RaftConfig;
+import io.raftlock.storage.StorageOptions;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.SortedMap;
@@ -37,6 +38,10 @@ import java.util.TreeMap;
  *     More loops let the client API's HTTP/2 work run beside the Raft loop on machines with cores
  *     to spare; the Raft verticle stays on one of them either way.
  * @param api the client API settings ({@link ClientApi})
+ * @param storageReserveBytes free space on the data volume below which the node writes no new
+ *     entries (default 256 MiB, 0: no reserve, a full volume fail-stops the node): a leader refuses
+ *     proposals with a retryable error and hands leadership to a caught-up voter, and the node
+ *     neither campaigns nor takes entries until the space is back (docs/storage.md)
  */
 public record NodeConfig(
     String nodeId,
@@ -52,7 +57,8 @@ public record NodeConfig(
     int snapshotKeepEntries,
     boolean syncDurableMarkBeforeAck,
     int eventLoops,
-    ClientApi api) {
+    ClientApi api,
+    long storageReserveBytes) {
 
   /**
    * The client API's settings (JSON object {@code "api"}; every field optional).
@@ -140,6 +146,7 @@ public record NodeConfig(
   public static final int DEFAULT_ELECTION_TICKS = 10;
   public static final int DEFAULT_HEARTBEAT_TICKS = 2;
   public static final int DEFAULT_EVENT_LOOPS = 1;
+  public static final long DEFAULT_STORAGE_RESERVE_BYTES = StorageOptions.DEFAULT_RESERVE_BYTES;
   /** More would only add threads that wait: one node never has that many independent loops of work. */
   public static final int MAX_EVENT_LOOPS = 64;
 
@@ -158,7 +165,8 @@ public record NodeConfig(
       @JsonProperty("snapshotKeepEntries") Integer snapshotKeepEntries,
       @JsonProperty("syncDurableMarkBeforeAck") Boolean syncDurableMarkBeforeAck,
       @JsonProperty("eventLoops") Integer eventLoops,
-      @JsonProperty("api") ClientApi api) {
+      @JsonProperty("api") ClientApi api,
+      @JsonProperty("storageReserveBytes") Long storageReserveBytes) {
     if (dataDir == null || dataDir.isBlank()) {
       throw new ConfigException("dataDir", "is required");
     }
@@ -169,7 +177,8 @@ public record NodeConfig(
         or(tickMs, DEFAULT_TICK_MS), or(electionTicks, DEFAULT_ELECTION_TICKS),
         or(heartbeatTicks, DEFAULT_HEARTBEAT_TICKS), or(maxInflight, 256), or(maxEntriesPerAppend, 512),
         or(maxBytesPerAppend, 1L << 20), or(snapshotEveryEntries, 10_000), or(snapshotKeepEntries, 5_000),
-        or(syncDurableMarkBeforeAck, false), or(eventLoops, DEFAULT_EVENT_LOOPS), or(api, ClientApi.DEFAULTS));
+        or(syncDurableMarkBeforeAck, false), or(eventLoops, DEFAULT_EVENT_LOOPS), or(api, ClientApi.DEFAULTS),
+        or(storageReserveBytes, DEFAULT_STORAGE_RESERVE_BYTES));
   }
 
   /** As the JSON creator, with the default number of event loops. */
@@ -179,7 +188,17 @@ public record NodeConfig(
       Boolean syncDurableMarkBeforeAck, ClientApi api) {
     return fromJson(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks, maxInflight,
         maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries, snapshotKeepEntries,
-        syncDurableMarkBeforeAck, null, api);
+        syncDurableMarkBeforeAck, null, api, null);
+  }
+
+  /** As the canonical constructor, with the default storage reserve. */
+  public NodeConfig(String nodeId, Path dataDir, SortedMap<String, Member> members, long tickMs,
+      int electionTicks, int heartbeatTicks, int maxInflight, int maxEntriesPerAppend,
+      long maxBytesPerAppend, int snapshotEveryEntries, int snapshotKeepEntries,
+      boolean syncDurableMarkBeforeAck, int eventLoops, ClientApi api) {
+    this(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks, maxInflight,
+        maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries, snapshotKeepEntries,
+        syncDurableMarkBeforeAck, eventLoops, api, DEFAULT_STORAGE_RESERVE_BYTES);
   }
 
   private static <T> T or(T value, T dflt) {
@@ -220,6 +239,9 @@ public record NodeConfig(
     if (eventLoops < 1 || eventLoops > MAX_EVENT_LOOPS) {
       throw new ConfigException("eventLoops", "must be between 1 and " + MAX_EVENT_LOOPS + ", was " + eventLoops);
     }
+    if (storageReserveBytes < 0) {
+      throw new ConfigException("storageReserveBytes", "must be ≥ 0, was " + storageReserveBytes);
+    }
   }
 
   private static void positive(String field, long value) {
@@ -257,7 +279,14 @@ public record NodeConfig(
   public NodeConfig withMembers(Map<String, Member> newMembers) {
     return new NodeConfig(nodeId, dataDir, new TreeMap<>(newMembers), tickMs, electionTicks,
         heartbeatTicks, maxInflight, maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries,
-        snapshotKeepEntries, syncDurableMarkBeforeAck, eventLoops, api);
+        snapshotKeepEntries, syncDurableMarkBeforeAck, eventLoops, api, storageReserveBytes);
+  }
+
+  /** This configuration with another storage reserve. */
+  public NodeConfig withStorageReserveBytes(long bytes) {
+    return new NodeConfig(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks, maxInflight,
+        maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries, snapshotKeepEntries,
+        syncDurableMarkBeforeAck, eventLoops, api, bytes);
   }
 
   public RaftConfig raftConfig() {

@@ -366,11 +366,24 @@ final class Leader {
   }
 
   private String mostCaughtUpVoter() {
+    return mostCaughtUpVoter(false);
+  }
+
+  /**
+   * The most caught-up voter heard from since the last CheckQuorum round, or null: a handover
+   * target that is probably alive (the most caught-up voter may be one that crashed since).
+   */
+  String mostCaughtUpActiveVoter() {
+    return mostCaughtUpVoter(true);
+  }
+
+  private String mostCaughtUpVoter(boolean activeOnly) {
     ClusterConfig cluster = cluster();
     String best = null;
     long bestMatch = -1;
     for (var e : progress.entrySet()) {
-      if (cluster.isVoter(e.getKey()) && e.getValue().matchIndex > bestMatch) {
+      if (cluster.isVoter(e.getKey()) && (!activeOnly || e.getValue().recentActive)
+          && e.getValue().matchIndex > bestMatch) {
         best = e.getKey();
         bestMatch = e.getValue().matchIndex;
       }
