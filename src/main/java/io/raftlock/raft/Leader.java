@@ -109,10 +109,36 @@ final class Leader {
 
   // ---------------------------------------------------------------- replication (§5.3)
 
+  /** Sends every follower what it is missing, or else the new commit index (see below). */
   void broadcastAppend() {
     for (String peer : progress.keySet()) {
-      sendAppend(peer, false);
+      sendAppendOrCommit(peer);
     }
+  }
+
+  /**
+   * Sends {@code to} what it is missing; if there is nothing and it has not been told the current
+   * commit index, an entry-less AppendEntries carrying it (as etcd does). Without it an idle
+   * follower, and the follower whose acknowledgement came after the majority's, would learn of
+   * a commit only at the next heartbeat, and so would the clients its state machine answers
+   * (grants pushed to waiters watching it). One such message per follower per commit advance.
+   */
+  private void sendAppendOrCommit(String to) {
+    sendAppend(to, false);
+    Progress pr = progress.get(to);
+    if (pr.state == Progress.State.REPLICATE && pr.sentCommit < log.commitIndex()) {
+      sendEmptyAppend(to, pr);
+    }
+  }
+
+  private void sendEmptyAppend(String to, Progress pr) {
+    long prevIndex = pr.nextIndex - 1;
+    long prevTerm = log.term(prevIndex);
+    if (prevTerm < 0) {
+      return; // compacted: the follower needs more than a commit index, and gets it by probing
+    }
+    send(new AppendEntries(id, to, term, prevIndex, prevTerm, List.of(), log.commitIndex()));
+    pr.sentCommit = log.commitIndex();
   }
 
   /**
@@ -138,6 +164,7 @@ final class Leader {
         return;
       }
       send(new AppendEntries(id, to, term, prevIndex, prevTerm, entries, log.commitIndex()));
+      pr.sentCommit = log.commitIndex();
       pr.sentEntries(prevIndex + entries.size(), !entries.isEmpty());
       if (entries.isEmpty() || pr.state != Progress.State.REPLICATE) {
         return;
@@ -182,7 +209,7 @@ final class Leader {
         send(new TimeoutNow(id, r.from(), term));
       }
     }
-    sendAppend(r.from(), false);
+    sendAppendOrCommit(r.from());
   }
 
   /**

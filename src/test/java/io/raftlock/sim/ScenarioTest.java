@@ -332,4 +332,21 @@ class ScenarioTest {
     proposeAndCommit(5);
     assertTrue(c.runUntil(c::converged, 2_000));
   }
+
+  @Test
+  void idleFollowersLearnACommitWithoutWaitingForAHeartbeat() {
+    // Heartbeats every 40 ticks (400 ms): a follower that learned commits only from them would
+    // take up to that long; each commit must reach every follower within a few message delays.
+    c = new SimCluster(3, 24, RaftNode::new, new RaftConfig("template", 80, 40, 256, 512, 1 << 20, 4096,
+        true, true, 0), 0, 0);
+    SimNode leader = c.awaitLeader(5_000);
+    proposeAndCommit(3);
+    for (int i = 0; i < 5; i++) {
+      c.runFor(1_000); // idle: every follower has long acknowledged everything
+      SimCluster.Proposal p = c.proposeOn(leader.id);
+      assertTrue(c.runUntil(() -> leader.raft.commitIndex() >= p.index, 200), "commits");
+      assertTrue(c.runUntil(() -> c.nodes.stream().allMatch(n -> n.raft.commitIndex() >= p.index), 50),
+          () -> "every follower learns commit " + p.index + " at once: " + c.describeState());
+    }
+  }
 }
