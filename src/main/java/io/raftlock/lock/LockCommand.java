@@ -24,26 +24,19 @@ public sealed interface LockCommand {
   /**
    * The same command stamped with {@code t}: the leader stamps its own clock on every command it
    * proposes, including those a follower built and forwarded (ARCHITECTURE.md, data path 4).
+   * Abstract, so that every command type must say how (a type added later cannot silently turn
+   * into another, as a fallback branch once turned unknown types into {@link Expire}).
    */
-  default LockCommand withTimeMs(long t) {
-    if (this instanceof Acquire c) {
-      return new Acquire(c.lockId(), c.clientId(), c.ttlMs(), c.waitForLock(), c.waitTimeoutMs(),
-          c.priority(), c.metadata(), c.requestId(), t);
-    } else if (this instanceof Release c) {
-      return new Release(c.lockId(), c.clientId(), c.token(), c.requestId(), t);
-    } else if (this instanceof Renew c) {
-      return new Renew(c.lockId(), c.clientId(), c.token(), c.ttlMs(), c.requestId(), t);
-    } else if (this instanceof EnqueueWaiter c) {
-      return new EnqueueWaiter(c.lockId(), c.clientId(), c.waitTimeoutMs(), c.priority(), c.requestId(), t);
-    } else if (this instanceof CancelWait c) {
-      return new CancelWait(c.lockId(), c.clientId(), c.requestId(), t);
-    } else if (this instanceof CancelClientWaits c) {
-      return new CancelClientWaits(c.clientId(), t);
-    } else if (this instanceof Promote) {
-      return new Promote(t);
-    }
-    return new Expire(t);
-  }
+  LockCommand withTimeMs(long t);
+
+  /** The client the command acts for; empty for the leader's own commands (Expire, Promote). */
+  String clientId();
+
+  /**
+   * The idempotency key the state machine deduplicates on; empty when there is none (Expire,
+   * Promote and CancelClientWaits are idempotent by nature).
+   */
+  String requestId();
 
   /**
    * Acquire {@code lockId} for {@code ttlMs}. If the lock is held by another client and
@@ -68,6 +61,11 @@ public sealed interface LockCommand {
       Objects.requireNonNull(requestId, "requestId");
       metadata = canonical(metadata);
     }
+  
+    @Override
+    public Acquire withTimeMs(long t) {
+      return new Acquire(lockId, clientId, ttlMs, waitForLock, waitTimeoutMs, priority, metadata, requestId, t);
+    }
   }
 
   /** Release {@code lockId}; only the holder presenting the current fencing token may. */
@@ -77,6 +75,11 @@ public sealed interface LockCommand {
       Objects.requireNonNull(lockId, "lockId");
       Objects.requireNonNull(clientId, "clientId");
       Objects.requireNonNull(requestId, "requestId");
+    }
+  
+    @Override
+    public Release withTimeMs(long t) {
+      return new Release(lockId, clientId, token, requestId, t);
     }
   }
 
@@ -88,6 +91,11 @@ public sealed interface LockCommand {
       Objects.requireNonNull(lockId, "lockId");
       Objects.requireNonNull(clientId, "clientId");
       Objects.requireNonNull(requestId, "requestId");
+    }
+  
+    @Override
+    public Renew withTimeMs(long t) {
+      return new Renew(lockId, clientId, token, ttlMs, requestId, t);
     }
   }
 
@@ -108,6 +116,11 @@ public sealed interface LockCommand {
       Objects.requireNonNull(clientId, "clientId");
       Objects.requireNonNull(requestId, "requestId");
     }
+  
+    @Override
+    public EnqueueWaiter withTimeMs(long t) {
+      return new EnqueueWaiter(lockId, clientId, waitTimeoutMs, priority, requestId, t);
+    }
   }
 
   /** Leave the wait queue of {@code lockId}. */
@@ -118,6 +131,11 @@ public sealed interface LockCommand {
       Objects.requireNonNull(clientId, "clientId");
       Objects.requireNonNull(requestId, "requestId");
     }
+  
+    @Override
+    public CancelWait withTimeMs(long t) {
+      return new CancelWait(lockId, clientId, requestId, t);
+    }
   }
 
   /**
@@ -125,7 +143,22 @@ public sealed interface LockCommand {
    * whose deadline is {@code <= timeMs}. The leader proposes it when its clock passes
    * {@link LockStateMachine#nextDeadlineMs()}.
    */
-  record Expire(long timeMs) implements LockCommand {}
+  record Expire(long timeMs) implements LockCommand {
+    @Override
+    public Expire withTimeMs(long t) {
+      return new Expire(t);
+    }
+
+    @Override
+    public String clientId() {
+      return "";
+    }
+
+    @Override
+    public String requestId() {
+      return "";
+    }
+  }
 
   /**
    * Grace period after a leader change: every held lease is extended to end no earlier than
@@ -137,7 +170,22 @@ public sealed interface LockCommand {
    * lose its lock to the difference. Idempotent by nature (a repeat at the same time changes
    * nothing), so it has no request id.
    */
-  record Promote(long timeMs) implements LockCommand {}
+  record Promote(long timeMs) implements LockCommand {
+    @Override
+    public Promote withTimeMs(long t) {
+      return new Promote(t);
+    }
+
+    @Override
+    public String clientId() {
+      return "";
+    }
+
+    @Override
+    public String requestId() {
+      return "";
+    }
+  }
 
   /**
    * Cancel every wait of {@code clientId} (on all locks). The node proposes it when the client's
@@ -147,6 +195,16 @@ public sealed interface LockCommand {
   record CancelClientWaits(String clientId, long timeMs) implements LockCommand {
     public CancelClientWaits {
       Objects.requireNonNull(clientId, "clientId");
+    }
+  
+    @Override
+    public CancelClientWaits withTimeMs(long t) {
+      return new CancelClientWaits(clientId, t);
+    }
+
+    @Override
+    public String requestId() {
+      return "";
     }
   }
 

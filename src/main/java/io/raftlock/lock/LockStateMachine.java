@@ -93,8 +93,8 @@ public final class LockStateMachine {
     if (invalid != null) {
       return ApplyResult.of(invalid);
     }
-    String clientId = clientOf(cmd);
-    String requestId = requestIdOf(cmd);
+    String clientId = cmd.clientId();
+    String requestId = cmd.requestId();
     if (!requestId.isEmpty()) {
       LockReply first = dedupe.lookup(clientId, requestId);
       if (first != null) {
@@ -109,36 +109,6 @@ public final class LockStateMachine {
       dedupe.record(clientId, requestId, reply, smTimeMs);
     }
     return new ApplyResult(reply, events);
-  }
-
-  private static String clientOf(LockCommand cmd) {
-    if (cmd instanceof LockCommand.Acquire c) {
-      return c.clientId();
-    } else if (cmd instanceof LockCommand.Release c) {
-      return c.clientId();
-    } else if (cmd instanceof LockCommand.Renew c) {
-      return c.clientId();
-    } else if (cmd instanceof LockCommand.EnqueueWaiter c) {
-      return c.clientId();
-    } else if (cmd instanceof LockCommand.CancelWait c) {
-      return c.clientId();
-    }
-    return "";
-  }
-
-  private static String requestIdOf(LockCommand cmd) {
-    if (cmd instanceof LockCommand.Acquire c) {
-      return c.requestId();
-    } else if (cmd instanceof LockCommand.Release c) {
-      return c.requestId();
-    } else if (cmd instanceof LockCommand.Renew c) {
-      return c.requestId();
-    } else if (cmd instanceof LockCommand.EnqueueWaiter c) {
-      return c.requestId();
-    } else if (cmd instanceof LockCommand.CancelWait c) {
-      return c.requestId();
-    }
-    return ""; // Expire, CancelClientWaits and Promote are idempotent by nature.
   }
 
   /** State-machine time: the largest leader time applied so far. */

@@ -47,8 +47,10 @@ final class ReplyCodec {
     } else if (reply instanceof LockReply.Promoted p) {
       w.writeByte(8);
       w.writeSignedVarLong(p.leasesExtended());
+    } else if (reply instanceof LockReply.Error e) {
+      writeError(w, e);
     } else {
-      writeError(w, (LockReply.Error) reply);
+      throw new IllegalArgumentException("no encoding for reply type " + reply.getClass().getSimpleName());
     }
   }
 
