@@ -37,6 +37,8 @@ final class Leader {
   private final List<ReadIndexTracker.PendingRead> readsBeforeCommit = new ArrayList<>();
   /** The voter leadership is being handed to, or null. Proposals are refused meanwhile. */
   String leadTransferee;
+  /** The commit index advanced: {@link #sendPendingCommits} runs in the next Ready. */
+  private boolean commitWanted;
 
   Leader(RaftNode node, RaftLog log, RaftConfig config, long term) {
     this.node = node;
@@ -109,25 +111,33 @@ final class Leader {
 
   // ---------------------------------------------------------------- replication (§5.3)
 
-  /** Sends every follower what it is missing, or else the new commit index (see below). */
+  /** Sends every follower what it is missing; the new commit index follows in the next Ready. */
   void broadcastAppend() {
     for (String peer : progress.keySet()) {
-      sendAppendOrCommit(peer);
+      sendAppend(peer, false);
     }
+    commitWanted = true;
+  }
+
+  boolean commitWanted() {
+    return commitWanted;
   }
 
   /**
-   * Sends {@code to} what it is missing; if there is nothing and it has not been told the current
-   * commit index, an entry-less AppendEntries carrying it (as etcd does). Without it an idle
-   * follower, and the follower whose acknowledgement came after the majority's, would learn of
-   * a commit only at the next heartbeat, and so would the clients its state machine answers
-   * (grants pushed to waiters watching it). One such message per follower per commit advance.
+   * Sends each follower in REPLICATE that has not been told the current commit index (it got no
+   * new entries: it is idle, or its acknowledgement came after the majority's) an entry-less
+   * AppendEntries carrying it, as etcd does. Without it such a follower, and the clients its state
+   * machine answers (grants pushed to waiters watching it), would learn of the commit only at the
+   * next append or heartbeat. Called once per Ready, so every commit advance of one event-loop
+   * turn costs at most one message per follower.
    */
-  private void sendAppendOrCommit(String to) {
-    sendAppend(to, false);
-    Progress pr = progress.get(to);
-    if (pr.state == Progress.State.REPLICATE && pr.sentCommit < log.commitIndex()) {
-      sendEmptyAppend(to, pr);
+  void sendPendingCommits() {
+    commitWanted = false;
+    for (var e : progress.entrySet()) {
+      Progress pr = e.getValue();
+      if (pr.state == Progress.State.REPLICATE && pr.sentCommit < log.commitIndex()) {
+        sendEmptyAppend(e.getKey(), pr);
+      }
     }
   }
 
@@ -209,7 +219,10 @@ final class Leader {
         send(new TimeoutNow(id, r.from(), term));
       }
     }
-    sendAppendOrCommit(r.from());
+    sendAppend(r.from(), false);
+    if (pr.sentCommit < log.commitIndex()) {
+      commitWanted = true; // it acknowledged after the majority: tell it the commit index
+    }
   }
 
   /**

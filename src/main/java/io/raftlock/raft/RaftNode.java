@@ -518,7 +518,7 @@ public class RaftNode {
 
   public boolean hasReady() {
     return appendsWanted
-        || (leader != null && leader.broadcastWanted())
+        || (leader != null && (leader.broadcastWanted() || leader.commitWanted()))
         || !messages.isEmpty()
         || !messagesAfterPersist.isEmpty()
         || !readStates.isEmpty()
@@ -556,6 +556,9 @@ public class RaftNode {
     }
     if (leader != null && leader.broadcastWanted()) {
       leader.broadcastHeartbeat(tickCount);
+    }
+    if (leader != null && leader.commitWanted()) {
+      leader.sendPendingCommits();
     }
     outstanding =
         new Ready(
