@@ -248,7 +248,16 @@ public final class LockService implements LockApi {
     this.nanoTime = nanoTime;
     this.toApi = new ContextMailbox(context);
     this.deadlines = new RequestDeadlines(vertx, options.requestTimeoutMs(), nanoTime);
+    // Below the reserve this node takes no entries, so its events stop: watchers move elsewhere.
+    raft.onStorageReserveChange(below -> {
+      if (below) {
+        context.runOnContext(v -> watches.closeAll(STORAGE_BELOW_RESERVE));
+      }
+    });
   }
+
+  private static final String STORAGE_BELOW_RESERVE =
+      "this node's disk is below its storage reserve and its lock state is not advancing: watch another node";
 
   /** Where requests, refusals and proposals are reported (metrics); set before serving. */
   public void observeWith(Observer observer) {
@@ -483,16 +492,20 @@ public final class LockService implements LockApi {
         .setStatus(h.getStatus()).setMessage(h.getMessage()).setHealthInfo(h).build());
   }
 
-  /** SERVING when a leader is known, the log is intact and this node is not draining. */
+  /**
+   * SERVING when a leader is known, the log is intact, the disk is above its storage reserve and
+   * this node is not draining.
+   */
   public boolean serving() {
     RaftStatus s = raft.status();
-    return !draining && s != null && s.leaderId() != null && !s.needsRepair();
+    return !draining && s != null && s.leaderId() != null && !s.needsRepair() && !raft.belowStorageReserve();
   }
 
   private HealthStatus health(RaftStatus s, int activeLocks, int waiters) {
     boolean serving = serving();
     String message = draining ? "shutting down"
         : s.needsRepair() ? "log needs repair from the leader"
+        : raft.belowStorageReserve() ? "disk below the storage reserve"
         : s.leaderId() == null ? "no leader known" : "serving";
     HealthStatus.Builder b = HealthStatus.newBuilder()
         .setStatus(serving ? HealthStatus.ServingStatus.SERVING : HealthStatus.ServingStatus.NOT_SERVING)
@@ -525,6 +538,9 @@ public final class LockService implements LockApi {
     }
     if (draining) {
       return Future.failedFuture(unavailable("node is shutting down"));
+    }
+    if (raft.belowStorageReserve()) {
+      return Future.failedFuture(unavailable(STORAGE_BELOW_RESERVE));
     }
     return watches.open(r.getClientId(), sink);
   }

@@ -115,6 +115,16 @@ public final class WatchRegistry {
     return opened.future();
   }
 
+  /** Closes every watch, telling each sink {@code reason} (API context). */
+  public void closeAll(String reason) {
+    List<WatchImpl> all = new ArrayList<>();
+    byClient.values().forEach(all::addAll);
+    for (WatchImpl w : all) {
+      w.close();
+      w.sink.closed(reason);
+    }
+  }
+
   private void dispatch(LockEvent e) {
     List<WatchImpl> ws = byClient.get(e.clientId());
     if (ws == null) {

@@ -182,7 +182,8 @@ public final class Node {
   private static Future<Node> start(NodeConfig config, BiFunction<Vertx, NodeConfig, PeerTransport> transports,
       Vertx vertx, ClusterConfig bootstrap, NodeTls tls, DataDirLock dirLock) {
     ChronicleRaftStorage storage = new ChronicleRaftStorage(
-        StorageOptions.defaults(config.dataDir()).withMarkBeforeAck(config.syncDurableMarkBeforeAck()));
+        StorageOptions.defaults(config.dataDir()).withMarkBeforeAck(config.syncDurableMarkBeforeAck())
+            .withReserveBytes(config.storageReserveBytes()));
     PeerTransport transport = config.members().size() == 1 ? PeerTransport.none() : transports.apply(vertx, config);
     RaftVerticle.Options options = new RaftVerticle.Options(config.raftConfig(), bootstrap,
         config.tickMs(), config.snapshotEveryEntries(), config.snapshotKeepEntries(), System.nanoTime());

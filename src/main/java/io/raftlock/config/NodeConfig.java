@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.raftlock.raft.ClusterConfig;
 import io.raftlock.raft.RaftConfig;
+import io.raftlock.storage.StorageOptions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +40,10 @@ import java.util.TreeMap;
  *     to spare; the Raft verticle stays on one of them either way.
  * @param api the client API settings ({@link ClientApi})
  * @param tls TLS on the client and peer ports ({@link TlsSettings}); plaintext by default
+ * @param storageReserveBytes free space on the data volume below which the node writes no new
+ *     entries (default 256 MiB, 0: no reserve, a full volume fail-stops the node): a leader refuses
+ *     proposals with a retryable error and hands leadership to a caught-up voter, and the node
+ *     neither campaigns nor takes entries until the space is back (docs/storage.md)
  */
 public record NodeConfig(
     String nodeId,
@@ -55,16 +60,17 @@ public record NodeConfig(
     boolean syncDurableMarkBeforeAck,
     int eventLoops,
     ClientApi api,
-    TlsSettings tls) {
+    TlsSettings tls,
+    long storageReserveBytes) {
 
-  /** A plaintext node (every configuration before TLS, and most tests). */
+  /** A plaintext node with the default storage reserve (every configuration before these, and most tests). */
   public NodeConfig(String nodeId, Path dataDir, SortedMap<String, Member> members, long tickMs,
       int electionTicks, int heartbeatTicks, int maxInflight, int maxEntriesPerAppend,
       long maxBytesPerAppend, int snapshotEveryEntries, int snapshotKeepEntries,
       boolean syncDurableMarkBeforeAck, int eventLoops, ClientApi api) {
     this(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks, maxInflight,
         maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries, snapshotKeepEntries,
-        syncDurableMarkBeforeAck, eventLoops, api, TlsSettings.NONE);
+        syncDurableMarkBeforeAck, eventLoops, api, TlsSettings.NONE, DEFAULT_STORAGE_RESERVE_BYTES);
   }
 
   /**
@@ -194,6 +200,7 @@ public record NodeConfig(
   public static final int DEFAULT_ELECTION_TICKS = 10;
   public static final int DEFAULT_HEARTBEAT_TICKS = 2;
   public static final int DEFAULT_EVENT_LOOPS = 1;
+  public static final long DEFAULT_STORAGE_RESERVE_BYTES = StorageOptions.DEFAULT_RESERVE_BYTES;
   /** More would only add threads that wait: one node never has that many independent loops of work. */
   public static final int MAX_EVENT_LOOPS = 64;
 
@@ -213,7 +220,8 @@ public record NodeConfig(
       @JsonProperty("syncDurableMarkBeforeAck") Boolean syncDurableMarkBeforeAck,
       @JsonProperty("eventLoops") Integer eventLoops,
       @JsonProperty("api") ClientApi api,
-      @JsonProperty("tls") TlsSettings tls) {
+      @JsonProperty("tls") TlsSettings tls,
+      @JsonProperty("storageReserveBytes") Long storageReserveBytes) {
     if (dataDir == null || dataDir.isBlank()) {
       throw new ConfigException("dataDir", "is required");
     }
@@ -225,17 +233,17 @@ public record NodeConfig(
         or(heartbeatTicks, DEFAULT_HEARTBEAT_TICKS), or(maxInflight, 256), or(maxEntriesPerAppend, 512),
         or(maxBytesPerAppend, 1L << 20), or(snapshotEveryEntries, 10_000), or(snapshotKeepEntries, 5_000),
         or(syncDurableMarkBeforeAck, false), or(eventLoops, DEFAULT_EVENT_LOOPS), or(api, ClientApi.DEFAULTS),
-        or(tls, TlsSettings.NONE));
+        or(tls, TlsSettings.NONE), or(storageReserveBytes, DEFAULT_STORAGE_RESERVE_BYTES));
   }
 
-  /** As the JSON creator, plaintext. */
+  /** As the JSON creator, plaintext, with the default storage reserve. */
   public static NodeConfig fromJson(String nodeId, String dataDir, Map<String, Member> members, Long tickMs,
       Integer electionTicks, Integer heartbeatTicks, Integer maxInflight, Integer maxEntriesPerAppend,
       Long maxBytesPerAppend, Integer snapshotEveryEntries, Integer snapshotKeepEntries,
       Boolean syncDurableMarkBeforeAck, Integer eventLoops, ClientApi api) {
     return fromJson(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks, maxInflight,
         maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries, snapshotKeepEntries,
-        syncDurableMarkBeforeAck, eventLoops, api, null);
+        syncDurableMarkBeforeAck, eventLoops, api, null, null);
   }
 
   /** As the JSON creator, with the default number of event loops. */
@@ -245,7 +253,7 @@ public record NodeConfig(
       Boolean syncDurableMarkBeforeAck, ClientApi api) {
     return fromJson(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks, maxInflight,
         maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries, snapshotKeepEntries,
-        syncDurableMarkBeforeAck, null, api, null);
+        syncDurableMarkBeforeAck, null, api, null, null);
   }
 
   private static <T> T or(T value, T dflt) {
@@ -289,6 +297,9 @@ public record NodeConfig(
     if (eventLoops < 1 || eventLoops > MAX_EVENT_LOOPS) {
       throw new ConfigException("eventLoops", "must be between 1 and " + MAX_EVENT_LOOPS + ", was " + eventLoops);
     }
+    if (storageReserveBytes < 0) {
+      throw new ConfigException("storageReserveBytes", "must be ≥ 0, was " + storageReserveBytes);
+    }
   }
 
   private static void positive(String field, long value) {
@@ -326,14 +337,21 @@ public record NodeConfig(
   public NodeConfig withMembers(Map<String, Member> newMembers) {
     return new NodeConfig(nodeId, dataDir, new TreeMap<>(newMembers), tickMs, electionTicks,
         heartbeatTicks, maxInflight, maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries,
-        snapshotKeepEntries, syncDurableMarkBeforeAck, eventLoops, api, tls);
+        snapshotKeepEntries, syncDurableMarkBeforeAck, eventLoops, api, tls, storageReserveBytes);
   }
 
   /** This configuration with other TLS settings. */
   public NodeConfig withTls(TlsSettings newTls) {
     return new NodeConfig(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks,
         maxInflight, maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries,
-        snapshotKeepEntries, syncDurableMarkBeforeAck, eventLoops, api, newTls);
+        snapshotKeepEntries, syncDurableMarkBeforeAck, eventLoops, api, newTls, storageReserveBytes);
+  }
+
+  /** This configuration with another storage reserve. */
+  public NodeConfig withStorageReserveBytes(long bytes) {
+    return new NodeConfig(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks, maxInflight,
+        maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries, snapshotKeepEntries,
+        syncDurableMarkBeforeAck, eventLoops, api, tls, bytes);
   }
 
   public RaftConfig raftConfig() {

@@ -79,8 +79,11 @@ final class CommandValidator {
       return ids(c);
     } else if (cmd instanceof LockCommand.CancelClientWaits c) {
       return id("client_id", c.clientId(), LockLimits.MAX_CLIENT_ID_LENGTH);
+    } else if (cmd instanceof LockCommand.Expire || cmd instanceof LockCommand.Promote) {
+      return null; // they carry only their time
     }
-    return null; // Expire and Promote carry only their time.
+    // A command type added without its checks must not pass unchecked.
+    throw new IllegalStateException("no validation for command type " + cmd.getClass().getSimpleName());
   }
 
   private static String sessionId(long sessionId) {

@@ -24,32 +24,10 @@ public sealed interface LockCommand {
   /**
    * The same command stamped with {@code t}: the leader stamps its own clock on every command it
    * proposes, including those a follower built and forwarded (ARCHITECTURE.md, data path 4).
+   * Abstract, so that every command type must say how (a type added later cannot silently turn
+   * into another, as a fallback branch once turned unknown types into {@link Expire}).
    */
-  default LockCommand withTimeMs(long t) {
-    if (this instanceof Acquire c) {
-      return new Acquire(c.lockId(), c.clientId(), c.ttlMs(), c.waitForLock(), c.waitTimeoutMs(),
-          c.priority(), c.metadata(), c.requestId(), t, c.sessionId());
-    } else if (this instanceof Release c) {
-      return new Release(c.lockId(), c.clientId(), c.token(), c.requestId(), t, c.sessionId());
-    } else if (this instanceof Renew c) {
-      return new Renew(c.lockId(), c.clientId(), c.token(), c.ttlMs(), c.requestId(), t, c.sessionId());
-    } else if (this instanceof EnqueueWaiter c) {
-      return new EnqueueWaiter(c.lockId(), c.clientId(), c.waitTimeoutMs(), c.priority(), c.requestId(), t, c.sessionId());
-    } else if (this instanceof CancelWait c) {
-      return new CancelWait(c.lockId(), c.clientId(), c.requestId(), t, c.sessionId());
-    } else if (this instanceof OpenSession c) {
-      return new OpenSession(c.name(), c.ttlMs(), c.metadata(), t);
-    } else if (this instanceof KeepAlive c) {
-      return new KeepAlive(c.sessionId(), t);
-    } else if (this instanceof CloseSession c) {
-      return new CloseSession(c.sessionId(), t);
-    } else if (this instanceof CancelClientWaits c) {
-      return new CancelClientWaits(c.clientId(), t);
-    } else if (this instanceof Promote) {
-      return new Promote(t);
-    }
-    return new Expire(t);
-  }
+  LockCommand withTimeMs(long t);
 
   /**
    * Acquire {@code lockId} for {@code ttlMs}. If the lock is held by another client and
@@ -83,6 +61,12 @@ public sealed interface LockCommand {
       this(lockId, clientId, ttlMs, waitForLock, waitTimeoutMs, priority, metadata, requestId,
           timeMs, NO_SESSION);
     }
+
+    @Override
+    public Acquire withTimeMs(long t) {
+      return new Acquire(lockId, clientId, ttlMs, waitForLock, waitTimeoutMs, priority, metadata, requestId, t,
+          sessionId);
+    }
   }
 
   /** Release {@code lockId}; only the holder presenting the current fencing token may. */
@@ -96,6 +80,11 @@ public sealed interface LockCommand {
 
     public Release(String lockId, String clientId, long token, String requestId, long timeMs) {
       this(lockId, clientId, token, requestId, timeMs, NO_SESSION);
+    }
+
+    @Override
+    public Release withTimeMs(long t) {
+      return new Release(lockId, clientId, token, requestId, t, sessionId);
     }
   }
 
@@ -115,6 +104,11 @@ public sealed interface LockCommand {
     public Renew(String lockId, String clientId, long token, long ttlMs, String requestId,
         long timeMs) {
       this(lockId, clientId, token, ttlMs, requestId, timeMs, NO_SESSION);
+    }
+
+    @Override
+    public Renew withTimeMs(long t) {
+      return new Renew(lockId, clientId, token, ttlMs, requestId, t, sessionId);
     }
   }
 
@@ -141,6 +135,11 @@ public sealed interface LockCommand {
         String requestId, long timeMs) {
       this(lockId, clientId, waitTimeoutMs, priority, requestId, timeMs, NO_SESSION);
     }
+
+    @Override
+    public EnqueueWaiter withTimeMs(long t) {
+      return new EnqueueWaiter(lockId, clientId, waitTimeoutMs, priority, requestId, t, sessionId);
+    }
   }
 
   /** Leave the wait queue of {@code lockId}. */
@@ -154,6 +153,11 @@ public sealed interface LockCommand {
 
     public CancelWait(String lockId, String clientId, String requestId, long timeMs) {
       this(lockId, clientId, requestId, timeMs, NO_SESSION);
+    }
+
+    @Override
+    public CancelWait withTimeMs(long t) {
+      return new CancelWait(lockId, clientId, requestId, t, sessionId);
     }
   }
 
@@ -170,13 +174,33 @@ public sealed interface LockCommand {
       Objects.requireNonNull(name, "name");
       metadata = canonical(metadata);
     }
+  
+  
+  
+  
+  
+  
+    @Override
+    public OpenSession withTimeMs(long t) {
+      return new OpenSession(name, ttlMs, metadata, t);
+    }
   }
 
   /** Keep session {@code sessionId} alive until {@code time + its ttl}. */
-  record KeepAlive(long sessionId, long timeMs) implements LockCommand {}
+  record KeepAlive(long sessionId, long timeMs) implements LockCommand {
+    @Override
+    public KeepAlive withTimeMs(long t) {
+      return new KeepAlive(sessionId, t);
+    }
+  }
 
   /** End session {@code sessionId}: releases all its locks and cancels all its waits. */
-  record CloseSession(long sessionId, long timeMs) implements LockCommand {}
+  record CloseSession(long sessionId, long timeMs) implements LockCommand {
+    @Override
+    public CloseSession withTimeMs(long t) {
+      return new CloseSession(sessionId, t);
+    }
+  }
 
   /**
    * A lock command that names its owner: {@code sessionId == 0} ({@link #NO_SESSION}) is the
@@ -201,7 +225,12 @@ public sealed interface LockCommand {
    * whose deadline is {@code <= timeMs}. The leader proposes it when its clock passes
    * {@link LockStateMachine#nextDeadlineMs()}.
    */
-  record Expire(long timeMs) implements LockCommand {}
+  record Expire(long timeMs) implements LockCommand {
+    @Override
+    public Expire withTimeMs(long t) {
+      return new Expire(t);
+    }
+  }
 
   /**
    * Grace period after a leader change: every held lease is extended to end no earlier than
@@ -213,7 +242,12 @@ public sealed interface LockCommand {
    * lose its lock to the difference. Idempotent by nature (a repeat at the same time changes
    * nothing), so it has no request id.
    */
-  record Promote(long timeMs) implements LockCommand {}
+  record Promote(long timeMs) implements LockCommand {
+    @Override
+    public Promote withTimeMs(long t) {
+      return new Promote(t);
+    }
+  }
 
   /**
    * Cancel every wait of {@code clientId} (on all locks). The node proposes it when the client's
@@ -223,6 +257,11 @@ public sealed interface LockCommand {
   record CancelClientWaits(String clientId, long timeMs) implements LockCommand {
     public CancelClientWaits {
       Objects.requireNonNull(clientId, "clientId");
+    }
+  
+    @Override
+    public CancelClientWaits withTimeMs(long t) {
+      return new CancelClientWaits(clientId, t);
     }
   }
 

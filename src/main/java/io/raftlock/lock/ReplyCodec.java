@@ -77,8 +77,10 @@ final class ReplyCodec {
       w.writeByte(12);
       w.writeSignedVarLong(c.locksReleased());
       w.writeSignedVarLong(c.waitsCancelled());
+    } else if (reply instanceof LockReply.Error e) {
+      writeError(w, e);
     } else {
-      writeError(w, (LockReply.Error) reply);
+      throw new IllegalArgumentException("no encoding for reply type " + reply.getClass().getSimpleName());
     }
   }
 

@@ -84,6 +84,7 @@ public final class RaftVerticle extends VerticleBase {
   private final PeerTransport transport;
   private final ReplicatedStateMachine stateMachine;
   private final List<Consumer<SoftState>> leadershipListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<Boolean>> reserveListeners = new CopyOnWriteArrayList<>();
   private final Consumer<Throwable> onFatal;
   private volatile BooleanSupplier spaceBelowReserve = () -> false;
   private volatile Observer observer = Observer.NONE;
@@ -113,6 +114,8 @@ public final class RaftVerticle extends VerticleBase {
   private long lastTickNanos = Long.MIN_VALUE / 2; // context
   private boolean drainScheduled; // context
   private boolean stopped; // context
+  /** What the core was last told about the storage reserve (see {@link #syncStorageReserve}). */
+  private boolean belowReserve; // context
   private long lastAppliedIndex; // context
   private long lastSnapshotIndex; // context
   private volatile RaftStatus status; // written on context once per tick, read anywhere
@@ -127,11 +130,26 @@ public final class RaftVerticle extends VerticleBase {
   }
 
   /**
-   * New proposals are refused with {@code STORAGE_FULL} while {@code below} answers true (the
-   * storage's free-space guard); entries already accepted still complete.
+   * While {@code below} answers true (the storage's free-space guard) new proposals are refused
+   * with {@code STORAGE_FULL}, entries already accepted still complete, and the core is told
+   * ({@link RaftNode#storageBelowReserve}): a leader hands leadership over, and the node neither
+   * campaigns nor takes entries until space returns. Read at every tick and peer message.
    */
   public void refuseProposalsWhen(BooleanSupplier below) {
     this.spaceBelowReserve = below;
+  }
+
+  /** True while the storage is below its free-space reserve; readable from any thread. */
+  public boolean belowStorageReserve() {
+    return spaceBelowReserve.getAsBoolean();
+  }
+
+  /**
+   * The storage crossed its free-space reserve (true: now below), delivered on the Raft context.
+   * Below it this node's state machine stops advancing, so what watches it must move elsewhere.
+   */
+  public void onStorageReserveChange(Consumer<Boolean> listener) {
+    reserveListeners.add(listener);
   }
 
   /** Ticks and snapshots are reported to {@code observer} (metrics); set before start. */
@@ -608,11 +626,31 @@ public final class RaftVerticle extends VerticleBase {
     }
     lastTickNanos = now;
     if (!stopped) {
+      syncStorageReserve();
       raft.tick();
       drain();
       publishStatus(); // once per tick, not per drain: observers need no fresher view
       observer.ticked();
     }
+  }
+
+  /** Tells the core when the storage crosses its free-space reserve, either way. */
+  private void syncStorageReserve() {
+    boolean below = spaceBelowReserve.getAsBoolean();
+    if (below == belowReserve) {
+      return;
+    }
+    belowReserve = below;
+    raft.storageBelowReserve(below);
+    if (below) {
+      String role = raft.role() == Role.LEADER ? "hands leadership to a caught-up voter, " : "";
+      LOG.warning(() -> options.raft().nodeId() + " is below its storage reserve: it " + role
+          + "takes no entries and does not campaign until space returns");
+    } else {
+      LOG.info(() -> options.raft().nodeId() + " has space above its storage reserve again: it takes entries"
+          + " and may campaign");
+    }
+    reserveListeners.forEach(l -> l.accept(below));
   }
 
   /** Proposals made in one event-loop turn go out in one Ready (and one AppendEntries). */
@@ -767,6 +805,7 @@ public final class RaftVerticle extends VerticleBase {
     @Override
     public void onMessage(Message message) {
       if (!stopped) {
+        syncStorageReserve(); // before the step: an append it takes is persisted in this drain
         raft.step(message);
         drain();
       }

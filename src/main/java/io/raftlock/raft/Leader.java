@@ -37,6 +37,8 @@ final class Leader {
   private final List<ReadIndexTracker.PendingRead> readsBeforeCommit = new ArrayList<>();
   /** The voter leadership is being handed to, or null. Proposals are refused meanwhile. */
   String leadTransferee;
+  /** The commit index advanced: {@link #sendPendingCommits} runs in the next Ready. */
+  private boolean commitWanted;
 
   Leader(RaftNode node, RaftLog log, RaftConfig config, long term) {
     this.node = node;
@@ -109,10 +111,44 @@ final class Leader {
 
   // ---------------------------------------------------------------- replication (§5.3)
 
+  /** Sends every follower what it is missing; the new commit index follows in the next Ready. */
   void broadcastAppend() {
     for (String peer : progress.keySet()) {
       sendAppend(peer, false);
     }
+    commitWanted = true;
+  }
+
+  boolean commitWanted() {
+    return commitWanted;
+  }
+
+  /**
+   * Sends each follower in REPLICATE that has not been told the current commit index (it got no
+   * new entries: it is idle, or its acknowledgement came after the majority's) an entry-less
+   * AppendEntries carrying it, as etcd does. Without it such a follower, and the clients its state
+   * machine answers (grants pushed to waiters watching it), would learn of the commit only at the
+   * next append or heartbeat. Called once per Ready, so every commit advance of one event-loop
+   * turn costs at most one message per follower.
+   */
+  void sendPendingCommits() {
+    commitWanted = false;
+    for (var e : progress.entrySet()) {
+      Progress pr = e.getValue();
+      if (pr.state == Progress.State.REPLICATE && pr.sentCommit < log.commitIndex()) {
+        sendEmptyAppend(e.getKey(), pr);
+      }
+    }
+  }
+
+  private void sendEmptyAppend(String to, Progress pr) {
+    long prevIndex = pr.nextIndex - 1;
+    long prevTerm = log.term(prevIndex);
+    if (prevTerm < 0) {
+      return; // compacted: the follower needs more than a commit index, and gets it by probing
+    }
+    send(new AppendEntries(id, to, term, prevIndex, prevTerm, List.of(), log.commitIndex()));
+    pr.sentCommit = log.commitIndex();
   }
 
   /**
@@ -138,6 +174,7 @@ final class Leader {
         return;
       }
       send(new AppendEntries(id, to, term, prevIndex, prevTerm, entries, log.commitIndex()));
+      pr.sentCommit = log.commitIndex();
       pr.sentEntries(prevIndex + entries.size(), !entries.isEmpty());
       if (entries.isEmpty() || pr.state != Progress.State.REPLICATE) {
         return;
@@ -183,6 +220,9 @@ final class Leader {
       }
     }
     sendAppend(r.from(), false);
+    if (pr.sentCommit < log.commitIndex()) {
+      commitWanted = true; // it acknowledged after the majority: tell it the commit index
+    }
   }
 
   /**
@@ -366,11 +406,24 @@ final class Leader {
   }
 
   private String mostCaughtUpVoter() {
+    return mostCaughtUpVoter(false);
+  }
+
+  /**
+   * The most caught-up voter heard from since the last CheckQuorum round, or null: a handover
+   * target that is probably alive (the most caught-up voter may be one that crashed since).
+   */
+  String mostCaughtUpActiveVoter() {
+    return mostCaughtUpVoter(true);
+  }
+
+  private String mostCaughtUpVoter(boolean activeOnly) {
     ClusterConfig cluster = cluster();
     String best = null;
     long bestMatch = -1;
     for (var e : progress.entrySet()) {
-      if (cluster.isVoter(e.getKey()) && e.getValue().matchIndex > bestMatch) {
+      if (cluster.isVoter(e.getKey()) && (!activeOnly || e.getValue().recentActive)
+          && e.getValue().matchIndex > bestMatch) {
         best = e.getKey();
         bestMatch = e.getValue().matchIndex;
       }

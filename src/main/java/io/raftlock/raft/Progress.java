@@ -40,6 +40,8 @@ final class Progress {
   long ackedHeartbeatSeq;
   /** Last heartbeat sequence broadcast before {@code matchIndex} last moved. */
   long matchSeq;
+  /** The highest commit index sent to this follower in an AppendEntries. */
+  long sentCommit;
 
   private final int maxInflight;
   /** Last index carried by each unanswered AppendEntries in REPLICATE state. */

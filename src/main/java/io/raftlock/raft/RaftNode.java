@@ -65,6 +65,8 @@ public class RaftNode {
   /** Present exactly while {@code role == LEADER}: the state of this leadership. */
   private Leader leader;
   private boolean appendsWanted;
+  /** The driver's volume is below its free-space reserve: see {@link #storageBelowReserve}. */
+  private boolean belowReserve;
 
   // Output not yet taken by ready().
   private final List<Message> messages = new ArrayList<>();
@@ -119,6 +121,9 @@ public class RaftNode {
         return;
       }
       leader.leadTransferee = null; // a transfer not done within an election timeout is over
+    }
+    if (belowReserve) {
+      handOverForStorage(); // again after an abandoned handover
     }
     if (heartbeatElapsed >= config.heartbeatTicks()) {
       heartbeatElapsed = 0;
@@ -289,6 +294,39 @@ public class RaftNode {
     if (log.markPersisted(index, term) && leader != null && leader.maybeCommit()) {
       appendsWanted = true;
       afterLeaderCommit(commitBefore);
+    }
+  }
+
+  /**
+   * The driver's storage fell below its free-space reserve ({@code true}) or has space again.
+   * Below it this node can make no entry durable, so it must neither lead nor take entries: it
+   * does not campaign and ignores TimeoutNow; a candidate gives up; a follower drops
+   * AppendEntries that carry entries and snapshots that would replace its log (as if lost: the
+   * leader keeps probing and the follower catches up once space returns); a leader hands
+   * leadership to the most caught-up voter it heard from recently, again whenever a handover is
+   * abandoned. Votes, terms and the commit index still change: the hard state needs no new space.
+   */
+  public void storageBelowReserve(boolean below) {
+    checkNotOutstanding();
+    belowReserve = below;
+    if (!below) {
+      return;
+    }
+    if (role == Role.CANDIDATE || role == Role.PRE_CANDIDATE) {
+      becomeFollower(currentTerm, null);
+    } else if (leader != null) {
+      handOverForStorage();
+    }
+  }
+
+  /** A leader below the storage reserve starts a handover unless one is under way. */
+  private void handOverForStorage() {
+    if (leader == null || leader.leadTransferee != null) {
+      return;
+    }
+    String target = leader.mostCaughtUpActiveVoter();
+    if (target != null && leader.transfer(target) == TransferStatus.STARTED) {
+      electionElapsed = 0; // the transfer is abandoned after one election timeout
     }
   }
 
@@ -484,7 +522,7 @@ public class RaftNode {
 
   public boolean hasReady() {
     return appendsWanted
-        || (leader != null && leader.broadcastWanted())
+        || (leader != null && (leader.broadcastWanted() || leader.commitWanted()))
         || !messages.isEmpty()
         || !messagesAfterPersist.isEmpty()
         || !readStates.isEmpty()
@@ -522,6 +560,9 @@ public class RaftNode {
     }
     if (leader != null && leader.broadcastWanted()) {
       leader.broadcastHeartbeat(tickCount);
+    }
+    if (leader != null && leader.commitWanted()) {
+      leader.sendPendingCommits();
     }
     outstanding =
         new Ready(
@@ -675,7 +716,7 @@ public class RaftNode {
    * does not count its own vote. Once it knows its removal committed it never campaigns.
    */
   private boolean promotable() {
-    if (needsRepair()) {
+    if (needsRepair() || belowReserve) {
       return false;
     }
     return cluster().isVoter(id)
@@ -814,6 +855,9 @@ public class RaftNode {
       send(new AppendEntriesResponse(id, ae.from(), currentTerm, true, log.commitIndex(), 0, 0, 0));
       return;
     }
+    if (belowReserve && !ae.entries().isEmpty()) {
+      return; // they would have to be persisted: dropped as if lost (see storageBelowReserve)
+    }
     if (log.matchTerm(ae.prevLogIndex(), ae.prevLogTerm())) {
       long lastNew = log.appendFromLeader(ae.prevLogIndex(), ae.entries());
       log.commitTo(Math.min(ae.leaderCommit(), lastNew));
@@ -840,6 +884,8 @@ public class RaftNode {
     } else if (log.matchTerm(snap.index(), snap.term())) {
       log.commitTo(snap.index()); // we hold the entries it covers: just fast-forward commit
       match = snap.index();
+    } else if (belowReserve) {
+      return; // the snapshot would have to be saved: dropped as if lost (see storageBelowReserve)
     } else {
       log.restore(snap);
       match = snap.index();

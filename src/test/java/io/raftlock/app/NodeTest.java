@@ -166,7 +166,7 @@ class NodeTest {
     for (int loops : new int[] {1, 2}) {
       NodeConfig cfg = NodeConfig.fromJson("node-1", data.toString(),
           Map.of("node-1", new NodeConfig.Member("127.0.0.1:1", "127.0.0.1:2")),
-          null, null, null, null, null, null, null, null, null, loops, null);
+          null, null, null, null, null, null, null, null, null, loops, null, null, null);
       io.vertx.core.Vertx vertx = Node.vertxFor(cfg);
       try {
         java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();

@@ -48,11 +48,13 @@ import jdk.jfr.Recording;
  *   <li><b>handoff</b>: 16 waiters on one lock, each with its own Watch stream, acquire with
  *       {@code wait=true}; the one pushed GRANTED releases with the pushed token at once and
  *       queues again. Handoffs/s and grant latency: release response at the releasing client →
- *       GRANTED push at the next holder (also: release sent → GRANTED push).
+ *       GRANTED push at the next holder (also: release sent → GRANTED push). With
+ *       {@code --follower-waiters N} the same again through a follower (watches, acquires and
+ *       releases all sent to it): its pushes wait until the follower learns the commit index.
  * </ol>
  *
  * Usage: {@code ApiLoadBench --nodes id=host:port:pid,... [--warmup S] [--measure S]
- * [--clients 1,8,64] [--follower-clients 64] [--waiters 16] [--floor-clients 64] [--driver-loops 1] [--quick]
+ * [--clients 1,8,64] [--follower-clients 64] [--waiters 16] [--follower-waiters 0] [--floor-clients 64] [--driver-loops 1] [--quick]
  * [--profile DIR] [--profile-seconds S]}.
  */
 public final class ApiLoadBench {
@@ -178,6 +180,7 @@ public final class ApiLoadBench {
     List<Integer> clients = List.of(1, 8, 64);
     int followerClients = 64;
     int waiters = 16;
+    int followerWaiters = 0;
     int floorClients = 64;
     int loops = 1;
     Path profile = null;
@@ -201,6 +204,7 @@ public final class ApiLoadBench {
         case "--clients" -> clients = List.of(args[++i].split(",")).stream().map(Integer::parseInt).toList();
         case "--follower-clients" -> followerClients = Integer.parseInt(args[++i]);
         case "--waiters" -> waiters = Integer.parseInt(args[++i]);
+        case "--follower-waiters" -> followerWaiters = Integer.parseInt(args[++i]);
         case "--floor-clients" -> floorClients = Integer.parseInt(args[++i]);
         case "--driver-loops" -> loops = Integer.parseInt(args[++i]);
         case "--profile" -> profile = Path.of(args[++i]);
@@ -213,14 +217,14 @@ public final class ApiLoadBench {
     }
     ApiLoadBench bench = create(loops, warmup, measure);
     try {
-      bench.run(nodes, clients, followerClients, waiters, floorClients, profile, profileSeconds);
+      bench.run(nodes, clients, followerClients, waiters, followerWaiters, floorClients, profile, profileSeconds);
     } finally {
       bench.close();
     }
   }
 
   private void run(List<NodeRef> nodes, List<Integer> clientCounts, int followerClients, int waiters,
-      int floorClients, Path profile, int profileSeconds) throws Exception {
+      int followerWaiters, int floorClients, Path profile, int profileSeconds) throws Exception {
     cpuNodes = nodes;
     NodeRef leader = awaitLeader(nodes);
     NodeRef follower = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
@@ -247,6 +251,9 @@ public final class ApiLoadBench {
     List<HandoffResult> handoffs = new ArrayList<>();
     if (waiters > 0) {
       handoffs.add(print(runHandoffs(leader, "leader", waiters, warmupS, measureS)));
+    }
+    if (followerWaiters > 0) {
+      handoffs.add(print(runHandoffs(follower, "follower", followerWaiters, warmupS, measureS)));
     }
     if (profile != null) {
       profile(leader, profile, profileSeconds, waiters);
@@ -765,7 +772,7 @@ public final class ApiLoadBench {
     System.out.println();
     Optional<PairsResult> p64 = pairs.stream().filter(p -> p.via().equals("leader") && p.clients() == 64).findFirst();
     Optional<PairsResult> p1 = pairs.stream().filter(p -> p.via().equals("leader") && p.clients() == 1).findFirst();
-    Optional<HandoffResult> h = handoffs.stream().findFirst();
+    Optional<HandoffResult> h = handoffs.stream().filter(r -> r.via().equals("leader")).findFirst();
     p64.ifPresent(r -> target("≥ 30,000 pairs/s at 64 clients", r.rate() >= 30_000, String.format("%.0f", r.rate())));
     p64.ifPresent(r -> target("acquire p99 ≤ 10 ms at 64 clients", r.acquire().percentileMs(99) <= 10,
         String.format("%.2f ms", r.acquire().percentileMs(99))));

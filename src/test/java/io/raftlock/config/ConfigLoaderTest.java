@@ -50,6 +50,16 @@ class ConfigLoaderTest {
     assertEquals(java.util.List.of(), plain.api().allowedOrigins());
   }
 
+  @Test
+  void storageReserveIsReadAndDefaultsTo256MiB() {
+    NodeConfig c = ConfigLoader.parse("{\"nodeId\": \"a\", \"dataDir\": \"d\", \"storageReserveBytes\": 1048576, "
+        + MEMBERS + "}", "t");
+    assertEquals(1 << 20, c.storageReserveBytes());
+    assertEquals(1 << 20, c.withMembers(c.members()).storageReserveBytes());
+    assertEquals(256L << 20,
+        ConfigLoader.parse("{\"nodeId\": \"a\", \"dataDir\": \"d\", " + MEMBERS + "}", "t").storageReserveBytes());
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
       "nodeId       | {\"dataDir\": \"d\", " + "\"members\": {}}",
@@ -60,6 +70,8 @@ class ConfigLoaderTest {
       "tickMs       | {\"nodeId\": \"a\", \"dataDir\": \"d\", \"tickMs\": 0, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
       "eventLoops   | {\"nodeId\": \"a\", \"dataDir\": \"d\", \"eventLoops\": 0, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
       "eventLoops   | {\"nodeId\": \"a\", \"dataDir\": \"d\", \"eventLoops\": 65, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
+      "storageReserveBytes | {\"nodeId\": \"a\", \"dataDir\": \"d\", \"storageReserveBytes\": -1, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
+      "storageReserveBytes | {\"nodeId\": \"a\", \"dataDir\": \"d\", \"storageReserveBytes\": \"lots\", \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
       "colour       | {\"nodeId\": \"a\", \"dataDir\": \"d\", \"colour\": 1, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
       "dataDir      | {\"nodeId\": \"a\", \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",
       "api.allowedOrigins| {\"nodeId\": \"a\", \"dataDir\": \"d\", \"api\": {\"allowedOrigins\": [\"https://ops.example.com/ui\"]}, \"members\": {\"a\": {\"peerAddress\": \"h:1\", \"clientAddress\": \"h:2\"}}}",

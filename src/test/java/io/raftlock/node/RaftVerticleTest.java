@@ -168,18 +168,23 @@ class RaftVerticleTest {
   }
 
   @Test
-  void leaderBelowItsSpaceReserveRefusesNewProposals() {
-    String leader = awaitLeader();
-    java.util.concurrent.atomic.AtomicBoolean full = new java.util.concurrent.atomic.AtomicBoolean(true);
-    nodes.get(leader).refuseProposalsWhen(full::get);
-    Future<Applied> refused = nodes.get(leader).propose(value(5));
+  void leaderBelowItsSpaceReserveRefusesNewProposalsAndHandsOver() {
+    String full = awaitLeader();
+    java.util.concurrent.atomic.AtomicBoolean below = new java.util.concurrent.atomic.AtomicBoolean(true);
+    nodes.get(full).refuseProposalsWhen(below::get);
+    Future<Applied> refused = nodes.get(full).propose(value(5));
     await().until(refused::isComplete);
     ProposalException e = assertInstanceOf(ProposalException.class, refused.cause());
     assertEquals(ProposalException.Reason.STORAGE_FULL, e.reason());
     assertTrue(e.retryable());
-    full.set(false);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !awaitLeader().equals(full));
     // The sum is 1 (the new proposal alone): nothing of the refused 5 was applied.
-    assertEquals(1L, proposeAll(leader, 1).get(0).result(), "accepted again once space is back");
+    assertEquals(1L, proposeAll(awaitLeader(), 1).get(0).result(), "the new leader accepts");
+    assertEquals(Role.FOLLOWER, nodes.get(full).status().role());
+    below.set(false);
+    String leader = awaitLeader();
+    long commit = nodes.get(leader).status().commitIndex();
+    await().until(() -> nodes.get(full).status().appliedIndex() >= commit);
   }
 
   @Test

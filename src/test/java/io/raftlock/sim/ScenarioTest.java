@@ -283,4 +283,70 @@ class ScenarioTest {
     c.runFor(ELECTION_MS);
     assertFalse(leader.raft.leaseValid(), "the lease ends before any follower can elect another leader");
   }
+
+  @Test
+  void leaderBelowTheStorageReserveHandsOverAndCatchesUpWhenSpaceReturns() {
+    c = SimCluster.of(3, 22);
+    SimNode full = c.awaitLeader(2_000);
+    proposeAndCommit(10);
+    full.raft.storageBelowReserve(true);
+    full.drain();
+    long lastIndexWhenFull = full.raft.lastIndex();
+    long termWhenFull = full.raft.term();
+    boolean[] campaignedOrGrewWhileFull = new boolean[1];
+    c.afterEachEvent = () -> {
+      Role r = full.raft.role();
+      if (r == Role.PRE_CANDIDATE || r == Role.CANDIDATE || (r == Role.LEADER && full.raft.term() > termWhenFull)
+          || full.raft.lastIndex() > lastIndexWhenFull) {
+        campaignedOrGrewWhileFull[0] = true;
+      }
+    };
+    assertTrue(c.runUntil(() -> c.leader() != null && c.leader() != full, 2 * ELECTION_MS),
+        "a caught-up voter takes over within an election timeout");
+    proposeAndCommit(20);
+    c.runFor(5 * ELECTION_MS); // long enough to campaign, were it allowed to
+    assertEquals(Role.FOLLOWER, full.raft.role());
+    assertEquals(lastIndexWhenFull, full.raft.lastIndex(), "took no entries while full");
+    assertFalse(campaignedOrGrewWhileFull[0]);
+
+    c.afterEachEvent = () -> {};
+    full.raft.storageBelowReserve(false);
+    assertTrue(c.runUntil(c::converged, 2_000), "the full node catches up once space returns");
+    assertEquals(c.leader().sm.digest(), full.sm.digest());
+  }
+
+  @Test
+  void followerBelowTheStorageReserveStillVotesButNeverCampaigns() {
+    c = SimCluster.of(3, 23);
+    SimNode leader = c.awaitLeader(2_000);
+    proposeAndCommit(5);
+    SimNode full = follower(leader);
+    full.raft.storageBelowReserve(true);
+    c.crash(leader.id, false);
+    assertTrue(c.runUntil(() -> c.leader() != null, 5 * ELECTION_MS), "the third node wins with the full node's vote");
+    assertTrue(c.leader() != full);
+    c.runFor(5 * ELECTION_MS);
+    assertTrue(c.leader() != full && c.leader() != null);
+    full.raft.storageBelowReserve(false);
+    c.restart(leader.id);
+    proposeAndCommit(5);
+    assertTrue(c.runUntil(c::converged, 2_000));
+  }
+
+  @Test
+  void idleFollowersLearnACommitWithoutWaitingForAHeartbeat() {
+    // Heartbeats every 40 ticks (400 ms): a follower that learned commits only from them would
+    // take up to that long; each commit must reach every follower within a few message delays.
+    c = new SimCluster(3, 24, RaftNode::new, new RaftConfig("template", 80, 40, 256, 512, 1 << 20, 4096,
+        true, true, 0), 0, 0);
+    SimNode leader = c.awaitLeader(5_000);
+    proposeAndCommit(3);
+    for (int i = 0; i < 5; i++) {
+      c.runFor(1_000); // idle: every follower has long acknowledged everything
+      SimCluster.Proposal p = c.proposeOn(leader.id);
+      assertTrue(c.runUntil(() -> leader.raft.commitIndex() >= p.index, 200), "commits");
+      assertTrue(c.runUntil(() -> c.nodes.stream().allMatch(n -> n.raft.commitIndex() >= p.index), 50),
+          () -> "every follower learns commit " + p.index + " at once: " + c.describeState());
+    }
+  }
 }
