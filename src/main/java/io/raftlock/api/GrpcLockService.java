@@ -61,6 +61,7 @@ public final class GrpcLockService {
     unary(server, RaftLockGrpcService.GetStatus, api::getStatus);
     unary(server, RaftLockGrpcService.Health, api::health);
     server.callHandler(RaftLockGrpcService.Watch, req -> watch(req, api, connections));
+    server.callHandler(RaftLockGrpcService.Session, req -> GrpcSessionStream.serve(req, api, connections));
     server.callHandler(HealthGrpcService.Check, req -> req.handler(msg -> {
       HealthCheckResponse.ServingStatus status = healthOf(msg, serving);
       if (status == null) {
