@@ -130,6 +130,29 @@ class SessionStreamClusterTest {
     SessionResponse released = s.call(release("sx-one", token));
     assertTrue(released.getRelease().getReleased(), released.toString());
     assertTrue(free("sx-one"));
+
+    held(s, "sx-one-more");
+    SessionResponse closed = s.call(SessionRequest.newBuilder().setClose(CloseSessionRequest.getDefaultInstance()));
+    assertTrue(closed.getClose().getClosed(), closed.toString());
+    assertEquals(1, closed.getClose().getLocksReleased());
+    await().atMost(Duration.ofSeconds(10)).until(() -> s.ended.isDone());
+    assertTrue(s.ended.join().isOk(), "the server ends the stream after a close: " + s.ended.join());
+    assertTrue(free("sx-one-more"));
+  }
+
+  @Test
+  void aHalfCloseEndsTheStreamButNotTheSession() {
+    StockSession s = new StockSession(open(cluster.follower()));
+    long id = openSession(s, "sx-half", 30);
+    long token = held(s, "sx-half");
+    s.halfClose();
+    await().atMost(Duration.ofSeconds(10)).until(() -> s.ended.isDone());
+    assertTrue(s.ended.join().isOk(), s.ended.join().toString());
+
+    StockSession again = new StockSession(open(cluster.awaitLeader()));
+    assertTrue(again.call(SessionRequest.newBuilder().setResume(ResumeSessionRequest.newBuilder()
+        .setSessionId(id))).hasOpened());
+    assertEquals(token, info("sx-half").getLockInfo().getVersion());
   }
 
   @Test
