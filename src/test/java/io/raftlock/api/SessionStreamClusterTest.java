@@ -210,6 +210,23 @@ class SessionStreamClusterTest {
   }
 
   @Test
+  void aSessionWithoutKeepAlivesExpiresAndItsStreamIsToldItLostItsLocks() {
+    StockSession s = new StockSession(open(cluster.follower()));
+    long id = openSession(s, "sx-forgetful", 1);
+    long token = held(s, "sx-lost");
+
+    await().atMost(Duration.ofSeconds(1 + 8)).until(() -> s.has(LockEventMessage.Kind.SESSION_EXPIRED, ""));
+    LockEventMessage expired = s.events.stream().filter(e -> e.getKind() == LockEventMessage.Kind.EXPIRED)
+        .findFirst().orElseThrow(() -> new AssertionError("no EXPIRED before SESSION_EXPIRED: " + s.events));
+    assertEquals("sx-lost", expired.getLockId());
+    assertEquals(token, expired.getVersion());
+    assertEquals(id, expired.getSessionId());
+    assertTrue(free("sx-lost"));
+    SessionResponse late = s.call(SessionRequest.newBuilder().setKeepAlive(KeepAliveRequest.getDefaultInstance()));
+    assertEquals(ErrorCode.SESSION_NOT_FOUND, late.getKeepAlive().getError().getCode(), late.toString());
+  }
+
+  @Test
   void aSessionResumedOnAnotherNodeKeepsItsLocksAndItsWaits() throws InterruptedException {
     String first = cluster.follower();
     String other = cluster.ids().stream().filter(id -> !id.equals(first)).findFirst().orElseThrow();
