@@ -137,7 +137,9 @@ public final class LockService implements LockApi {
     GET_BACKOFF_ADVICE("GetBackoffAdvice"),
     GET_STATUS("GetStatus"),
     HEALTH("Health"),
-    WATCH("Watch");
+    WATCH("Watch"),
+    /** Open, resume, keep-alive and close on a session stream (its lock requests count as theirs). */
+    SESSION("Session");
 
     private final String rpcName;
 
@@ -161,7 +163,11 @@ public final class LockService implements LockApi {
     /** A WebSocket's write queue was full: the connection closed as a slow consumer. */
     WS_WRITE_QUEUE,
     /** A WebSocket connection's in-flight cap was reached (RATE_LIMITED). */
-    WS_IN_FLIGHT
+    WS_IN_FLIGHT,
+    /** A session stream's in-flight cap was reached (RATE_LIMITED). */
+    SESSION_IN_FLIGHT,
+    /** A session stream's write queue was full: the stream closed as a slow consumer. */
+    SESSION_WRITE_QUEUE
   }
 
   /**
@@ -371,6 +377,23 @@ public final class LockService implements LockApi {
           }
           return Future.failedFuture(translate(ar.cause(), false));
         });
+  }
+
+  /**
+   * A write of a session stream ({@link SessionStream}): the same validation, admission (charged
+   * to {@code rateKey}'s buckets and the node's in-flight cap), routing and deadline as the unary
+   * writes. {@code command} is given the time to stamp; the future holds the applied reply.
+   */
+  Future<LockReply> sessionWrite(Method method, Optional<ValidationError> invalid, String rateKey,
+      RateLimiter.Kind kind, java.util.function.LongFunction<LockCommand> command) {
+    long t0 = started(method);
+    return finished(method, t0, reply -> !reply.ok(), ResponseMapper::error, write(method, invalid,
+        rateKey, kind, () -> command.apply(wallClockMs.getAsLong()), Function.identity()));
+  }
+
+  /** Hint given with a refusal of this node's own making (about one election). */
+  long retryAfterMs() {
+    return options.retryAfterMs();
   }
 
   /**

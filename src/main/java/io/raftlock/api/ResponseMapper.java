@@ -213,7 +213,10 @@ public final class ResponseMapper {
     return b.build();
   }
 
-  /** One pushed event; {@code version} is the fencing token (0 for waiter events). */
+  /**
+   * One pushed event; {@code version} is the fencing token (0 for waiter events), session_id the
+   * owning session (0, not sent, for client-owned events: Watch streams see no other).
+   */
   public static LockEventMessage event(LockEvent e) {
     LockEventMessage.Builder b = LockEventMessage.newBuilder()
         .setLockId(e.lockId())
@@ -232,8 +235,12 @@ public final class ResponseMapper {
       b.setKind(LockEventMessage.Kind.WAIT_TIMED_OUT);
     } else if (e instanceof LockEvent.WaitCancelled) {
       b.setKind(LockEventMessage.Kind.WAIT_CANCELLED);
+    } else if (e instanceof LockEvent.SessionExpired) {
+      b.setKind(LockEventMessage.Kind.SESSION_EXPIRED);
+    } else if (e instanceof LockEvent.SessionClosed) {
+      b.setKind(LockEventMessage.Kind.SESSION_CLOSED);
     }
-    return b.build();
+    return b.setSessionId(e.sessionId()).build();
   }
 
   /** The first message of a Watch stream: events applied after {@code appliedIndex} follow. */

@@ -32,6 +32,9 @@ import java.util.logging.Logger;
  * cancellation of all that client's waits, so a disconnected waiter is never granted a lock it
  * cannot hear about.
  *
+ * <p><b>Session streams.</b> Events of a session (session id > 0) go to that session's streams
+ * ({@link #openSession}), never to a Watch of their client id label.
+ *
  * <p>Everything but {@link #publish} and {@link #isWatched} runs on the API context.
  */
 public final class WatchRegistry {
@@ -49,6 +52,9 @@ public final class WatchRegistry {
   /** Client ids with at least one open watch: read by the Raft thread to skip other events. */
   private final Set<String> watched = ConcurrentHashMap.newKeySet();
   private final Map<String, List<WatchImpl>> byClient = new HashMap<>();
+  /** Session ids with at least one open session stream: read by the Raft thread. */
+  private final Set<Long> watchedSessions = ConcurrentHashMap.newKeySet();
+  private final Map<Long, List<SessionWatch>> bySession = new HashMap<>();
   // Single writer (the API context); volatile so metrics may read them from any thread.
   private volatile long pushed;
   private volatile long slowConsumers;
@@ -67,8 +73,12 @@ public final class WatchRegistry {
   /** Called on the Raft context for every applied event, in log order. */
   public void publish(LockEvent e) {
     // A session-owned event belongs to its session, whatever its client id label says: a Watch
-    // of that client id must not see it.
-    if (e.sessionId() == 0 && watched.contains(e.clientId())) {
+    // of that client id must not see it; the session's streams do.
+    if (e.sessionId() != 0) {
+      if (watchedSessions.contains(e.sessionId())) {
+        context.runOnContext(v -> dispatchSession(e));
+      }
+    } else if (watched.contains(e.clientId())) {
       context.runOnContext(v -> dispatch(e));
     }
   }
@@ -122,6 +132,77 @@ public final class WatchRegistry {
     for (WatchImpl w : all) {
       w.close();
       w.sink.closed(reason);
+    }
+    List<SessionWatch> sessions = new ArrayList<>();
+    bySession.values().forEach(sessions::addAll);
+    for (SessionWatch w : sessions) {
+      w.close();
+      w.sink.closed(reason);
+    }
+  }
+
+  /**
+   * Registers a session stream: every event of session {@code sessionId} published from now on is
+   * delivered to {@code sink}, in log order (events published before were for the streams of the
+   * time). Session ids are never reused, so no start marker is needed. Unlike a client watch,
+   * closing it proposes nothing: a session's holds and waits end with the session, not with a
+   * stream. When its consumer cannot keep up the registration ends and {@code sink.closed} is called.
+   */
+  LockApi.Watch openSession(long sessionId, LockApi.WatchSink sink) {
+    SessionWatch w = new SessionWatch(sessionId, sink);
+    bySession.computeIfAbsent(sessionId, k -> new ArrayList<>()).add(w);
+    watchedSessions.add(sessionId);
+    return w;
+  }
+
+  private void dispatchSession(LockEvent e) {
+    List<SessionWatch> ws = bySession.get(e.sessionId());
+    if (ws == null) {
+      return;
+    }
+    LockEventMessage message = ResponseMapper.event(e);
+    for (SessionWatch w : List.copyOf(ws)) {
+      w.deliver(message);
+    }
+  }
+
+  private final class SessionWatch implements LockApi.Watch {
+    final long sessionId;
+    final LockApi.WatchSink sink;
+    boolean closed;
+
+    SessionWatch(long sessionId, LockApi.WatchSink sink) {
+      this.sessionId = sessionId;
+      this.sink = sink;
+    }
+
+    void deliver(LockEventMessage m) {
+      if (closed) {
+        return;
+      }
+      pushed++;
+      if (!sink.push(m)) {
+        slowConsumers++;
+        LOG.info(() -> "closing a stream of session " + sessionId + ": slow consumer");
+        close();
+        sink.closed("slow consumer: the event queue is full");
+      }
+    }
+
+    @Override
+    public void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      List<SessionWatch> ws = bySession.get(sessionId);
+      if (ws != null) {
+        ws.remove(this);
+        if (ws.isEmpty()) {
+          bySession.remove(sessionId);
+          watchedSessions.remove(sessionId);
+        }
+      }
     }
   }
 

@@ -1,0 +1,68 @@
+package io.raftlock.api;
+
+import io.raftlock.proto.api.SessionRequest;
+import io.raftlock.proto.api.SessionResponse;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.server.GrpcServerRequest;
+import io.vertx.grpc.server.GrpcServerResponse;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The gRPC {@code Session} call: a bidirectional stream adapted to a {@link SessionStream}. A
+ * cancelled call or a closed connection only ends the stream (the session lives on until its
+ * TTL); the client's half-close ends it once every answer is out.
+ */
+final class GrpcSessionStream {
+  private static final Logger LOG = Logger.getLogger(GrpcSessionStream.class.getName());
+  /** Messages buffered per stream before its event consumer counts as slow. */
+  static final int WRITE_QUEUE = 1024;
+
+  private GrpcSessionStream() {}
+
+  static void serve(GrpcServerRequest<SessionRequest, SessionResponse> req, LockApi api,
+      ConnectionTracker connections) {
+    GrpcServerResponse<SessionRequest, SessionResponse> response = req.response();
+    if (!(api instanceof LockService service)) {
+      response.status(GrpcStatus.UNIMPLEMENTED).statusMessage("sessions are not served here").end();
+      return;
+    }
+    response.setWriteQueueMaxSize(WRITE_QUEUE);
+    Runnable[] unregister = {() -> { }};
+    SessionStream stream = new SessionStream(service, new SessionStream.Sink() {
+      @Override
+      public boolean send(SessionResponse r) {
+        try {
+          response.write(r);
+          return !response.writeQueueFull();
+        } catch (RuntimeException e) {
+          return true; // the stream is gone: its close handler ends the session stream
+        }
+      }
+
+      @Override
+      public void end(ApiException failure) {
+        unregister[0].run();
+        try {
+          if (failure == null) {
+            response.end();
+          } else {
+            GrpcLockService.fail(response, failure);
+          }
+        } catch (RuntimeException e) {
+          LOG.log(Level.FINE, "ending a session stream", e);
+        }
+      }
+    });
+    Runnable broken = () -> {
+      unregister[0].run();
+      stream.onBroken();
+    };
+    req.handler(stream::onRequest);
+    req.endHandler(v -> stream.onClientDone());
+    req.errorHandler(err -> broken.run());
+    req.exceptionHandler(t -> broken.run());
+    response.exceptionHandler(t -> broken.run());
+    unregister[0] = connections.onClose(req.connection(), stream::onBroken);
+  }
+}

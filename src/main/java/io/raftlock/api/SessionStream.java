@@ -1,0 +1,347 @@
+package io.raftlock.api;
+
+import io.raftlock.api.LockService.Method;
+import io.raftlock.lock.ErrorCode;
+import io.raftlock.lock.LockCommand;
+import io.raftlock.lock.LockReply;
+import io.raftlock.proto.api.AcquireRequest;
+import io.raftlock.proto.api.CancelWaitRequest;
+import io.raftlock.proto.api.CloseSessionResponse;
+import io.raftlock.proto.api.KeepAliveResponse;
+import io.raftlock.proto.api.LockEventMessage;
+import io.raftlock.proto.api.OpenSessionRequest;
+import io.raftlock.proto.api.ReleaseRequest;
+import io.raftlock.proto.api.RenewRequest;
+import io.raftlock.proto.api.ResumeSessionRequest;
+import io.raftlock.proto.api.SessionOpened;
+import io.raftlock.proto.api.SessionRequest;
+import io.raftlock.proto.api.SessionResponse;
+import io.vertx.core.AsyncResult;
+import io.vertx.grpc.common.GrpcStatus;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.LongFunction;
+
+/**
+ * One session stream, independent of the transport (the gRPC {@code Session} call adapts it in
+ * {@link GrpcSessionStream}). The first request opens a session or resumes one by id; from then on
+ * the session owns every request of the stream, and the session's events are pushed on it.
+ *
+ * <p><b>Requests.</b> Every write goes through {@link LockService#sessionWrite}: the same
+ * validation, rate limit (one bucket per session), in-flight cap, routing and deadline as the
+ * unary calls. Many may be in flight (at most {@link #MAX_IN_FLIGHT} per stream); each answer
+ * carries its request's correlation id. A refusal before the cluster (protocol, validation, rate
+ * limit, no leader, unknown outcome) answers {@code error}; a lock-level outcome travels in the
+ * operation's response, as in the unary calls.
+ *
+ * <p><b>Lifetime.</b> A broken stream ends only the stream: the session lives until it is closed
+ * or its TTL runs out (committed expiry, like a lease), and may be resumed meanwhile on any node.
+ * A resume listens for the session's events <em>before</em> its keep-alive commits, so every
+ * event applied after that keep-alive reaches the new stream.
+ *
+ * <p><b>Threading.</b> The API context only (the adapter's handlers and the service's futures run
+ * there).
+ */
+final class SessionStream {
+  /** Requests of one stream awaiting their answer; beyond it: RATE_LIMITED. */
+  static final int MAX_IN_FLIGHT = 256;
+  /**
+   * Slots of {@link #MAX_IN_FLIGHT} only keep-alives, releases, renews, cancels and closes may
+   * use: a stream full of acquires must not starve its session's keep-alive into an expiry.
+   */
+  static final int RESERVED_FOR_MAINTENANCE = 32;
+
+  /** Where the stream's answers and events go. */
+  interface Sink {
+    /** Sends one message; false when the transport's write queue is full. */
+    boolean send(SessionResponse response);
+
+    /** Ends the stream: normally ({@code failure} null) or with a refusal. */
+    void end(ApiException failure);
+  }
+
+  private enum State { NEW, OPENING, OPEN, ENDED }
+
+  private final LockService service;
+  private final Sink sink;
+  private State state = State.NEW;
+  private long sessionId;
+  private LockApi.Watch events;
+  private int inFlight;
+  private boolean clientDone;
+
+  SessionStream(LockService service, Sink sink) {
+    this.service = service;
+    this.sink = sink;
+  }
+
+  void onRequest(SessionRequest r) {
+    if (state == State.ENDED || clientDone) {
+      return;
+    }
+    long corr = r.getCorrelationId();
+    switch (r.getOpCase()) {
+      case OPEN -> open(corr, r.getOpen());
+      case RESUME -> resume(corr, r.getResume());
+      case KEEP_ALIVE -> inSession(corr, Method.SESSION, Optional.empty(), RateLimiter.Kind.MAINTAIN,
+          t -> new LockCommand.KeepAlive(sessionId, t), SessionStream::keptAlive);
+      case ACQUIRE -> acquire(corr, r.getAcquire());
+      case RELEASE -> release(corr, r.getRelease());
+      case RENEW -> renew(corr, r.getRenew());
+      case CANCEL_WAIT -> cancelWait(corr, r.getCancelWait());
+      case CLOSE -> inSession(corr, Method.SESSION, Optional.empty(), RateLimiter.Kind.MAINTAIN,
+          t -> new LockCommand.CloseSession(sessionId, t), this::closed);
+      default -> refuse(corr, ValidationError.invalid("op", "must be one of open, resume, keep_alive, "
+          + "acquire, release, renew, cancel_wait, close"));
+    }
+  }
+
+  /** The client sent its last request: the stream ends once every answer is out. */
+  void onClientDone() {
+    clientDone = true;
+    endIfDone();
+  }
+
+  /** The transport broke (cancel, connection loss). The session lives on until its TTL. */
+  void onBroken() {
+    state = State.ENDED;
+    detach();
+  }
+
+  // ---------------------------------------------------------------- opening
+
+  private void open(long corr, OpenSessionRequest r) {
+    if (state != State.NEW) {
+      refuse(corr, ValidationError.invalid("open", "is refused: this stream already has a session"));
+      return;
+    }
+    if (!takeSlot(corr, RateLimiter.Kind.NEW_WORK)) {
+      return;
+    }
+    state = State.OPENING;
+    service.sessionWrite(Method.SESSION, SessionRequests.validate(r), r.getName(), RateLimiter.Kind.NEW_WORK,
+        t -> SessionRequests.toCommand(r, t)).onComplete(ar -> {
+          if (ar.succeeded() && ar.result() instanceof LockReply.SessionOpened o) {
+            attach(o.sessionId());
+            opened();
+            answer(corr, SessionResponse.newBuilder().setOpened(SessionOpened.newBuilder()
+                .setSessionId(o.sessionId())
+                .setTtl(ApiMapper.durationOfMillis(o.ttlMs()))
+                .setExpiresAt(ApiMapper.timestampOfMillis(o.expiresAtMs()))));
+          } else {
+            notOpened(corr, ar, "open");
+          }
+        });
+  }
+
+  /**
+   * Resumes by id with a committed keep-alive: it proves the session exists (SESSION_NOT_FOUND
+   * otherwise) on whichever node this is, and restarts its TTL.
+   */
+  private void resume(long corr, ResumeSessionRequest r) {
+    if (state != State.NEW) {
+      refuse(corr, ValidationError.invalid("resume", "is refused: this stream already has a session"));
+      return;
+    }
+    if (!takeSlot(corr, RateLimiter.Kind.MAINTAIN)) {
+      return;
+    }
+    Optional<ValidationError> invalid = SessionRequests.validate(r);
+    long id = r.getSessionId();
+    state = State.OPENING;
+    if (invalid.isEmpty()) {
+      attach(id); // before the keep-alive commits: no event after it is missed
+    }
+    service.sessionWrite(Method.SESSION, invalid, rateKey(id), RateLimiter.Kind.MAINTAIN,
+        t -> new LockCommand.KeepAlive(id, t)).onComplete(ar -> {
+          if (ar.succeeded() && ar.result() instanceof LockReply.KeptAlive k) {
+            opened();
+            answer(corr, SessionResponse.newBuilder().setOpened(SessionOpened.newBuilder()
+                .setSessionId(id).setExpiresAt(ApiMapper.timestampOfMillis(k.expiresAtMs()))));
+          } else {
+            notOpened(corr, ar, "resume.session_id");
+          }
+        });
+  }
+
+  private void opened() {
+    if (state == State.OPENING) {
+      state = State.OPEN;
+    }
+  }
+
+  /** Listens for the session's events (unless the stream broke meanwhile). */
+  private void attach(long id) {
+    sessionId = id;
+    if (state == State.ENDED) {
+      return; // the session will expire unused, or be resumed elsewhere
+    }
+    events = service.watches().openSession(id, new LockApi.WatchSink() {
+      @Override
+      public boolean push(LockEventMessage event) {
+        boolean ok = sink.send(SessionResponse.newBuilder().setEvent(event).build());
+        if (!ok) {
+          service.observer().overflowed(LockService.Queue.SESSION_WRITE_QUEUE);
+        }
+        return ok;
+      }
+
+      @Override
+      public void closed(String reason) {
+        end(new ApiException(ApiMapper.error(ErrorCode.RATE_LIMITED, reason + "; resume the session "
+            + sessionId + " on a new stream"), GrpcStatus.RESOURCE_EXHAUSTED));
+      }
+    });
+  }
+
+  /** The open or resume failed: the stream has no session and may try again. */
+  private void notOpened(long corr, AsyncResult<LockReply> ar, String field) {
+    if (state != State.ENDED) {
+      detach();
+      state = State.NEW;
+    }
+    if (ar.succeeded() && !ar.result().ok()) {
+      answer(corr, SessionResponse.newBuilder().setError(ResponseMapper.error(ar.result()).toBuilder()
+          .putDetails("field", field)));
+    } else {
+      answer(corr, failure(ar));
+    }
+  }
+
+  // ---------------------------------------------------------------- lock requests
+
+  private void acquire(long corr, AcquireRequest r) {
+    AcquireRequest q = SessionRequests.labelled(r);
+    inSession(corr, Method.ACQUIRE, SessionRequests.under("acquire", RequestValidator.validate(q)),
+        RateLimiter.Kind.NEW_WORK,
+        t -> SessionRequests.owned(ApiMapper.toCommand(q, t), sessionId, r.getClientId()),
+        reply -> SessionResponse.newBuilder().setAcquire(ResponseMapper.acquire(r, reply)));
+  }
+
+  private void release(long corr, ReleaseRequest r) {
+    ReleaseRequest q = SessionRequests.labelled(r);
+    inSession(corr, Method.RELEASE, SessionRequests.under("release", RequestValidator.validate(q)),
+        RateLimiter.Kind.MAINTAIN,
+        t -> SessionRequests.owned(ApiMapper.toCommand(q, t), sessionId, r.getClientId()),
+        reply -> SessionResponse.newBuilder().setRelease(ResponseMapper.release(reply)));
+  }
+
+  private void renew(long corr, RenewRequest r) {
+    RenewRequest q = SessionRequests.labelled(r);
+    inSession(corr, Method.RENEW, SessionRequests.under("renew", RequestValidator.validate(q)),
+        RateLimiter.Kind.MAINTAIN,
+        t -> SessionRequests.owned(ApiMapper.toCommand(q, t), sessionId, r.getClientId()),
+        reply -> SessionResponse.newBuilder().setRenew(ResponseMapper.renew(r, reply)));
+  }
+
+  private void cancelWait(long corr, CancelWaitRequest r) {
+    CancelWaitRequest q = SessionRequests.labelled(r);
+    inSession(corr, Method.CANCEL_WAIT, SessionRequests.under("cancel_wait", RequestValidator.validate(q)),
+        RateLimiter.Kind.MAINTAIN,
+        t -> SessionRequests.owned(ApiMapper.toCommand(q, t), sessionId, r.getClientId()),
+        reply -> SessionResponse.newBuilder().setCancelWait(ResponseMapper.cancelWait(reply)));
+  }
+
+  /** A write owned by the stream's session; refused while the stream has none. */
+  private void inSession(long corr, Method method, Optional<ValidationError> invalid, RateLimiter.Kind kind,
+      LongFunction<LockCommand> command, Function<LockReply, SessionResponse.Builder> toAnswer) {
+    if (state != State.OPEN) {
+      refuse(corr, ValidationError.invalid("op", "needs a session: send open or resume first and wait "
+          + "for opened"));
+      return;
+    }
+    if (!takeSlot(corr, kind)) {
+      return;
+    }
+    service.sessionWrite(method, invalid, rateKey(sessionId), kind, command).onComplete(ar ->
+        answer(corr, ar.succeeded() ? toAnswer.apply(ar.result()) : failure(ar)));
+  }
+
+  private static SessionResponse.Builder keptAlive(LockReply reply) {
+    KeepAliveResponse.Builder b = KeepAliveResponse.newBuilder();
+    if (reply instanceof LockReply.KeptAlive k) {
+      b.setExpiresAt(ApiMapper.timestampOfMillis(k.expiresAtMs()));
+    } else {
+      b.setError(ResponseMapper.error(reply));
+    }
+    return SessionResponse.newBuilder().setKeepAlive(b);
+  }
+
+  /** After a successful close the stream ends once the remaining answers are out. */
+  private SessionResponse.Builder closed(LockReply reply) {
+    CloseSessionResponse.Builder b = CloseSessionResponse.newBuilder();
+    if (reply instanceof LockReply.SessionClosed c) {
+      b.setClosed(true).setLocksReleased(c.locksReleased()).setWaitsCancelled(c.waitsCancelled());
+      detach();
+      clientDone = true;
+    } else {
+      b.setError(ResponseMapper.error(reply));
+    }
+    return SessionResponse.newBuilder().setClose(b);
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  /**
+   * The rate-limit key of a session's requests: one bucket per session (an open is charged to
+   * its name). The prefix cannot collide with a session name: a name has no control characters.
+   */
+  private static String rateKey(long id) {
+    return "\u0000session:" + id;
+  }
+
+  private boolean takeSlot(long corr, RateLimiter.Kind kind) {
+    int cap = kind == RateLimiter.Kind.MAINTAIN ? MAX_IN_FLIGHT : MAX_IN_FLIGHT - RESERVED_FOR_MAINTENANCE;
+    if (inFlight >= cap) {
+      service.observer().overflowed(LockService.Queue.SESSION_IN_FLIGHT);
+      answer0(corr, SessionResponse.newBuilder().setError(ApiMapper.retryable(ErrorCode.RATE_LIMITED,
+          "more than " + cap + " requests in flight on this stream",
+          service.retryAfterMs() * 1_000_000L)));
+      return false;
+    }
+    inFlight++;
+    return true;
+  }
+
+  /** Answers a request that held an in-flight slot. */
+  private void answer(long corr, SessionResponse.Builder b) {
+    inFlight--;
+    answer0(corr, b);
+    endIfDone();
+  }
+
+  private void answer0(long corr, SessionResponse.Builder b) {
+    if (state != State.ENDED) {
+      sink.send(b.setCorrelationId(corr).build());
+    }
+  }
+
+  private void refuse(long corr, ValidationError e) {
+    answer0(corr, SessionResponse.newBuilder().setError(ApiMapper.error(e)));
+  }
+
+  private static SessionResponse.Builder failure(AsyncResult<?> ar) {
+    ApiException e = ar.cause() instanceof ApiException a ? a : new ApiException(
+        ApiMapper.error(ErrorCode.INTERNAL_ERROR, "internal error"), GrpcStatus.INTERNAL);
+    return SessionResponse.newBuilder().setError(e.detail());
+  }
+
+  private void endIfDone() {
+    if (clientDone && inFlight == 0 && state != State.ENDED) {
+      end(null);
+    }
+  }
+
+  private void end(ApiException failure) {
+    state = State.ENDED;
+    detach();
+    sink.end(failure);
+  }
+
+  private void detach() {
+    if (events != null) {
+      events.close();
+      events = null;
+    }
+  }
+}
