@@ -61,7 +61,8 @@ public final class GrpcLockService {
     unary(server, RaftLockGrpcService.GetStatus, api::getStatus);
     unary(server, RaftLockGrpcService.Health, api::health);
     RequestMessages.serve(server, RaftLockGrpcService.Watch, (req, msg) -> watch(req, msg, api, connections));
-    server.callHandler(RaftLockGrpcService.Session, req -> GrpcSessionStream.serve(req, api, connections));
+    server.callHandler(RequestMessages.lenient(RaftLockGrpcService.Session),
+        req -> GrpcSessionStream.serve(req, api, connections));
     RequestMessages.serve(server, HealthGrpcService.Check, (req, msg) -> {
       HealthCheckResponse.ServingStatus status = healthOf(msg, serving);
       if (status == null) {

@@ -20,9 +20,9 @@ final class GrpcSessionStream {
 
   private GrpcSessionStream() {}
 
-  static void serve(GrpcServerRequest<SessionRequest, SessionResponse> req, LockApi api,
-      ConnectionTracker connections) {
-    GrpcServerResponse<SessionRequest, SessionResponse> response = req.response();
+  static void serve(GrpcServerRequest<RequestMessages.Decoded<SessionRequest>, SessionResponse> req,
+      LockApi api, ConnectionTracker connections) {
+    GrpcServerResponse<RequestMessages.Decoded<SessionRequest>, SessionResponse> response = req.response();
     if (!(api instanceof LockService service)) {
       response.status(GrpcStatus.UNIMPLEMENTED).statusMessage("sessions are not served here").end();
       return;
@@ -58,8 +58,26 @@ final class GrpcSessionStream {
       unregister[0].run();
       stream.onBroken();
     };
-    req.handler(stream::onRequest);
-    req.endHandler(v -> stream.onClientDone());
+    // A message that does not decode ends the call with INVALID_ARGUMENT (not a stream reset), as
+    // does a stream that ends before its first message: a session stream starts with open or resume.
+    boolean[] received = {false};
+    req.invalidMessageHandler(e -> stream.refuse("a request message on this stream cannot be read"
+        + (e instanceof io.vertx.grpc.common.MessageSizeOverflowException ? ": over the size limit" : "")));
+    req.handler(decoded -> {
+      received[0] = true;
+      if (decoded.error() != null) {
+        stream.refuse(decoded.error());
+      } else {
+        stream.onRequest(decoded.message());
+      }
+    });
+    req.endHandler(v -> {
+      if (received[0]) {
+        stream.onClientDone();
+      } else {
+        stream.refuse("the stream ended without a request (the first message opens or resumes a session)");
+      }
+    });
     req.errorHandler(err -> broken.run());
     req.exceptionHandler(t -> broken.run());
     response.exceptionHandler(t -> broken.run());

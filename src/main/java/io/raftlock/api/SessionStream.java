@@ -102,6 +102,17 @@ final class SessionStream {
     endIfDone();
   }
 
+  /**
+   * The transport could not deliver a request (a message that does not decode, a stream that
+   * ended before its first message): the stream ends with {@code INVALID_ARGUMENT}. The session,
+   * if one was opened, lives on until its TTL and can be resumed.
+   */
+  void refuse(String why) {
+    if (state != State.ENDED) {
+      end(new ApiException(ApiMapper.error(ErrorCode.INVALID_ARGUMENT, why), GrpcStatus.INVALID_ARGUMENT));
+    }
+  }
+
   /** The transport broke (cancel, connection loss). The session lives on until its TTL. */
   void onBroken() {
     state = State.ENDED;

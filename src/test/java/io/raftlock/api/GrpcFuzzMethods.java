@@ -48,7 +48,10 @@ final class GrpcFuzzMethods {
     READ,
     /** Writes: a decodable body only when one of the required fields is empty. */
     WRITE,
-    /** Never a decodable body (an empty TransferLeadership is valid; a Health.Watch never ends). */
+    /**
+     * Never a decodable body (an empty TransferLeadership is valid; a Health.Watch never ends; a
+     * Session stream stays open).
+     */
     UNDECODABLE_ONLY
   }
 
@@ -141,6 +144,9 @@ final class GrpcFuzzMethods {
         .setIncludeReplicationDetails(r.nextBoolean()).build());
     lock(t, "Health", HealthRequest.getDefaultInstance(), Policy.READ, List.of(), List.of("service_name"), r -> HealthRequest.newBuilder()
         .setServiceName(r.nextBoolean() ? "" : "raftlock.v1.RaftLock").build());
+    // A valid first Session message opens or resumes a session: a write, and the stream stays open.
+    lock(t, "Session", io.raftlock.proto.api.SessionRequest.getDefaultInstance(), Policy.UNDECODABLE_ONLY, List.of(),
+        List.of(), r -> io.raftlock.proto.api.SessionRequest.newBuilder().setCorrelationId(1).build());
     // A valid Watch opens a stream whose end proposes CancelClientWaits: a write.
     lock(t, "Watch", WatchRequest.getDefaultInstance(), Policy.WRITE, List.of("client_id"), List.of("client_id"), r -> WatchRequest.newBuilder()
         .setClientId(sample(CLIENT_ID, r)).build());
