@@ -54,7 +54,7 @@ public final class LocalCluster implements AutoCloseable {
     Map<String, NodeConfig.Member> members = new TreeMap<>();
     for (int i = 1; i <= size; i++) {
       String host = hostOf.apply(i);
-      members.put("node-" + i, new NodeConfig.Member(host + ":" + FreePorts.next(), host + ":" + FreePorts.next()));
+      members.put("node-" + i, new NodeConfig.Member(host + ":" + FreePorts.next(host), host + ":" + FreePorts.next(host)));
     }
     for (String id : members.keySet()) {
       NodeConfig c = NodeConfig.fromJson(id, root.resolve(id).toString(), members,
