@@ -16,13 +16,14 @@ class BlockedEventLoopsTest {
     Vertx vertx = blocked.newVertx();
     try {
       vertx.runOnContext(v -> {
-        // Longer than a runnable loop is tolerated, for a starved machine.
-        long until = System.nanoTime() + (BlockedEventLoops.MAX_STARVED_MS + 500) * 1_000_000L;
-        while (System.nanoTime() < until) {
+        // Past the longest a runnable loop is tolerated, until the checker (a thread that may be
+        // starved too) has reported it; bounded, so a checker that never reports fails the test.
+        long until = System.nanoTime() + 4 * BlockedEventLoops.MAX_STARVED_MS * 1_000_000L;
+        while (blocked.events().isEmpty() && System.nanoTime() < until) {
           Thread.onSpinWait(); // deliberately hog the loop
         }
       });
-      await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThrows(AssertionError.class, blocked::assertNone));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThrows(AssertionError.class, blocked::assertNone));
     } finally {
       vertx.close().await();
     }
