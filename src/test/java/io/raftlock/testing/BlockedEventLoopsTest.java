@@ -16,10 +16,29 @@ class BlockedEventLoopsTest {
     Vertx vertx = blocked.newVertx();
     try {
       vertx.runOnContext(v -> {
-        // Longer than the tolerance for a runnable loop even on an overloaded machine (2 s).
-        long until = System.nanoTime() + 2_500_000_000L;
-        while (System.nanoTime() < until) {
+        // Past the longest a runnable loop is tolerated, until the checker (a thread that may be
+        // starved too) has reported it; bounded, so a checker that never reports fails the test.
+        long until = System.nanoTime() + 4 * BlockedEventLoops.MAX_STARVED_MS * 1_000_000L;
+        while (blocked.events().isEmpty() && System.nanoTime() < until) {
           Thread.onSpinWait(); // deliberately hog the loop
+        }
+      });
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThrows(AssertionError.class, blocked::assertNone));
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  @Test
+  void aSleepingEventLoopFailsTheCheckWhateverTheLoad() {
+    BlockedEventLoops blocked = new BlockedEventLoops();
+    Vertx vertx = blocked.newVertx();
+    try {
+      vertx.runOnContext(v -> {
+        try {
+          Thread.sleep(2 * BlockedEventLoops.MAX_EVENT_LOOP_MS); // deliberately block the loop
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
       });
       await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThrows(AssertionError.class, blocked::assertNone));

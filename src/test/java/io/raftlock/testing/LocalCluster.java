@@ -27,6 +27,12 @@ import java.util.function.UnaryOperator;
  * multi-process cluster of the integration tests instead.
  */
 public final class LocalCluster implements AutoCloseable {
+  /**
+   * Election timeout of the members: 100 to 200 ticks of 10 ms, 1 to 2 s. Held at ten times
+   * slower CPU: on a busy machine an event loop can wait 500 ms for a core, and a shorter timeout
+   * turns that into elections that fail the requests a test is about (LEADERSHIP_LOST).
+   */
+  public static final int ELECTION_TICKS = 100;
   private final Map<String, NodeConfig> configs = new LinkedHashMap<>();
   private final Map<String, Node> nodes = new LinkedHashMap<>();
   /** As a node started from its configuration gets it: {@code eventLoops} loop threads. */
@@ -54,11 +60,11 @@ public final class LocalCluster implements AutoCloseable {
     Map<String, NodeConfig.Member> members = new TreeMap<>();
     for (int i = 1; i <= size; i++) {
       String host = hostOf.apply(i);
-      members.put("node-" + i, new NodeConfig.Member(host + ":" + FreePorts.next(), host + ":" + FreePorts.next()));
+      members.put("node-" + i, new NodeConfig.Member(host + ":" + FreePorts.next(host), host + ":" + FreePorts.next(host)));
     }
     for (String id : members.keySet()) {
       NodeConfig c = NodeConfig.fromJson(id, root.resolve(id).toString(), members,
-          10L, null, null, null, null, null, null, null, null, null);
+          10L, ELECTION_TICKS, null, null, null, null, null, null, null, null);
       configs.put(id, tweak.apply(c));
     }
   }
