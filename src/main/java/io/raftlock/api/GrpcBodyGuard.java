@@ -81,10 +81,12 @@ final class GrpcBodyGuard extends HttpServerRequestWrapper {
     }
   }
 
-  /** Names the one fault known to end here (vertx-grpc 5.0.7); any other is reported generally. */
+  /**
+   * Names the one fault known to end here: vertx-grpc 5.0.7 throws only for a compressed message
+   * in a call without {@code grpc-encoding}. Any other throw is reported without a cause.
+   */
   private String describe() {
-    String encoding = delegate.getHeader("grpc-encoding");
-    return encoding == null || encoding.equals("identity")
+    return delegate.getHeader("grpc-encoding") == null
         ? "request body is not a valid gRPC frame: a message is marked compressed (flag 1) but the call"
             + " names no grpc-encoding"
         : "request body is not a valid gRPC frame";
