@@ -39,8 +39,8 @@ final class RequestMessages {
       BiConsumer<GrpcServerRequest<?, R>, Q> handler) {
     server.callHandler(lenient(method), req -> {
       boolean[] answered = {false};
-      // The end, exception and invalid-message handlers go first: setting the message handler resumes the
-      // stream, which may deliver the end of a body without a message at once.
+      // The end, exception and invalid-message handlers go first: setting the message handler
+      // resumes the stream, which may deliver the end of a body without a message at once.
       req.invalidMessageHandler(e -> {
         if (!answered[0]) {
           answered[0] = true;
