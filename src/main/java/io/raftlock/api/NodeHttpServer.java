@@ -154,7 +154,7 @@ public final class NodeHttpServer extends VerticleBase {
       handler = req -> {
         String type = req.getHeader(HttpHeaders.CONTENT_TYPE);
         if (type != null && type.startsWith("application/grpc")) {
-          grpc.handle(req);
+          grpc.handle(GrpcBodyGuard.guard(req));
         } else {
           router.handle(req);
         }

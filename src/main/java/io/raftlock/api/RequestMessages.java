@@ -23,7 +23,8 @@ import java.util.logging.Logger;
  * the decoder throws, drops a message over the size limit without a word, and never tells the
  * handler about a body that ends inside a message or carries none, so such a call would wait for
  * its deadline. Here the decoder never throws: it returns {@link Decoded} with the failure, and the
- * end of the request stream answers a call that delivered nothing.
+ * end of the request stream answers a call that delivered nothing. A body vertx-grpc cannot
+ * deframe at all arrives as {@link GrpcBodyGuard.UnreadableBody} on the exception handler.
  */
 final class RequestMessages {
   private static final Logger LOG = Logger.getLogger(RequestMessages.class.getName());
@@ -38,14 +39,20 @@ final class RequestMessages {
       BiConsumer<GrpcServerRequest<?, R>, Q> handler) {
     server.callHandler(lenient(method), req -> {
       boolean[] answered = {false};
-      // The end and invalid-message handlers go first: setting the message handler resumes the
-      // stream, which may deliver the end of a body without a message at once.
+      // The end, exception and invalid-message handlers go first: setting the message handler
+      // resumes the stream, which may deliver the end of a body without a message at once.
       req.invalidMessageHandler(e -> {
         if (!answered[0]) {
           answered[0] = true;
           refuse(req, e instanceof MessageSizeOverflowException o
               ? "request message of " + o.messageSize() + " bytes is over the limit"
               : "request message cannot be read");
+        }
+      });
+      req.exceptionHandler(e -> {
+        if (e instanceof GrpcBodyGuard.UnreadableBody && !answered[0]) {
+          answered[0] = true;
+          refuse(req, e.getMessage());
         }
       });
       req.endHandler(v -> {

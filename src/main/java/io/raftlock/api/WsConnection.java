@@ -2,6 +2,7 @@ package io.raftlock.api;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.raftlock.proto.api.ErrorCode;
 import io.raftlock.proto.api.ErrorDetail;
 import io.raftlock.proto.api.LockEventMessage;
@@ -83,7 +84,7 @@ final class WsConnection {
     ws.frameHandler(frame -> guard(() -> onFrame(frame)));
     ws.pongHandler(data -> touch());
     ws.closeHandler(v -> guard(() -> shutdown()));
-    ws.exceptionHandler(t -> LOG.log(Level.FINE, "websocket error", t));
+    ws.exceptionHandler(t -> guard(() -> onSocketError(t)));
     touch();
     pingTimer = vertx.setPeriodic(options.pingIntervalMs(), id -> guard(this::ping));
     idleTimer = vertx.setTimer(options.idleTimeoutMs(), id -> guard(this::checkIdle));
@@ -114,6 +115,27 @@ final class WsConnection {
         // PING (Vert.x answers it), PONG, CLOSE (Vert.x completes the close handshake).
       }
     }
+  }
+
+  /**
+   * Netty's frame decoder refused a frame: a header claiming more than the server's frame limit
+   * (1009), or a protocol violation (1002). Vert.x closes the TCP connection as soon as this
+   * handler returns, without a close frame, so the close frame with the decoder's status is
+   * written here, where it still goes out ahead of the TCP close.
+   */
+  private void onSocketError(Throwable t) {
+    if (t instanceof CorruptedWebSocketFrameException e) {
+      // Netty's reason names the limit: "Max frame length of 65536 has been exceeded."
+      String reason = e.getMessage() == null ? e.closeStatus().reasonText() : e.getMessage();
+      close((short) e.closeStatus().code(), closeReason(reason));
+    } else {
+      LOG.log(Level.FINE, "websocket error", t);
+    }
+  }
+
+  /** A close reason fits in 123 bytes of UTF-8 (RFC 6455, 5.5); Netty's reasons are ASCII. */
+  private static String closeReason(String text) {
+    return text.length() <= 120 ? text : text.substring(0, 120);
   }
 
   private void append(WebSocketFrame frame) {

@@ -51,8 +51,11 @@ final class GrpcFuzzCases {
     REFUSED(a -> typed(a) && a.status() != OK && a.status() != INTERNAL),
     /** Protobuf cannot decode the message: "INVALID_ARGUMENT or INTERNAL" (docs/api.md). */
     UNDECODABLE(a -> a.kind() == Answer.Kind.STATUS && (a.status() == INVALID || a.status() == INTERNAL)),
-    /** Not exactly one well-formed frame: a typed error (INTERNAL is gRPC's protocol error). */
-    BAD_FRAME(a -> typed(a) && a.status() != OK);
+    /**
+     * Not exactly one well-formed frame: refused like an undecodable message, INVALID_ARGUMENT
+     * (docs/api.md), or INTERNAL, what grpc-java and grpc-go answer a protocol fault.
+     */
+    BAD_FRAME(a -> a.kind() == Answer.Kind.STATUS && (a.status() == INVALID || a.status() == INTERNAL));
 
     final Predicate<Answer> accepts;
 

@@ -62,6 +62,7 @@ class UndecodableGrpcBodyTest {
       frame(0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01), // an 11-byte varint
       Buffer.buffer(new byte[] {(byte) 0xff}),      // one byte, no gRPC frame header
       Buffer.buffer(new byte[] {0, 0, 0, 0, 100, 0x0a, 0x01}), // length prefix 100, 2 bytes sent
+      Buffer.buffer(new byte[] {1, 0, 0, 0, 3, 0x0f, 0x6d, (byte) 0xd8}), // compressed flag, no grpc-encoding
       Buffer.buffer());                             // no message at all
 
   @TempDir static Path root;
@@ -128,6 +129,9 @@ class UndecodableGrpcBodyTest {
         Buffer.buffer().appendByte((byte) 0).appendInt(oversized).appendBytes(new byte[oversized])).await();
     assertEquals("3", big.status(), big.toString());
     assertTrue(big.message().contains(oversized + " bytes is over the limit"), big.toString());
+    Answer compressed = call("raftlock.v1.RaftLock/Acquire", Buffer.buffer(new byte[] {1, 0, 0, 0, 2, 0x08, 0x01})).await();
+    assertEquals("3", compressed.status(), compressed.toString());
+    assertTrue(compressed.message().contains("marked compressed"), compressed.toString());
     Answer utf8 = call("raftlock.v1.RaftLock/Acquire", frame(0x0a, 0x02, 0xc3, 0x28)).await();
     assertEquals("3", utf8.status(), utf8.toString());
     assertTrue(utf8.message().contains("UTF-8"), utf8.toString());

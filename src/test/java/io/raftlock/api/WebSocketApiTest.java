@@ -351,6 +351,31 @@ class WebSocketApiTest {
     assertEquals("edge", client.next().getString("id"));
   }
 
+  /** Netty's decoder refuses the header; Vert.x would end the TCP connection without a close frame. */
+  @Test
+  void aFrameHeaderClaimingMoreThanTheServerLimitClosesWith1009() throws Exception {
+    start();
+    try (WsRawClient raw = WsRawClient.connect(port, "/v1/ws", 0)) {
+      raw.sendFrame(WsRawClient.TEXT, true, (1L << 20) + 1, "{\"id\":\"1\"".getBytes(StandardCharsets.UTF_8));
+      WsRawClient.Frame close = raw.readUntilClose(f -> { });
+      assertNotNull(close, "no close frame");
+      assertEquals(1009, close.closeCode());
+    }
+    assertTrue(fake.calls.isEmpty());
+  }
+
+  @Test
+  void aFrameWithAReservedOpcodeClosesWith1002() throws Exception {
+    start();
+    try (WsRawClient raw = WsRawClient.connect(port, "/v1/ws", 0)) {
+      raw.sendFrame(0x3, true, "{}".getBytes(StandardCharsets.UTF_8));
+      WsRawClient.Frame close = raw.readUntilClose(f -> { });
+      assertNotNull(close, "no close frame");
+      assertEquals(1002, close.closeCode());
+    }
+    assertTrue(fake.calls.isEmpty());
+  }
+
   @Test
   void invalidUtf8ClosesWith1007() throws Exception {
     start();
