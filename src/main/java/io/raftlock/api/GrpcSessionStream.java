@@ -79,7 +79,13 @@ final class GrpcSessionStream {
       }
     });
     req.errorHandler(err -> broken.run());
-    req.exceptionHandler(t -> broken.run());
+    req.exceptionHandler(t -> {
+      if (t instanceof GrpcBodyGuard.UnreadableBody) {
+        stream.refuse(t.getMessage()); // a body gRPC cannot deframe: answered, not dropped
+      } else {
+        broken.run();
+      }
+    });
     response.exceptionHandler(t -> broken.run());
     unregister[0] = connections.onClose(req.connection(), stream::onBroken);
   }
