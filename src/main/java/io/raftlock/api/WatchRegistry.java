@@ -166,15 +166,23 @@ public final class WatchRegistry {
     }
   }
 
-  private final class SessionWatch implements LockApi.Watch {
-    final long sessionId;
+  /**
+   * One registered consumer of events: delivery with the slow-consumer rule, and an idempotent
+   * close that takes it out of its index ({@link #unregister}).
+   */
+  private abstract class Registration implements LockApi.Watch {
     final LockApi.WatchSink sink;
     boolean closed;
 
-    SessionWatch(long sessionId, LockApi.WatchSink sink) {
-      this.sessionId = sessionId;
+    Registration(LockApi.WatchSink sink) {
       this.sink = sink;
     }
+
+    /** Who this is, for the log. */
+    abstract String label();
+
+    /** Removes this registration from its index (called once, by {@link #close}). */
+    abstract void unregister();
 
     void deliver(LockEventMessage m) {
       if (closed) {
@@ -183,7 +191,7 @@ public final class WatchRegistry {
       pushed++;
       if (!sink.push(m)) {
         slowConsumers++;
-        LOG.info(() -> "closing a stream of session " + sessionId + ": slow consumer");
+        LOG.info(() -> "closing " + label() + ": slow consumer");
         close();
         sink.closed("slow consumer: the event queue is full");
       }
@@ -191,10 +199,28 @@ public final class WatchRegistry {
 
     @Override
     public void close() {
-      if (closed) {
-        return;
+      if (!closed) {
+        closed = true;
+        unregister();
       }
-      closed = true;
+    }
+  }
+
+  private final class SessionWatch extends Registration {
+    final long sessionId;
+
+    SessionWatch(long sessionId, LockApi.WatchSink sink) {
+      super(sink);
+      this.sessionId = sessionId;
+    }
+
+    @Override
+    String label() {
+      return "a stream of session " + sessionId;
+    }
+
+    @Override
+    void unregister() {
       List<SessionWatch> ws = bySession.get(sessionId);
       if (ws != null) {
         ws.remove(this);
@@ -223,37 +249,23 @@ public final class WatchRegistry {
     }
   }
 
-  private final class WatchImpl implements LockApi.Watch {
+  private final class WatchImpl extends Registration {
     final String clientId;
-    final LockApi.WatchSink sink;
     /** -1 while pending; then the applied index of WATCH_STARTED. */
     long startIndex = -1;
-    boolean closed;
 
     WatchImpl(String clientId, LockApi.WatchSink sink) {
+      super(sink);
       this.clientId = clientId;
-      this.sink = sink;
-    }
-
-    void deliver(LockEventMessage m) {
-      if (closed) {
-        return;
-      }
-      pushed++;
-      if (!sink.push(m)) {
-        slowConsumers++;
-        LOG.info(() -> "closing the watch of " + clientId + ": slow consumer");
-        close();
-        sink.closed("slow consumer: the event queue is full");
-      }
     }
 
     @Override
-    public void close() {
-      if (closed) {
-        return;
-      }
-      closed = true;
+    String label() {
+      return "the watch of " + clientId;
+    }
+
+    @Override
+    void unregister() {
       openWatches--;
       List<WatchImpl> ws = byClient.get(clientId);
       if (ws != null) {
