@@ -50,7 +50,7 @@ public final class LeaseClock {
    * @param term the current term of the leader asking
    * @param smTimeMs the state machine's time as applied on this node now
    * @param wallMs this node's wall clock (used only if this reading anchors the term)
-   * @param monoNanos this node's monotonic clock ({@code System.nanoTime()} in production)
+   * @param monoNanos this node's monotonic clock (the JVM's monotonic nanosecond clock in production)
    */
   public long nowMs(long term, long smTimeMs, long wallMs, long monoNanos) {
     if (term != anchorTerm) {
