@@ -159,8 +159,9 @@ class TlsClusterTest {
         assertTrue(c.unlock(c.lock("tls/kept-out-" + i, Duration.ofSeconds(30))));
       }
     }
-    long committed = cluster.node(cluster.leader().orElseThrow()).status().commitIndex();
-    assertTrue(committed >= 10, "committed " + committed);
+    // Ten lock commands committed (status is published once per tick: wait for it to show them).
+    await().atMost(Duration.ofSeconds(10)).until(() -> Math.max(cluster.node("node-1").status().commitIndex(),
+        cluster.node("node-2").status().commitIndex()) >= 10);
     await().during(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(5))
         .until(() -> cluster.node("node-3").status().commitIndex() == 0
             && cluster.leader().filter(id -> !id.equals("node-3")).isPresent());
