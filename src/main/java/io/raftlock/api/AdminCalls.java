@@ -1,5 +1,6 @@
 package io.raftlock.api;
 
+import io.raftlock.wire.ErrorTrailers;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -44,12 +45,12 @@ public final class AdminCalls {
     Failure(GrpcStatus status, String message, MultiMap trailers) {
       super(message, null, false, false);
       this.status = status;
-      this.code = parseInt(trailers.get(GrpcLockService.ERROR_CODE_TRAILER));
-      this.field = trailers.get(GrpcLockService.ERROR_FIELD_TRAILER);
+      this.code = parseInt(trailers.get(ErrorTrailers.ERROR_CODE_TRAILER));
+      this.field = trailers.get(ErrorTrailers.ERROR_FIELD_TRAILER);
       this.refusal = trailers.get(AdminApi.REFUSAL_TRAILER);
-      String leader = trailers.get(GrpcLockService.LEADER_ADDRESS_TRAILER);
+      String leader = trailers.get(ErrorTrailers.LEADER_ADDRESS_TRAILER);
       this.leaderAddress = leader == null || leader.isEmpty() ? null : leader;
-      this.retryAfterMs = parseInt(trailers.get(GrpcLockService.RETRY_AFTER_TRAILER));
+      this.retryAfterMs = parseInt(trailers.get(ErrorTrailers.RETRY_AFTER_TRAILER));
     }
 
     /** A failure found by the caller itself (no status from a node): retryable, no detail. */

@@ -7,6 +7,7 @@ import io.raftlock.proto.api.WatchRequest;
 import io.raftlock.proto.health.HealthCheckRequest;
 import io.raftlock.proto.health.HealthCheckResponse;
 import io.raftlock.proto.health.HealthGrpcService;
+import io.raftlock.wire.ErrorTrailers;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -33,11 +34,6 @@ import java.util.logging.Logger;
  */
 public final class GrpcLockService {
   private static final Logger LOG = Logger.getLogger(GrpcLockService.class.getName());
-  public static final String ERROR_CODE_TRAILER = "raftlock-error-code";
-  public static final String ERROR_FIELD_TRAILER = "raftlock-error-field";
-  public static final String RETRY_AFTER_TRAILER = "raftlock-retry-after-ms";
-  public static final String LEADER_ID_TRAILER = "raftlock-leader-id";
-  public static final String LEADER_ADDRESS_TRAILER = "raftlock-leader-address";
   /** Watch events buffered per stream before the consumer counts as slow. */
   static final int WATCH_WRITE_QUEUE = 1024;
   private static final String LOCK_SERVICE = "raftlock.v1.RaftLock";
@@ -120,20 +116,20 @@ public final class GrpcLockService {
   static void fail(GrpcServerResponse<?, ?> response, Throwable cause) {
     if (cause instanceof ApiException e) {
       ErrorDetail d = e.detail();
-      response.trailers().set(ERROR_CODE_TRAILER, Integer.toString(d.getCode().getNumber()));
+      response.trailers().set(ErrorTrailers.ERROR_CODE_TRAILER, Integer.toString(d.getCode().getNumber()));
       String field = d.getDetailsMap().get("field");
       if (field != null) {
-        response.trailers().set(ERROR_FIELD_TRAILER, field);
+        response.trailers().set(ErrorTrailers.ERROR_FIELD_TRAILER, field);
       }
       if (d.hasRetryAfter()) {
         long ms = d.getRetryAfter().getSeconds() * 1000 + d.getRetryAfter().getNanos() / 1_000_000;
-        response.trailers().set(RETRY_AFTER_TRAILER, Long.toString(Math.max(1, ms)));
+        response.trailers().set(ErrorTrailers.RETRY_AFTER_TRAILER, Long.toString(Math.max(1, ms)));
       }
       if (!d.getLeaderId().isEmpty()) {
-        response.trailers().set(LEADER_ID_TRAILER, d.getLeaderId());
+        response.trailers().set(ErrorTrailers.LEADER_ID_TRAILER, d.getLeaderId());
       }
       if (!d.getLeaderAddress().isEmpty()) {
-        response.trailers().set(LEADER_ADDRESS_TRAILER, d.getLeaderAddress());
+        response.trailers().set(ErrorTrailers.LEADER_ADDRESS_TRAILER, d.getLeaderAddress());
       }
       response.status(e.status()).statusMessage(d.getMessage()).end();
     } else {

@@ -1,8 +1,8 @@
 package io.raftlock.client;
 
-import io.raftlock.api.GrpcLockService;
 import io.raftlock.proto.api.ErrorCode;
 import io.raftlock.proto.api.ErrorDetail;
+import io.raftlock.wire.ErrorTrailers;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -195,7 +195,7 @@ final class Rpc {
     }
     MultiMap tr = sf.trailers == null ? MultiMap.caseInsensitiveMultiMap() : sf.trailers;
     ErrorCode code = null;
-    String codeText = tr.get(GrpcLockService.ERROR_CODE_TRAILER);
+    String codeText = tr.get(ErrorTrailers.ERROR_CODE_TRAILER);
     if (codeText != null) {
       try {
         code = ErrorCode.forNumber(Integer.parseInt(codeText.trim()));
@@ -203,10 +203,10 @@ final class Rpc {
         code = null;
       }
     }
-    long retryAfterMs = parseLong(tr.get(GrpcLockService.RETRY_AFTER_TRAILER));
+    long retryAfterMs = parseLong(tr.get(ErrorTrailers.RETRY_AFTER_TRAILER));
     String message = sf.getMessage();
-    String field = tr.get(GrpcLockService.ERROR_FIELD_TRAILER);
-    String leader = tr.get(GrpcLockService.LEADER_ADDRESS_TRAILER);
+    String field = tr.get(ErrorTrailers.ERROR_FIELD_TRAILER);
+    String leader = tr.get(ErrorTrailers.LEADER_ADDRESS_TRAILER);
     if (code == null) {
       // Not refused by our API layer: judge by the status alone.
       boolean transientStatus = sf.status == GrpcStatus.UNAVAILABLE || sf.status == GrpcStatus.DEADLINE_EXCEEDED

@@ -12,6 +12,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.raftlock.testing.LocalCluster;
+import io.raftlock.wire.ErrorTrailers;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -182,8 +183,8 @@ class UndecodableGrpcBodyTest {
     return http.request(options).compose(req -> req.send(body)).compose(resp -> resp.body().map(b -> {
       MultiMap t = resp.trailers().contains("grpc-status") ? resp.trailers() : resp.headers();
       String message = t.get("grpc-message");
-      return new Answer(t.get("grpc-status"), message == null ? null : URLDecoder.decode(message, StandardCharsets.UTF_8), t.get(GrpcLockService.ERROR_CODE_TRAILER),
-          t.get(GrpcLockService.ERROR_FIELD_TRAILER), b.toString());
+      return new Answer(t.get("grpc-status"), message == null ? null : URLDecoder.decode(message, StandardCharsets.UTF_8), t.get(ErrorTrailers.ERROR_CODE_TRAILER),
+          t.get(ErrorTrailers.ERROR_FIELD_TRAILER), b.toString());
     }));
   }
 

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Duration;
-import io.raftlock.api.GrpcLockService;
 import io.raftlock.proto.api.ErrorCode;
 import io.raftlock.proto.api.ErrorDetail;
+import io.raftlock.wire.ErrorTrailers;
 import io.vertx.core.MultiMap;
 import io.vertx.grpc.common.GrpcStatus;
 import java.net.ConnectException;
@@ -58,13 +58,13 @@ class RetryAndRoutingTest {
   static Rpc.StatusFailure refused(GrpcStatus status, ErrorCode code, String retryAfterMs, String leader) {
     MultiMap t = MultiMap.caseInsensitiveMultiMap();
     if (code != null) {
-      t.set(GrpcLockService.ERROR_CODE_TRAILER, Integer.toString(code.getNumber()));
+      t.set(ErrorTrailers.ERROR_CODE_TRAILER, Integer.toString(code.getNumber()));
     }
     if (retryAfterMs != null) {
-      t.set(GrpcLockService.RETRY_AFTER_TRAILER, retryAfterMs);
+      t.set(ErrorTrailers.RETRY_AFTER_TRAILER, retryAfterMs);
     }
     if (leader != null) {
-      t.set(GrpcLockService.LEADER_ADDRESS_TRAILER, leader);
+      t.set(ErrorTrailers.LEADER_ADDRESS_TRAILER, leader);
     }
     return new Rpc.StatusFailure(status, "refused", t);
   }
