@@ -154,7 +154,9 @@ public final class NodeHttpServer extends VerticleBase {
       handler = req -> {
         String type = req.getHeader(HttpHeaders.CONTENT_TYPE);
         if (type != null && type.startsWith("application/grpc")) {
-          grpc.handle(GrpcBodyGuard.guard(req));
+          if (!GrpcEncodingCheck.refuseUnreadable(req)) {
+            grpc.handle(GrpcBodyGuard.guard(req));
+          }
         } else {
           router.handle(req);
         }

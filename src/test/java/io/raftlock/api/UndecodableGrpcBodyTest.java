@@ -138,6 +138,21 @@ class UndecodableGrpcBodyTest {
     assertTrue(utf8.message().contains("UTF-8"), utf8.toString());
   }
 
+  /**
+   * gRPC's compression rule: a message compressed with an algorithm the server does not support
+   * ends in UNIMPLEMENTED, and the answer names the encodings the server accepts.
+   */
+  @Test
+  void anEncodingTheServerDoesNotSupportIsUnimplementedAndNamesTheAcceptedOnes() {
+    for (String encoding : List.of("deflate", "snappy", "zstd", "x-made-up")) {
+      Answer a = call("raftlock.v1.RaftLock/Acquire", encoding, Buffer.buffer(new byte[] {1, 0, 0, 0, 2, 0x08, 0x01})).await();
+      assertEquals("12", a.status(), encoding + ": " + a);
+      assertEquals("305", a.errorCode(), encoding + ": " + a);
+      assertTrue(a.message().contains(encoding) && a.message().contains("gzip"), encoding + ": " + a);
+      assertEquals("gzip", a.acceptEncoding(), encoding + ": " + a);
+    }
+  }
+
   /** Valid protobuf whose fields carry the wrong wire types decodes (protobuf keeps them as unknown fields). */
   @Test
   void wrongWireTypesDecodeAndAreRefusedByValidationNamingTheField() {
@@ -165,26 +180,34 @@ class UndecodableGrpcBodyTest {
     }
   }
 
-  record Answer(String status, String message, String errorCode, String field, String body) {}
+  record Answer(String status, String message, String errorCode, String field, String acceptEncoding, String body) {}
 
   /**
    * Runs on a Vert.x context: composed from the test thread, the body handler could be set after a
    * quick trailers-only answer had already ended the response, and the call would never complete.
    */
   static Future<Answer> call(String method, Buffer body) {
+    return call(method, null, body);
+  }
+
+  /** As {@link #call(String, Buffer)}, naming {@code encoding} in {@code grpc-encoding} when not null. */
+  static Future<Answer> call(String method, String encoding, Buffer body) {
     Promise<Answer> answer = Promise.promise();
-    vertx.runOnContext(v -> send(method, body).onComplete(answer));
+    vertx.runOnContext(v -> send(method, encoding, body).onComplete(answer));
     return answer.future();
   }
 
-  private static Future<Answer> send(String method, Buffer body) {
+  private static Future<Answer> send(String method, String encoding, Buffer body) {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
         .setURI("/" + method).putHeader("content-type", "application/grpc").putHeader("te", "trailers");
+    if (encoding != null) {
+      options.putHeader("grpc-encoding", encoding);
+    }
     return http.request(options).compose(req -> req.send(body)).compose(resp -> resp.body().map(b -> {
       MultiMap t = resp.trailers().contains("grpc-status") ? resp.trailers() : resp.headers();
       String message = t.get("grpc-message");
       return new Answer(t.get("grpc-status"), message == null ? null : URLDecoder.decode(message, StandardCharsets.UTF_8), t.get(ErrorTrailers.ERROR_CODE_TRAILER),
-          t.get(ErrorTrailers.ERROR_FIELD_TRAILER), b.toString());
+          t.get(ErrorTrailers.ERROR_FIELD_TRAILER), resp.headers().get("grpc-accept-encoding"), b.toString());
     }));
   }
 
