@@ -356,7 +356,7 @@ public record NodeConfig(
 
   public RaftConfig raftConfig() {
     return new RaftConfig(nodeId, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
-        maxBytesPerAppend, 4096, true, true, 0);
+        maxBytesPerAppend, 4096, true, true);
   }
 
   public ClusterConfig clusterConfig() {

@@ -88,13 +88,9 @@ final class Leader {
     }
   }
 
-  /**
-   * The configuration in force changed (appended here) or was committed. The lease is dropped:
-   * it was confirmed by a majority of the old voters, and is simply re-earned under the new ones.
-   */
+  /** The configuration in force changed (appended here) or was committed. */
   void configChanged() {
     syncProgress();
-    reads.dropLease();
   }
 
   private void send(Message m) {
@@ -103,10 +99,6 @@ final class Leader {
 
   boolean broadcastWanted() {
     return reads.broadcastWanted();
-  }
-
-  boolean leaseValid(long tick) {
-    return leadTransferee == null && reads.leaseValid(tick);
   }
 
   // ---------------------------------------------------------------- replication (§5.3)
@@ -253,8 +245,8 @@ final class Leader {
 
   // ---------------------------------------------------------------- heartbeats and reads (thesis §6.4)
 
-  void broadcastHeartbeat(long tick) {
-    long seq = reads.nextBroadcast(tick);
+  void broadcastHeartbeat() {
+    long seq = reads.nextBroadcast();
     for (var e : progress.entrySet()) {
       Progress pr = e.getValue();
       long commit = Math.min(pr.matchIndex, log.commitIndex());
@@ -311,7 +303,7 @@ final class Leader {
   }
 
   private void confirmReads(long majoritySeq) {
-    for (var read : reads.confirm(majoritySeq, config.leaseTicks())) {
+    for (var read : reads.confirm(majoritySeq)) {
       deliverRead(read.requestId(), read.readIndex(), read.requester());
     }
   }
@@ -322,7 +314,7 @@ final class Leader {
       readsBeforeCommit.add(new ReadIndexTracker.PendingRead(requestId, 0, requester, 0));
       return;
     }
-    if (leaseValid(node.tickCount()) || soleVoter()) {
+    if (soleVoter()) {
       deliverRead(requestId, log.commitIndex(), requester);
       return;
     }

@@ -14,9 +14,11 @@ package io.raftlock.raft;
  * @param preVote run the PreVote round before a real election (thesis §9.6)
  * @param checkQuorum leaders step down without a majority's contact for an election timeout,
  *     and followers that hear from a leader ignore votes for a while (thesis §6.2)
- * @param leaseTicks when > 0, a leader serves reads without a heartbeat round for this many ticks
- *     after a majority confirmed it; requires checkQuorum and must stay below electionTicks so the
- *     lease ends before any follower can vote for someone else
+ *
+ * <p>There are no lease reads: every ReadIndex read waits for a majority's heartbeat echo. A lease
+ * counted in ticks is unsafe here: ticks missed during a pause (GC, a starved event loop) are not
+ * replayed, so the leader's tick count runs slow against its followers' election timers, and a
+ * restarted follower has forgotten the lease it promised to respect.
  */
 public record RaftConfig(
     String nodeId,
@@ -27,8 +29,7 @@ public record RaftConfig(
     long maxBytesPerAppend,
     int maxEntriesPerReady,
     boolean preVote,
-    boolean checkQuorum,
-    int leaseTicks) {
+    boolean checkQuorum) {
 
   public RaftConfig {
     require(nodeId != null && !nodeId.isBlank(), "nodeId is required");
@@ -38,8 +39,6 @@ public record RaftConfig(
     require(maxEntriesPerAppend >= 1, "maxEntriesPerAppend must be ≥ 1");
     require(maxBytesPerAppend >= 1, "maxBytesPerAppend must be ≥ 1");
     require(maxEntriesPerReady >= 1, "maxEntriesPerReady must be ≥ 1");
-    require(leaseTicks >= 0 && leaseTicks < electionTicks, "leaseTicks must be in [0, electionTicks)");
-    require(leaseTicks == 0 || checkQuorum, "leaseTicks needs checkQuorum");
   }
 
   private static void require(boolean ok, String message) {
@@ -50,26 +49,21 @@ public record RaftConfig(
 
   /** Defaults: 10-tick election timeout, heartbeat every tick, PreVote and CheckQuorum on. */
   public static RaftConfig defaults(String nodeId) {
-    return new RaftConfig(nodeId, 10, 1, 256, 512, 1 << 20, 4096, true, true, 0);
-  }
-
-  public RaftConfig withLeaseTicks(int ticks) {
-    return new RaftConfig(nodeId, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
-        maxBytesPerAppend, maxEntriesPerReady, preVote, checkQuorum, ticks);
+    return new RaftConfig(nodeId, 10, 1, 256, 512, 1 << 20, 4096, true, true);
   }
 
   public RaftConfig withPreVote(boolean on) {
     return new RaftConfig(nodeId, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
-        maxBytesPerAppend, maxEntriesPerReady, on, checkQuorum, leaseTicks);
+        maxBytesPerAppend, maxEntriesPerReady, on, checkQuorum);
   }
 
   public RaftConfig withCheckQuorum(boolean on) {
     return new RaftConfig(nodeId, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
-        maxBytesPerAppend, maxEntriesPerReady, preVote, on, on ? leaseTicks : 0);
+        maxBytesPerAppend, maxEntriesPerReady, preVote, on);
   }
 
   public RaftConfig withBatching(int maxInflight, int maxEntriesPerAppend, long maxBytesPerAppend) {
     return new RaftConfig(nodeId, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
-        maxBytesPerAppend, maxEntriesPerReady, preVote, checkQuorum, leaseTicks);
+        maxBytesPerAppend, maxEntriesPerReady, preVote, checkQuorum);
   }
 }

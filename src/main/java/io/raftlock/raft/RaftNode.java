@@ -60,7 +60,6 @@ public class RaftNode {
   private int electionElapsed;
   private int heartbeatElapsed;
   private int randomizedElectionTimeout;
-  private long tickCount;
   private final TreeMap<String, Boolean> votes = new TreeMap<>();
   /** Present exactly while {@code role == LEADER}: the state of this leadership. */
   private Leader leader;
@@ -98,7 +97,6 @@ public class RaftNode {
   /** Advances logical time by one tick: election timeouts, heartbeats, CheckQuorum. */
   public void tick() {
     checkNotOutstanding();
-    tickCount++;
     if (role == Role.LEADER) {
       tickLeader();
     } else {
@@ -127,7 +125,7 @@ public class RaftNode {
     }
     if (heartbeatElapsed >= config.heartbeatTicks()) {
       heartbeatElapsed = 0;
-      leader.broadcastHeartbeat(tickCount);
+      leader.broadcastHeartbeat();
     }
   }
 
@@ -559,7 +557,7 @@ public class RaftNode {
       }
     }
     if (leader != null && leader.broadcastWanted()) {
-      leader.broadcastHeartbeat(tickCount);
+      leader.broadcastHeartbeat();
     }
     if (leader != null && leader.commitWanted()) {
       leader.sendPendingCommits();
@@ -677,11 +675,6 @@ public class RaftNode {
     long index = log.persistedIndex();
     long term = log.term(index);
     return repairTerm > term || (repairTerm == term && repairIndex > index);
-  }
-
-  /** The lease covers now: a read needs no heartbeat round (see {@link RaftConfig#leaseTicks}). */
-  public boolean leaseValid() {
-    return leader != null && leader.leaseValid(tickCount);
   }
 
   public RaftStatus status() {
@@ -902,10 +895,6 @@ public class RaftNode {
   }
 
   // ---------------------------------------------------------------- sending
-
-  long tickCount() {
-    return tickCount;
-  }
 
   void addReadState(ReadState rs) {
     readStates.add(rs);

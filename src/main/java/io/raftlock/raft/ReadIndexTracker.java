@@ -3,7 +3,6 @@ package io.raftlock.raft;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
 
 /**
  * The leader's pending linearizable reads (thesis §6.4). A read records the commit index when it
@@ -11,9 +10,7 @@ import java.util.TreeMap;
  * echoed a heartbeat with that number or later, the leader was still leader after the read
  * arrived, so the read may be served at the recorded index.
  *
- * <p>The same confirmations give the lease (thesis §6.4.1): a follower that heard a heartbeat at
- * time t grants no vote before t + electionTimeout, so the leader may serve reads without a round
- * until the send time of its newest majority-confirmed heartbeat + leaseTicks (< electionTicks).
+ * <p>No lease (thesis §6.4.1) is derived from these confirmations; see {@link RaftConfig} for why.
  *
  * <p>Invariant: {@code pending} is ordered by sequence number; every sequence in it is >
  * {@code confirmedSeq}.
@@ -23,12 +20,9 @@ final class ReadIndexTracker {
   record PendingRead(long requestId, long readIndex, String requester, long seq) {}
 
   private final ArrayDeque<PendingRead> pending = new ArrayDeque<>();
-  /** Send tick of each heartbeat broadcast not yet confirmed. */
-  private final TreeMap<Long, Long> sentTickBySeq = new TreeMap<>();
 
   private long lastSeq;
   private long confirmedSeq;
-  private long leaseUntilTick = -1;
   private boolean broadcastWanted;
 
   /** Queues a read; it rides on the next heartbeat broadcast. */
@@ -45,28 +39,18 @@ final class ReadIndexTracker {
     return broadcastWanted;
   }
 
-  /** Numbers a heartbeat broadcast made at {@code tick}. */
-  long nextBroadcast(long tick) {
+  /** Numbers the next heartbeat broadcast. */
+  long nextBroadcast() {
     broadcastWanted = false;
-    lastSeq++;
-    sentTickBySeq.put(lastSeq, tick);
-    return lastSeq;
+    return ++lastSeq;
   }
 
-  /**
-   * A majority has now echoed {@code majoritySeq}: returns the reads it confirms and extends the
-   * lease.
-   */
-  List<PendingRead> confirm(long majoritySeq, int leaseTicks) {
+  /** A majority has now echoed {@code majoritySeq}: returns the reads it confirms. */
+  List<PendingRead> confirm(long majoritySeq) {
     if (majoritySeq <= confirmedSeq) {
       return List.of();
     }
     confirmedSeq = majoritySeq;
-    Long sentTick = sentTickBySeq.get(majoritySeq);
-    if (sentTick != null && leaseTicks > 0) {
-      leaseUntilTick = Math.max(leaseUntilTick, sentTick + leaseTicks);
-    }
-    sentTickBySeq.headMap(majoritySeq, true).clear();
     List<PendingRead> ready = new ArrayList<>();
     while (!pending.isEmpty() && pending.peekFirst().seq() <= majoritySeq) {
       ready.add(pending.removeFirst());
@@ -74,21 +58,10 @@ final class ReadIndexTracker {
     return ready;
   }
 
-  boolean leaseValid(long nowTick) {
-    return nowTick < leaseUntilTick;
-  }
-
-  /** The lease no longer holds (the voters changed); reads fall back to heartbeat rounds. */
-  void dropLease() {
-    leaseUntilTick = -1;
-  }
-
-  /** Leadership ended: drop the lease and hand back every pending read to be failed. */
+  /** Leadership ended: hand back every pending read to be failed. */
   List<PendingRead> reset() {
     List<PendingRead> dropped = new ArrayList<>(pending);
     pending.clear();
-    sentTickBySeq.clear();
-    leaseUntilTick = -1;
     broadcastWanted = false;
     confirmedSeq = lastSeq;
     return dropped;

@@ -270,21 +270,6 @@ class ScenarioTest {
   }
 
   @Test
-  void leaseReadNeedsNoRoundTripWhileTheLeaseHolds() {
-    c = new SimCluster(3, 21, RaftNode::new, defaults().withLeaseTicks(8), 0, 0);
-    SimNode leader = c.awaitLeader(2_000);
-    proposeAndCommit(3);
-    c.runFor(50);
-    assertTrue(leader.raft.leaseValid());
-    leader.raft.readIndex(9);
-    leader.drain();
-    assertEquals(leader.raft.commitIndex(), leader.readStates.get(9L), "served at once from the lease");
-    c.isolate(leader.id);
-    c.runFor(ELECTION_MS);
-    assertFalse(leader.raft.leaseValid(), "the lease ends before any follower can elect another leader");
-  }
-
-  @Test
   void leaderBelowTheStorageReserveHandsOverAndCatchesUpWhenSpaceReturns() {
     c = SimCluster.of(3, 22);
     SimNode full = c.awaitLeader(2_000);
@@ -338,7 +323,7 @@ class ScenarioTest {
     // Heartbeats every 40 ticks (400 ms): a follower that learned commits only from them would
     // take up to that long; each commit must reach every follower within a few message delays.
     c = new SimCluster(3, 24, RaftNode::new, new RaftConfig("template", 80, 40, 256, 512, 1 << 20, 4096,
-        true, true, 0), 0, 0);
+        true, true), 0, 0);
     SimNode leader = c.awaitLeader(5_000);
     proposeAndCommit(3);
     for (int i = 0; i < 5; i++) {

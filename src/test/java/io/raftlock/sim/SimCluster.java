@@ -94,7 +94,7 @@ final class SimCluster {
     for (String id : ids) {
       RaftConfig cfg = new RaftConfig(id, template.electionTicks(), template.heartbeatTicks(),
           template.maxInflight(), template.maxEntriesPerAppend(), template.maxBytesPerAppend(),
-          template.maxEntriesPerReady(), template.preVote(), template.checkQuorum(), template.leaseTicks());
+          template.maxEntriesPerReady(), template.preVote(), template.checkQuorum());
       SimDisk disk = new SimDisk(scheduler, root.split());
       SimNode node = new SimNode(id, cfg, cluster, factory, disk, root.split(), network::send,
           new Listener(), snapshotEveryEntries, snapshotKeepEntries,
