@@ -34,75 +34,16 @@ PIDS=()
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for _ in $(seq 1 75); do
-    local alive=0
-    for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ "$alive" = 0 ] && break
-    sleep 0.2
-  done
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  if [ "$rc" != 0 ]; then
-    for log in "$WORK"/node-*/node.log; do
-      [ -f "$log" ] && { echo "--- tail of $(basename "$(dirname "$log")") log"; tail -n 20 "$log"; }
-    done
-  fi
+  stop_pids "${PIDS[@]}"
+  [ "$rc" != 0 ] && tail_node_logs "$WORK"
   rm -rf "$WORK"
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Free loopback ports: nothing answers a connect on them (and no two are equal).
-used=" "
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 30000))
-    case "$used" in *" $p "*) continue ;; esac
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then used="$used$p "; echo "$p"; return; fi
-  done
-}
-
-NODES=(node-1 node-2 node-3)
-declare -A PEER CLIENT
-for n in "${NODES[@]}"; do PEER[$n]=$(free_port); used="$used${PEER[$n]} "; CLIENT[$n]=$(free_port); used="$used${CLIENT[$n]} "; done
-members=""
-for n in "${NODES[@]}"; do
-  [ -n "$members" ] && members="$members,"
-  members="$members
-    \"$n\": { \"peerAddress\": \"127.0.0.1:${PEER[$n]}\", \"clientAddress\": \"127.0.0.1:${CLIENT[$n]}\" }"
-done
-node_arg=""
-for n in "${NODES[@]}"; do
-  mkdir -p "$WORK/$n"
-  cat >"$WORK/$n/node.json" <<JSON
-{
-  "nodeId": "$n",
-  "dataDir": "$WORK/$n/data",
-  "members": {$members
-  },
-  "api": { "rateLimitPerSecond": 1000000, "rateLimitBurst": 1000000, "maxInFlightRequests": 100000 }
-}
-JSON
-  # The jar's manifest carries Chronicle's Add-Exports/Add-Opens; -D disables its analytics.
-  # shellcheck disable=SC2086
-  java ${NODE_JVM_OPTS:--Xmx512m} -Dchronicle.analytics.disable=true -jar "$JAR" --config "$WORK/$n/node.json" \
-    >"$WORK/$n/node.log" 2>&1 &
-  PIDS+=($!)
-  node_arg="$node_arg${node_arg:+,}$n=127.0.0.1:${CLIENT[$n]}:$!"
-done
-
-printf 'waiting for a leader'
-leader=""
-for _ in $(seq 1 120); do
-  for n in "${NODES[@]}"; do
-    if curl -s --max-time 1 "http://127.0.0.1:${CLIENT[$n]}/status" | grep -q '"leaderReady" : true'; then leader=$n; fi
-  done
-  [ -n "$leader" ] && break
-  printf '.'; sleep 0.5
-done
-[ -n "$leader" ] || { printf '\nno leader after 60 s\n'; exit 1; }
-printf '\nleader: %s\n' "$leader"
+start_bench_cluster "$WORK" "$JAR" \
+  '{ "rateLimitPerSecond": 1000000, "rateLimitBurst": 1000000, "maxInFlightRequests": 100000 }'
+node_arg=$BENCH_NODES
 
 java "${CHRONICLE_FLAGS[@]}" -Xmx1g -cp "$CP" io.raftlock.bench.ApiLoadBench --nodes "$node_arg" "${args[@]}"

@@ -62,3 +62,59 @@ stop_pids() {
   done
   for p in "$@"; do kill -9 "$p" 2>/dev/null || true; done
 }
+
+# `start_bench_cluster WORK JAR API_JSON`: starts a 3-process cluster of JAR with each node's data
+# and log under WORK/node-N and `"api": API_JSON` in its config, appends the node pids to the
+# caller's PIDS array, sets BENCH_NODES to "id=127.0.0.1:clientPort:pid,..." (what the Java
+# drivers take as --nodes) and waits up to 60 s for a ready leader. NODE_JVM_OPTS overrides the
+# nodes' heap flags.
+start_bench_cluster() {
+  local work=$1 jar=$2 api=$3 n members="" leader="" port
+  local -a nodes=(node-1 node-2 node-3)
+  local -A peer client
+  for n in "${nodes[@]}"; do
+    free_port port; peer[$n]=$port
+    free_port port; client[$n]=$port
+    [ -n "$members" ] && members="$members,"
+    members="$members
+    \"$n\": { \"peerAddress\": \"127.0.0.1:${peer[$n]}\", \"clientAddress\": \"127.0.0.1:${client[$n]}\" }"
+  done
+  BENCH_NODES=""
+  for n in "${nodes[@]}"; do
+    mkdir -p "$work/$n"
+    cat >"$work/$n/node.json" <<JSON
+{
+  "nodeId": "$n",
+  "dataDir": "$work/$n/data",
+  "members": {$members
+  },
+  "api": $api
+}
+JSON
+    # The jar's manifest carries Chronicle's Add-Exports/Add-Opens; -D disables its analytics.
+    # shellcheck disable=SC2086
+    java ${NODE_JVM_OPTS:--Xmx512m} -Dchronicle.analytics.disable=true -jar "$jar" --config "$work/$n/node.json" \
+      >"$work/$n/node.log" 2>&1 &
+    PIDS+=($!)
+    BENCH_NODES="$BENCH_NODES${BENCH_NODES:+,}$n=127.0.0.1:${client[$n]}:$!"
+  done
+  printf 'waiting for a leader'
+  for _ in $(seq 1 120); do
+    for n in "${nodes[@]}"; do
+      if curl -s --max-time 1 "http://127.0.0.1:${client[$n]}/status" | grep -q '"leaderReady" : true'; then leader=$n; fi
+    done
+    [ -n "$leader" ] && break
+    printf '.'; sleep 0.5
+  done
+  [ -n "$leader" ] || { printf '\nno leader after 60 s\n'; return 1; }
+  printf '\nleader: %s\n' "$leader"
+}
+
+# Prints the last lines of every node log under WORK (after a failed run).
+tail_node_logs() {
+  local log
+  for log in "$1"/node-*/node.log; do
+    [ -f "$log" ] && { echo "--- tail of $(basename "$(dirname "$log")") log"; tail -n 20 "$log"; }
+  done
+  return 0
+}
