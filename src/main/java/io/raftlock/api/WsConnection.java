@@ -83,17 +83,7 @@ final class WsConnection {
     this.options = options;
     this.ws = ws;
     this.loopThread = Thread.currentThread();
-    this.session = new WsSession(api, new WsSession.Connection() {
-      @Override
-      public boolean send(String text) {
-        return WsConnection.this.send(text);
-      }
-
-      @Override
-      public void sessionEnded(ApiException failure) {
-        onSessionEnded(failure);
-      }
-    });
+    this.session = new WsSession(api, this::send, this::onSessionEnded);
   }
 
   void start() {

@@ -16,6 +16,7 @@ import io.raftlock.proto.api.SessionRequest;
 import io.raftlock.proto.api.SessionResponse;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -41,32 +42,32 @@ import java.util.logging.Logger;
 final class WsSession {
   private static final Logger LOG = Logger.getLogger(WsSession.class.getName());
 
-  /** What the session needs of its connection. */
-  interface Connection {
+  /** How the session writes to its connection. */
+  interface Send {
     /** Writes a text frame; false when the connection is closed or its write queue is full. */
     boolean send(String text);
-
-    /**
-     * The session stream ended for good: normally after {@code close} ({@code failure} null), or
-     * ended by the node (slow consumer, node stopping). The connection should close.
-     */
-    void sessionEnded(ApiException failure);
   }
 
   private record Pending(String id, WsOp op) {}
 
   private final LockApi api;
-  private final Connection connection;
+  private final Send connection;
+  /**
+   * Told when the session stream ended for good: normally after {@code close} (null), or ended
+   * by the node (slow consumer, node stopping). The connection should close.
+   */
+  private final Consumer<ApiException> ended;
   /** Answers not sent yet, by the number the stream knows them by. */
   private final Map<Long, Pending> pending = new HashMap<>();
   /** Null until the first session op. */
   private SessionStream stream;
-  private boolean ended;
+  private boolean streamEnded;
   private long nextCorrelation = 1; // 0 is the correlation id of pushed events
 
-  WsSession(LockApi api, Connection connection) {
+  WsSession(LockApi api, Send connection, Consumer<ApiException> ended) {
     this.api = api;
     this.connection = connection;
+    this.ended = ended;
   }
 
   /** Whether a well-formed frame of {@code op} is the session's. */
@@ -80,7 +81,7 @@ final class WsSession {
           "sessions are not served here", null)));
       return;
     }
-    if (ended) {
+    if (streamEnded) {
       connection.send(WsCodec.error(in.id(), in.op(), WsCodec.errorDetail(ErrorCode.INVALID_ARGUMENT,
           "op is refused: this connection's session stream has ended; open or resume on a new "
               + "connection", "op")));
@@ -138,9 +139,9 @@ final class WsSession {
 
     @Override
     public void end(ApiException failure) {
-      ended = true;
+      streamEnded = true;
       pending.clear(); // an ended stream answers nothing more; the connection closes
-      connection.sessionEnded(failure);
+      ended.accept(failure);
     }
   }
 
