@@ -28,6 +28,7 @@ import io.raftlock.proto.api.GetStatusResponse;
 import io.raftlock.proto.api.HealthRequest;
 import io.raftlock.proto.api.HealthResponse;
 import io.raftlock.proto.api.HealthStatus;
+import io.raftlock.proto.api.LockEventMessage;
 import io.raftlock.proto.api.ReleaseRequest;
 import io.raftlock.proto.api.ReleaseResponse;
 import io.raftlock.proto.api.RenewRequest;
@@ -43,6 +44,7 @@ import io.vertx.grpc.common.GrpcStatus;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -389,6 +391,24 @@ public final class LockService implements LockApi {
     long t0 = started(method);
     return finished(method, t0, reply -> !reply.ok(), ResponseMapper::error, write(method, invalid,
         rateKey, kind, () -> command.apply(wallClockMs.getAsLong()), Function.identity()));
+  }
+
+  /**
+   * The warning of one session stream ({@link SessionExpiryWarning}): timers on the API context,
+   * the session's deadline read as applied on this node (a local read: the warning is advice).
+   */
+  SessionExpiryWarning expiryWarning(Consumer<LockEventMessage> push) {
+    return new SessionExpiryWarning(new SessionExpiryWarning.Timers() {
+      @Override
+      public long schedule(long delayMs, Runnable task) {
+        return vertx.setTimer(delayMs, id -> task.run());
+      }
+
+      @Override
+      public void cancel(long timerId) {
+        vertx.cancelTimer(timerId);
+      }
+    }, nanoTime, id -> onApi(raft.query(sm -> ((LockReplica) sm).stateMachine().sessionInfo(id))), push);
   }
 
   /** Hint given with a refusal of this node's own making (about one election). */

@@ -10,6 +10,7 @@ import io.raftlock.lock.LockInfo;
 import io.raftlock.lock.LockPage;
 import io.raftlock.lock.LockReply;
 import io.raftlock.lock.LockStats;
+import io.raftlock.lock.SessionInfo;
 import io.raftlock.lock.WaiterInfo;
 import io.raftlock.raft.RaftStatus;
 import io.raftlock.proto.api.AcquireRequest;
@@ -249,6 +250,16 @@ public final class ResponseMapper {
         .setKind(LockEventMessage.Kind.WATCH_STARTED)
         .setClientId(clientId)
         .setLogIndex(appliedIndex)
+        .build();
+  }
+
+  /** The node's warning that session {@code s} ends at its committed deadline unless kept alive. */
+  static LockEventMessage sessionExpiring(SessionInfo s) {
+    return LockEventMessage.newBuilder()
+        .setKind(LockEventMessage.Kind.SESSION_EXPIRING)
+        .setClientId(s.name())
+        .setSessionId(s.sessionId())
+        .setExpiresAt(timestampOfMillis(s.expiresAtMs()))
         .build();
   }
 

@@ -37,7 +37,13 @@ import java.util.function.LongFunction;
  * <p><b>Lifetime.</b> A broken stream ends only the stream: the session lives until it is closed
  * or its TTL runs out (committed expiry, like a lease), and may be resumed meanwhile on any node.
  * A resume listens for the session's events <em>before</em> its keep-alive commits, so every
- * event applied after that keep-alive reaches the new stream.
+ * event applied after that keep-alive reaches the new stream. While a stream has its session, the
+ * node warns it (SESSION_EXPIRING, {@link SessionExpiryWarning}) when no keep-alive has been
+ * committed for two thirds of the TTL.
+ *
+ * <p><b>Transports.</b> Requests and answers are the proto messages of the gRPC call; the
+ * WebSocket adapter ({@link WsSession}) converts its JSON frames to and from them, so both
+ * transports run this class.
  *
  * <p><b>Threading.</b> The API context only (the adapter's handlers and the service's futures run
  * there).
@@ -64,27 +70,36 @@ final class SessionStream {
 
   private final LockService service;
   private final Sink sink;
+  private final SessionExpiryWarning warning;
   private State state = State.NEW;
   private long sessionId;
-  private LockApi.Watch events;
+  private WatchRegistry.SessionEvents events;
   private int inFlight;
+  /** The client half-closed, or the session was closed: the stream ends once all is answered. */
   private boolean clientDone;
 
   SessionStream(LockService service, Sink sink) {
     this.service = service;
     this.sink = sink;
+    this.warning = service.expiryWarning(this::warn);
   }
 
   void onRequest(SessionRequest r) {
-    if (state == State.ENDED || clientDone) {
+    if (state == State.ENDED) {
       return;
     }
     long corr = r.getCorrelationId();
+    if (clientDone) {
+      // Only after a close (after a half-close no request can arrive): answered, not dropped.
+      refuse(corr, ValidationError.invalid("op", "is refused: this stream's session was closed; "
+          + "open a new session on a new stream"));
+      return;
+    }
     switch (r.getOpCase()) {
       case OPEN -> open(corr, r.getOpen());
       case RESUME -> resume(corr, r.getResume());
       case KEEP_ALIVE -> inSession(corr, Method.SESSION, Optional.empty(), RateLimiter.Kind.MAINTAIN,
-          t -> new LockCommand.KeepAlive(sessionId, t), SessionStream::keptAlive);
+          t -> new LockCommand.KeepAlive(sessionId, t), this::keptAlive);
       case ACQUIRE -> acquire(corr, r.getAcquire());
       case RELEASE -> release(corr, r.getRelease());
       case RENEW -> renew(corr, r.getRenew());
@@ -135,6 +150,7 @@ final class SessionStream {
           if (ar.succeeded() && ar.result() instanceof LockReply.SessionOpened o) {
             attach(o.sessionId());
             opened();
+            warnIfOpen(o.expiresAtMs(), o.ttlMs());
             answer(corr, SessionResponse.newBuilder().setOpened(SessionOpened.newBuilder()
                 .setSessionId(o.sessionId())
                 .setTtl(ApiMapper.durationOfMillis(o.ttlMs()))
@@ -167,6 +183,7 @@ final class SessionStream {
         t -> new LockCommand.KeepAlive(id, t)).onComplete(ar -> {
           if (ar.succeeded() && ar.result() instanceof LockReply.KeptAlive k) {
             opened();
+            warnIfOpen(k.expiresAtMs(), 0);
             answer(corr, SessionResponse.newBuilder().setOpened(SessionOpened.newBuilder()
                 .setSessionId(id).setExpiresAt(ApiMapper.timestampOfMillis(k.expiresAtMs()))));
           } else {
@@ -178,6 +195,20 @@ final class SessionStream {
   private void opened() {
     if (state == State.OPENING) {
       state = State.OPEN;
+    }
+  }
+
+  /** (Re)arms the expiry warning on a deadline just answered, while the stream has its session. */
+  private void warnIfOpen(long expiresAtMs, long ttlMs) {
+    if (state == State.OPEN && events != null) {
+      warning.anchor(sessionId, expiresAtMs, ttlMs);
+    }
+  }
+
+  /** The node's SESSION_EXPIRING, through the session's registration (slow-consumer rule included). */
+  private void warn(LockEventMessage m) {
+    if (events != null) {
+      events.deliver(m);
     }
   }
 
@@ -268,9 +299,10 @@ final class SessionStream {
         answer(corr, ar.succeeded() ? toAnswer.apply(ar.result()) : failure(ar)));
   }
 
-  private static SessionResponse.Builder keptAlive(LockReply reply) {
+  private SessionResponse.Builder keptAlive(LockReply reply) {
     KeepAliveResponse.Builder b = KeepAliveResponse.newBuilder();
     if (reply instanceof LockReply.KeptAlive k) {
+      warnIfOpen(k.expiresAtMs(), 0);
       b.setExpiresAt(ApiMapper.timestampOfMillis(k.expiresAtMs()));
     } else {
       b.setError(ResponseMapper.error(reply));
@@ -350,6 +382,7 @@ final class SessionStream {
   }
 
   private void detach() {
+    warning.stop();
     if (events != null) {
       events.close();
       events = null;

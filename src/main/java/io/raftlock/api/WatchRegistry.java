@@ -148,11 +148,20 @@ public final class WatchRegistry {
    * closing it proposes nothing: a session's holds and waits end with the session, not with a
    * stream. When its consumer cannot keep up the registration ends and {@code sink.closed} is called.
    */
-  LockApi.Watch openSession(long sessionId, LockApi.WatchSink sink) {
+  SessionEvents openSession(long sessionId, LockApi.WatchSink sink) {
     SessionWatch w = new SessionWatch(sessionId, sink);
     bySession.computeIfAbsent(sessionId, k -> new ArrayList<>()).add(w);
     watchedSessions.add(sessionId);
     return w;
+  }
+
+  /** A session stream's registration. */
+  interface SessionEvents extends LockApi.Watch {
+    /**
+     * Delivers an event of the node's own making (SESSION_EXPIRING) to this registration only,
+     * under the same slow-consumer rule as applied events.
+     */
+    void deliver(LockEventMessage m);
   }
 
   private void dispatchSession(LockEvent e) {
@@ -206,12 +215,17 @@ public final class WatchRegistry {
     }
   }
 
-  private final class SessionWatch extends Registration {
+  private final class SessionWatch extends Registration implements SessionEvents {
     final long sessionId;
 
     SessionWatch(long sessionId, LockApi.WatchSink sink) {
       super(sink);
       this.sessionId = sessionId;
+    }
+
+    @Override
+    public void deliver(LockEventMessage m) {
+      super.deliver(m);
     }
 
     @Override

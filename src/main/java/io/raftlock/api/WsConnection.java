@@ -24,8 +24,9 @@ import java.util.logging.Logger;
 
 /**
  * One client connection of the WebSocket API: reassembles text messages, dispatches requests to
- * the {@link LockApi}, holds the connection's watches, and enforces its limits (message size,
- * in-flight requests, write queue, liveness).
+ * the {@link LockApi} (or, for a session connection, to its {@link WsSession}), holds the
+ * connection's watches, and enforces its limits (message size, in-flight requests, write queue,
+ * liveness).
  *
  * <p>Every field is owned by the connection's event loop ({@code loopThread}); Vert.x calls the
  * socket handlers and timers there, and {@link LockApi} completes futures and calls sinks on the
@@ -34,11 +35,14 @@ import java.util.logging.Logger;
  *
  * <p>Lifecycle: open until {@link #close} (a limit was hit) or the socket's close handler; either
  * way {@link #shutdown} runs once: timers cancelled, every watch ended (which, for the node,
- * cancels the client's waits), later writes dropped.
+ * cancels the client's waits), the session stream broken (the session lives on until its TTL),
+ * later writes dropped. When the session stream ends (after {@code close}), the connection closes
+ * with 1000 once its other requests are answered.
  */
 final class WsConnection {
   private static final Logger LOG = Logger.getLogger(WsConnection.class.getName());
 
+  static final short CLOSE_NORMAL = 1000;
   static final short CLOSE_GOING_AWAY = 1001;
   static final short CLOSE_UNSUPPORTED_DATA = 1003;
   static final short CLOSE_INVALID_PAYLOAD = 1007;
@@ -64,6 +68,9 @@ final class WsConnection {
   private long lastSeenNanos;
   private long pingTimer = -1;
   private long idleTimer = -1;
+  /** Set when the session stream ended normally: close with 1000 once nothing is in flight. */
+  private boolean closeWhenIdle;
+  private final WsSession session;
 
   private final LockService.Observer observer;
 
@@ -76,6 +83,7 @@ final class WsConnection {
     this.options = options;
     this.ws = ws;
     this.loopThread = Thread.currentThread();
+    this.session = new WsSession(api, this::send, this::onSessionEnded);
   }
 
   void start() {
@@ -168,10 +176,34 @@ final class WsConnection {
       return;
     }
     protocolErrors = 0;
+    if (session.takes(in.op())) {
+      session.onRequest(in); // the stream has its own in-flight cap
+      return;
+    }
     switch (in.op()) {
       case WATCH -> watch(in);
       case UNWATCH -> unwatch(in);
       default -> call(in);
+    }
+  }
+
+  /**
+   * The session stream ended: after {@code close}, the connection closes normally once its other
+   * requests are answered; ended by the node, it closes now (1001), telling the client why first.
+   */
+  private void onSessionEnded(ApiException failure) {
+    if (failure == null) {
+      closeWhenIdle = true;
+      closeIfIdle();
+      return;
+    }
+    send(WsCodec.error(null, null, failure.detail()));
+    close(CLOSE_GOING_AWAY, closeReason("session stream ended: " + failure.detail().getMessage()));
+  }
+
+  private void closeIfIdle() {
+    if (closeWhenIdle && inFlight == 0) {
+      close(CLOSE_NORMAL, "session closed");
     }
   }
 
@@ -197,6 +229,7 @@ final class WsConnection {
       } else {
         reply(in, ar.result());
       }
+      closeIfIdle();
     }));
   }
 
@@ -274,6 +307,7 @@ final class WsConnection {
     future.onComplete(ar -> onLoop(() -> {
       inFlight--;
       registered(in, entry, ar);
+      closeIfIdle();
     }));
   }
 
@@ -432,6 +466,7 @@ final class WsConnection {
     List<WatchEntry> all = new ArrayList<>(watches.values());
     watches.clear();
     all.forEach(WatchEntry::end);
+    session.onBroken();
   }
 
   private void onLoop(Runnable action) {

@@ -227,6 +227,24 @@ class SessionStreamClusterTest {
   }
 
   @Test
+  void aSessionWithoutKeepAlivesIsWarnedBeforeItExpires() {
+    StockSession s = new StockSession(open(cluster.awaitLeader()));
+    long id = openSession(s, "sx-warned", 6);
+    held(s, "sx-warned");
+
+    // TTL 6 s: warned after about 4 s, expired after 6 s plus the expiry check and its commit.
+    await().atMost(Duration.ofSeconds(6 + 10)).until(() -> s.has(LockEventMessage.Kind.SESSION_EXPIRED, ""));
+    List<LockEventMessage.Kind> kinds = s.events.stream().map(LockEventMessage::getKind).toList();
+    int warned = kinds.indexOf(LockEventMessage.Kind.SESSION_EXPIRING);
+    assertTrue(warned >= 0 && warned < kinds.indexOf(LockEventMessage.Kind.EXPIRED), "warned before the loss: " + kinds);
+    LockEventMessage warning = s.events.get(warned);
+    assertEquals(id, warning.getSessionId());
+    assertEquals("sx-warned", warning.getClientId());
+    assertTrue(warning.hasExpiresAt(), warning.toString());
+    assertEquals(1, kinds.stream().filter(k -> k == LockEventMessage.Kind.SESSION_EXPIRING).count(), kinds.toString());
+  }
+
+  @Test
   void aSessionResumedOnAnotherNodeKeepsItsLocksAndItsWaits() throws InterruptedException {
     String first = cluster.follower();
     String other = cluster.ids().stream().filter(id -> !id.equals(first)).findFirst().orElseThrow();

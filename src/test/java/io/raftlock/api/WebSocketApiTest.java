@@ -179,6 +179,16 @@ class WebSocketApiTest {
   }
 
   @Test
+  void sessionOpsWithoutASessionServiceAreRefusedAndTheOtherOpsStillWork() throws Exception {
+    WsTestClient client = start();
+    JsonObject refused = client.call("s1", "open", "{\"name\":\"w\",\"ttl\":\"30s\"}");
+    assertEquals("open", refused.getString("op"));
+    assertEquals("UNAVAILABLE", refused.getJsonObject("error").getString("code"));
+    JsonObject acquired = client.call("s2", "acquire", "{\"lockId\":\"L1\",\"clientId\":\"c1\"}");
+    assertTrue(acquired.getJsonObject("response").getBoolean("acquired"), acquired.encode());
+  }
+
+  @Test
   void lockLevelOutcomeStaysInTheResponse() throws Exception {
     WsTestClient client = start();
     JsonObject reply = client.call("1", "acquire", "{\"lockId\":\"held\",\"clientId\":\"c1\"}");

@@ -10,6 +10,8 @@ import io.raftlock.proto.api.ErrorDetail;
 import io.raftlock.proto.api.HealthResponse;
 import io.raftlock.proto.api.HealthStatus;
 import io.raftlock.proto.api.LockEventMessage;
+import io.raftlock.proto.api.OpenSessionRequest;
+import io.raftlock.proto.api.ResumeSessionRequest;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -71,6 +73,40 @@ class WsCodecTest {
     assertEquals(WsOp.RENEW, in.op());
     assertInvalid(parse("{\"id\":\"a\",\"op\":\"health\",\"request\":{\"extra\":1}}"), "request");
     assertInvalid(parse("{\"id\":\"a\",\"op\":\"health\",\"request\":\"x\"}"), "request");
+  }
+
+  @Test
+  void sessionOpsParseIntoTheStreamsMessagesWithoutCoercion() {
+    WsCodec.Inbound open = parse("{\"id\":\"o\",\"op\":\"open\",\"request\":"
+        + "{\"ttl\":\"30s\",\"name\":\"w\",\"metadata\":{\"k\":\"v\"}}}");
+    assertTrue(open.ok(), String.valueOf(open.error()));
+    assertEquals(OpenSessionRequest.newBuilder().setTtl(ApiMapper.durationOfMillis(30_000)).setName("w")
+        .putMetadata("k", "v").build(), open.request());
+    assertEquals(ResumeSessionRequest.newBuilder().setSessionId(42).build(),
+        parse("{\"id\":\"r\",\"op\":\"resume\",\"request\":{\"sessionId\":\"42\"}}").request());
+    assertTrue(parse("{\"id\":\"k\",\"op\":\"keepAlive\"}").ok());
+    assertTrue(parse("{\"id\":\"c\",\"op\":\"close\",\"request\":{}}").ok());
+
+    assertInvalid(parse("{\"id\":\"o\",\"op\":\"open\",\"request\":{\"ttl\":30}}"), "ttl");
+    assertInvalid(parse("{\"id\":\"o\",\"op\":\"open\",\"request\":{\"name\":true}}"), "name");
+    assertInvalid(parse("{\"id\":\"o\",\"op\":\"open\",\"request\":{\"metadata\":{\"k\":1}}}"), "metadata[k]");
+    assertInvalid(parse("{\"id\":\"r\",\"op\":\"resume\",\"request\":{\"sessionId\":true}}"), "session_id");
+    assertInvalid(parse("{\"id\":\"r\",\"op\":\"resume\",\"request\":{\"sessionId\":\"-1\"}}"), "request");
+    assertInvalid(parse("{\"id\":\"k\",\"op\":\"keepAlive\",\"request\":{\"ttl\":\"1s\"}}"), "request");
+    assertInvalid(parse("{\"id\":\"c\",\"op\":\"keep_alive\"}"), "op");
+  }
+
+  @Test
+  void sessionRefusalsNameTheFieldInsideTheRequest() {
+    ErrorDetail stream = WsCodec.errorDetail(ErrorCode.INVALID_ARGUMENT, "acquire.lock_id: must not be empty",
+        "acquire.lock_id");
+    ErrorDetail ws = WsSession.unprefixed(stream, "acquire");
+    assertEquals("lock_id", ws.getDetailsMap().get("field"));
+    assertEquals("lock_id: must not be empty", ws.getMessage());
+    assertEquals("op", WsSession.unprefixed(WsCodec.errorDetail(ErrorCode.INVALID_ARGUMENT,
+        "open is refused: this stream already has a session", "open"), "open").getDetailsMap().get("field"));
+    assertEquals("op", WsSession.unprefixed(WsCodec.errorDetail(ErrorCode.INVALID_ARGUMENT,
+        "op needs a session", "op"), "keep_alive").getDetailsMap().get("field"));
   }
 
   @Test
