@@ -169,6 +169,11 @@ public final class ApiLoadBench {
     return vertx;
   }
 
+  /** Reports the CPU time of these node processes (and of this driver) per measured window. */
+  void measureCpuOf(List<NodeRef> nodes) {
+    cpuNodes = nodes;
+  }
+
   void close() {
     vertx.close().await();
   }
@@ -574,7 +579,7 @@ public final class ApiLoadBench {
 
       void releaseAndRequeue(long token) {
         actedOn = token;
-        safety.acquired(lock, token);
+        safety.acquired(lock, token, id);
         safety.releasing(lock);
         Handoff h = new Handoff(System.nanoTime());
         current = h;
