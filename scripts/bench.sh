@@ -15,14 +15,17 @@
 # also on failure or Ctrl-C.
 #   scripts/bench.sh [--quick] [--runs N] [--warmup S] [--measure S] [--session-warmup S]
 #                    [--clients 1,8,64] [--shared-users 64] [--workloads w1,shared,floor,w2,w3] [--md FILE]
+#                    [--profile DIR]
 # --quick: a smoke run: one short run per system (1 s warm-up, 3 s measured), a few minutes; its
 # tables go to target/bench/benchmarks-smoke.md instead of docs/benchmarks.md (--md FILE: elsewhere).
+# --profile DIR: after the first RaftLock run's workloads, W1 at the largest client count again
+# through RaftLockClient and through ApiLoadBench, with JFR of the leader and the driver (DIR/*.txt).
 # Defaults: 3 runs per system, 5 s warm-up and 15 s measured per workload, 15 s session warm-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 for a in "$@"; do
-  case "$a" in -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+  case "$a" in -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 done
 . scripts/lib.sh
 
@@ -34,6 +37,7 @@ clients=1,8,64
 shared_users=64
 workloads=w1,shared,floor,w2,w3
 md=docs/benchmarks.md
+profile=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) runs=1; warmup=1; measure=3; session_warmup=5; md=target/bench/benchmarks-smoke.md ;;
@@ -45,6 +49,7 @@ while [ $# -gt 0 ]; do
     --shared-users) shared_users=$2; shift ;;
     --workloads) workloads=$2; shift ;;
     --md) md=$2; shift ;;
+    --profile) profile=(--profile "$2"); shift ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -212,7 +217,9 @@ done
 for i in $(seq 1 "$runs"); do
   for system in raftlock etcd; do
     ensure_up "$system"
-    driver --system "$system" \
+    extra=()
+    [ "$system" = raftlock ] && [ "$i" = 1 ] && extra=("${profile[@]}")
+    driver --system "$system" "${extra[@]}" \
       --nodes "$(nodes_arg "$system")" --run "$i" --out "$OUT/$system-run$i.json" \
       --warmup "$warmup" --measure "$measure" --clients "$clients" --shared-users "$shared_users" \
       --workloads "$workloads"

@@ -710,7 +710,7 @@ public final class ApiLoadBench {
     return String.format("%.0f handoffs/s, grant p99 %.2f ms", h.rate(), h.respToGrant().percentileMs(99));
   }
 
-  private static void jcmd(long pid, String expect, String... args) throws IOException, InterruptedException {
+  static void jcmd(long pid, String expect, String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
     cmd.add(Long.toString(pid));

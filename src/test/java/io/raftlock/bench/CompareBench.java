@@ -38,10 +38,12 @@ public final class CompareBench {
   static final String USAGE = """
       CompareBench --system raftlock|etcd --nodes id=host:port:pid,... --out FILE [--run N]
                    [--warmup S] [--measure S] [--clients 1,8,64] [--shared-users 64] [--waiters 16]
-                   [--failover-clients 8] [--workloads w1,shared,floor,w2,w3]
+                   [--failover-clients 8] [--workloads w1,shared,floor,w2,w3] [--profile DIR]
       CompareBench --summarize DIR --machine FILE --md FILE
-        shared: W1 with --shared-users users on one RaftLockClient (RaftLock only)
-        floor:  ApiLoadBench's raw driver, W1 at the largest --clients and W2 (RaftLock only)
+        shared:  W1 with --shared-users users on one RaftLockClient (RaftLock only)
+        floor:   ApiLoadBench's raw driver, W1 at the largest --clients and W2 (RaftLock only)
+        profile: after the workloads, W1 at the largest --clients through RaftLockClient and through
+                 ApiLoadBench again, with JFR recordings of the leader and the driver (RaftLock only)
       """;
 
   private CompareBench() {}
@@ -78,7 +80,8 @@ public final class CompareBench {
         List.of(a.getOrDefault("clients", "1,8,64").split(",")).stream().map(Integer::parseInt).toList(),
         Integer.parseInt(a.getOrDefault("shared-users", "64")), Integer.parseInt(a.getOrDefault("waiters", "16")),
         Integer.parseInt(a.getOrDefault("failover-clients", "8")),
-        Set.of(a.getOrDefault("workloads", "w1,shared,floor,w2,w3").split(",")));
+        Set.of(a.getOrDefault("workloads", "w1,shared,floor,w2,w3").split(",")),
+        a.containsKey("profile") ? Path.of(a.get("profile")) : null);
 
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("system", system);
@@ -100,7 +103,7 @@ public final class CompareBench {
 
   /** The settings of one run. */
   record Settings(int warmup, int measure, List<Integer> clients, int sharedUsers, int waiters, int failoverClients,
-      Set<String> workloads) {
+      Set<String> workloads, Path profile) {
     int largest() {
       return clients.get(clients.size() - 1);
     }
@@ -149,6 +152,12 @@ public final class CompareBench {
         leader = ApiLoadBench.awaitLeader(nodes);
         out.put("w2Floor", handoff(print(floor.runHandoffs(leader, "ApiLoadBench", s.waiters(), s.warmup(),
             s.measure())), Map.of()));
+      }
+      if (s.profile() != null) {
+        ApiLoadBench.NodeRef l = ApiLoadBench.awaitLeader(nodes);
+        ClientProfile.record(l, s.profile(), "client-w1-" + s.largest(), () -> client.runPairs(s.largest(), false));
+        ClientProfile.record(l, s.profile(), "floor-w1-" + s.largest(),
+            () -> floor.runPairs(l, "ApiLoadBench", s.largest(), s.warmup(), s.measure()));
       }
       if (s.workloads().contains("w3")) {
         out.put("w3", failoverRaftLock(floor, nodes, s));

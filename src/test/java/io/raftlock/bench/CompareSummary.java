@@ -69,6 +69,13 @@ final class CompareSummary {
         .append(r.size()).append(" RaftLock and ").append(e.size())
         .append(" etcd runs**, with min–max in brackets. Runs alternate between the systems (R, E, R, E, …), both ")
         .append("clusters stay up for the whole session, on the same machine.\n\n");
+    if (!r.isEmpty() && (r.size() < 3 || r.get(0).path("measureS").asInt() < 10)) {
+      s.append("> **Smoke run** (").append(r.size()).append(" run(s) per system, ").append(r.get(0).path("warmupS").asInt())
+          .append(" s warm-up / ").append(r.get(0).path("measureS").asInt()).append(" s measured per workload, load ")
+          .append("average ").append(r.get(0).path("loadAverageBefore").asText()).append(" at the start): the ")
+          .append("figures show that the harness works end to end, not how fast either system is. A full run: ")
+          .append("`scripts/bench.sh`.\n\n");
+    }
     machine(s, machine, r, e);
     s.append("\n").append(method());
 
