@@ -154,10 +154,10 @@ public final class CompareBench {
             s.measure())), Map.of()));
       }
       if (s.profile() != null) {
-        ApiLoadBench.NodeRef l = ApiLoadBench.awaitLeader(nodes);
-        ClientProfile.record(l, s.profile(), "client-w1-" + s.largest(), () -> client.runPairs(s.largest(), false));
-        ClientProfile.record(l, s.profile(), "floor-w1-" + s.largest(),
-            () -> floor.runPairs(l, "ApiLoadBench", s.largest(), s.warmup(), s.measure()));
+        ClientProfile.record(nodes, s.profile(), "client-w1-" + s.largest(),
+            l -> () -> client.runPairs(s.largest(), false));
+        ClientProfile.record(nodes, s.profile(), "floor-w1-" + s.largest(),
+            l -> () -> floor.runPairs(l, "ApiLoadBench", s.largest(), s.warmup(), s.measure()));
       }
       if (s.workloads().contains("w3")) {
         out.put("w3", failoverRaftLock(floor, nodes, s));

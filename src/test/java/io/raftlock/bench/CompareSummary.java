@@ -390,22 +390,22 @@ final class CompareSummary {
     Figure un = new Figure("", "", j -> j.path("w3").path("unavailableMs"), false);
     Figure sur = new Figure("", "", j -> j.path("w3").path("errorsSurfaced"), false);
     double x = median(r, p50) / median(e, p50);
-    target(s, "W1, " + lo + " client: acquire p50 ≤ 0.5 × etcd's", String.format("%.2f× (%s vs %s ms)", x,
+    target(s, "W1, " + lo + " client: acquire p50 ≤ 0.5 × etcd's", String.format("%s (%s vs %s ms)", times(x),
         fmt(median(r, p50)), fmt(median(e, p50))), x <= 0.5);
     x = median(r, rate) / median(e, rate);
-    target(s, "W1, " + hi + " clients: ≥ 5 × etcd's pairs/s", String.format("%.2f× (%s vs %s pairs/s)", x,
+    target(s, "W1, " + hi + " clients: ≥ 5 × etcd's pairs/s", String.format("%s (%s vs %s pairs/s)", times(x),
         fmt(median(r, rate)), fmt(median(e, rate))), x >= 5);
     x = median(r, p99) / median(e, p99);
-    target(s, "W1, " + hi + " clients: acquire p99 ≤ 0.25 × etcd's", String.format("%.2f× (%s vs %s ms)", x,
+    target(s, "W1, " + hi + " clients: acquire p99 ≤ 0.25 × etcd's", String.format("%s (%s vs %s ms)", times(x),
         fmt(median(r, p99)), fmt(median(e, p99))), x <= 0.25);
     x = median(r, shared) / median(r, rate);
-    target(s, "W1: one shared client at least as fast as " + hi + " clients", String.format("%.2f× (%s vs %s pairs/s)",
-        x, fmt(median(r, shared)), fmt(median(r, rate))), x >= 1);
+    target(s, "W1: one shared client at least as fast as " + hi + " clients", String.format("%s (%s vs %s pairs/s)",
+        times(x), fmt(median(r, shared)), fmt(median(r, rate))), x >= 1);
     x = median(r, rate) / median(r, floor);
     target(s, "W1, " + hi + " clients: the client path within 25 % of ApiLoadBench", String.format(
-        "%.2f× of the floor (%s vs %s pairs/s)", x, fmt(median(r, rate)), fmt(median(r, floor))), x >= 0.75);
+        "%s of the floor (%s vs %s pairs/s)", times(x), fmt(median(r, rate)), fmt(median(r, floor))), x >= 0.75);
     x = median(r, ho) / median(e, ho);
-    target(s, "W2: ≥ 8 × etcd's handoffs/s", String.format("%.2f× (%s vs %s handoffs/s)", x, fmt(median(r, ho)),
+    target(s, "W2: ≥ 8 × etcd's handoffs/s", String.format("%s (%s vs %s handoffs/s)", times(x), fmt(median(r, ho)),
         fmt(median(e, ho))), x >= 8);
     target(s, "W2: next grant after the release call p99 ≤ 5 ms", fmt(median(r, next99)) + " ms",
         median(r, next99) <= 5);
@@ -428,6 +428,11 @@ final class CompareSummary {
     target(s, "(issue #10) memory: each RaftLock node ≤ 256 MiB heap during W1 at " + hi + " clients",
         maxUsed < 0 ? "not sampled" : "max heap in use " + maxUsed + " MiB, max old generation " + maxLive
             + " MiB (`-Xmx256m`, no failure)", maxUsed >= 0 && maxUsed <= 256);
+  }
+
+  /** A ratio as "0.42×", or "–" when a side is missing. */
+  private static String times(double x) {
+    return Double.isNaN(x) || Double.isInfinite(x) ? "–" : String.format("%.2f×", x);
   }
 
   private static void target(StringBuilder s, String what, String measured, boolean met) {
