@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Client API load: a real 3-process cluster (the fat jar, data in a temp dir, rate limits raised
-# so one client id is never throttled) driven by io.raftlock.bench.ApiLoadBench over gRPC:
+# Client API load: a real 3-process cluster (the fat jar, data in a temp dir, the shipped
+# configuration) driven by io.raftlock.bench.ApiLoadBench over gRPC:
 # the no-commit floor (64 clients, two stale reads per "pair"; --floor-clients 0 skips it),
 # acquire+release pairs at 1, 8 and 64 clients on the leader and 64 through a follower, lock
 # handoffs between 16 watching waiters, then (unless --no-profile) the 64-client and handoff runs
@@ -42,8 +42,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-start_bench_cluster "$WORK" "$JAR" \
-  '{ "rateLimitPerSecond": 1000000, "rateLimitBurst": 1000000, "maxInFlightRequests": 100000 }'
+start_bench_cluster "$WORK" "$JAR" '{}' # the shipped API settings
 node_arg=$BENCH_NODES
 
 java "${CHRONICLE_FLAGS[@]}" -Xmx1g -cp "$CP" io.raftlock.bench.ApiLoadBench --nodes "$node_arg" "${args[@]}"

@@ -1,15 +1,32 @@
 #!/usr/bin/env bash
 # RaftLock and etcd side by side on this machine: a 3-process RaftLock cluster and a 3-member etcd
-# cluster on loopback (data in a temp dir, default durability), the workloads of TESTING.md (W1
-# pairs at 1/8/64 clients, W2 handoff between 16 clients, W3 kill -9 of the leader during W1 with
-# 8 clients) run against both, alternating systems (R, E, R, E, ...), then the JSON results in
-# target/bench/ and the summary table in docs/benchmarks.md. Everything started here is stopped on
-# exit, also on failure or Ctrl-C.
-#   scripts/bench.sh [--quick] [--runs N] [--warmup S] [--measure S] [--session-warmup S] [--clients 1,8,64]
-#                  [--workloads w1,w2,w3]
-# --quick: one short run per system (1 s warm-up, 3 s measured), under 3 minutes.
+# cluster on loopback (data in a temp dir, default durability, the shipped RaftLock configuration:
+# no limit raised), the workloads of TESTING.md run against both, alternating systems (R, E, R, E,
+# ...), then the JSON results in target/bench/ and the summary tables in docs/benchmarks.md.
+#   W1      acquire+release pairs at 1, 8 and 64 clients; RaftLock through RaftLockClient, one
+#           client per simulated user (a thread calling tryLock/unlock)
+#   shared  W1 with 64 users sharing one RaftLockClient (a service with many threads)
+#   floor   ApiLoadBench, the raw asynchronous gRPC driver, in the same run: W1 at 64 clients and
+#           W2, so the client's own cost is visible next to what the server gives
+#   W2      16 contenders handing off one lock: handoffs/s, next grant after the release call
+#   W3      kill -9 of the leader during W1 with 8 clients (raw stubs with a retry policy)
+# CPU per pair of the leader, the followers and the client JVM, and the safety checks (occupancy,
+# tokens, same-client re-grants in W2), in every run. Everything started here is stopped on exit,
+# also on failure or Ctrl-C.
+#   scripts/bench.sh [--quick] [--runs N] [--warmup S] [--measure S] [--session-warmup S]
+#                    [--clients 1,8,64] [--shared-users 64] [--workloads w1,shared,floor,w2,w3] [--md FILE]
+#                    [--profile DIR]
+# --quick: a smoke run: one short run per system (1 s warm-up, 3 s measured), a few minutes; its
+# tables go to target/bench/benchmarks-smoke.md instead of docs/benchmarks.md (--md FILE: elsewhere).
+# --profile DIR: after the first RaftLock run's workloads, W1 at the largest client count again
+# through RaftLockClient and through ApiLoadBench, with JFR of the leader and the driver (DIR/*.txt).
+# Defaults: 3 runs per system, 5 s warm-up and 15 s measured per workload, 15 s session warm-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+for a in "$@"; do
+  case "$a" in -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+done
 . scripts/lib.sh
 
 runs=3
@@ -17,17 +34,23 @@ warmup=5
 measure=15
 session_warmup=15
 clients=1,8,64
-workloads=w1,w2,w3
+shared_users=64
+workloads=w1,shared,floor,w2,w3
+md=docs/benchmarks.md
+profile=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) runs=1; warmup=1; measure=3; session_warmup=5 ;;
+    --quick) runs=1; warmup=1; measure=3; session_warmup=5; md=target/bench/benchmarks-smoke.md ;;
     --runs) runs=$2; shift ;;
     --warmup) warmup=$2; shift ;;
     --measure) measure=$2; shift ;;
     --session-warmup) session_warmup=$2; shift ;;
     --clients) clients=$2; shift ;;
+    --shared-users) shared_users=$2; shift ;;
     --workloads) workloads=$2; shift ;;
-    *) echo "unknown argument $1" >&2; exit 2 ;;
+    --md) md=$2; shift ;;
+    --profile) profile=(--profile "$2"); shift ;;
+    *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -73,8 +96,7 @@ for n in "${RNODES[@]}"; do
   "nodeId": "$n",
   "dataDir": "$WORK/$n/data",
   "members": {$members
-  },
-  "api": { "rateLimitPerSecond": 1000000, "rateLimitBurst": 1000000, "maxInFlightRequests": 100000 }
+  }
 }
 JSON
 done
@@ -182,22 +204,26 @@ git diff --quiet HEAD 2>/dev/null || commit="$commit (with uncommitted changes)"
   echo "runs per system=$runs"
 } >"$OUT/machine.txt"
 
-# One unrecorded W1 pass per system first: the RaftLock nodes are fresh JVMs (interpreted code
-# until the JIT has compiled the hot paths), etcd gets the same treatment.
+# One unrecorded pass per system first: the RaftLock nodes are fresh JVMs (interpreted code
+# until the JIT has compiled the hot paths), so W1 at 64 clients through the client and through
+# the raw driver, and W2; etcd gets the same treatment.
 for system in raftlock etcd; do
-  echo "warming up $system: W1 at 64 clients for $session_warmup s (not recorded)"
+  echo "warming up $system: W1 at 64 clients and W2, $session_warmup s each (not recorded)"
   driver --system "$system" \
-    --nodes "$(nodes_arg "$system")" --workloads w1 --clients 64 --warmup 1 --measure "$session_warmup" \
+    --nodes "$(nodes_arg "$system")" --workloads w1,floor,w2 --clients 64 --warmup 1 --measure "$session_warmup" \
     --out "$OUT/warmup-$system.json" >/dev/null
 done
 
 for i in $(seq 1 "$runs"); do
   for system in raftlock etcd; do
     ensure_up "$system"
-    driver --system "$system" \
+    extra=()
+    [ "$system" = raftlock ] && [ "$i" = 1 ] && extra=("${profile[@]}")
+    driver --system "$system" "${extra[@]}" \
       --nodes "$(nodes_arg "$system")" --run "$i" --out "$OUT/$system-run$i.json" \
-      --warmup "$warmup" --measure "$measure" --clients "$clients" --workloads "$workloads"
+      --warmup "$warmup" --measure "$measure" --clients "$clients" --shared-users "$shared_users" \
+      --workloads "$workloads"
   done
 done
 
-java -cp "$CP" io.raftlock.bench.CompareBench --summarize "$OUT" --machine "$OUT/machine.txt" --md docs/benchmarks.md
+java -cp "$CP" io.raftlock.bench.CompareBench --summarize "$OUT" --machine "$OUT/machine.txt" --md "$md"

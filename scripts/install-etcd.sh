@@ -11,5 +11,5 @@ if ! command -v etcd >/dev/null 2>&1 || ! command -v etcdctl >/dev/null 2>&1; th
   DEBIAN_FRONTEND=noninteractive apt-get install -y etcd-server etcd-client >/dev/null
 fi
 # The package enables a systemd unit; nothing here starts or relies on it.
-etcd --version | head -n 1
-etcdctl version | head -n 1
+etcd --version | sed -n 1p
+etcdctl version | sed -n 1p

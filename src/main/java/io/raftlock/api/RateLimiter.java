@@ -37,9 +37,9 @@ public final class RateLimiter {
   }
 
   /**
-   * @param ratePerSecond tokens added per second to each bucket (seed default 100)
-   * @param burst bucket capacity (seed default 200)
-   * @param maxInFlight global cap on admitted, not yet completed requests (seed default 1000)
+   * @param ratePerSecond tokens added per second to each bucket (default 20,000)
+   * @param burst bucket capacity (default 40,000)
+   * @param maxInFlight global cap on admitted, not yet completed requests (default 1000)
    * @param reservedInFlight slots of {@code maxInFlight} that only {@link Kind#MAINTAIN} may use
    * @param maxClients clients tracked at most
    * @param inFlightRetryAfterNanos hint given when the in-flight cap refuses a request
@@ -51,7 +51,13 @@ public final class RateLimiter {
       int reservedInFlight,
       int maxClients,
       long inFlightRetryAfterNanos) {
-    public static final Config DEFAULTS = new Config(100, 200, 1000, 100, 100_000, 50_000_000L);
+    /**
+     * The buckets are for abuse, not for load: 20,000 requests a second per class is about twice
+     * the lock pairs a node commits on a 2-core machine, so one client shared by a whole service
+     * is never refused for its rate, while a runaway loop is cut after 2 s of burst. Overload of
+     * the node itself is the in-flight cap's job.
+     */
+    public static final Config DEFAULTS = new Config(20_000, 40_000, 1000, 100, 100_000, 50_000_000L);
 
     public Config {
       if (ratePerSecond < 1 || burst < 1 || maxInFlight < 1 || maxClients < 1 || inFlightRetryAfterNanos < 1) {

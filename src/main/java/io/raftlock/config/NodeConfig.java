@@ -78,9 +78,10 @@ public record NodeConfig(
    *
    * @param routing {@code "forward"} (default): a follower forwards writes to the leader once;
    *     {@code "redirect"}: it answers NOT_LEADER with the leader's client address
-   * @param rateLimitPerSecond token-bucket refill per client id (seed default 100)
-   * @param rateLimitBurst token-bucket size per client id (seed default 200)
-   * @param maxInFlightRequests global cap on requests admitted and not yet answered (seed 1000)
+   * @param rateLimitPerSecond token-bucket refill per client id or session, per request class
+   *     (default 20,000: above what one node commits, so only a runaway client meets it)
+   * @param rateLimitBurst token-bucket size per client id or session (default 40,000)
+   * @param maxInFlightRequests global cap on requests admitted and not yet answered (default 1000)
    * @param requestTimeoutMs bound on a write from admission to answer (seed redirect timeout 5 s)
    * @param shutdownTimeoutMs how long a stopping node lets requests in flight finish
    * @param allowedOrigins web origins ({@code scheme://host[:port]}, or {@code "*"} for any) whose
@@ -89,7 +90,7 @@ public record NodeConfig(
    */
   public record ClientApi(String routing, int rateLimitPerSecond, int rateLimitBurst,
       int maxInFlightRequests, long requestTimeoutMs, long shutdownTimeoutMs, List<String> allowedOrigins) {
-    public static final ClientApi DEFAULTS = new ClientApi("forward", 100, 200, 1000, 5_000, 5_000);
+    public static final ClientApi DEFAULTS = new ClientApi("forward", 20_000, 40_000, 1000, 5_000, 5_000);
 
     /** Without extra allowed origins: same-origin pages and non-browser clients only. */
     public ClientApi(String routing, int rateLimitPerSecond, int rateLimitBurst,

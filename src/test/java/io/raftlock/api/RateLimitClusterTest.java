@@ -31,7 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Admission control on a real cluster: a client's acquire burst is cut at its bucket while other
  * clients and the same client's renewals and releases go through, and the global in-flight cap
- * refuses a flood from many clients and recovers at once. Refused requests change nothing.
+ * refuses a flood from many clients and recovers at once. Refused requests change nothing. The
+ * abuse cases run with small limits, so that a flood of a few hundred requests meets them; with
+ * the shipped limits (checked against a runaway client in {@code RateLimiterTest}) a service that
+ * shares one client id across many threads is not refused.
  */
 @Timeout(120)
 class RateLimitClusterTest {
@@ -153,6 +156,48 @@ class RateLimitClusterTest {
         channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
       }
     }
+  }
+
+  @Test
+  void theShippedLimitsAdmitAServiceSharingOneClientIdAcrossManyThreads() throws Exception {
+    try (LocalCluster cluster = new LocalCluster(3, root).start()) {
+      ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", cluster.clientPort(cluster.awaitLeader()))
+          .usePlaintext().build();
+      try {
+        StockRaftLock c = new StockRaftLock(channel);
+        // 64 threads of one service, 30 pairs each, back to back: far past the 200-request burst
+        // of the former per-client limit (100/s), which refused such a service past ~50 pairs/s.
+        int threads = 64;
+        int pairsEach = 30;
+        List<CompletableFuture<Integer>> users = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          users.add(pairs(c, "service", "shared-" + t + "-", pairsEach, 0));
+        }
+        CompletableFuture.allOf(users.toArray(CompletableFuture[]::new)).get(90, TimeUnit.SECONDS);
+        assertEquals(threads * pairsEach, users.stream().mapToInt(CompletableFuture::join).sum(),
+            "every acquire and release of the shared client id was admitted");
+        assertEquals(0, held(c, "service"));
+      } finally {
+        channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** {@code remaining} acquire+release pairs one after the other; completes with the pairs done. */
+  private static CompletableFuture<Integer> pairs(StockRaftLock c, String client, String lockPrefix, int remaining,
+      int done) {
+    if (remaining == 0) {
+      return CompletableFuture.completedFuture(done);
+    }
+    String lock = lockPrefix + remaining;
+    return c.async(StockRaftLock.ACQUIRE, acquire(lock, client, lock + "-a")).thenCompose(a -> {
+      assertTrue(a.getAcquired(), a.toString());
+      return c.async(StockRaftLock.RELEASE, ReleaseRequest.newBuilder().setLockId(lock).setClientId(client)
+          .setVersion(a.getLock().getVersion()).setRequestId(lock + "-r").build());
+    }).thenCompose(r -> {
+      assertTrue(r.getReleased(), r.toString());
+      return pairs(c, client, lockPrefix, remaining - 1, done + 1);
+    });
   }
 
   @Test

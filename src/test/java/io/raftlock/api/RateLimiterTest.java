@@ -15,11 +15,17 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The limiter with a fake clock: no sleeping, every instant chosen by the test. */
+/**
+ * The limiter with a fake clock: no sleeping, every instant chosen by the test. The mechanism is
+ * checked on small buckets (100/s, burst 200) whose arithmetic is easy to follow; the shipped
+ * defaults are checked against the load they must admit and the abuse they must refuse.
+ */
 class RateLimiterTest {
   private static final long MS = 1_000_000L;
+  private static final long US = 1_000L;
+  private static final Config SMALL = new Config(100, 200, 1000, 100, 100_000, 50 * MS);
   private long now = 1_000 * MS;
-  private final RateLimiter limiter = new RateLimiter(Config.DEFAULTS, () -> now);
+  private final RateLimiter limiter = new RateLimiter(SMALL, () -> now);
 
   private Decision admit(String client, Kind kind) {
     return limiter.tryAdmit(client, kind);
@@ -80,7 +86,7 @@ class RateLimiterTest {
     }
     Rejection r = assertInstanceOf(Rejection.class, admit("fresh", Kind.NEW_WORK));
     assertEquals(Reason.IN_FLIGHT, r.reason());
-    assertEquals(Config.DEFAULTS.inFlightRetryAfterNanos(), r.retryAfterNanos());
+    assertEquals(SMALL.inFlightRetryAfterNanos(), r.retryAfterNanos());
     assertEquals(900, limiter.inFlight());
 
     held.get(0).release();
@@ -162,6 +168,69 @@ class RateLimiterTest {
     admitAndRelease("other", Kind.NEW_WORK, 1);
     assertEquals(2, limiter.trackedClients());
     assertEquals(100, admitAndRelease("busy", Kind.NEW_WORK, 300), "still rate limited");
+  }
+
+  @Test
+  void theDefaultsNeverRefuseAServiceSharingOneClientAtTenThousandPairsASecond() {
+    RateLimiter shipped = new RateLimiter(Config.DEFAULTS, () -> now);
+    // One acquire and one release every 100 us for a minute, from one client id (or session).
+    long refused = 0;
+    for (int i = 0; i < 600_000; i++) {
+      for (Kind kind : Kind.values()) {
+        if (shipped.tryAdmit("service", kind) instanceof Permit p) {
+          p.release();
+        } else {
+          refused++;
+        }
+      }
+      now += 100 * US;
+    }
+    assertEquals(0, refused);
+  }
+
+  @Test
+  void theDefaultsCutARunawayClientAfterItsBurstAndSpareOthers() {
+    RateLimiter shipped = new RateLimiter(Config.DEFAULTS, () -> now);
+    // A loop without backoff: one acquire every 2 us (500,000 a second) for 2 s.
+    int admitted = 0;
+    int refusedForRate = 0;
+    int sent = 1_000_000;
+    for (int i = 0; i < sent; i++) {
+      Decision d = shipped.tryAdmit("runaway", Kind.NEW_WORK);
+      if (d instanceof Permit p) {
+        p.release();
+        admitted++;
+      } else if (((Rejection) d).reason() == Reason.CLIENT_RATE) {
+        refusedForRate++;
+      }
+      now += 2 * US;
+    }
+    int allowed = Config.DEFAULTS.burst() + 2 * Config.DEFAULTS.ratePerSecond();
+    assertTrue(admitted <= allowed + 1, admitted + " admitted, at most " + allowed);
+    assertTrue(admitted >= allowed - 1, admitted + " admitted, at least " + allowed);
+    assertEquals(sent - admitted, refusedForRate, "every other request was refused for the client's rate");
+    assertInstanceOf(Permit.class, shipped.tryAdmit("runaway", Kind.MAINTAIN), "its releases still go through");
+    assertInstanceOf(Permit.class, shipped.tryAdmit("another", Kind.NEW_WORK), "other clients are not affected");
+  }
+
+  @Test
+  void theDefaultsCapRequestsInFlightPerNode() {
+    RateLimiter shipped = new RateLimiter(Config.DEFAULTS, () -> now);
+    int newWork = Config.DEFAULTS.maxInFlight() - Config.DEFAULTS.reservedInFlight();
+    for (int i = 0; i < newWork; i++) {
+      assertInstanceOf(Permit.class, shipped.tryAdmit("c" + (i % 64), Kind.NEW_WORK));
+    }
+    Rejection r = assertInstanceOf(Rejection.class, shipped.tryAdmit("c0", Kind.NEW_WORK));
+    assertEquals(Reason.IN_FLIGHT, r.reason());
+    assertInstanceOf(Permit.class, shipped.tryAdmit("c0", Kind.MAINTAIN), "maintenance keeps its reserve");
+  }
+
+  @Test
+  void theNodeConfigDefaultsAreTheLimiterDefaults() {
+    io.raftlock.config.NodeConfig.ClientApi api = io.raftlock.config.NodeConfig.ClientApi.DEFAULTS;
+    assertEquals(Config.DEFAULTS.ratePerSecond(), api.rateLimitPerSecond());
+    assertEquals(Config.DEFAULTS.burst(), api.rateLimitBurst());
+    assertEquals(Config.DEFAULTS.maxInFlight(), api.maxInFlightRequests());
   }
 
   @Test

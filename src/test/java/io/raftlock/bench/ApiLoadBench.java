@@ -169,6 +169,11 @@ public final class ApiLoadBench {
     return vertx;
   }
 
+  /** Reports the CPU time of these node processes (and of this driver) per measured window. */
+  void measureCpuOf(List<NodeRef> nodes) {
+    cpuNodes = nodes;
+  }
+
   void close() {
     vertx.close().await();
   }
@@ -574,7 +579,7 @@ public final class ApiLoadBench {
 
       void releaseAndRequeue(long token) {
         actedOn = token;
-        safety.acquired(lock, token);
+        safety.acquired(lock, token, id);
         safety.releasing(lock);
         Handoff h = new Handoff(System.nanoTime());
         current = h;
@@ -705,7 +710,7 @@ public final class ApiLoadBench {
     return String.format("%.0f handoffs/s, grant p99 %.2f ms", h.rate(), h.respToGrant().percentileMs(99));
   }
 
-  private static void jcmd(long pid, String expect, String... args) throws IOException, InterruptedException {
+  static void jcmd(long pid, String expect, String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
     cmd.add(Long.toString(pid));

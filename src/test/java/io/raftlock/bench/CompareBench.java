@@ -24,18 +24,27 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One run of the side-by-side benchmark (scripts/bench.sh) against one system, or the summary of
  * all runs. A run is W1 (acquire+release pairs at each client count), W2 (handoff between
- * waiters on one lock) and W3 (W1 with 8 clients while the leader is killed with kill -9), with
+ * contenders on one lock) and W3 (W1 with 8 clients while the leader is killed with kill -9), with
  * the {@link LockSafety} checks in each, written as one JSON file.
  *
- * <pre>
- * CompareBench --system raftlock|etcd --nodes id=host:port:pid,... --run N --out FILE
- *              [--warmup S] [--measure S] [--clients 1,8,64] [--waiters 16] [--failover-clients 8]
- *              [--workloads w1,w2,w3]
- * CompareBench --summarize DIR --machine FILE --md FILE
- * </pre>
+ * <p>RaftLock's W1 and W2 go through {@code RaftLockClient} ({@link ClientLoadBench}): one client
+ * per simulated user, plus W1 with all users sharing one client ({@code shared}). The same run
+ * measures the server-side floor with {@link ApiLoadBench}'s raw asynchronous gRPC driver
+ * ({@code floor}: W1 at the largest client count and W2), so the client's own cost shows next to
+ * it. W3 drives raw gRPC stubs with its own retry policy, as before.
  */
 public final class CompareBench {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  static final String USAGE = """
+      CompareBench --system raftlock|etcd --nodes id=host:port:pid,... --out FILE [--run N]
+                   [--warmup S] [--measure S] [--clients 1,8,64] [--shared-users 64] [--waiters 16]
+                   [--failover-clients 8] [--workloads w1,shared,floor,w2,w3] [--profile DIR]
+      CompareBench --summarize DIR --machine FILE --md FILE
+        shared:  W1 with --shared-users users on one RaftLockClient (RaftLock only)
+        floor:   ApiLoadBench's raw driver, W1 at the largest --clients and W2 (RaftLock only)
+        profile: after the workloads, W1 at the largest --clients through RaftLockClient and through
+                 ApiLoadBench again, with JFR recordings of the leader and the driver (RaftLock only)
+      """;
 
   private CompareBench() {}
 
@@ -43,10 +52,14 @@ public final class CompareBench {
     Map<String, String> a = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       if (!args[i].startsWith("--")) {
-        throw new IllegalArgumentException("unexpected argument " + args[i]);
+        throw new IllegalArgumentException("unexpected argument " + args[i] + "\n" + USAGE);
       }
       boolean flag = i + 1 >= args.length || args[i + 1].startsWith("--");
       a.put(args[i].substring(2), flag ? "true" : args[++i]);
+    }
+    if (a.containsKey("help")) {
+      System.out.print(USAGE);
+      return;
     }
     if (a.containsKey("summarize")) {
       CompareSummary.write(Path.of(a.get("summarize")), Path.of(a.get("machine")), Path.of(a.get("md")));
@@ -54,7 +67,7 @@ public final class CompareBench {
     }
     String system = a.getOrDefault("system", "");
     if (!Set.of("raftlock", "etcd").contains(system) || !a.containsKey("nodes") || !a.containsKey("out")) {
-      throw new IllegalArgumentException("--system raftlock|etcd, --nodes and --out are required");
+      throw new IllegalArgumentException("--system raftlock|etcd, --nodes and --out are required\n" + USAGE);
     }
     List<ApiLoadBench.NodeRef> nodes = new ArrayList<>();
     for (String n : a.get("nodes").split(",")) {
@@ -62,24 +75,25 @@ public final class CompareBench {
       String[] hp = kv[1].split(":");
       nodes.add(new ApiLoadBench.NodeRef(kv[0], hp[0], Integer.parseInt(hp[1]), Long.parseLong(hp[2])));
     }
-    int warmup = Integer.parseInt(a.getOrDefault("warmup", "3"));
-    int measure = Integer.parseInt(a.getOrDefault("measure", "10"));
-    List<Integer> clients = List.of(a.getOrDefault("clients", "1,8,64").split(",")).stream().map(Integer::parseInt).toList();
-    int waiters = Integer.parseInt(a.getOrDefault("waiters", "16"));
-    int failoverClients = Integer.parseInt(a.getOrDefault("failover-clients", "8"));
-    Set<String> workloads = Set.of(a.getOrDefault("workloads", "w1,w2,w3").split(","));
+    Settings s = new Settings(Integer.parseInt(a.getOrDefault("warmup", "3")),
+        Integer.parseInt(a.getOrDefault("measure", "10")),
+        List.of(a.getOrDefault("clients", "1,8,64").split(",")).stream().map(Integer::parseInt).toList(),
+        Integer.parseInt(a.getOrDefault("shared-users", "64")), Integer.parseInt(a.getOrDefault("waiters", "16")),
+        Integer.parseInt(a.getOrDefault("failover-clients", "8")),
+        Set.of(a.getOrDefault("workloads", "w1,shared,floor,w2,w3").split(",")),
+        a.containsKey("profile") ? Path.of(a.get("profile")) : null);
 
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("system", system);
     out.put("run", Integer.parseInt(a.getOrDefault("run", "1")));
-    out.put("warmupS", warmup);
-    out.put("measureS", measure);
+    out.put("warmupS", s.warmup());
+    out.put("measureS", s.measure());
     out.put("loadAverageBefore", ApiLoadBench.loadAverage());
     System.out.printf("%n=== %s run %s (load %s)%n", system, out.get("run"), out.get("loadAverageBefore"));
     if (system.equals("raftlock")) {
-      runRaftLock(nodes, warmup, measure, clients, waiters, failoverClients, workloads, out);
+      runRaftLock(nodes, s, out);
     } else {
-      runEtcd(nodes, warmup, measure, clients, waiters, failoverClients, workloads, out);
+      runEtcd(nodes, s, out);
     }
     out.put("loadAverageAfter", ApiLoadBench.loadAverage());
     Path file = Path.of(a.get("out"));
@@ -87,22 +101,32 @@ public final class CompareBench {
     JSON.writeValue(file.toFile(), out);
   }
 
+  /** The settings of one run. */
+  record Settings(int warmup, int measure, List<Integer> clients, int sharedUsers, int waiters, int failoverClients,
+      Set<String> workloads, Path profile) {
+    int largest() {
+      return clients.get(clients.size() - 1);
+    }
+  }
+
   // ---------------------------------------------------------------- RaftLock
 
-  private static void runRaftLock(List<ApiLoadBench.NodeRef> nodes, int warmup, int measure, List<Integer> clients,
-      int waiters, int failoverClients, Set<String> workloads, Map<String, Object> out) throws Exception {
-    ApiLoadBench bench = ApiLoadBench.create(1, warmup, measure);
+  private static void runRaftLock(List<ApiLoadBench.NodeRef> nodes, Settings s, Map<String, Object> out)
+      throws Exception {
+    ApiLoadBench floor = ApiLoadBench.create(1, s.warmup(), s.measure());
+    floor.measureCpuOf(nodes);
+    ClientLoadBench client = new ClientLoadBench(nodes, s.warmup(), s.measure());
+    out.put("clientEndpoints", nodes.stream().map(ApiLoadBench.NodeRef::id).toList());
     try {
       // The leader is looked up again before each scenario: under load it can change.
       ApiLoadBench.NodeRef leader;
-      if (workloads.contains("w1")) {
+      if (s.workloads().contains("w1")) {
         List<Object> w1 = new ArrayList<>();
-        for (int c : clients) {
-          boolean last = c == clients.get(clients.size() - 1);
+        for (int c : s.clients()) {
+          boolean last = c == s.largest();
           leader = ApiLoadBench.awaitLeader(nodes);
           HeapSampler heap = last ? HeapSampler.start(nodes) : null;
-          ApiLoadBench.PairsResult r = bench.runPairs(leader, "leader", c, warmup, measure);
-          w1.add(pairs(r));
+          w1.add(pairs(client.runPairs(c, false), leader.id(), nodes));
           if (last) {
             out.put("heapDuringW1", heap.stop());
             out.put("rssMiBAfterW1", rss(nodes));
@@ -110,31 +134,57 @@ public final class CompareBench {
         }
         out.put("w1", w1);
       }
-      if (workloads.contains("w2")) {
+      if (s.workloads().contains("shared")) {
         leader = ApiLoadBench.awaitLeader(nodes);
-        out.put("w2", handoff(print(bench.runHandoffs(leader, "leader", waiters, warmup, measure))));
+        out.put("w1Shared", pairs(client.runPairs(s.sharedUsers(), true), leader.id(), nodes));
       }
-      if (workloads.contains("w3")) {
+      if (s.workloads().contains("floor")) {
         leader = ApiLoadBench.awaitLeader(nodes);
-        int start = nodes.indexOf(leader);
-        // The leader at the moment of the kill (it may have moved during the warm-up).
-        java.util.concurrent.atomic.AtomicReference<ApiLoadBench.NodeRef> killed = new java.util.concurrent.atomic.AtomicReference<>();
-        GrpcClient grpc = GrpcClient.client(bench.vertx(), new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
-            .setHttp2ClearTextUpgrade(false).setTcpNoDelay(true));
-        try {
-          List<RaftLockGrpcClient> stubs = nodes.stream().map(n -> RaftLockGrpcClient.create(grpc, n.address())).toList();
-          FailoverLoad.Result r = new FailoverLoad(raftLockOps(stubs)).run("f" + System.nanoTime(), failoverClients,
-              start, warmup * 1000L, () -> {
-                killed.set(ApiLoadBench.awaitLeader(nodes));
-                return () -> kill(killed.get().pid());
-              }, 2000);
-          out.put("w3", failover(r, killed.get().id()));
-        } finally {
-          grpc.close().await();
-        }
+        out.put("w1Floor", pairs(floor.runPairs(leader, "ApiLoadBench", s.largest(), s.warmup(), s.measure()),
+            leader.id(), nodes));
+      }
+      if (s.workloads().contains("w2")) {
+        leader = ApiLoadBench.awaitLeader(nodes);
+        ApiLoadBench.HandoffResult r = print(client.runHandoffs(s.waiters()));
+        out.put("w2", handoff(r, cpuPerOp(client.lastCpuMs(), r.grants(), leader.id())));
+      }
+      if (s.workloads().contains("w2") && s.workloads().contains("floor")) {
+        leader = ApiLoadBench.awaitLeader(nodes);
+        out.put("w2Floor", handoff(print(floor.runHandoffs(leader, "ApiLoadBench", s.waiters(), s.warmup(),
+            s.measure())), Map.of()));
+      }
+      if (s.profile() != null) {
+        ClientProfile.record(nodes, s.profile(), "client-w1-" + s.largest(),
+            l -> () -> client.runPairs(s.largest(), false));
+        ClientProfile.record(nodes, s.profile(), "floor-w1-" + s.largest(),
+            l -> () -> floor.runPairs(l, "ApiLoadBench", s.largest(), s.warmup(), s.measure()));
+      }
+      if (s.workloads().contains("w3")) {
+        out.put("w3", failoverRaftLock(floor, nodes, s));
       }
     } finally {
-      bench.close();
+      floor.close();
+    }
+  }
+
+  private static Map<String, Object> failoverRaftLock(ApiLoadBench bench, List<ApiLoadBench.NodeRef> nodes,
+      Settings s) throws Exception {
+    ApiLoadBench.NodeRef leader = ApiLoadBench.awaitLeader(nodes);
+    int start = nodes.indexOf(leader);
+    // The leader at the moment of the kill (it may have moved during the warm-up).
+    java.util.concurrent.atomic.AtomicReference<ApiLoadBench.NodeRef> killed = new java.util.concurrent.atomic.AtomicReference<>();
+    GrpcClient grpc = GrpcClient.client(bench.vertx(), new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false).setTcpNoDelay(true));
+    try {
+      List<RaftLockGrpcClient> stubs = nodes.stream().map(n -> RaftLockGrpcClient.create(grpc, n.address())).toList();
+      FailoverLoad.Result r = new FailoverLoad(raftLockOps(stubs)).run("f" + System.nanoTime(), s.failoverClients(),
+          start, s.warmup() * 1000L, () -> {
+            killed.set(ApiLoadBench.awaitLeader(nodes));
+            return () -> kill(killed.get().pid());
+          }, 2000);
+      return failover(r, killed.get().id());
+    } finally {
+      grpc.close().await();
     }
   }
 
@@ -185,32 +235,31 @@ public final class CompareBench {
 
   // ---------------------------------------------------------------- etcd
 
-  private static void runEtcd(List<ApiLoadBench.NodeRef> nodes, int warmup, int measure, List<Integer> clients,
-      int waiters, int failoverClients, Set<String> workloads, Map<String, Object> out) throws Exception {
+  private static void runEtcd(List<ApiLoadBench.NodeRef> nodes, Settings s, Map<String, Object> out) throws Exception {
     List<EtcdLoadBench.Endpoint> eps = nodes.stream().map(n -> new EtcdLoadBench.Endpoint(n.id(), n.host(), n.port(), n.pid())).toList();
-    try (EtcdLoadBench bench = new EtcdLoadBench(eps, warmup, measure)) {
+    try (EtcdLoadBench bench = new EtcdLoadBench(eps, s.warmup(), s.measure())) {
       int leader;
-      if (workloads.contains("w1")) {
+      if (s.workloads().contains("w1")) {
         List<Object> w1 = new ArrayList<>();
-        for (int c : clients) {
+        for (int c : s.clients()) {
           leader = bench.leader();
-          w1.add(pairs(bench.runPairs(leader, c)));
-          if (c == clients.get(clients.size() - 1)) {
+          w1.add(pairs(bench.runPairs(leader, c), bench.endpoint(leader).id(), nodes));
+          if (c == s.largest()) {
             out.put("rssMiBAfterW1", rss(nodes));
           }
         }
         out.put("w1", w1);
       }
-      if (workloads.contains("w2")) {
+      if (s.workloads().contains("w2")) {
         leader = bench.leader();
-        out.put("w2", handoff(print(bench.runHandoffs(leader, waiters))));
+        out.put("w2", handoff(print(bench.runHandoffs(leader, s.waiters())), Map.of()));
       }
-      if (workloads.contains("w3")) {
+      if (s.workloads().contains("w3")) {
         leader = bench.leader();
-        List<Long> leases = bench.leasesFor(leader, failoverClients + 1); // + the sentinel holder
+        List<Long> leases = bench.leasesFor(leader, s.failoverClients() + 1); // + the sentinel holder
         int[] killed = new int[1];
-        FailoverLoad.Result r = new FailoverLoad(bench.failoverOps(leases)).run("f" + System.nanoTime(), failoverClients,
-            leader, warmup * 1000L, () -> {
+        FailoverLoad.Result r = new FailoverLoad(bench.failoverOps(leases)).run("f" + System.nanoTime(),
+            s.failoverClients(), leader, s.warmup() * 1000L, () -> {
               killed[0] = bench.leader(); // the leader at the moment of the kill
               return () -> kill(bench.endpoint(killed[0]).pid());
             }, 2000);
@@ -227,8 +276,9 @@ public final class CompareBench {
         () -> System.out.println("warning: no process " + pid + " to kill"));
   }
 
-  private static Map<String, Object> pairs(ApiLoadBench.PairsResult r) {
+  private static Map<String, Object> pairs(ApiLoadBench.PairsResult r, String leaderId, List<ApiLoadBench.NodeRef> nodes) {
     Map<String, Object> m = new LinkedHashMap<>();
+    m.put("via", r.via());
     m.put("clients", r.clients());
     m.put("seconds", r.seconds());
     m.put("pairs", r.pairs());
@@ -241,22 +291,55 @@ public final class CompareBench {
     m.put("errors", r.errors());
     m.put("errorKinds", r.errorKinds());
     m.put("safety", r.safety().toMap());
+    m.put("leader", leaderId);
+    m.put("firstEndpointIsLeader", nodes.get(0).id().equals(leaderId));
+    m.put("cpuMs", r.cpuMs());
+    Map<String, Object> cpu = cpuPerOp(r.cpuMs(), r.pairs(), leaderId);
+    m.put("cpuUsPerPair", cpu);
     m.put("loadAverage", ApiLoadBench.loadAverage());
-    System.out.printf("W1 %3d clients: %8.0f pairs/s  acquire p50 %.2f p99 %.2f ms  errors %d  safety %s%n", r.clients(),
-        r.rate(), r.acquire().percentileMs(50), r.acquire().percentileMs(99), r.errors(), r.safety().toMap());
+    System.out.printf("W1 %-24s %3d clients: %8.0f pairs/s  acquire p50 %.2f p99 %.2f ms  release p50 %.2f p99 %.2f ms  "
+        + "errors %d%s  CPU µs/pair %s  safety %s%n", r.via(), r.clients(), r.rate(), r.acquire().percentileMs(50),
+        r.acquire().percentileMs(99), r.release().percentileMs(50), r.release().percentileMs(99), r.errors(),
+        r.errorKinds().isEmpty() ? "" : " " + r.errorKinds(), cpu, r.safety().toMap());
+    return m;
+  }
+
+  /**
+   * CPU microseconds per operation of the leader, of each follower and in all, and of the driver
+   * (the client JVM), from the CPU milliseconds of each process over the measured window.
+   */
+  static Map<String, Object> cpuPerOp(Map<String, Double> cpuMs, long ops, String leaderId) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    if (ops <= 0 || cpuMs.isEmpty()) {
+      return m;
+    }
+    List<Double> followers = new ArrayList<>();
+    cpuMs.forEach((id, ms) -> {
+      double us = Math.round(ms * 1000 / ops * 10) / 10.0;
+      if (id.equals("driver")) {
+        m.put("driver", us);
+      } else if (id.equals(leaderId)) {
+        m.put("leader", us);
+      } else {
+        followers.add(us);
+      }
+    });
+    m.put("followerEach", followers);
+    m.put("followers", Math.round(followers.stream().mapToDouble(Double::doubleValue).sum() * 10) / 10.0);
     return m;
   }
 
   private static ApiLoadBench.HandoffResult print(ApiLoadBench.HandoffResult r) {
-    System.out.printf("W2 %d waiters: %7.0f handoffs/s  grant (release returned → granted) p50 %.2f p99 %.2f ms  "
-        + "(release sent → granted) p50 %.2f p99 %.2f ms  errors %d  safety %s%n", r.waiters(), r.rate(),
+    System.out.printf("W2 %-24s %d waiters: %7.0f handoffs/s  grant (release returned → granted) p50 %.2f p99 %.2f ms  "
+        + "(release called → granted) p50 %.2f p99 %.2f ms  errors %d  safety %s%n", r.via(), r.waiters(), r.rate(),
         r.respToGrant().percentileMs(50), r.respToGrant().percentileMs(99), r.sentToGrant().percentileMs(50),
         r.sentToGrant().percentileMs(99), r.errors(), r.safety().toMap());
     return r;
   }
 
-  private static Map<String, Object> handoff(ApiLoadBench.HandoffResult r) {
+  private static Map<String, Object> handoff(ApiLoadBench.HandoffResult r, Map<String, Object> cpuPerHandoff) {
     Map<String, Object> m = new LinkedHashMap<>();
+    m.put("via", r.via());
     m.put("waiters", r.waiters());
     m.put("seconds", r.seconds());
     m.put("handoffs", r.grants());
@@ -270,6 +353,7 @@ public final class CompareBench {
     m.put("errors", r.errors());
     m.put("errorKinds", r.errorKinds());
     m.put("safety", r.safety().toMap());
+    m.put("cpuUsPerHandoff", cpuPerHandoff);
     m.put("loadAverage", ApiLoadBench.loadAverage());
     return m;
   }

@@ -63,6 +63,8 @@ final class EtcdLoadBench implements AutoCloseable {
   private final Map<Integer, StreamObserver<LeaseKeepAliveRequest>> keepAlive = new ConcurrentHashMap<>();
   private final int warmupS;
   private final int measureS;
+  /** CPU milliseconds each member and this driver used in the last measured window. */
+  private Map<String, Double> cpuInWindow = Map.of();
   private int runs;
 
   EtcdLoadBench(List<Endpoint> endpoints, int warmupS, int measureS) {
@@ -218,8 +220,11 @@ final class EtcdLoadBench implements AutoCloseable {
     awaitTimer(warmup * 1000L);
     phase.state = 1;
     long t0 = System.nanoTime();
+    Map<String, ProcCpu.Sample> cpuAtStart = ProcCpu.sample(ClientLoadBench.cpuPids(endpoints.stream()
+        .map(e -> new ApiLoadBench.NodeRef(e.id(), e.host(), e.port(), e.pid())).toList()));
     awaitTimer(measure * 1000L);
     phase.state = 2;
+    cpuInWindow = ProcCpu.since(cpuAtStart);
     return (System.nanoTime() - t0) / 1e9;
   }
 
@@ -307,7 +312,7 @@ final class EtcdLoadBench implements AutoCloseable {
     }
     leaseIds.forEach(leases::remove);
     return new ApiLoadBench.PairsResult("leader", clients, seconds, pairs.get(), ApiLatencies.merge(acquires),
-        ApiLatencies.merge(releases), errors.get(), errorKinds, safety, Map.of());
+        ApiLatencies.merge(releases), errors.get(), errorKinds, safety, cpuInWindow);
   }
 
   // ---------------------------------------------------------------- W2: handoff
@@ -365,7 +370,7 @@ final class EtcdLoadBench implements AutoCloseable {
             timers.schedule(queue[0], 10, TimeUnit.MILLISECONDS);
             return;
           }
-          safety.acquired(name, lr.getHeader().getRevision());
+          safety.acquired(name, lr.getHeader().getRevision(), Long.toString(lease));
           Handoff mine;
           synchronized (monitor) {
             Handoff h = current[0];

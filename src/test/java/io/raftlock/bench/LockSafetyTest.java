@@ -44,6 +44,21 @@ class LockSafetyTest {
   }
 
   @Test
+  void aGrantToTheClientThatHeldTheLockJustBeforeIsASameClientRegrant() {
+    LockSafety s = new LockSafety();
+    String[] holders = {"c1", "c2", "c3", "c1", "c1", "c2"};
+    for (int i = 0; i < holders.length; i++) {
+      s.acquired("handoff", i + 1, holders[i]);
+      s.releasing("handoff");
+    }
+    s.acquired("other", 1, "c2"); // another lock: its own sequence of holders
+    assertEquals(1, s.sameClientRegrants());
+    assertEquals(0, s.occupancyViolations());
+    assertEquals(0, s.tokenViolations());
+    assertEquals(1L, s.toMap().get("sameClientRegrants"));
+  }
+
+  @Test
   void theSummaryTakesTheMedianOfTheRuns() {
     assertEquals(2.0, CompareSummary.median(List.of(1.0, 2.0, 9.0)));
     assertEquals(2.5, CompareSummary.median(List.of(1.0, 2.0, 3.0, 9.0)));
