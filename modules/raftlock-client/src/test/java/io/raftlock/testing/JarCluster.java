@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
 
 /**
  * A cluster of real RaftLock server processes started from the server jar (the root build's
- * {@code target/raftlock.jar}, system property {@code raftlock.server.jar}), each with its own
+ * {@code target/raftlock.jar}, system property {@code raftlock.test.server.jar}), each with its own
  * config, data directory and log under {@code root}. The artifacts' tests see the server only
  * through its client API, as a user's application does: the server's classes are not on their
  * class path. Like the server build's {@code ProcessCluster}, whose JSON status reader this
@@ -69,7 +69,7 @@ public final class JarCluster implements AutoCloseable {
   public static synchronized JarCluster shared() {
     if (shared == null) {
       try {
-        Path jar = Path.of(System.getProperty("raftlock.server.jar", "../../target/raftlock.jar"));
+        Path jar = Path.of(System.getProperty("raftlock.test.server.jar", "../../target/raftlock.jar"));
         shared = new JarCluster(3, Files.createTempDirectory("raftlock-cluster"), jar);
         shared.startAll();
         Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "raftlock-cluster-stop"));
@@ -102,7 +102,7 @@ public final class JarCluster implements AutoCloseable {
 
   public void start(String id) throws IOException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
+    ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
         "-jar", jar.toString(), "--config", config(id).toString())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve(id).resolve("node.log").toFile()));

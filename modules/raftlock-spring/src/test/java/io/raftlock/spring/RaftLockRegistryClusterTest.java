@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * server processes, through the Spring Integration {@code LockRegistry} API.
  */
 class RaftLockRegistryClusterTest {
-  private static final Duration LEASE = Duration.ofSeconds(3);
+  private static final Duration LEASE = Duration.ofSeconds(10);
   private static JarCluster cluster;
   private static RaftLockClient clientA;
   private static RaftLockClient clientB;
@@ -170,7 +170,9 @@ class RaftLockRegistryClusterTest {
 
   @Test
   void aHeldLockIsKeptThroughALeaderKillAndReleasedThroughTheNewLeader() throws Exception {
-    RaftLockRegistryLock a = registryA.obtain(key);
+    // A lease that leaves room for an election and a retry on a loaded machine.
+    Duration lease = Duration.ofSeconds(5);
+    RaftLockRegistryLock a = new RaftLockRegistry(clientA, lease).obtain(key);
     RaftLockRegistryLock b = registryB.obtain(key);
     a.lock();
     long tokenA = a.token();
@@ -181,7 +183,7 @@ class RaftLockRegistryClusterTest {
       assertNotEquals(killed, cluster.awaitLeader(Duration.ofSeconds(30)));
       assertFalse(tryOnB(b), "B cannot take A's lock on the new leader");
       // longer than the lease: only the client's keep-alive, now through the new leader, keeps it
-      await().during(LEASE.plusSeconds(1)).atMost(LEASE.plusSeconds(10)).until(holding::isHeld);
+      await().during(lease.plusSeconds(1)).atMost(lease.plusSeconds(10)).until(holding::isHeld);
       assertFalse(tryOnB(b), "still A's after a whole lease");
       a.unlock();
       assertTrue(tryOnB(b), "released through the new leader");
