@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * A cluster of real RaftLock server processes started from the server jar (the root build's
@@ -161,6 +163,18 @@ public final class JarCluster implements AutoCloseable {
       probe.close();
     } catch (CompletionException | IllegalStateException ignored) {
       // the JVM is going down
+    }
+    for (String id : ids) {
+      deleteTree(root.resolve(id).resolve("data"));
+    }
+  }
+
+  /** A member's data: gone with the cluster, so that test runs do not fill the disk (logs stay). */
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | UncheckedIOException e) {
+      // best effort: a temporary directory
     }
   }
 }
