@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import net.javacrumbs.shedlock.core.LockConfiguration;
 import net.javacrumbs.shedlock.core.SimpleLock;
@@ -192,10 +193,13 @@ class LockProviderContractTest {
     assertFalse(provider.lock(lockConfig(lockName1)).isPresent(), "Can not acquire lock, grace period did not pass yet");
 
     // Should be able to acquire once lockAtLeastFor has passed, and not before
-    Optional<SimpleLock>[] lock3 = new Optional[1];
-    await().atMost(LOCK_AT_LEAST_FOR.plusSeconds(5)).until(() -> (lock3[0] = provider.lock(lockConfig(lockName1))).isPresent());
+    AtomicReference<Optional<SimpleLock>> lock3 = new AtomicReference<>();
+    await().atMost(LOCK_AT_LEAST_FOR.plusSeconds(5)).until(() -> {
+      lock3.set(provider.lock(lockConfig(lockName1)));
+      return lock3.get().isPresent();
+    });
     assertTrue(Duration.ofNanos(System.nanoTime() - start).compareTo(LOCK_AT_LEAST_FOR) >= 0, "held for lockAtLeastFor");
-    lock3[0].get().unlock();
+    lock3.get().get().unlock();
   }
 
   // ---------------------------------------------------------------- AbstractExtensibleLockProviderIntegrationTest
