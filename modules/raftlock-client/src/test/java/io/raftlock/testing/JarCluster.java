@@ -72,7 +72,9 @@ public final class JarCluster implements AutoCloseable {
     if (shared == null) {
       try {
         Path jar = Path.of(System.getProperty("raftlock.test.server.jar", "../../target/raftlock.jar"));
-        shared = new JarCluster(3, Files.createTempDirectory("raftlock-cluster"), jar);
+        // under the module's target/ (the test's working directory): mvn clean removes the logs
+        Path root = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "cluster-");
+        shared = new JarCluster(3, root, jar);
         shared.startAll();
         Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "raftlock-cluster-stop"));
       } catch (IOException e) {
