@@ -47,13 +47,12 @@ public final class Cli {
 
   /** Whether {@code s} names a client command (read from the annotations; builds no parser). */
   public static boolean isCommand(String s) {
-    for (Class<?> c : RaftlockCommand.class.getAnnotation(Command.class).subcommands()) {
-      Command cmd = c.getAnnotation(Command.class);
-      if (cmd.name().equals(s) || Arrays.asList(cmd.aliases()).contains(s)) {
-        return true;
-      }
-    }
-    return false;
+    return RaftlockCommand.COMMANDS.stream().anyMatch(c -> named(c, s));
+  }
+
+  private static boolean named(Class<?> command, String s) {
+    Command cmd = command.getAnnotation(Command.class);
+    return cmd.name().equals(s) || Arrays.asList(cmd.aliases()).contains(s);
   }
 
   /** The top-level usage (commands, the server's options, exit codes). */
@@ -87,7 +86,7 @@ public final class Cli {
     boolean json = (dashDash < 0 ? argv : argv.subList(0, dashDash)).contains("--json");
     PrintStream out = json ? rawOut : TerminalSafe.wrap(rawOut);
     PrintStream err = TerminalSafe.wrap(rawErr);
-    CommandLine cl = commandLine(new Io(out, err, env, json));
+    CommandLine cl = commandLine(new Io(out, err, env, json), argv.isEmpty() ? null : argv.get(0));
     try {
       return cl.execute(argv.toArray(String[]::new));
     } finally {
@@ -98,8 +97,25 @@ public final class Cli {
     }
   }
 
+  /** The whole command tree. */
   static CommandLine commandLine(Io io) {
+    return commandLine(io, null);
+  }
+
+  /**
+   * The command tree for a run whose first argument is {@code first}: only that command when it
+   * names one (picocli reads every listed class's annotations by reflection, a real share of a
+   * short command's start), all of them for help, completion, and a missing or mistyped command
+   * (whose suggestions need every name).
+   */
+  static CommandLine commandLine(Io io, String first) {
     CommandLine cl = new CommandLine(RaftlockCommand.class, new Factory(io));
+    boolean all = first == null || !isCommand(first) || first.equals("help") || first.equals("completion");
+    for (Class<?> c : RaftlockCommand.COMMANDS) {
+      if (all || named(c, first)) {
+        cl.addSubcommand(c);
+      }
+    }
     cl.setExpandAtFiles(false); // "@name" is a lock name or an argument of lock's COMMAND, never a file to read
     cl.setColorScheme(Help.defaultColorScheme(Help.Ansi.OFF));
     cl.setOut(TerminalSafe.writer(io.out()));

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 /**
@@ -47,7 +48,7 @@ final class CliContext {
     }
     endpoints.forEach(CliContext::checkEndpoint);
     this.clientIdGiven = o.clientId != null;
-    this.clientId = clientIdGiven ? o.clientId : "cli-" + UUID.randomUUID();
+    this.clientId = clientIdGiven ? o.clientId : generatedClientId();
     if (clientId.isEmpty() || clientId.length() > 256) {
       throw new UsageException("--client-id must be 1..256 characters");
     }
@@ -56,6 +57,16 @@ final class CliContext {
       throw new UsageException("--timeout must be positive");
     }
     this.tls = tlsOf(o, env);
+  }
+
+  /**
+   * {@code cli-} and a random UUID. Owner ids are public (info and locks print them), so they need
+   * to be unique, not unguessable: a non-blocking random, not the SecureRandom of
+   * {@link UUID#randomUUID}, whose seeding is a noticeable part of a short command's start.
+   */
+  private static String generatedClientId() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    return "cli-" + new UUID(r.nextLong(), r.nextLong());
   }
 
   private static ClientTls tlsOf(CommonOptions o, Map<String, String> env) {

@@ -58,21 +58,23 @@ final class Output {
     return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
   }
 
+  /** Plain concatenation, no {@code String.format}: a one-shot command need not start the Formatter. */
   static String describeLock(LockInfo l, Instant now) {
-    StringBuilder sb = new StringBuilder();
     Instant expires = instant(l.getExpiresAt());
-    sb.append(String.format("lock       %s%n", l.getLockId()));
-    sb.append(String.format("owner      %s%n", l.getOwnerId()));
-    sb.append(String.format("token      %d%n", l.getVersion()));
-    sb.append(String.format("acquired   %s%n", instant(l.getAcquiredAt())));
-    sb.append(String.format("expires    %s (in %s)%n", expires, Durations.human(Duration.between(now, expires))));
-    sb.append(String.format("waiters    %d", l.getWaiterCount()));
+    StringBuilder sb = new StringBuilder()
+        .append("lock       ").append(l.getLockId()).append('\n')
+        .append("owner      ").append(l.getOwnerId()).append('\n')
+        .append("token      ").append(l.getVersion()).append('\n')
+        .append("acquired   ").append(instant(l.getAcquiredAt())).append('\n')
+        .append("expires    ").append(expires).append(" (in ").append(Durations.human(Duration.between(now, expires)))
+        .append(")\n")
+        .append("waiters    ").append(l.getWaiterCount());
     for (WaiterInfo w : l.getWaitersInfoList()) {
-      sb.append(String.format("%n  %d. %s priority %d, gives up at %s", w.getPosition(), w.getClientId(),
-          w.getPriority(), instant(w.getTimeoutAt())));
+      sb.append("\n  ").append(w.getPosition()).append(". ").append(w.getClientId()).append(" priority ")
+          .append(w.getPriority()).append(", gives up at ").append(instant(w.getTimeoutAt()));
     }
     if (l.getMetadataCount() > 0) {
-      sb.append(String.format("%nmetadata   %s", l.getMetadataMap()));
+      sb.append("\nmetadata   ").append(l.getMetadataMap());
     }
     return sb.toString();
   }
