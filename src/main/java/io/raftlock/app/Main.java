@@ -37,8 +37,6 @@ public final class Main {
     }
   }
 
-  static final String USAGE = Cli.USAGE_TEXT;
-
   private Main() {}
 
   public static void main(String[] args) {
@@ -55,17 +53,17 @@ public final class Main {
         case "server" -> { }
         case "--config" -> {
           if (i + 1 == args.length) {
-            exit(2, "--config needs a file\n" + USAGE);
+            exit(2, "--config needs a file\n" + Cli.usageText());
           }
           config = Path.of(args[++i]);
         }
-        case "--join" -> join = i + 1 < args.length ? args[++i] : exitWith(2, "--join needs host:port\n" + USAGE);
-        case "-h", "--help" -> exit(0, USAGE);
-        default -> exit(2, "unknown argument " + args[i] + "\n" + USAGE);
+        case "--join" -> join = i + 1 < args.length ? args[++i] : exitWith(2, "--join needs host:port\n" + Cli.usageText());
+        case "-h", "--help" -> exit(0, Cli.usageText());
+        default -> exit(2, "unknown argument " + args[i] + "\n" + Cli.usageText());
       }
     }
     if (join != null && config == null) {
-      exit(2, "--join needs --config: the joining node's own id, addresses and data directory\n" + USAGE);
+      exit(2, "--join needs --config: the joining node's own id, addresses and data directory\n" + Cli.usageText());
     }
     useDefaultLogFormat();
     GrpcPeerTransport.preload(); // one-time class loading, kept off the event loops

@@ -20,6 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Base64;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code dump}: one node's committed log as JSON Lines, for checkers and audits. Line 1 is the
@@ -28,43 +30,48 @@ import java.util.Base64;
  * header's commitIndex, ascending. The pages after the first ask for entries up to that same
  * commitIndex, so the lines always match the header.
  */
-final class DumpCommand {
-  static final String USAGE = """
-      usage: raftlock dump --endpoint H:P [--from N] [--out FILE] [--page-entries N] [--json]
-      Writes the committed log of the node at H:P (its client API address) as JSON Lines:
-        {"node":"node-1","firstIndex":1,"commitIndex":812,"appliedIndex":812,"stateHash":"3f2a..."}
-        {"index":5,"term":2,"type":"NORMAL","data":"<base64 of the entry payload>"}
-      The header's values are read together on the node; stateHash is the lock state machine's
-      hash at appliedIndex (16 hex digits). Entries run from max(--from, firstIndex) to
-      commitIndex; NORMAL entries' data is an encoded lock command.
-        --endpoint H:P      the node to dump (default: the only one of --endpoints)
-        --from N            first index wanted (default 1)
-        --out FILE          write to FILE (replaced only once the dump is complete) instead of stdout
-        --page-entries N    entries per call, 1..10000 (default 10000)
-        --json              errors and the --out summary as JSON (the dump itself is always JSON Lines)
-      Exit 3 when the node cannot be reached or its log changed under the dump (a restart or a
-      compaction between pages): dump again.
-      """;
-
+@Command(name = "dump",
+    header = "one node's committed log as JSON Lines: dump --endpoint H:P [--from N] [--out FILE]",
+    customSynopsis = "raftlock dump --endpoint H:P [--from N] [--out FILE] [--page-entries N] [--json]",
+    description = {
+        "Writes the committed log of the node at H:P (its client API address) as JSON Lines:",
+        "  {\"node\":\"node-1\",\"firstIndex\":1,\"commitIndex\":812,\"appliedIndex\":812,\"stateHash\":\"3f2a...\"}",
+        "  {\"index\":5,\"term\":2,\"type\":\"NORMAL\",\"data\":\"<base64 of the entry payload>\"}",
+        "The header's values are read together on the node; stateHash is the lock state machine's hash at "
+            + "appliedIndex (16 hex digits). Entries run from max(--from, firstIndex) to commitIndex; NORMAL entries' "
+            + "data is an encoded lock command. With --json, errors and the --out summary are JSON too (the dump "
+            + "itself is always JSON Lines).",
+        "Exit 3 when the node cannot be reached or its log changed under the dump (a restart or a compaction "
+            + "between pages): dump again."})
+final class DumpCommand extends CliCommand.WithCommonOptions {
   /** Room above the largest page (DUMP_MAX_BYTES) for the header and per-entry framing. */
   private static final int MAX_MESSAGE_BYTES = AdminApi.DUMP_MAX_BYTES * 2;
 
-  private DumpCommand() {}
+  @Option(names = "--endpoint", paramLabel = "H:P", description = "the node to dump (default: the only one of --endpoints)")
+  String endpoint;
 
-  static int dump(Cli.Context c) {
-    c.args.positionals();
-    String endpoint = c.args.value("endpoint");
-    if (endpoint == null) {
+  @Option(names = "--from", paramLabel = "N", description = "first index wanted (default 1)")
+  long from = 1;
+
+  @Option(names = "--out", paramLabel = "FILE",
+      description = "write to FILE (replaced only once the dump is complete) instead of stdout")
+  Path file;
+
+  @Option(names = "--page-entries", paramLabel = "N", description = "entries per call, 1..10000 (default 10000)")
+  int pageEntries = AdminApi.DUMP_MAX_ENTRIES;
+
+  @Override
+  int run(CliContext c) {
+    String node = endpoint;
+    if (node == null) {
       if (c.endpoints.size() != 1) {
         throw new UsageException("--endpoint H:P is required (a dump is of one node)");
       }
-      endpoint = c.endpoints.get(0);
+      node = c.endpoints.get(0);
     }
-    Cli.checkEndpoint(endpoint);
-    long from = c.args.longValue("from", 1, 0, Long.MAX_VALUE);
-    int pageEntries = (int) c.args.longValue("page-entries", AdminApi.DUMP_MAX_ENTRIES, 1, AdminApi.DUMP_MAX_ENTRIES);
-    String out = c.args.value("out");
-    Path file = out == null ? null : Path.of(out);
+    CliContext.checkEndpoint(node);
+    inRange("--from", from, 0, Long.MAX_VALUE);
+    inRange("--page-entries", pageEntries, 1, AdminApi.DUMP_MAX_ENTRIES);
     Path partial = file == null ? null : file.resolveSibling(file.getFileName() + ".partial");
 
     io.vertx.core.http.HttpClientOptions http = c.http(); // reads TLS files: before Vert.x starts
@@ -74,19 +81,18 @@ final class DumpCommand {
     try (Writer w = file == null
         ? new BufferedWriter(new OutputStreamWriter(new NonClosing(c.out), StandardCharsets.UTF_8))
         : Files.newBufferedWriter(partial, StandardCharsets.UTF_8)) {
-      Summary s = write(c, vertx, admin, endpoint, from, pageEntries, w);
+      Summary s = write(c, vertx, admin, node, w);
       w.flush();
       if (file != null) {
         w.close();
         Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        ObjectNode j = Cli.JSON.createObjectNode().put("node", s.node).put("entries", s.entries)
-            .put("commitIndex", s.commitIndex).put("out", file.toString());
-        c.print(j, "dumped " + s.entries + " committed entries of " + s.node + " (commit index "
-            + s.commitIndex + ") to " + file);
+        c.print(() -> Output.object().put("node", s.node).put("entries", s.entries)
+            .put("commitIndex", s.commitIndex).put("out", file.toString()), "dumped " + s.entries
+            + " committed entries of " + s.node + " (commit index " + s.commitIndex + ") to " + file);
       }
       return Cli.OK;
     } catch (AdminCalls.Failure f) {
-      return MembersCommand.failure(c, f);
+      return AdminClient.failure(c, f);
     } catch (IOException | UncheckedIOException e) {
       c.err.println("dump: cannot write " + (file == null ? "stdout" : file) + ": " + e.getMessage());
       return Cli.INTERNAL;
@@ -104,11 +110,11 @@ final class DumpCommand {
 
   private record Summary(String node, long commitIndex, long entries) {}
 
-  private static Summary write(Cli.Context c, Vertx vertx, AdminCalls admin, String endpoint, long from, int pageEntries, Writer w)
+  private Summary write(CliContext c, Vertx vertx, AdminCalls admin, String endpoint, Writer w)
       throws IOException {
     DumpCommittedResponse first = call(c, vertx, admin, endpoint, DumpCommittedRequest.newBuilder()
         .setFrom(from).setMaxEntries(pageEntries).build());
-    ObjectNode header = Cli.JSON.createObjectNode()
+    ObjectNode header = Output.object()
         .put("node", first.getNodeId())
         .put("firstIndex", first.getFirstIndex())
         .put("commitIndex", first.getCommitIndex())
@@ -125,7 +131,7 @@ final class DumpCommand {
         if (e.getIndex() != expected) {
           throw changed(endpoint, "expected index " + expected + ", got " + e.getIndex());
         }
-        ObjectNode line = Cli.JSON.createObjectNode()
+        ObjectNode line = Output.object()
             .put("index", e.getIndex())
             .put("term", e.getTerm())
             .put("type", e.getType())
@@ -154,7 +160,7 @@ final class DumpCommand {
   }
 
   /** One page, retried on retryable failures (the node restarting, busy) until --timeout. */
-  private static DumpCommittedResponse call(Cli.Context c, Vertx vertx, AdminCalls admin, String endpoint,
+  private static DumpCommittedResponse call(CliContext c, Vertx vertx, AdminCalls admin, String endpoint,
       DumpCommittedRequest request) {
     long deadline = System.nanoTime() + c.timeout.toNanos();
     while (true) {

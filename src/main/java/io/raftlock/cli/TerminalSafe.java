@@ -1,6 +1,8 @@
 package io.raftlock.cli;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.Writer;
 
 /**
  * Text for a terminal, made harmless: lock ids, owners and metadata come from any client, and
@@ -55,6 +57,26 @@ final class TerminalSafe {
   /** A stream that escapes everything printed to it before it reaches {@code raw}. */
   static PrintStream wrap(PrintStream raw) {
     return raw instanceof Escaping ? raw : new Escaping(raw);
+  }
+
+  /** A writer (for picocli's help and messages) whose text goes through {@code stream}'s {@code print}. */
+  static PrintWriter writer(PrintStream stream) {
+    return new PrintWriter(new Writer() {
+      @Override
+      public void write(char[] cbuf, int off, int len) {
+        stream.print(new String(cbuf, off, len));
+      }
+
+      @Override
+      public void flush() {
+        stream.flush();
+      }
+
+      @Override
+      public void close() {
+        stream.flush();
+      }
+    }, true);
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.raftlock.testing.LocalCluster;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The CLI's one-shot commands, in-process, against a real 3-node cluster: output and exit codes. */
 @Timeout(60)
 class CliClusterTest {
+  static final ObjectMapper JSON = new ObjectMapper();
   @TempDir static Path root;
   static LocalCluster cluster;
   static String endpoints;
@@ -52,7 +54,7 @@ class CliClusterTest {
   }
 
   JsonNode json() throws Exception {
-    return Cli.JSON.readTree(outBytes.toString(StandardCharsets.UTF_8));
+    return JSON.readTree(outBytes.toString(StandardCharsets.UTF_8));
   }
 
   String out() {
@@ -123,6 +125,30 @@ class CliClusterTest {
     assertTrue(json().get("token").asLong() > 0);
     assertEquals(Cli.OK, run("info", "jobs/w", "--json"));
     assertEquals("second", json().get("lockInfo").get("ownerId").asText());
+  }
+
+  /**
+   * A waiting acquire says on stderr that it is queued and where; stdout stays one JSON document.
+   * The holder's lease is long, so the waiter is granted only when the holder releases.
+   */
+  @Test
+  void acquireWithWaitSaysItIsQueuedAndAtWhichPosition() throws Exception {
+    assertEquals(Cli.OK, run("acquire", "jobs/q", "--client-id", "holder", "--ttl", "60s", "--json"));
+    long token = json().get("token").asLong();
+    ByteArrayOutputStream waiterOut = new ByteArrayOutputStream();
+    ByteArrayOutputStream waiterErr = new ByteArrayOutputStream();
+    java.util.concurrent.CompletableFuture<Integer> waiter = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+        Cli.run(List.of("acquire", "jobs/q", "--endpoints", endpoints, "--client-id", "patient", "--wait",
+            "--wait-timeout", "30s", "--json"), new PrintStream(waiterOut, true, StandardCharsets.UTF_8),
+            new PrintStream(waiterErr, true, StandardCharsets.UTF_8), Map.of()));
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+        .failFast(waiter::isDone)
+        .until(() -> waiterErr.toString(StandardCharsets.UTF_8).contains(
+            "acquire: queued for jobs/q at position 1 of 1 (next; held by holder)"));
+    assertEquals(Cli.OK, run("release", "jobs/q", "--client-id", "holder", "--token", Long.toString(token)));
+    assertEquals(Cli.OK, waiter.get(20, java.util.concurrent.TimeUnit.SECONDS));
+    JsonNode granted = JSON.readTree(waiterOut.toString(StandardCharsets.UTF_8));
+    assertTrue(granted.get("token").asLong() > token, granted.toString());
   }
 
   @Test

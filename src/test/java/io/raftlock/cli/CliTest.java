@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.raftlock.client.RaftLockException;
 import io.raftlock.proto.api.ErrorCode;
 import io.raftlock.testing.FreePorts;
@@ -15,11 +16,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.TypeConversionException;
 
 /** Argument parsing, help and exit codes, without a cluster. */
 class CliTest {
+  static final ObjectMapper JSON = new ObjectMapper();
   final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
   final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
 
@@ -64,9 +67,23 @@ class CliTest {
     assertTrue(TerminalSafe.wrap(safe) == safe, "wrapped once");
   }
 
+  CommandLine commandLine() {
+    return Cli.commandLine(new Cli.Io(new PrintStream(outBytes, true, StandardCharsets.UTF_8),
+        new PrintStream(errBytes, true, StandardCharsets.UTF_8), Map.of(), false));
+  }
+
+  /** The commands that talk to a cluster: every one but help and completion. */
+  List<String> clientCommands() {
+    return commandLine().getSubcommands().entrySet().stream()
+        .filter(e -> e.getValue().getCommandSpec().findOption("--endpoints") != null).map(Map.Entry::getKey).toList();
+  }
+
   @Test
   void everyCommandHasHelpWithItsUsageAndTheExitCodes() {
-    for (String cmd : Cli.COMMANDS.keySet()) {
+    List<String> commands = clientCommands();
+    assertTrue(commands.containsAll(List.of("acquire", "release", "renew", "info", "locks", "status", "health", "lock",
+        "members", "transfer-leader", "dump")), commands.toString());
+    for (String cmd : commands) {
       outBytes.reset();
       assertEquals(0, run(cmd, "--help"), cmd);
       assertTrue(out().contains("usage: raftlock " + cmd), cmd + ": " + out());
@@ -74,22 +91,28 @@ class CliTest {
       assertTrue(out().contains("--endpoints"), cmd);
       outBytes.reset();
       assertEquals(0, run(cmd, "-h"), cmd);
+      outBytes.reset();
+      assertEquals(0, run("help", cmd), cmd);
+      assertTrue(out().contains("usage: raftlock " + cmd), cmd + ": " + out());
     }
+    outBytes.reset();
+    assertEquals(0, run("members", "promote", "--help"));
+    assertTrue(out().contains("--min-index") && out().contains("--endpoints"), out());
   }
 
   @Test
   void usageErrorsExitWithTwoAndSayWhatIsWrong() {
     record Case(String expected, String... args) { }
     List<Case> cases = List.of(
-        new Case("unknown option --frobnicate", "acquire", "x", "--frobnicate"),
-        new Case("missing NAME", "acquire"),
-        new Case("unexpected argument y", "info", "x", "y"),
+        new Case("Unknown option: '--frobnicate'", "acquire", "x", "--frobnicate"),
+        new Case("Missing required parameter: 'NAME'", "acquire"),
+        new Case("Unmatched argument at index 2: 'y'", "info", "x", "y"),
         new Case("--ttl must be between 1s and 24h", "acquire", "x", "--ttl", "500ms"),
-        new Case("--ttl must be a duration", "acquire", "x", "--ttl", "soon"),
-        new Case("--ttl needs a value", "acquire", "x", "--ttl"),
-        new Case("--ttl given twice", "acquire", "x", "--ttl", "5s", "--ttl", "6s"),
+        new Case("Invalid value for option '--ttl': must be a duration", "acquire", "x", "--ttl", "soon"),
+        new Case("Missing required parameter for option '--ttl'", "acquire", "x", "--ttl"),
+        new Case("option '--ttl' (DURATION) should be specified only once", "acquire", "x", "--ttl", "5s", "--ttl", "6s"),
         new Case("--priority must be between -1000 and 1000", "acquire", "x", "--priority", "5000"),
-        new Case("--meta must be key=value", "acquire", "x", "--meta", "novalue"),
+        new Case("should be in KEY=VALUE format but was novalue", "acquire", "x", "--meta", "novalue"),
         new Case("--wait-timeout needs --wait", "acquire", "x", "--wait-timeout", "5s"),
         new Case("--client-id is required", "release", "x", "--token", "5"),
         new Case("--token is required", "release", "x", "--client-id", "c"),
@@ -97,11 +120,16 @@ class CliTest {
         new Case("endpoint must be host:port", "info", "x", "--endpoints", "localhost"),
         new Case("port out of range", "info", "x", "--endpoints", "h:99999"),
         new Case("--limit must be between 1 and 1000", "locks", "--limit", "5000"),
-        new Case("--expires-before must be an ISO-8601 instant", "locks", "--expires-before", "tomorrow"),
+        new Case("Invalid value for option '--expires-before': must be an ISO-8601 instant", "locks",
+            "--expires-before", "tomorrow"),
         new Case("missing -- COMMAND", "lock", "x"),
         new Case("missing -- COMMAND", "lock", "x", "--"),
-        new Case("--json takes no value", "status", "--json=yes"),
-        new Case("unknown command", "frobnicate"));
+        new Case("unexpected argument y (COMMAND goes after --)", "lock", "x", "y", "--", "true"),
+        new Case("Invalid value for option '--json': 'yes' is not a boolean", "status", "--json=yes"),
+        new Case("missing ACTION", "members"),
+        new Case("Invalid value for positional parameter at index 0 (SHELL)", "completion", "fish"),
+        new Case("unknown command 'frobnicate'", "frobnicate"),
+        new Case("missing COMMAND"));
     for (Case c : cases) {
       errBytes.reset();
       assertEquals(Cli.USAGE, run(c.args()), String.join(" ", c.args()));
@@ -110,23 +138,68 @@ class CliTest {
   }
 
   @Test
+  void aTypoIsAnsweredWithSuggestions() {
+    assertEquals(Cli.USAGE, run("aquire", "x"));
+    assertTrue(err().contains("unknown command 'aquire'") && err().contains("Did you mean") && err().contains("acquire"),
+        err());
+    errBytes.reset();
+    assertEquals(Cli.USAGE, run("acquire", "x", "--waitt"));
+    assertTrue(err().contains("Unknown option: '--waitt'") && err().contains("Possible solutions: --wait"), err());
+  }
+
+  @Test
+  void withJsonAUsageErrorIsAlsoAJsonDocument() throws Exception {
+    assertEquals(Cli.USAGE, run("acquire", "x", "--ttl", "soon", "--json"));
+    JsonNode j = JSON.readTree(out());
+    assertEquals("USAGE", j.get("error").get("code").asText());
+    assertEquals(Cli.USAGE, j.get("error").get("exitCode").asInt());
+    assertTrue(j.get("error").get("message").asText().contains("must be a duration"), out());
+  }
+
+  @Test
+  void completionScriptsNameEveryCommandAndSubcommand() {
+    for (String shell : List.of("bash", "zsh")) {
+      outBytes.reset();
+      assertEquals(Cli.OK, run("completion", shell), shell);
+      assertTrue(out().contains("complete -F"), shell);
+      for (String word : List.of("acquire", "transfer-leader", "add-learner", "--wait-timeout", "--endpoints")) {
+        assertTrue(out().contains(word), shell + " completion lacks " + word);
+      }
+    }
+    assertTrue(out().contains("bashcompinit"), "the script loads bash completion into zsh");
+  }
+
+  @Test
   void optionsParseInBothFormsAndTheCommandAfterDashDashIsKeptVerbatim() {
-    Args a = Args.parse(List.of("name", "--ttl=5s", "--meta", "a=1", "--meta", "b=2=3", "--wait", "--", "sh", "-c", "--ttl x"),
-        Set.of("ttl", "meta"), Set.of("meta"), Set.of("wait"));
-    assertEquals(List.of("name"), a.positionals);
-    assertEquals(Duration.ofSeconds(5), a.duration("ttl", null));
-    assertEquals(Map.of("a", "1", "b", "2=3"), a.pairs("meta"));
-    assertTrue(a.flag("wait"));
-    assertEquals(List.of("sh", "-c", "--ttl x"), a.afterDashDash);
-    assertEquals(Duration.ofMillis(1500), Args.parseDuration("d", "1.5s"));
-    assertEquals(Duration.ofMillis(250), Args.parseDuration("d", "250ms"));
-    assertEquals(Duration.ofMinutes(2), Args.parseDuration("d", "2m"));
-    assertEquals(Duration.ofHours(1), Args.parseDuration("d", "1h"));
-    assertEquals(Duration.ofSeconds(7), Args.parseDuration("d", "7"));
-    assertThrows(UsageException.class, () -> Args.parseDuration("d", "-5s"));
+    CommandLine cl = commandLine();
+    var acquire = (LockCommands.Acquire) cl.parseArgs("acquire", "name", "--ttl=5s", "--meta", "a=1", "--meta", "b=2=3",
+        "--wait").subcommand().commandSpec().userObject();
+    assertEquals("name", acquire.name);
+    assertEquals(Duration.ofSeconds(5), acquire.ttl);
+    assertEquals(Map.of("a", "1", "b", "2=3"), acquire.meta);
+    assertTrue(acquire.wait);
+    var lock = (LockRunner) commandLine().parseArgs("lock", "name", "--ttl", "5s", "--", "sh", "-c", "--ttl x", "@file")
+        .subcommand().commandSpec().userObject();
+    assertEquals(List.of("sh", "-c", "--ttl x", "@file"), lock.command);
+    var members = (MembersCommand) commandLine().parseArgs("members", "--endpoints", "h:1", "promote", "n4", "--json")
+        .subcommand().commandSpec().userObject();
+    assertEquals("h:1", members.common.endpoints);
+    assertTrue(members.common.json, "an option after the action lands in the group's options too");
+    assertEquals(Duration.ofMillis(1500), Durations.parse("1.5s"));
+    assertEquals(Duration.ofMillis(250), Durations.parse("250ms"));
+    assertEquals(Duration.ofMinutes(2), Durations.parse("2m"));
+    assertEquals(Duration.ofHours(1), Durations.parse("1h"));
+    assertEquals(Duration.ofSeconds(7), Durations.parse("7"));
+    assertThrows(TypeConversionException.class, () -> Durations.parse("-5s"));
     Instant now = Instant.parse("2030-01-01T00:00:00Z");
-    assertEquals(Instant.parse("2030-01-01T00:05:00Z"), Args.parseTime("t", "5m", now));
-    assertEquals(Instant.parse("2031-02-03T04:05:06Z"), Args.parseTime("t", "2031-02-03T04:05:06Z", now));
+    assertEquals(Instant.parse("2030-01-01T00:05:00Z"), Durations.parseTime("5m", now));
+    assertEquals(Instant.parse("2031-02-03T04:05:06Z"), Durations.parseTime("2031-02-03T04:05:06Z", now));
+  }
+
+  @Test
+  void theQueuePositionIsCountedFromOneForPeople() {
+    assertEquals("queued for a at position 1 of 1 (next; held by h)", QueueReporter.describe("a", 0, 1, "h"));
+    assertEquals("queued for a at position 3 of 4 (2 ahead; held by h)", QueueReporter.describe("a", 2, 4, "h"));
   }
 
   @Test
@@ -151,7 +224,7 @@ class CliTest {
     assertTrue(err().contains("cluster unavailable"), err());
     outBytes.reset();
     assertEquals(Cli.UNAVAILABLE, run(Map.of("RAFTLOCK_ENDPOINTS", dead), "health", "--json"));
-    JsonNode j = Cli.JSON.readTree(out());
+    JsonNode j = JSON.readTree(out());
     assertEquals(dead, j.get(0).get("endpoint").asText());
     assertEquals("UNREACHABLE", j.get(0).get("status").asText());
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.raftlock.client.RaftLockClient;
 import io.raftlock.lock.LockCommand;
 import io.raftlock.lock.LockCommandCodec;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code dump} in-process against a real 3-node cluster: the JSON Lines format of the checker. */
 @Timeout(120)
 class DumpCliClusterTest {
+  static final ObjectMapper JSON = new ObjectMapper();
   @TempDir static Path root;
   static LocalCluster cluster;
   final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
@@ -71,7 +73,7 @@ class DumpCliClusterTest {
   static List<JsonNode> lines(String text) throws Exception {
     List<JsonNode> out = new ArrayList<>();
     for (String line : text.split("\n")) {
-      out.add(Cli.JSON.readTree(line));
+      out.add(JSON.readTree(line));
     }
     return out;
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.raftlock.testing.LocalCluster;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code members} and {@code transfer-leader} in-process against a real 3-node cluster. */
 @Timeout(90)
 class MembersCliClusterTest {
+  static final ObjectMapper JSON = new ObjectMapper();
   @TempDir static Path root;
   static LocalCluster cluster;
   static String endpoints;
@@ -52,7 +54,7 @@ class MembersCliClusterTest {
   }
 
   JsonNode json() throws Exception {
-    return Cli.JSON.readTree(outBytes.toString(StandardCharsets.UTF_8));
+    return JSON.readTree(outBytes.toString(StandardCharsets.UTF_8));
   }
 
   String err() {
