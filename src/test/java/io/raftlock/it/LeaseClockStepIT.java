@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.raftlock.client.RaftLockClient;
 import io.raftlock.proto.api.AcquireRequest;
@@ -39,6 +40,8 @@ class LeaseClockStepIT {
   private static final Duration STEP_HELD = Duration.ofSeconds(3);
   /** Expiry check (a tick), commit, the waiter's grant and our poll, on a loaded machine. */
   private static final long LATE_BOUND_MS = 3_000;
+  /** Reads of the holder before a timeout fails the test (15 s each, see {@link #holder}). */
+  private static final int READ_ATTEMPTS = 3;
 
   @TempDir Path root;
 
@@ -63,7 +66,7 @@ class LeaseClockStepIT {
 
         c.setClock(leader, "+" + TEN_MINUTES_S);
         awaitWallClockAhead(c, leader, (TEN_MINUTES_S - 10) * 1_000, true);
-        await("holder-1 keeps its lease while the leader's wall clock is ten minutes ahead").during(STEP_HELD).atMost(STEP_HELD.plusSeconds(10)).pollInterval(Duration.ofMillis(200))
+        await("holder-1 keeps its lease while the leader's wall clock is ten minutes ahead").during(STEP_HELD).atMost(STEP_HELD.plusSeconds(READ_ATTEMPTS * 15L)).pollInterval(Duration.ofMillis(200))
             .until(() -> holder("stepped").equals("holder-1#" + heldToken)); // many expiry checks
         c.setClock(leader, "+0");
         awaitWallClockAhead(c, leader, 10_000, false);
@@ -141,10 +144,24 @@ class LeaseClockStepIT {
         .ignoreExceptionsInstanceOf(StatusRuntimeException.class).until(() -> holder(lockId).startsWith("waiter#"));
   }
 
-  /** "owner#token" as a linearizable read sees it, or "" when the lock is free. */
+  /**
+   * "owner#token" as a linearizable read sees it, or "" when the lock is free. A read the node
+   * could not confirm in time (a starved machine, an election) is read again, as its refusal says:
+   * a read changes nothing, and a late answer is no answer about the lease.
+   */
   private String holder(String lockId) {
-    GetLockInfoResponse r = api.getLockInfo(GetLockInfoRequest.newBuilder().setLockId(lockId).build());
-    return r.hasLockInfo() ? r.getLockInfo().getOwnerId() + "#" + r.getLockInfo().getVersion() : "";
+    GetLockInfoRequest request = GetLockInfoRequest.newBuilder().setLockId(lockId).build();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        GetLockInfoResponse r = api.getLockInfo(request);
+        return r.hasLockInfo() ? r.getLockInfo().getOwnerId() + "#" + r.getLockInfo().getVersion() : "";
+      } catch (StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        if (attempt == READ_ATTEMPTS || (code != Status.Code.DEADLINE_EXCEEDED && code != Status.Code.UNAVAILABLE)) {
+          throw e;
+        }
+      }
+    }
   }
 
   /** As NemesisIT: libfaketime through the project's script; missing tools skip the test. */
