@@ -100,10 +100,18 @@ public final class SessionKeepAliveBench {
         Integer.parseInt(opts.getOrDefault("--locks", "10000")),
         Integer.parseInt(opts.getOrDefault("--ttl-s", "10")),
         Integer.parseInt(opts.getOrDefault("--hold-s", "30")));
-    List<Result> results = List.of(bench.oneSession(), bench.renewEachLock());
+    List<Result> results = List.of(bench.idle(), bench.oneSession(), bench.renewEachLock());
     print(results);
     boolean lost = results.stream().anyMatch(r -> r.lost() > 0);
     System.exit(lost ? 1 : 0);
+  }
+
+  /** The floor: the same cluster holding nothing, for the same time (heartbeats, status reads). */
+  Result idle() throws Exception {
+    Meter meter = new Meter(ApiLoadBench.awaitLeader(nodes));
+    TimeUnit.SECONDS.sleep(holdS);
+    Result r = meter.result("idle cluster, no locks", 0, 0);
+    return new Result(r.way(), 0, r.heldSeconds(), 0, r.entries(), r.leaderCpuMs(), r.allNodesCpuMs(), 0);
   }
 
   /** N locks held by one session; only the session's keep-alive goes while they are held. */
@@ -293,9 +301,12 @@ public final class SessionKeepAliveBench {
           r.heldSeconds(), r.requestsPerSecond(), r.entriesPerSecond(), r.leaderCpuPercent(), r.allNodesCpuMs(),
           r.lost());
     }
-    if (results.size() == 2 && results.get(0).leaderCpuMs() > 0) {
-      System.out.printf("%nper-lock renewal costs the leader %.1fx the CPU of one session%n",
-          results.get(1).leaderCpuMs() / results.get(0).leaderCpuMs());
+    if (results.size() == 3) {
+      double idle = results.get(0).leaderCpuMs();
+      double session = results.get(1).leaderCpuMs() - idle;
+      double perLock = results.get(2).leaderCpuMs() - idle;
+      System.out.printf("%nleader CPU above the idle floor: one session %.0f ms, per-lock renewal %.0f ms (%.0fx)%n",
+          session, perLock, perLock / Math.max(1, session));
     }
     System.out.println("load average: " + ApiLoadBench.loadAverage());
   }
