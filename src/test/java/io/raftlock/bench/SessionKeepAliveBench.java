@@ -34,7 +34,8 @@ import java.util.function.IntFunction;
  * per third of its TTL, against N client-owned locks each kept by its own {@code Renew} every
  * third of its TTL (how locks were kept before sessions). For each way, while the locks are held
  * for {@code --hold-s}: keep-alive requests sent, log entries committed, CPU of every node (the
- * leader's apart), and locks lost (must be 0).
+ * leader's apart), and failures: lost-lock events of the session, renewals not granted of the
+ * per-lock way (a refused or late renewal can cost its lock).
  *
  * <pre>
  * SessionKeepAliveBench --nodes id=host:port:pid,... [--locks 10000] [--ttl-s 10] [--hold-s 30]
