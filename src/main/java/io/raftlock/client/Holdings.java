@@ -41,6 +41,8 @@ final class Holdings {
   private final Map<String, Long> endedTokens = new HashMap<>();
   /** Handles forgotten with {@link LockHandle#detach}: their locks stay with the session. */
   private int detached;
+  /** The client is closing its session: the releases that come with it are expected. */
+  private boolean closing;
 
   Holdings(RaftLockClient client, SessionChannel channel, Supplier<String> requestIds,
       BiConsumer<LockHandle, LostReason> lostListener) {
@@ -146,8 +148,8 @@ final class Holdings {
     if (h == null || h.token() != ev.getVersion()) {
       return;
     }
-    if (ev.getKind() == LockEventMessage.Kind.RELEASED && h.state() == LockHandle.State.RELEASING) {
-      end(h, LockHandle.State.RELEASED); // our own release, applied before its answer came back
+    if (ev.getKind() == LockEventMessage.Kind.RELEASED && (h.state() == LockHandle.State.RELEASING || closing)) {
+      end(h, LockHandle.State.RELEASED); // our own release or close, applied before its answer came back
     } else {
       lost(h, ev.getKind() == LockEventMessage.Kind.EXPIRED ? LostReason.EXPIRED : LostReason.RELEASED_ELSEWHERE);
     }
@@ -159,6 +161,11 @@ final class Holdings {
       lost(h, reason);
     }
     endedTokens.clear(); // a new session hears nothing of the old one
+  }
+
+  /** The client is about to close its session. */
+  void beginClose() {
+    closing = true;
   }
 
   /** The client closed its session: the cluster released every lock with it. */

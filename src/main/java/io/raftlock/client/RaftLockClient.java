@@ -509,10 +509,11 @@ public final class RaftLockClient implements AutoCloseable {
 
   private Future<Void> endSession(long deadlineNanos) {
     if (!holdings.anyDetached()) {
+      holdings.beginClose();
+      // Whether or not the close is answered, the handles end released: the application closed
+      // the client (an unanswered close leaves the session to expire after its TTL).
       return channel.close(true, deadlineNanos).map(r -> {
-        if (r != null && r.hasClose() && r.getClose().getClosed()) {
-          holdings.onClosed();
-        }
+        holdings.onClosed();
         return null;
       });
     }
@@ -526,7 +527,10 @@ public final class RaftLockClient implements AutoCloseable {
       vertx.cancelTimer(timer);
       bounded.tryComplete();
     });
-    return bounded.future().compose(v -> channel.close(false, deadlineNanos)).mapEmpty();
+    return bounded.future().compose(v -> channel.close(false, deadlineNanos)).map(r -> {
+      holdings.onClosed();
+      return null;
+    });
   }
 
   // ---------------------------------------------------------------- acquisition (client context)
@@ -667,6 +671,11 @@ public final class RaftLockClient implements AutoCloseable {
    */
   void suspendRenewals(boolean suspended) {
     context.runOnContext(v -> channel.suspendKeepAlives(suspended));
+  }
+
+  /** For tests and figures: resumes of the session on a new stream. */
+  int resumes() {
+    return await(stage(onContext(() -> Future.succeededFuture(channel.resumes))));
   }
 
   /** For tests and figures: keep-alives sent by this client over all its sessions. */

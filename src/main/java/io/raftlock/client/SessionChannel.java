@@ -118,8 +118,16 @@ final class SessionChannel implements SessionLease.Owner {
   private long nextSeq;
   private long handshakeCorrelation;
   private final Map<Long, Call> inFlight = new HashMap<>();
+  /**
+   * Requests waiting to be sent: keep-alives, releases and cancels ({@code maintenance}) go
+   * before acquires and past a RATE_LIMITED pause (the server keeps a bucket and in-flight slots
+   * for them), so a backlog of acquires never starves the session's keep-alive into an expiry.
+   */
+  private final ArrayDeque<Call> maintenance = new ArrayDeque<>();
   private final ArrayDeque<Call> queued = new ArrayDeque<>();
   private int acquiresInFlight;
+  /** After a RATE_LIMITED answer nothing is sent before this (System.nanoTime). */
+  private long pausedUntilNanos = System.nanoTime();
   private boolean closing;
   private volatile boolean keepAlivesSuspended;
   /** Sessions opened and resumes done (for tests and figures). */
@@ -176,7 +184,7 @@ final class SessionChannel implements SessionLease.Owner {
           "no answer from the cluster in time", null, true, null)));
       c.promise.future().onComplete(ar -> vertx.cancelTimer(timer));
     }
-    queued.add(c);
+    queueOf(c).add(c);
     if (state == State.IDLE) {
       connect();
     } else {
@@ -228,7 +236,7 @@ final class SessionChannel implements SessionLease.Owner {
       call = null;
     }
     requeueInFlight();
-    if (sessionId == 0 && queued.isEmpty()) {
+    if (sessionId == 0 && queued.isEmpty() && maintenance.isEmpty()) {
       state = State.IDLE;
       return;
     }
@@ -266,7 +274,7 @@ final class SessionChannel implements SessionLease.Owner {
     back.sort(Comparator.comparingLong((Call c) -> c.seq).reversed());
     inFlight.clear();
     acquiresInFlight = 0;
-    back.forEach(queued::addFirst); // oldest first again
+    back.forEach(c -> queueOf(c).addFirst(c)); // oldest first again
   }
 
   private void onMessage(int gen, long sentNanos, SessionResponse m) {
@@ -329,23 +337,33 @@ final class SessionChannel implements SessionLease.Owner {
 
   // ---------------------------------------------------------------- requests
 
+  private ArrayDeque<Call> queueOf(Call c) {
+    return c.acquire ? queued : maintenance;
+  }
+
   private void pump() {
-    while (state == State.OPEN && call != null && !queued.isEmpty()) {
-      Call c = queued.peekFirst();
-      if (inFlight.size() >= MAX_IN_FLIGHT || c.acquire && acquiresInFlight >= MAX_ACQUIRES_IN_FLIGHT) {
-        return;
-      }
-      queued.pollFirst();
-      if (c.promise.future().isComplete()) {
-        continue;
-      }
-      long corr = ++nextCorrelation;
-      inFlight.put(corr, c);
-      if (c.acquire) {
-        acquiresInFlight++;
-      }
-      call.send(c.op.toBuilder().setCorrelationId(corr).build());
+    while (state == State.OPEN && call != null && !maintenance.isEmpty() && inFlight.size() < MAX_IN_FLIGHT) {
+      sendNow(maintenance.pollFirst());
     }
+    if (System.nanoTime() - pausedUntilNanos < 0) {
+      return;
+    }
+    while (state == State.OPEN && call != null && !queued.isEmpty()
+        && inFlight.size() < MAX_IN_FLIGHT && acquiresInFlight < MAX_ACQUIRES_IN_FLIGHT) {
+      sendNow(queued.pollFirst());
+    }
+  }
+
+  private void sendNow(Call c) {
+    if (c.promise.future().isComplete()) {
+      return; // timed out while waiting
+    }
+    long corr = ++nextCorrelation;
+    inFlight.put(corr, c);
+    if (c.acquire) {
+      acquiresInFlight++;
+    }
+    call.send(c.op.toBuilder().setCorrelationId(corr).build());
   }
 
   private void onAnswer(Call c, SessionResponse m) {
@@ -373,21 +391,35 @@ final class SessionChannel implements SessionLease.Owner {
       return;
     }
     if (endpoints.followLeader(d.getLeaderAddress())) {
-      queued.addFirst(c);
+      queueOf(c).addFirst(c);
       reconnectNow();
       return;
     }
     if (f.moveOn() && ++strikes >= STRIKES_BEFORE_MOVING && call != null) {
       strikes = 0;
       endpoints.moveOnFrom(call.target);
-      queued.addFirst(c);
+      queueOf(c).addFirst(c);
       reconnectLater();
       return;
     }
+    if (d.getCode() == ErrorCode.RATE_LIMITED && c.acquire) {
+      pauseFor(delayMs, c); // the session's bucket is empty: every request would be refused alike
+      return;
+    }
     vertx.setTimer(delayMs, id -> {
-      queued.addFirst(c);
+      queueOf(c).addFirst(c);
       pump();
     });
+  }
+
+  /** Sends nothing for {@code delayMs}, then {@code c} first. */
+  private void pauseFor(long delayMs, Call c) {
+    queued.addFirst(c);
+    long until = System.nanoTime() + delayMs * 1_000_000L;
+    if (until - pausedUntilNanos > 0) {
+      pausedUntilNanos = until;
+      vertx.setTimer(delayMs, id -> pump());
+    }
   }
 
   /** The operation-level error of an answer (acquire.error, keep_alive.error, ...), or null. */
@@ -429,8 +461,10 @@ final class SessionChannel implements SessionLease.Owner {
 
   private List<Call> drain() {
     List<Call> all = new ArrayList<>(inFlight.values());
+    all.addAll(maintenance);
     all.addAll(queued);
     inFlight.clear();
+    maintenance.clear();
     queued.clear();
     acquiresInFlight = 0;
     return all;
@@ -477,7 +511,9 @@ final class SessionChannel implements SessionLease.Owner {
     }
     state = State.IDLE;
     List<Call> old = drain();
-    listener.onLost(reason); // handles first; what the listener sends goes to a new session
+    if (!closing) {
+      listener.onLost(reason); // handles first; what the listener sends goes to a new session
+    }
     SessionLost lost = new SessionLost(why);
     old.forEach(c -> c.promise.tryFail(lost));
   }
@@ -502,9 +538,9 @@ final class SessionChannel implements SessionLease.Owner {
     if (state == State.CLOSED) {
       return Future.succeededFuture();
     }
+    closing = true; // from here on, the end of the session is expected: no lost callbacks
     Future<SessionResponse> closed = Future.succeededFuture();
     if (closeSession && sessionId != 0) {
-      closing = true;
       closed = send(SessionRequest.newBuilder().setClose(CloseSessionRequest.getDefaultInstance()).build(),
           deadlineNanos).otherwise((SessionResponse) null);
     }
