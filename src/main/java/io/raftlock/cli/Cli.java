@@ -359,7 +359,18 @@ public final class Cli {
     }
 
     RaftLockClient client() {
-      RaftLockClient.Builder b = RaftLockClient.builder().endpoints(endpoints).clientId(clientId).operationTimeout(timeout);
+      return client(RaftLockClient.DEFAULT_SESSION_TTL);
+    }
+
+    /**
+     * A client whose session has {@code lockTtl} as its TTL (within the session range 1 s..10 min):
+     * a lock taken on the session and left behind lives as long as the session, so about that long.
+     */
+    RaftLockClient client(Duration lockTtl) {
+      Duration sessionTtl = lockTtl.compareTo(Duration.ofMinutes(10)) > 0 ? Duration.ofMinutes(10)
+          : lockTtl.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : lockTtl;
+      RaftLockClient.Builder b = RaftLockClient.builder().endpoints(endpoints).clientId(clientId).operationTimeout(timeout)
+          .sessionTtl(sessionTtl);
       if (tls != null) {
         b.tls(tls);
       }
@@ -428,7 +439,7 @@ public final class Cli {
     Duration waitTimeout = c.args.duration("wait-timeout", Duration.ofSeconds(30));
     int priority = (int) c.args.longValue("priority", 0, -1000, 1000);
     Map<String, String> meta = c.args.pairs("meta");
-    try (RaftLockClient client = c.client()) {
+    try (RaftLockClient client = wait ? c.client(ttl) : c.client()) {
       long token;
       Instant expires = null;
       if (wait) {
@@ -445,7 +456,7 @@ public final class Cli {
           return REFUSED;
         }
         token = h.get().token();
-        h.get().detach(); // the lock outlives this process until its TTL runs out
+        h.get().detach(); // the lock outlives this process until its session's TTL (--ttl, at most 10 min) runs out
       } else {
         AcquireResponse r = RaftLockClient.await(client.acquire(AcquireRequest.newBuilder().setLockId(name)
             .setClientId(c.clientId).setTtl(proto(ttl)).setPriority(priority).putAllMetadata(meta).build()));

@@ -4,8 +4,11 @@ import io.raftlock.proto.api.LockEventMessage;
 import io.raftlock.proto.api.ReleaseRequest;
 import io.raftlock.proto.api.SessionRequest;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
@@ -30,6 +33,7 @@ final class Holdings {
   private static final Logger LOG = Logger.getLogger(Holdings.class.getName());
 
   private final RaftLockClient client;
+  private final Vertx vertx;
   private final SessionChannel channel;
   private final Supplier<String> requestIds;
   private final BiConsumer<LockHandle, LostReason> lostListener;
@@ -44,9 +48,10 @@ final class Holdings {
   /** The client is closing its session: the releases that come with it are expected. */
   private boolean closing;
 
-  Holdings(RaftLockClient client, SessionChannel channel, Supplier<String> requestIds,
+  Holdings(RaftLockClient client, Vertx vertx, SessionChannel channel, Supplier<String> requestIds,
       BiConsumer<LockHandle, LostReason> lostListener) {
     this.client = client;
+    this.vertx = vertx;
     this.channel = channel;
     this.requestIds = requestIds;
     this.lostListener = lostListener;
@@ -62,14 +67,6 @@ final class Holdings {
 
   int size() {
     return handles.size();
-  }
-
-  java.util.List<String> names() {
-    return new ArrayList<>(handles.keySet());
-  }
-
-  boolean anyDetached() {
-    return detached > 0;
   }
 
   /** True when {@code token} is a holding of {@code name} that already ended here. */
@@ -131,6 +128,37 @@ final class Holdings {
       handles.remove(h.name());
       h.setState(LockHandle.State.RELEASED);
     }
+  }
+
+  /**
+   * Ends the session for {@link RaftLockClient#close}: closes it on the cluster (every lock
+   * released, every wait cancelled in one entry), or, when some handle was detached, releases
+   * the other locks one by one and leaves the session to expire after its TTL. Either way every
+   * handle ends {@code RELEASED}: the application closed the client (an unanswered close leaves
+   * the session to expire).
+   */
+  Future<Void> endSession(long deadlineNanos) {
+    if (detached == 0) {
+      beginClose();
+      return channel.close(true, deadlineNanos).map(r -> {
+        onClosed();
+        return null;
+      });
+    }
+    List<Future<Boolean>> releases = new ArrayList<>();
+    for (LockHandle h : new ArrayList<>(handles.values())) {
+      releases.add(release(h).recover(t -> Future.succeededFuture(false)));
+    }
+    Promise<Void> bounded = Promise.promise();
+    long timer = vertx.setTimer(Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000), id -> bounded.tryComplete());
+    Future.join(releases).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      bounded.tryComplete();
+    });
+    return bounded.future().compose(v -> channel.close(false, deadlineNanos)).map(r -> {
+      onClosed();
+      return null;
+    });
   }
 
   /** Pushed events about held locks: the end of a holding this client did not ask for. */

@@ -21,13 +21,11 @@ import io.raftlock.proto.api.RenewRequest;
 import io.raftlock.proto.api.RenewResponse;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -39,13 +37,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -93,7 +88,7 @@ public final class RaftLockClient implements AutoCloseable {
 
   private final Vertx vertx;
   private final boolean ownsVertx;
-  private final Context context;
+  private final ClientThreads threads;
   private final GrpcClient grpc;
   private final Rpc rpc;
   private final SessionChannel channel;
@@ -102,28 +97,22 @@ public final class RaftLockClient implements AutoCloseable {
   private final String clientId;
   private final Random random;
   private final long operationTimeoutNanos;
-  private final ExecutorService callbacks;
   private long requestCounter;
   private volatile boolean closed;
 
   private RaftLockClient(Builder b) {
     this.ownsVertx = b.vertx == null;
     this.vertx = ownsVertx ? Vertx.vertx() : b.vertx;
-    this.context = vertx.getOrCreateContext();
+    this.threads = new ClientThreads(vertx.getOrCreateContext());
     this.clientId = b.clientId != null ? b.clientId : "client-" + UUID.randomUUID();
     this.random = new Random();
     this.operationTimeoutNanos = b.operationTimeout.toNanos();
-    this.callbacks = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "raftlock-client-callbacks");
-      t.setDaemon(true);
-      return t;
-    });
     this.grpc = GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true), b.http);
     Endpoints endpoints = new Endpoints(b.endpoints, b.spreadEndpoints ? random.nextInt(b.endpoints.size()) : 0);
     this.rpc = new Rpc(vertx, grpc, endpoints, b.retryPolicy, random, b.attemptTimeout.toMillis());
     SessionEvents events = new SessionEvents();
     this.channel = new SessionChannel(vertx, grpc, endpoints, b.retryPolicy, random, clientId, b.sessionTtl, events);
-    this.holdings = new Holdings(this, channel, this::nextRequestId, b.lostListener);
+    this.holdings = new Holdings(this, vertx, channel, this::nextRequestId, b.lostListener);
     this.acquisitions = new Acquisitions(vertx, channel, holdings, this::nextRequestId, clientId, random,
         operationTimeoutNanos);
   }
@@ -292,15 +281,15 @@ public final class RaftLockClient implements AutoCloseable {
 
   /** The id of the client's current session; 0 while it has none (none opened yet, or lost). */
   public long sessionId() {
-    return await(stage(onContext(() -> Future.succeededFuture(channel.sessionId()))));
+    return await(threads.run(() -> Future.succeededFuture(channel.sessionId())));
   }
 
   // ---------------------------------------------------------------- locks: async
 
   /** Waits as long as it takes (re-joining the queue if a server-side wait times out). */
   public CompletionStage<LockHandle> lockAsync(String name, java.time.Duration ttl) {
-    return stage(onContext(() -> startAcquire(name, ttl, null, LockOptions.NONE)
-        .map(o -> o.orElseThrow(() -> new RaftLockException(ErrorCode.TIMEOUT, "lock not granted")))));
+    return threads.run(() -> startAcquire(name, ttl, null, LockOptions.NONE)
+        .map(o -> o.orElseThrow(() -> new RaftLockException(ErrorCode.TIMEOUT, "lock not granted"))));
   }
 
   /**
@@ -318,7 +307,7 @@ public final class RaftLockClient implements AutoCloseable {
     if (waitTimeout.isNegative()) {
       throw new IllegalArgumentException("waitTimeout must not be negative");
     }
-    return stage(onContext(() -> startAcquire(name, ttl, waitTimeout, options)));
+    return threads.run(() -> startAcquire(name, ttl, waitTimeout, options));
   }
 
   /**
@@ -329,7 +318,7 @@ public final class RaftLockClient implements AutoCloseable {
    */
   public CompletionStage<Boolean> unlockAsync(LockHandle handle) {
     Objects.requireNonNull(handle, "handle");
-    return stage(onContext(() -> holdings.release(handle)));
+    return threads.run(() -> holdings.release(handle));
   }
 
   /**
@@ -373,10 +362,8 @@ public final class RaftLockClient implements AutoCloseable {
    * {@link LockHandle.State#RELEASING} and {@link #unlockAsync} gives the eventual outcome.
    */
   public boolean unlock(LockHandle handle) {
+    ClientThreads.checkMayBlock();
     CompletableFuture<Boolean> outcome = unlockAsync(handle).toCompletableFuture();
-    if (Context.isOnEventLoopThread()) {
-      throw new IllegalStateException("blocking RaftLock call on a Vert.x event loop; use the async variant");
-    }
     try {
       return outcome.get(operationTimeoutNanos, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
@@ -423,7 +410,7 @@ public final class RaftLockClient implements AutoCloseable {
    */
   public CompletionStage<AcquireResponse> acquire(AcquireRequest r) {
     AcquireRequest req = r.getRequestId().isEmpty() ? r.toBuilder().setRequestId(nextRequestId()).build() : r;
-    return stage(onContext(() -> rpc.call(RaftLockGrpcClient.Acquire, req, opDeadline(), null)));
+    return threads.run(() -> rpc.call(RaftLockGrpcClient.Acquire, req, opDeadline(), null));
   }
 
   public CompletionStage<ReleaseResponse> release(ReleaseRequest r) {
@@ -435,11 +422,11 @@ public final class RaftLockClient implements AutoCloseable {
   }
 
   public CompletionStage<GetLockInfoResponse> getLockInfo(GetLockInfoRequest r) {
-    return stage(onContext(() -> rpc.call(RaftLockGrpcClient.GetLockInfo, r, opDeadline(), x -> x.hasError() ? x.getError() : null)));
+    return threads.run(() -> rpc.call(RaftLockGrpcClient.GetLockInfo, r, opDeadline(), x -> x.hasError() ? x.getError() : null));
   }
 
   public CompletionStage<GetLocksResponse> getLocks(GetLocksRequest r) {
-    return stage(onContext(() -> rpc.call(RaftLockGrpcClient.GetLocks, r, opDeadline(), x -> x.hasError() ? x.getError() : null)));
+    return threads.run(() -> rpc.call(RaftLockGrpcClient.GetLocks, r, opDeadline(), x -> x.hasError() ? x.getError() : null));
   }
 
   public CompletionStage<BackoffAdviceResponse> getBackoffAdvice(BackoffAdviceRequest r) {
@@ -449,19 +436,19 @@ public final class RaftLockClient implements AutoCloseable {
   /** The status of one node (no failover: the answer is about that node). */
   public CompletionStage<GetStatusResponse> getStatus(String endpoint, GetStatusRequest r) {
     SocketAddress a = Rpc.parse(endpoint);
-    return stage(onContext(() -> rpc.once(a, RaftLockGrpcClient.GetStatus, r).recover(t ->
-        Future.failedFuture(Rpc.classify(t).toException()))));
+    return threads.run(() -> rpc.once(a, RaftLockGrpcClient.GetStatus, r).recover(t ->
+        Future.failedFuture(Rpc.classify(t).toException())));
   }
 
   /** The health of one node (no failover). */
   public CompletionStage<HealthResponse> health(String endpoint, HealthRequest r) {
     SocketAddress a = Rpc.parse(endpoint);
-    return stage(onContext(() -> rpc.once(a, RaftLockGrpcClient.Health, r).recover(t ->
-        Future.failedFuture(Rpc.classify(t).toException()))));
+    return threads.run(() -> rpc.once(a, RaftLockGrpcClient.Health, r).recover(t ->
+        Future.failedFuture(Rpc.classify(t).toException())));
   }
 
   private <Q, R> CompletionStage<R> call(io.vertx.grpc.common.ServiceMethod<R, Q> method, Q request) {
-    return stage(onContext(() -> rpc.call(method, request, opDeadline(), null)));
+    return threads.run(() -> rpc.call(method, request, opDeadline(), null));
   }
 
   // ---------------------------------------------------------------- close
@@ -491,46 +478,20 @@ public final class RaftLockClient implements AutoCloseable {
 
   public CompletionStage<Void> closeAsync() {
     closed = true;
-    Future<Void> f = onContext(() -> {
+    Future<Void> f = threads.onContext(() -> {
       acquisitions.failAll(new RaftLockException(ErrorCode.UNAVAILABLE, "client closed"));
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MS);
-      return endSession(deadline).compose(v -> grpc.close().recover(t -> Future.succeededFuture()));
+      return holdings.endSession(deadline).compose(v -> grpc.close().recover(t -> Future.succeededFuture()));
     });
     CompletableFuture<Void> out = new CompletableFuture<>();
     f.onComplete(ar -> {
       Future<Void> v = ownsVertx ? vertx.close() : Future.succeededFuture();
       v.onComplete(x -> {
-        callbacks.shutdown();
+        threads.shutdown();
         out.complete(null);
       });
     });
     return out;
-  }
-
-  private Future<Void> endSession(long deadlineNanos) {
-    if (!holdings.anyDetached()) {
-      holdings.beginClose();
-      // Whether or not the close is answered, the handles end released: the application closed
-      // the client (an unanswered close leaves the session to expire after its TTL).
-      return channel.close(true, deadlineNanos).map(r -> {
-        holdings.onClosed();
-        return null;
-      });
-    }
-    List<Future<Boolean>> releases = new ArrayList<>();
-    for (String name : holdings.names()) {
-      releases.add(holdings.release(holdings.get(name)).recover(t -> Future.succeededFuture(false)));
-    }
-    Promise<Void> bounded = Promise.promise();
-    long timer = vertx.setTimer(Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000), id -> bounded.tryComplete());
-    Future.join(releases).onComplete(ar -> {
-      vertx.cancelTimer(timer);
-      bounded.tryComplete();
-    });
-    return bounded.future().compose(v -> channel.close(false, deadlineNanos)).map(r -> {
-      holdings.onClosed();
-      return null;
-    });
   }
 
   // ---------------------------------------------------------------- acquisition (client context)
@@ -567,21 +528,11 @@ public final class RaftLockClient implements AutoCloseable {
   }
 
   void detach(LockHandle h) {
-    context.runOnContext(v -> holdings.detach(h));
+    threads.context.runOnContext(v -> holdings.detach(h));
   }
 
   void callback(Runnable r) {
-    try {
-      callbacks.execute(() -> {
-        try {
-          r.run();
-        } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "a lost-lock listener failed", e);
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      LOG.log(Level.FINE, "client closed; callback dropped", e);
-    }
+    threads.callback(r);
   }
 
   // ---------------------------------------------------------------- small utilities
@@ -608,61 +559,12 @@ public final class RaftLockClient implements AutoCloseable {
     return Long.toHexString(random.nextLong() >>> 1) + "-" + (++requestCounter);
   }
 
-  private <T> Future<T> onContext(Supplier<Future<T>> body) {
-    Promise<T> p = Promise.promise();
-    context.runOnContext(v -> {
-      try {
-        body.get().onComplete(p);
-      } catch (RuntimeException e) {
-        p.fail(e);
-      }
-    });
-    return p.future();
-  }
-
-  /** Completes on the callback thread, never on the event loop. */
-  private <T> CompletionStage<T> stage(Future<T> f) {
-    CompletableFuture<T> cf = new CompletableFuture<>();
-    f.onComplete(ar -> {
-      Runnable complete = () -> {
-        if (ar.succeeded()) {
-          cf.complete(ar.result());
-        } else {
-          cf.completeExceptionally(ar.cause());
-        }
-      };
-      try {
-        callbacks.execute(complete);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        complete.run();
-      }
-    });
-    return cf;
-  }
-
   /**
    * Waits for {@code stage} on the calling thread and unwraps its failure. Refuses to block a
    * Vert.x event loop.
    */
   public static <T> T await(CompletionStage<T> stage) {
-    if (Context.isOnEventLoopThread()) {
-      throw new IllegalStateException("blocking RaftLock call on a Vert.x event loop; use the async variant");
-    }
-    try {
-      return stage.toCompletableFuture().get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RaftLockException(ErrorCode.ERROR_CODE_UNSPECIFIED, "interrupted", null, false, e);
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause() instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : e.getCause();
-      if (c instanceof RuntimeException re) {
-        throw re;
-      }
-      if (c instanceof Error err) {
-        throw err;
-      }
-      throw new CompletionException(c);
-    }
+    return ClientThreads.await(stage);
   }
 
   /**
@@ -670,16 +572,16 @@ public final class RaftLockClient implements AutoCloseable {
    * stopped. (Named for the per-lock renewals it paused before sessions.)
    */
   void suspendRenewals(boolean suspended) {
-    context.runOnContext(v -> channel.suspendKeepAlives(suspended));
+    threads.context.runOnContext(v -> channel.suspendKeepAlives(suspended));
   }
 
   /** For tests and figures: resumes of the session on a new stream. */
   int resumes() {
-    return await(stage(onContext(() -> Future.succeededFuture(channel.resumes))));
+    return await(threads.run(() -> Future.succeededFuture(channel.resumes)));
   }
 
   /** For tests and figures: keep-alives sent by this client over all its sessions. */
   long keepAlivesSent() {
-    return await(stage(onContext(() -> Future.succeededFuture(channel.keepAlivesSent()))));
+    return await(threads.run(() -> Future.succeededFuture(channel.keepAlivesSent())));
   }
 }

@@ -217,6 +217,29 @@ final class Rpc {
         RETRYABLE.contains(d.getCode()), null);
   }
 
+  /** The operation-level error of an answer (acquire.error, keep_alive.error, ...), or null. */
+  static ErrorDetail innerError(io.raftlock.proto.api.SessionResponse m) {
+    return switch (m.getResultCase()) {
+      case ACQUIRE -> m.getAcquire().hasError() ? m.getAcquire().getError() : null;
+      case RELEASE -> m.getRelease().hasError() ? m.getRelease().getError() : null;
+      case RENEW -> m.getRenew().hasError() ? m.getRenew().getError() : null;
+      case CANCEL_WAIT -> m.getCancelWait().hasError() ? m.getCancelWait().getError() : null;
+      case KEEP_ALIVE -> m.getKeepAlive().hasError() ? m.getKeepAlive().getError() : null;
+      case CLOSE -> m.getClose().hasError() ? m.getClose().getError() : null;
+      default -> null;
+    };
+  }
+
+  /** The field a refusal names, without the stream's operation prefix ("acquire.lock_id" → "lock_id"). */
+  static String fieldOf(ErrorDetail d) {
+    String field = d.getDetailsMap().get("field");
+    if (field == null) {
+      return null;
+    }
+    int dot = field.indexOf('.');
+    return dot > 0 ? field.substring(dot + 1) : field;
+  }
+
   private static long parseLong(String s) {
     if (s == null) {
       return 0;

@@ -1,6 +1,7 @@
 package io.raftlock.client;
 
 import com.google.protobuf.Duration;
+import io.raftlock.client.PendingRequests.Call;
 import io.raftlock.proto.api.CloseSessionRequest;
 import io.raftlock.proto.api.ErrorCode;
 import io.raftlock.proto.api.ErrorDetail;
@@ -10,16 +11,10 @@ import io.raftlock.proto.api.ResumeSessionRequest;
 import io.raftlock.proto.api.SessionRequest;
 import io.raftlock.proto.api.SessionResponse;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -51,15 +46,8 @@ import java.util.logging.Logger;
  */
 final class SessionChannel implements SessionLease.Owner {
   private static final Logger LOG = Logger.getLogger(SessionChannel.class.getName());
-  /** Own cap on acquires in flight: below the server's per-stream cap for new work (224). */
-  static final int MAX_ACQUIRES_IN_FLIGHT = 192;
-  /** Own cap on everything in flight: below the server's per-stream cap (256). */
-  static final int MAX_IN_FLIGHT = 240;
   /** Consecutive NO_LEADER/UNAVAILABLE refusals after which the stream moves to the next node. */
   static final int STRIKES_BEFORE_MOVING = 3;
-  /** Deadlines further away than this (a day) are "until answered": no timer is kept for them. */
-  static final long UNBOUNDED_MS = 86_400_000L;
-
   /** What the lock layer hears from the session. */
   interface Listener {
     void onEvent(LockEventMessage event);
@@ -82,23 +70,6 @@ final class SessionChannel implements SessionLease.Owner {
 
   private enum State { IDLE, CONNECTING, OPEN, CLOSED }
 
-  /** One request and its retries: {@link #op} is sent unchanged every time. */
-  private static final class Call {
-    final SessionRequest op;
-    final long deadlineNanos;
-    final boolean acquire;
-    final long seq;
-    final Promise<SessionResponse> promise = Promise.promise();
-    int retries;
-
-    Call(SessionRequest op, long deadlineNanos, long seq) {
-      this.op = op;
-      this.deadlineNanos = deadlineNanos;
-      this.acquire = op.hasAcquire();
-      this.seq = seq;
-    }
-  }
-
   private final Vertx vertx;
   private final GrpcClient grpc;
   private final Endpoints endpoints;
@@ -114,20 +85,8 @@ final class SessionChannel implements SessionLease.Owner {
   private int generation;
   private int reconnects;
   private int strikes;
-  private long nextCorrelation;
-  private long nextSeq;
   private long handshakeCorrelation;
-  private final Map<Long, Call> inFlight = new HashMap<>();
-  /**
-   * Requests waiting to be sent: keep-alives, releases and cancels ({@code maintenance}) go
-   * before acquires and past a RATE_LIMITED pause (the server keeps a bucket and in-flight slots
-   * for them), so a backlog of acquires never starves the session's keep-alive into an expiry.
-   */
-  private final ArrayDeque<Call> maintenance = new ArrayDeque<>();
-  private final ArrayDeque<Call> queued = new ArrayDeque<>();
-  private int acquiresInFlight;
-  /** After a RATE_LIMITED answer nothing is sent before this (System.nanoTime). */
-  private long pausedUntilNanos = System.nanoTime();
+  private final PendingRequests requests;
   private boolean closing;
   private volatile boolean keepAlivesSuspended;
   /** Sessions opened and resumes done (for tests and figures). */
@@ -145,6 +104,7 @@ final class SessionChannel implements SessionLease.Owner {
     this.name = name;
     this.ttl = ttl;
     this.listener = listener;
+    this.requests = new PendingRequests(vertx);
   }
 
   /** The live session's lease, or null while there is none. */
@@ -176,15 +136,7 @@ final class SessionChannel implements SessionLease.Owner {
     if (state == State.CLOSED) {
       return Future.failedFuture(new RaftLockException(ErrorCode.UNAVAILABLE, "client closed"));
     }
-    Call c = new Call(op, deadlineNanos, ++nextSeq);
-    long leftMs = (deadlineNanos - System.nanoTime()) / 1_000_000;
-    if (leftMs < UNBOUNDED_MS) {
-      // Also while no stream carries it: a request waits for a session no longer than its deadline.
-      long timer = vertx.setTimer(Math.max(1, leftMs), id -> c.promise.tryFail(new RaftLockException(ErrorCode.TIMEOUT,
-          "no answer from the cluster in time", null, true, null)));
-      c.promise.future().onComplete(ar -> vertx.cancelTimer(timer));
-    }
-    queueOf(c).add(c);
+    Call c = requests.add(op, deadlineNanos);
     if (state == State.IDLE) {
       connect();
     } else {
@@ -200,7 +152,7 @@ final class SessionChannel implements SessionLease.Owner {
     state = State.CONNECTING;
     SocketAddress target = endpoints.preferred();
     long sentNanos = System.nanoTime();
-    handshakeCorrelation = ++nextCorrelation;
+    handshakeCorrelation = requests.nextCorrelation();
     SessionRequest.Builder first = SessionRequest.newBuilder().setCorrelationId(handshakeCorrelation);
     if (sessionId == 0) {
       first.setOpen(OpenSessionRequest.newBuilder().setName(name).setTtl(protoMillis(ttl.toMillis())));
@@ -235,8 +187,8 @@ final class SessionChannel implements SessionLease.Owner {
       call.cancel();
       call = null;
     }
-    requeueInFlight();
-    if (sessionId == 0 && queued.isEmpty() && maintenance.isEmpty()) {
+    requests.requeueInFlight();
+    if (sessionId == 0 && requests.isEmpty()) {
       state = State.IDLE;
       return;
     }
@@ -256,7 +208,7 @@ final class SessionChannel implements SessionLease.Owner {
       call.cancel();
       call = null;
     }
-    requeueInFlight();
+    requests.requeueInFlight();
     connect();
   }
 
@@ -269,14 +221,6 @@ final class SessionChannel implements SessionLease.Owner {
     }
   }
 
-  private void requeueInFlight() {
-    List<Call> back = new ArrayList<>(inFlight.values());
-    back.sort(Comparator.comparingLong((Call c) -> c.seq).reversed());
-    inFlight.clear();
-    acquiresInFlight = 0;
-    back.forEach(c -> queueOf(c).addFirst(c)); // oldest first again
-  }
-
   private void onMessage(int gen, long sentNanos, SessionResponse m) {
     if (gen != generation) {
       return;
@@ -286,11 +230,8 @@ final class SessionChannel implements SessionLease.Owner {
     } else if (m.getCorrelationId() == handshakeCorrelation && state == State.CONNECTING) {
       onHandshake(m, sentNanos);
     } else {
-      Call c = inFlight.remove(m.getCorrelationId());
+      Call c = requests.answered(m.getCorrelationId());
       if (c != null) {
-        if (c.acquire) {
-          acquiresInFlight--;
-        }
         onAnswer(c, m);
         pump();
       }
@@ -337,38 +278,15 @@ final class SessionChannel implements SessionLease.Owner {
 
   // ---------------------------------------------------------------- requests
 
-  private ArrayDeque<Call> queueOf(Call c) {
-    return c.acquire ? queued : maintenance;
-  }
-
   private void pump() {
-    while (state == State.OPEN && call != null && !maintenance.isEmpty() && inFlight.size() < MAX_IN_FLIGHT) {
-      sendNow(maintenance.pollFirst());
+    if (state == State.OPEN && call != null) {
+      requests.pump(call);
     }
-    if (System.nanoTime() - pausedUntilNanos < 0) {
-      return;
-    }
-    while (state == State.OPEN && call != null && !queued.isEmpty()
-        && inFlight.size() < MAX_IN_FLIGHT && acquiresInFlight < MAX_ACQUIRES_IN_FLIGHT) {
-      sendNow(queued.pollFirst());
-    }
-  }
-
-  private void sendNow(Call c) {
-    if (c.promise.future().isComplete()) {
-      return; // timed out while waiting
-    }
-    long corr = ++nextCorrelation;
-    inFlight.put(corr, c);
-    if (c.acquire) {
-      acquiresInFlight++;
-    }
-    call.send(c.op.toBuilder().setCorrelationId(corr).build());
   }
 
   private void onAnswer(Call c, SessionResponse m) {
     if (!m.hasError()) {
-      ErrorDetail inner = innerError(m);
+      ErrorDetail inner = Rpc.innerError(m);
       if (inner != null && inner.getCode() == ErrorCode.SESSION_NOT_FOUND) {
         String why = "session " + sessionId + " no longer exists";
         sessionLost(LostReason.EXPIRED, why);
@@ -382,67 +300,34 @@ final class SessionChannel implements SessionLease.Owner {
     ErrorDetail d = m.getError();
     Rpc.Failure f = Rpc.fromDetail(d);
     if (!f.retryable()) {
-      c.promise.tryFail(new RaftLockException(d.getCode(), d.getMessage(), fieldOf(d), false, null));
+      c.promise.tryFail(new RaftLockException(d.getCode(), d.getMessage(), Rpc.fieldOf(d), false, null));
       return;
     }
     long delayMs = policy.delayMs(c.retries++, f.retryAfterMs(), random);
     if (System.nanoTime() + delayMs * 1_000_000L - c.deadlineNanos >= 0) {
-      c.promise.tryFail(new RaftLockException(d.getCode(), d.getMessage(), fieldOf(d), true, null));
+      c.promise.tryFail(new RaftLockException(d.getCode(), d.getMessage(), Rpc.fieldOf(d), true, null));
       return;
     }
     if (endpoints.followLeader(d.getLeaderAddress())) {
-      queueOf(c).addFirst(c);
+      requests.again(c);
       reconnectNow();
       return;
     }
     if (f.moveOn() && ++strikes >= STRIKES_BEFORE_MOVING && call != null) {
       strikes = 0;
       endpoints.moveOnFrom(call.target);
-      queueOf(c).addFirst(c);
+      requests.again(c);
       reconnectLater();
       return;
     }
     if (d.getCode() == ErrorCode.RATE_LIMITED && c.acquire) {
-      pauseFor(delayMs, c); // the session's bucket is empty: every request would be refused alike
+      requests.pauseAcquires(delayMs, c, this::pump); // the bucket is empty: every acquire would be refused alike
       return;
     }
     vertx.setTimer(delayMs, id -> {
-      queueOf(c).addFirst(c);
+      requests.again(c);
       pump();
     });
-  }
-
-  /** Sends nothing for {@code delayMs}, then {@code c} first. */
-  private void pauseFor(long delayMs, Call c) {
-    queued.addFirst(c);
-    long until = System.nanoTime() + delayMs * 1_000_000L;
-    if (until - pausedUntilNanos > 0) {
-      pausedUntilNanos = until;
-      vertx.setTimer(delayMs, id -> pump());
-    }
-  }
-
-  /** The operation-level error of an answer (acquire.error, keep_alive.error, ...), or null. */
-  private static ErrorDetail innerError(SessionResponse m) {
-    return switch (m.getResultCase()) {
-      case ACQUIRE -> m.getAcquire().hasError() ? m.getAcquire().getError() : null;
-      case RELEASE -> m.getRelease().hasError() ? m.getRelease().getError() : null;
-      case RENEW -> m.getRenew().hasError() ? m.getRenew().getError() : null;
-      case CANCEL_WAIT -> m.getCancelWait().hasError() ? m.getCancelWait().getError() : null;
-      case KEEP_ALIVE -> m.getKeepAlive().hasError() ? m.getKeepAlive().getError() : null;
-      case CLOSE -> m.getClose().hasError() ? m.getClose().getError() : null;
-      default -> null;
-    };
-  }
-
-  /** The field a refusal names, without the stream's operation prefix ("acquire.lock_id" → "lock_id"). */
-  static String fieldOf(ErrorDetail d) {
-    String field = d.getDetailsMap().get("field");
-    if (field == null) {
-      return null;
-    }
-    int dot = field.indexOf('.');
-    return dot > 0 ? field.substring(dot + 1) : field;
   }
 
   private void refuseQueued(RaftLockException e) {
@@ -456,18 +341,7 @@ final class SessionChannel implements SessionLease.Owner {
   }
 
   private void failAll(RaftLockException e) {
-    drain().forEach(c -> c.promise.tryFail(e));
-  }
-
-  private List<Call> drain() {
-    List<Call> all = new ArrayList<>(inFlight.values());
-    all.addAll(maintenance);
-    all.addAll(queued);
-    inFlight.clear();
-    maintenance.clear();
-    queued.clear();
-    acquiresInFlight = 0;
-    return all;
+    requests.drain().forEach(c -> c.promise.tryFail(e));
   }
 
   // ---------------------------------------------------------------- events and loss
@@ -510,7 +384,7 @@ final class SessionChannel implements SessionLease.Owner {
       call = null;
     }
     state = State.IDLE;
-    List<Call> old = drain();
+    List<Call> old = requests.drain();
     if (!closing) {
       listener.onLost(reason); // handles first; what the listener sends goes to a new session
     }
