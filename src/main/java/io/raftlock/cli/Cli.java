@@ -8,7 +8,6 @@ import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
 import io.raftlock.client.ClientTls;
-import io.raftlock.client.LockHandle;
 import io.raftlock.client.RaftLockClient;
 import io.raftlock.client.RaftLockException;
 import io.raftlock.proto.api.AcquireRequest;
@@ -40,7 +39,6 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
@@ -359,18 +357,7 @@ public final class Cli {
     }
 
     RaftLockClient client() {
-      return client(RaftLockClient.DEFAULT_SESSION_TTL);
-    }
-
-    /**
-     * A client whose session has {@code lockTtl} as its TTL (within the session range 1 s..10 min):
-     * a lock taken on the session and left behind lives as long as the session, so about that long.
-     */
-    RaftLockClient client(Duration lockTtl) {
-      Duration sessionTtl = lockTtl.compareTo(Duration.ofMinutes(10)) > 0 ? Duration.ofMinutes(10)
-          : lockTtl.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : lockTtl;
-      RaftLockClient.Builder b = RaftLockClient.builder().endpoints(endpoints).clientId(clientId).operationTimeout(timeout)
-          .sessionTtl(sessionTtl);
+      RaftLockClient.Builder b = RaftLockClient.builder().endpoints(endpoints).clientId(clientId).operationTimeout(timeout);
       if (tls != null) {
         b.tls(tls);
       }
@@ -439,13 +426,12 @@ public final class Cli {
     Duration waitTimeout = c.args.duration("wait-timeout", Duration.ofSeconds(30));
     int priority = (int) c.args.longValue("priority", 0, -1000, 1000);
     Map<String, String> meta = c.args.pairs("meta");
-    try (RaftLockClient client = wait ? c.client(ttl) : c.client()) {
+    try (RaftLockClient client = c.client()) {
       long token;
       Instant expires = null;
       if (wait) {
-        Optional<LockHandle> h = RaftLockClient.await(client.tryLockAsync(name, ttl, waitTimeout,
-            new RaftLockClient.LockOptions(priority, meta)));
-        if (h.isEmpty()) {
+        java.util.OptionalLong granted = ClientOwnedWait.acquire(client, c.clientId, name, ttl, waitTimeout, priority, meta);
+        if (granted.isEmpty()) {
           ObjectNode j = JSON.createObjectNode().put("acquired", false).put("lock", name).put("clientId", c.clientId);
           j.putObject("error").put("code", "LOCK_HELD").put("message", "not granted within " + human(waitTimeout));
           if (c.json) {
@@ -455,8 +441,7 @@ public final class Cli {
           }
           return REFUSED;
         }
-        token = h.get().token();
-        h.get().detach(); // the lock outlives this process until its session's TTL (--ttl, at most 10 min) runs out
+        token = granted.getAsLong(); // owned by the client id: the lock outlives this process until its TTL
       } else {
         AcquireResponse r = RaftLockClient.await(client.acquire(AcquireRequest.newBuilder().setLockId(name)
             .setClientId(c.clientId).setTtl(proto(ttl)).setPriority(priority).putAllMetadata(meta).build()));
