@@ -297,7 +297,11 @@ final class SessionChannel implements SessionLease.Owner {
       c.promise.tryComplete(m);
       return;
     }
-    ErrorDetail d = m.getError();
+    retry(c, m.getError());
+  }
+
+  /** A request refused before the cluster: sent again if the refusal is retryable and time is left. */
+  private void retry(Call c, ErrorDetail d) {
     Rpc.Failure f = Rpc.fromDetail(d);
     if (!f.retryable()) {
       c.promise.tryFail(new RaftLockException(d.getCode(), d.getMessage(), Rpc.fieldOf(d), false, null));
