@@ -279,7 +279,10 @@ public final class RaftLockClient implements AutoCloseable {
     return clientId;
   }
 
-  /** The id of the client's current session; 0 while it has none (none opened yet, or lost). */
+  /**
+   * The id of the client's current session; 0 while it has none (none opened yet, or lost).
+   * Blocking (not on an event loop).
+   */
   public long sessionId() {
     return await(threads.run(() -> Future.succeededFuture(channel.sessionId())));
   }
@@ -573,6 +576,11 @@ public final class RaftLockClient implements AutoCloseable {
    */
   void suspendRenewals(boolean suspended) {
     threads.context.runOnContext(v -> channel.suspendKeepAlives(suspended));
+  }
+
+  /** For tests and figures: sessions this client opened. */
+  int sessionsOpened() {
+    return await(threads.run(() -> Future.succeededFuture(channel.sessionsOpened)));
   }
 
   /** For tests and figures: resumes of the session on a new stream. */

@@ -120,7 +120,8 @@ class SessionClientClusterTest {
 
     long keepAlives = c.keepAlivesSent() - keepAlivesBefore;
     System.out.printf("%d locks held for 3 x %d s: %d keep-alives, %d session(s)%n", MANY_LOCKS, ttl.toSeconds(),
-        keepAlives, 1);
+        keepAlives, c.sessionsOpened());
+    assertEquals(1, c.sessionsOpened(), "one session for every lock, never lost");
     assertEquals(List.of(), lost);
     assertTrue(keepAlives >= 6 && keepAlives <= 3 * 3 + 6, "one keep-alive per TTL/3 for the session: " + keepAlives);
     assertEquals(0, sum("raftlock_requests_total", "method", "Renew") - renewsBefore, "no renewal per lock");
