@@ -1,7 +1,6 @@
 package io.raftlock.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.raftlock.client.LockHandle;
 import io.raftlock.client.RaftLockClient;
 import io.raftlock.proto.api.AcquireRequest;
 import io.raftlock.proto.api.AcquireResponse;
@@ -14,7 +13,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -71,9 +71,12 @@ final class LockCommands {
 
     private int waitFor(CliContext c, RaftLockClient client, Duration lease) {
       Duration timeout = waitTimeout == null ? Duration.ofSeconds(30) : waitTimeout;
-      Optional<LockHandle> h = new QueueReporter(client, name, c.clientId, c.err, "acquire").await(
-          client.tryLockAsync(name, lease, timeout, new RaftLockClient.LockOptions(priority, meta)));
-      if (h.isEmpty()) {
+      // Owned by the client id, not by the client's session: the lock outlives this process with
+      // its own lease, and `release --client-id` can give it back.
+      OptionalLong granted = new QueueReporter(client, name, c.clientId, c.err, "acquire").await(
+          CompletableFuture.supplyAsync(() -> ClientOwnedWait.acquire(client, c.clientId, name, lease, timeout,
+              priority, meta)));
+      if (granted.isEmpty()) {
         if (c.json) {
           ObjectNode j = Output.object().put("acquired", false).put("lock", name).put("clientId", c.clientId);
           j.putObject("error").put("code", "LOCK_HELD").put("message", "not granted within " + Durations.human(timeout));
@@ -83,9 +86,7 @@ final class LockCommands {
         }
         return Cli.REFUSED;
       }
-      long token = h.get().token();
-      h.get().detach(); // the lock outlives this process until its TTL runs out
-      return acquired(c, lease, token, null);
+      return acquired(c, lease, granted.getAsLong(), null);
     }
 
     private int once(CliContext c, RaftLockClient client, Duration lease) {

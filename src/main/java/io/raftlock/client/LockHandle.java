@@ -1,5 +1,6 @@
 package io.raftlock.client;
 
+import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,37 +8,50 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
- * One holding of a lock by a {@link RaftLockClient}: the lock name, the fencing token and the
- * state of the keep-alive. While the handle is held the client renews the lease at about a third
- * of its TTL.
+ * One holding of a lock by a {@link RaftLockClient}: the lock name, the fencing token and its
+ * state. The lock belongs to the client's session and lives as long as the session does: the
+ * client keeps the session alive with one keep-alive for all its locks (there is no renewal per
+ * lock).
  *
- * <p>{@link #isHeld()} is conservative: it turns false as soon as the local deadline passes (the
- * time of sending the last successful acquire or renew plus the TTL, less a margin, measured on
- * {@link System#nanoTime()}), even before the server has expired the lease. Pass {@link #token()}
- * to every resource you write under the lock, so that a write from a holder that lost the lock
- * unknowingly is refused (see {@code io.raftlock.client.fencing.FencedResource}).
+ * <p>{@link #isHeld()} is conservative: it turns false as soon as the session's local deadline
+ * passes (the creation time of the last successful keep-alive plus the session TTL, less a
+ * margin, measured on {@link System#nanoTime()}), even before the server has expired the session.
+ * Pass {@link #token()} to every resource you write under the lock, so that a write from a holder
+ * that lost the lock unknowingly is refused (see {@code io.raftlock.client.fencing.FencedResource}).
  */
 public final class LockHandle implements AutoCloseable {
+  /** Where a handle is in its life. */
+  public enum State {
+    /** Held: the session holds the lock. */
+    HELD,
+    /** {@code unlock} was called and the release is not acknowledged yet: still held until it is. */
+    RELEASING,
+    /** Released by this client (or the client was closed): the token must no longer be used. */
+    RELEASED,
+    /** Lost ({@link #lostReason()} says why): the token must no longer be used. */
+    LOST
+  }
+
   private final RaftLockClient client;
   private final String name;
   private final long token;
   private final Duration ttl;
+  private final SessionLease lease;
   private final List<Consumer<LostReason>> lostListeners = new ArrayList<>();
   // Written on the client's event loop, read from any thread.
-  private volatile long deadlineNanos;
-  private volatile boolean active = true;
+  private volatile State state = State.HELD;
   private volatile LostReason lostReason;
-  /** Client-loop state: timers of the keep-alive. */
-  long renewTimer = -1;
-  long deadlineTimer = -1;
-  boolean renewing;
+  /** Client-loop state: the outcome of the release, once unlock was called. */
+  Future<Boolean> release;
+  /** Client-loop state: forgotten by the client (the lock stays with the session). */
+  boolean detached;
 
-  LockHandle(RaftLockClient client, String name, long token, Duration ttl, long deadlineNanos) {
+  LockHandle(RaftLockClient client, String name, long token, Duration ttl, SessionLease lease) {
     this.client = client;
     this.name = name;
     this.token = token;
     this.ttl = ttl;
-    this.deadlineNanos = deadlineNanos;
+    this.lease = lease;
   }
 
   public String name() {
@@ -49,13 +63,27 @@ public final class LockHandle implements AutoCloseable {
     return token;
   }
 
+  /**
+   * The TTL asked for when the lock was taken. The lock is owned by the client's session, whose
+   * TTL ({@link RaftLockClient.Builder#sessionTtl}) decides how long it outlives a silent client;
+   * the server ignores a per-lock TTL of a session's lock.
+   */
   public Duration ttl() {
     return ttl;
   }
 
-  /** True while the client may claim ownership: not released, not lost, local deadline not passed. */
+  /**
+   * True while the client may claim ownership: neither released nor lost, the session's local
+   * deadline not passed. Stays true while a release is being retried ({@link State#RELEASING}),
+   * since the cluster still counts the lock as held until the release is acknowledged.
+   */
   public boolean isHeld() {
-    return active && System.nanoTime() - deadlineNanos < 0;
+    State s = state;
+    return (s == State.HELD || s == State.RELEASING) && System.nanoTime() - lease.deadlineNanos() < 0;
+  }
+
+  public State state() {
+    return state;
   }
 
   /** Why the lock was lost, or null while held or after a release. */
@@ -63,9 +91,9 @@ public final class LockHandle implements AutoCloseable {
     return lostReason;
   }
 
-  /** Time left before the local deadline (zero or negative once passed). */
+  /** Time left before the session's local deadline (zero or negative once passed). */
   public Duration remaining() {
-    return Duration.ofNanos(deadlineNanos - System.nanoTime());
+    return Duration.ofNanos(lease.deadlineNanos() - System.nanoTime());
   }
 
   /**
@@ -85,7 +113,11 @@ public final class LockHandle implements AutoCloseable {
     }
   }
 
-  /** Releases the lock; completes with false when it was no longer held (lost or released before). */
+  /**
+   * Releases the lock; completes with true once the cluster acknowledged the release, false when
+   * it was no longer held (lost or released before). Calling it again while the release is
+   * retried returns the same outcome.
+   */
   public CompletionStage<Boolean> unlockAsync() {
     return client.unlockAsync(this);
   }
@@ -97,38 +129,34 @@ public final class LockHandle implements AutoCloseable {
   }
 
   /**
-   * Stops the keep-alive and forgets the lock without releasing it: the server keeps it for this
-   * client id until its lease runs out. For tools that take a lock and exit.
+   * Forgets the lock without releasing it: the session keeps it while the client lives, and
+   * {@link RaftLockClient#close()} then leaves the session to expire after its TTL instead of
+   * closing it. For tools that take a lock and exit.
    */
   public void detach() {
     client.detach(this);
   }
 
   long deadlineNanos() {
-    return deadlineNanos;
+    return lease.deadlineNanos();
   }
 
-  void extendDeadline(long nanos) {
-    if (nanos - deadlineNanos > 0) {
-      deadlineNanos = nanos;
-    }
+  boolean live() {
+    State s = state;
+    return s == State.HELD || s == State.RELEASING;
   }
 
-  boolean active() {
-    return active;
+  void setState(State s) {
+    state = s;
   }
 
-  void deactivate() {
-    active = false;
-  }
-
-  /** Marks the lock lost and returns the listeners to notify; null if it was already inactive. */
+  /** Marks the lock lost and returns the listeners to notify; null if it was no longer live. */
   List<Consumer<LostReason>> lose(LostReason reason) {
     synchronized (lostListeners) {
-      if (!active) {
+      if (!live()) {
         return null;
       }
-      active = false;
+      state = State.LOST;
       lostReason = reason;
       List<Consumer<LostReason>> out = new ArrayList<>(lostListeners);
       lostListeners.clear();
@@ -138,6 +166,7 @@ public final class LockHandle implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "LockHandle[" + name + ", token " + token + (isHeld() ? ", held" : lostReason != null ? ", lost " + lostReason : ", released") + "]";
+    return "LockHandle[" + name + ", token " + token + ", " + (isHeld() ? state.name().toLowerCase()
+        : lostReason != null ? "lost " + lostReason : state == State.HELD ? "past its deadline" : "released") + "]";
   }
 }

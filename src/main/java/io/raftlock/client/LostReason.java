@@ -2,12 +2,18 @@ package io.raftlock.client;
 
 /** Why a held lock stopped being ours. After any of these, the fencing token must not be used. */
 public enum LostReason {
-  /** The server expired the lease (a committed expiry, pushed on the watch). */
+  /**
+   * The server ended the holding: a pushed {@code EXPIRED} of the lock or {@code SESSION_EXPIRED},
+   * or the session no longer exists ({@code SESSION_NOT_FOUND} on resume or keep-alive).
+   */
   EXPIRED,
-  /** Renewals did not succeed before the local, conservative deadline: the lease may have run out. */
+  /** No keep-alive of the session succeeded before its local, conservative deadline: it may have run out. */
   RENEWAL_FAILED,
-  /** The server refused a renewal: another holding or no holding (not owner, version mismatch). */
+  /** The server refused the holding (not owner, version mismatch). Not produced for session locks. */
   REVOKED,
-  /** The server reports a release this client did not ask for (e.g. another process with the same client id). */
+  /**
+   * The server reports a release this client did not ask for: a pushed {@code RELEASED} of the lock,
+   * or {@code SESSION_CLOSED} (the session was closed from another stream).
+   */
   RELEASED_ELSEWHERE
 }

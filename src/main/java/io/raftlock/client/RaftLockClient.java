@@ -1,12 +1,9 @@
 package io.raftlock.client;
 
-import com.google.protobuf.Duration;
 import io.raftlock.proto.api.AcquireRequest;
 import io.raftlock.proto.api.AcquireResponse;
-import io.raftlock.proto.api.BackoffAdvice;
 import io.raftlock.proto.api.BackoffAdviceRequest;
 import io.raftlock.proto.api.BackoffAdviceResponse;
-import io.raftlock.proto.api.CancelWaitRequest;
 import io.raftlock.proto.api.ErrorCode;
 import io.raftlock.proto.api.GetLockInfoRequest;
 import io.raftlock.proto.api.GetLockInfoResponse;
@@ -24,41 +21,33 @@ import io.raftlock.proto.api.RenewRequest;
 import io.raftlock.proto.api.RenewResponse;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * A RaftLock client: locks with fencing tokens, grants pushed on a {@code Watch} stream, automatic
- * keep-alive and failover across the cluster's nodes.
+ * A RaftLock client: locks with fencing tokens on one server-issued session, kept alive by one
+ * keep-alive for all its locks, grants pushed on the session's stream, failover across the
+ * cluster's nodes.
  *
  * <pre>{@code
  * try (RaftLockClient client = RaftLockClient.builder().endpoints("10.0.0.1:8001,10.0.0.2:8001").build()) {
@@ -69,6 +58,11 @@ import java.util.logging.Logger;
  * }
  * }</pre>
  *
+ * <p><b>Jobs.</b> This class is the public face: settings, argument checks, threads. The session
+ * and its stream are {@link SessionChannel} (with {@link StreamCall} per connection and
+ * {@link SessionLease} for the keep-alive and local deadline), acquisitions {@link Acquisitions},
+ * held locks {@link Holdings}, plain calls {@link Rpc}, endpoint choice {@link Endpoints}.
+ *
  * <p><b>Threads.</b> All state lives on one event-loop context of the client's Vert.x instance
  * (created by the client unless one is given, closed by {@link #close()}). Blocking methods
  * ({@link #lock}, {@link #tryLock}, {@link #unlock}, {@link #withLock}) block the caller and refuse
@@ -76,68 +70,71 @@ import java.util.logging.Logger;
  * complete on a client thread reserved for callbacks, never on the event loop, so a dependent
  * stage may block without stalling the client.
  *
- * <p><b>Safety.</b> A handle's local deadline is measured from <em>before</em> the request that
- * established the lease was sent, less a margin, so the client stops claiming a lock no later
- * than the server could expire it. One client id belongs to one {@code RaftLockClient}: the server
- * treats every request with the same client id as the same owner.
+ * <p><b>Safety.</b> Every lock of the client is owned by its session and lives exactly as long as
+ * the session. The session's local deadline is measured from <em>before</em> the keep-alive that
+ * last restarted its TTL was sent, less a margin, so the client stops claiming its locks no later
+ * than the server could expire the session.
  */
 public final class RaftLockClient implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(RaftLockClient.class.getName());
   public static final String DEFAULT_ENDPOINTS = "127.0.0.1:8001,127.0.0.1:8002,127.0.0.1:8003";
-  /** The server's bounds on a wait (docs/api.md, limits). */
-  static final long MIN_SERVER_WAIT_MS = 1_000;
-  static final long MAX_SERVER_WAIT_MS = 600_000;
+  public static final java.time.Duration DEFAULT_SESSION_TTL = java.time.Duration.ofSeconds(10);
   static final long MIN_TTL_MS = 1_000;
   static final long MAX_TTL_MS = 86_400_000;
-  private static final Set<ErrorCode> NOT_OURS =
-      EnumSet.of(ErrorCode.NOT_LOCK_OWNER, ErrorCode.VERSION_MISMATCH, ErrorCode.LOCK_NOT_HELD);
+  static final long MIN_SESSION_TTL_MS = 1_000;
+  static final long MAX_SESSION_TTL_MS = 600_000;
+  /** How long close() waits for the session's close (or the releases) to be answered. */
+  static final long CLOSE_WAIT_MS = 3_000;
 
   private final Vertx vertx;
   private final boolean ownsVertx;
-  private final Context context;
+  private final ClientThreads threads;
   private final GrpcClient grpc;
   private final Rpc rpc;
-  private final Watcher watcher;
+  private final SessionChannel channel;
+  private final Holdings holdings;
+  private final Acquisitions acquisitions;
   private final String clientId;
   private final Random random;
   private final long operationTimeoutNanos;
-  private final BiConsumer<LockHandle, LostReason> lostListener;
-  private final ExecutorService callbacks;
-  // Client-context state.
-  private final Map<String, Acquisition> pending = new HashMap<>();
-  private final Map<String, LockHandle> handles = new HashMap<>();
-  /** Locks whose acquisition was given up: a grant that still arrives for them is released. */
-  private final Set<String> abandoned = new HashSet<>();
-  /** The token of this client's last holding of each lock, to tell a fresh grant from an old one. */
-  private final Map<String, Long> seenTokens = new HashMap<>();
-  /**
-   * Locks this client may hold without knowing the token: an acquire was sent but its outcome is
-   * unknown (the call failed, or the wait was given up), or went through the plain
-   * {@link #acquire} call. A later acquire may then return that older holding, whose lease started
-   * before the new request: it is confirmed with a renew before its deadline is trusted.
-   */
-  private final Set<String> maybeHeld = new HashSet<>();
   private long requestCounter;
   private volatile boolean closed;
-  /** Test hook: while set, keep-alive renewals are skipped, as if the process were paused. */
-  volatile boolean renewalsSuspended;
 
   private RaftLockClient(Builder b) {
     this.ownsVertx = b.vertx == null;
     this.vertx = ownsVertx ? Vertx.vertx() : b.vertx;
-    this.context = vertx.getOrCreateContext();
+    this.threads = new ClientThreads(vertx.getOrCreateContext());
     this.clientId = b.clientId != null ? b.clientId : "client-" + UUID.randomUUID();
     this.random = new Random();
     this.operationTimeoutNanos = b.operationTimeout.toNanos();
-    this.lostListener = b.lostListener;
-    this.callbacks = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "raftlock-client-callbacks");
-      t.setDaemon(true);
-      return t;
-    });
     this.grpc = GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true), b.http);
-    this.rpc = new Rpc(vertx, grpc, b.endpoints, b.retryPolicy, random, b.attemptTimeout.toMillis());
-    this.watcher = new Watcher(vertx, grpc, rpc, clientId, b.retryPolicy, random, this::onEvent, this::onResync);
+    Endpoints endpoints = new Endpoints(b.endpoints, b.spreadEndpoints ? random.nextInt(b.endpoints.size()) : 0);
+    this.rpc = new Rpc(vertx, grpc, endpoints, b.retryPolicy, random, b.attemptTimeout.toMillis());
+    SessionEvents events = new SessionEvents();
+    this.channel = new SessionChannel(vertx, grpc, endpoints, b.retryPolicy, random, clientId, b.sessionTtl, events);
+    this.holdings = new Holdings(this, vertx, channel, this::nextRequestId, b.lostListener);
+    this.acquisitions = new Acquisitions(vertx, channel, holdings, this::nextRequestId, clientId, random,
+        operationTimeoutNanos);
+  }
+
+  /** The session's news, passed to the held locks first, then to the acquisitions. */
+  private final class SessionEvents implements SessionChannel.Listener {
+    @Override
+    public void onEvent(LockEventMessage event) {
+      holdings.onEvent(event);
+      acquisitions.onEvent(event);
+    }
+
+    @Override
+    public void onResumed() {
+      acquisitions.onResumed();
+    }
+
+    @Override
+    public void onLost(LostReason reason) {
+      holdings.onSessionLost(reason);
+      acquisitions.onSessionLost();
+    }
   }
 
   public static Builder builder() {
@@ -158,6 +155,8 @@ public final class RaftLockClient implements AutoCloseable {
     private java.time.Duration attemptTimeout = java.time.Duration.ofSeconds(6);
     private java.time.Duration connectTimeout = java.time.Duration.ofSeconds(1);
     private java.time.Duration operationTimeout = java.time.Duration.ofSeconds(30);
+    private java.time.Duration sessionTtl = DEFAULT_SESSION_TTL;
+    private boolean spreadEndpoints = true;
     private BiConsumer<LockHandle, LostReason> lostListener = (h, r) -> { };
     private ClientTls tls;
     private HttpClientOptions http; // set by build()
@@ -175,15 +174,43 @@ public final class RaftLockClient implements AutoCloseable {
       return endpoints(Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
     }
 
+    /**
+     * Whether the client starts at a random endpoint of its list (default true), so that processes
+     * configured alike spread over the nodes; false starts at the first one listed (e.g. the node
+     * on the same host). Either way the client moves on when a node fails and follows leader hints.
+     */
+    public Builder spreadEndpoints(boolean spread) {
+      this.spreadEndpoints = spread;
+      return this;
+    }
+
     public Builder endpoints(List<String> hostPorts) {
       if (hostPorts.isEmpty()) {
         throw new IllegalArgumentException("at least one endpoint is needed");
       }
-      this.endpoints = hostPorts.stream().map(Rpc::parse).toList();
+      this.endpoints = hostPorts.stream().map(Endpoints::parse).toList();
       return this;
     }
 
-    /** The owner id sent with every request (1..256 chars); default: a random UUID. */
+    /**
+     * The TTL of the client's session (1 s..10 min, default 10 s): how long its locks outlive a
+     * client that went silent (crashed, paused, cut off), and the period of its one keep-alive
+     * (a third of it). Every lock of the client lives as long as the session.
+     */
+    public Builder sessionTtl(java.time.Duration ttl) {
+      Objects.requireNonNull(ttl, "ttl");
+      if (ttl.toMillis() < MIN_SESSION_TTL_MS || ttl.toMillis() > MAX_SESSION_TTL_MS) {
+        throw new IllegalArgumentException("session ttl must be between 1 s and 10 min, got " + ttl);
+      }
+      this.sessionTtl = ttl;
+      return this;
+    }
+
+    /**
+     * The session's name and the label of its locks and waits (1..256 chars); default: a random
+     * UUID. It is a label only: the session owns the locks, so two clients with the same id are
+     * two owners (they never both hold a lock).
+     */
     public Builder clientId(String id) {
       if (id == null || id.isEmpty() || id.length() > 256) {
         throw new IllegalArgumentException("client id must be 1..256 characters");
@@ -231,7 +258,10 @@ public final class RaftLockClient implements AutoCloseable {
         throw new IllegalArgumentException("at least one endpoint is needed");
       }
       // Built (and the TLS files read) before anything starts: a missing file fails here.
+      // HTTP/2 with prior knowledge: an h2c upgrade sends the first request as HTTP/1.1 and waits
+      // for its end, which a session stream (open, then more requests) never reaches.
       HttpClientOptions options = new HttpClientOptions()
+          .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
           .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
       http = tls == null ? options : tls.applyTo(options);
       return new RaftLockClient(this);
@@ -249,12 +279,20 @@ public final class RaftLockClient implements AutoCloseable {
     return clientId;
   }
 
+  /**
+   * The id of the client's current session; 0 while it has none (none opened yet, or lost).
+   * Blocking (not on an event loop).
+   */
+  public long sessionId() {
+    return await(threads.run(() -> Future.succeededFuture(channel.sessionId())));
+  }
+
   // ---------------------------------------------------------------- locks: async
 
   /** Waits as long as it takes (re-joining the queue if a server-side wait times out). */
   public CompletionStage<LockHandle> lockAsync(String name, java.time.Duration ttl) {
-    return stage(onContext(() -> start(name, ttl, null, LockOptions.NONE)
-        .map(o -> o.orElseThrow(() -> new RaftLockException(ErrorCode.TIMEOUT, "lock not granted")))));
+    return threads.run(() -> startAcquire(name, ttl, null, LockOptions.NONE)
+        .map(o -> o.orElseThrow(() -> new RaftLockException(ErrorCode.TIMEOUT, "lock not granted"))));
   }
 
   /**
@@ -272,12 +310,18 @@ public final class RaftLockClient implements AutoCloseable {
     if (waitTimeout.isNegative()) {
       throw new IllegalArgumentException("waitTimeout must not be negative");
     }
-    return stage(onContext(() -> start(name, ttl, waitTimeout, options)));
+    return threads.run(() -> startAcquire(name, ttl, waitTimeout, options));
   }
 
-  /** Releases the lock; true when it was released, false when it was no longer held. */
+  /**
+   * Releases the lock: true once the cluster acknowledged the release, false when it was no
+   * longer held. The release is retried (same request id) across stream breaks and leader changes
+   * until the cluster answers; meanwhile the handle is {@link LockHandle.State#RELEASING} and still
+   * held. Asking again for a handle being released returns the same outcome.
+   */
   public CompletionStage<Boolean> unlockAsync(LockHandle handle) {
-    return stage(onContext(() -> release(handle)));
+    Objects.requireNonNull(handle, "handle");
+    return threads.run(() -> holdings.release(handle));
   }
 
   /**
@@ -304,7 +348,7 @@ public final class RaftLockClient implements AutoCloseable {
 
   // ---------------------------------------------------------------- locks: blocking
 
-  /** Blocks until the lock is granted (pushed by the server; no polling). */
+  /** Blocks until the lock is granted (pushed on the session stream; no polling). */
   public LockHandle lock(String name, java.time.Duration ttl) {
     return await(lockAsync(name, ttl));
   }
@@ -314,9 +358,23 @@ public final class RaftLockClient implements AutoCloseable {
     return await(tryLockAsync(name, ttl, waitTimeout));
   }
 
-  /** Releases the lock; true when released, false when it was no longer held (lost or released). */
+  /**
+   * Releases the lock; true when released, false when it was no longer held (lost or released).
+   * Waits at most the operation timeout: past it, {@link RaftLockException} ({@code TIMEOUT},
+   * retryable) while the client keeps retrying the release; the handle stays
+   * {@link LockHandle.State#RELEASING} and {@link #unlockAsync} gives the eventual outcome.
+   */
   public boolean unlock(LockHandle handle) {
-    return await(unlockAsync(handle));
+    ClientThreads.checkMayBlock();
+    CompletableFuture<Boolean> outcome = unlockAsync(handle).toCompletableFuture();
+    try {
+      return outcome.get(operationTimeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      throw new RaftLockException(ErrorCode.TIMEOUT, "the release of " + handle.name()
+          + " is not acknowledged yet; the client keeps retrying it", null, true, e);
+    } catch (InterruptedException | ExecutionException e) {
+      return await(outcome);
+    }
   }
 
   /** An action run while holding a lock. */
@@ -348,15 +406,14 @@ public final class RaftLockClient implements AutoCloseable {
 
   // ---------------------------------------------------------------- plain calls (retrying)
 
-  /** Acquire as given (a request id is added when absent, so retries are deduplicated). */
+  /**
+   * Acquire as given, as a plain unary call (a request id is added when absent, so retries are
+   * deduplicated). Not on the session: the lock is owned by the request's {@code client_id} with
+   * its own lease, renewed with {@link #renew}; the lock handles of this client never see it.
+   */
   public CompletionStage<AcquireResponse> acquire(AcquireRequest r) {
     AcquireRequest req = r.getRequestId().isEmpty() ? r.toBuilder().setRequestId(nextRequestId()).build() : r;
-    return stage(onContext(() -> {
-      if (clientId.equals(req.getClientId())) {
-        maybeHeld.add(req.getLockId()); // a holding the lock handles do not know about
-      }
-      return rpc.call(RaftLockGrpcClient.Acquire, req, opDeadline(), null);
-    }));
+    return threads.run(() -> rpc.call(RaftLockGrpcClient.Acquire, req, opDeadline(), null));
   }
 
   public CompletionStage<ReleaseResponse> release(ReleaseRequest r) {
@@ -368,11 +425,11 @@ public final class RaftLockClient implements AutoCloseable {
   }
 
   public CompletionStage<GetLockInfoResponse> getLockInfo(GetLockInfoRequest r) {
-    return stage(onContext(() -> rpc.call(RaftLockGrpcClient.GetLockInfo, r, opDeadline(), x -> x.hasError() ? x.getError() : null)));
+    return threads.run(() -> rpc.call(RaftLockGrpcClient.GetLockInfo, r, opDeadline(), x -> x.hasError() ? x.getError() : null));
   }
 
   public CompletionStage<GetLocksResponse> getLocks(GetLocksRequest r) {
-    return stage(onContext(() -> rpc.call(RaftLockGrpcClient.GetLocks, r, opDeadline(), x -> x.hasError() ? x.getError() : null)));
+    return threads.run(() -> rpc.call(RaftLockGrpcClient.GetLocks, r, opDeadline(), x -> x.hasError() ? x.getError() : null));
   }
 
   public CompletionStage<BackoffAdviceResponse> getBackoffAdvice(BackoffAdviceRequest r) {
@@ -382,24 +439,29 @@ public final class RaftLockClient implements AutoCloseable {
   /** The status of one node (no failover: the answer is about that node). */
   public CompletionStage<GetStatusResponse> getStatus(String endpoint, GetStatusRequest r) {
     SocketAddress a = Rpc.parse(endpoint);
-    return stage(onContext(() -> rpc.once(a, RaftLockGrpcClient.GetStatus, r).recover(t ->
-        Future.failedFuture(Rpc.classify(t).toException()))));
+    return threads.run(() -> rpc.once(a, RaftLockGrpcClient.GetStatus, r).recover(t ->
+        Future.failedFuture(Rpc.classify(t).toException())));
   }
 
   /** The health of one node (no failover). */
   public CompletionStage<HealthResponse> health(String endpoint, HealthRequest r) {
     SocketAddress a = Rpc.parse(endpoint);
-    return stage(onContext(() -> rpc.once(a, RaftLockGrpcClient.Health, r).recover(t ->
-        Future.failedFuture(Rpc.classify(t).toException()))));
+    return threads.run(() -> rpc.once(a, RaftLockGrpcClient.Health, r).recover(t ->
+        Future.failedFuture(Rpc.classify(t).toException())));
   }
 
   private <Q, R> CompletionStage<R> call(io.vertx.grpc.common.ServiceMethod<R, Q> method, Q request) {
-    return stage(onContext(() -> rpc.call(method, request, opDeadline(), null)));
+    return threads.run(() -> rpc.call(method, request, opDeadline(), null));
   }
 
   // ---------------------------------------------------------------- close
 
-  /** Releases held locks (best effort, a few seconds at most), stops the watch and the keep-alive. */
+  /**
+   * Fails pending acquisitions, closes the session (its locks are released and its waits
+   * cancelled in one entry; 3 s at most, else it expires after its TTL) and, if it created it, the
+   * Vert.x instance. With detached handles the session is not closed: their locks stay until it
+   * expires, one session TTL later; the client's other locks are released one by one.
+   */
   @Override
   public void close() {
     if (closed) {
@@ -419,30 +481,16 @@ public final class RaftLockClient implements AutoCloseable {
 
   public CompletionStage<Void> closeAsync() {
     closed = true;
-    Future<Void> f = onContext(() -> {
-      for (Acquisition a : new ArrayList<>(pending.values())) {
-        finish(a, null, new RaftLockException(ErrorCode.UNAVAILABLE, "client closed"));
-      }
-      List<Future<Boolean>> releases = new ArrayList<>();
-      for (LockHandle h : new ArrayList<>(handles.values())) {
-        releases.add(release(h).recover(t -> Future.succeededFuture(false)));
-      }
-      Promise<Void> bounded = Promise.promise();
-      long timer = vertx.setTimer(3_000, id -> bounded.tryComplete());
-      Future.join(releases).onComplete(ar -> {
-        vertx.cancelTimer(timer);
-        bounded.tryComplete();
-      });
-      return bounded.future().compose(v -> {
-        watcher.close();
-        return grpc.close().recover(t -> Future.succeededFuture());
-      });
+    Future<Void> f = threads.onContext(() -> {
+      acquisitions.failAll(new RaftLockException(ErrorCode.UNAVAILABLE, "client closed"));
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MS);
+      return holdings.endSession(deadline).compose(v -> grpc.close().recover(t -> Future.succeededFuture()));
     });
     CompletableFuture<Void> out = new CompletableFuture<>();
     f.onComplete(ar -> {
       Future<Void> v = ownsVertx ? vertx.close() : Future.succeededFuture();
       v.onComplete(x -> {
-        callbacks.shutdown();
+        threads.shutdown();
         out.complete(null);
       });
     });
@@ -460,40 +508,13 @@ public final class RaftLockClient implements AutoCloseable {
     }
   }
 
-  private enum State { SENDING, QUEUED, CONFIRMING, DONE }
-
-  private static final class Acquisition {
-    final String name;
-    final java.time.Duration ttl;
-    final LockOptions options;
-    final boolean wait;
-    final boolean bounded;
-    final long deadlineNanos;
-    final Promise<Optional<LockHandle>> promise = Promise.promise();
-    State state = State.SENDING;
-    /** Acquire requests sent so far; after the first, an "acquired" may be an older grant. */
-    int sends;
-    long timer = -1;
-    int retries;
-    /** A grant pushed before the acquire's reply arrived. */
-    long pushedToken;
-    /** A wait-ended event arrived before the acquire's reply: the reply's "queued" may be stale. */
-    boolean waitEndedWhileSending;
-    /** The cluster refused the acquire (another client holds the lock): we hold nothing. */
-    boolean refused;
-
-    Acquisition(String name, java.time.Duration ttl, LockOptions options, java.time.Duration waitTimeout) {
-      this.name = name;
-      this.ttl = ttl;
-      this.options = options;
-      this.wait = waitTimeout == null || !waitTimeout.isZero();
-      this.bounded = waitTimeout != null;
-      this.deadlineNanos = bounded ? System.nanoTime() + waitTimeout.toNanos() : Long.MAX_VALUE;
-    }
-  }
-
-  private Future<Optional<LockHandle>> start(String name, java.time.Duration ttl, java.time.Duration waitTimeout,
-      LockOptions options) {
+  /**
+   * Checks the arguments and starts an acquisition. The TTL is checked against the lock TTL range
+   * (1 s..24 h) as before sessions, and kept on the handle; the session's TTL decides how long the
+   * lock outlives a silent client.
+   */
+  private Future<Optional<LockHandle>> startAcquire(String name, java.time.Duration ttl,
+      java.time.Duration waitTimeout, LockOptions options) {
     if (name == null || name.isEmpty()) {
       return Future.failedFuture(new IllegalArgumentException("lock name must not be empty"));
     }
@@ -503,382 +524,18 @@ public final class RaftLockClient implements AutoCloseable {
     if (closed) {
       return Future.failedFuture(new IllegalStateException("client is closed"));
     }
-    if (handles.containsKey(name) || pending.containsKey(name)) {
+    if (holdings.has(name) || acquisitions.isAcquiring(name)) {
       return Future.failedFuture(new IllegalStateException("this client already holds or is acquiring " + name));
     }
-    abandoned.remove(name);
-    Acquisition a = new Acquisition(name, ttl, options, waitTimeout);
-    pending.put(name, a);
-    if (a.bounded && a.wait) {
-      // A zero wait is one attempt, answered by its reply; a real wait ends at its deadline.
-      long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(a.deadlineNanos - System.nanoTime()));
-      a.timer = vertx.setTimer(ms, id -> giveUp(a));
-    }
-    if (!a.wait) {
-      send(a);
-    } else {
-      // The watch must be registered before the acquire: a grant applied later is then pushed to us.
-      Promise<Void> ready = Promise.promise();
-      long t = vertx.setTimer(TimeUnit.NANOSECONDS.toMillis(operationTimeoutNanos), id -> ready.tryFail(
-          new RaftLockException(ErrorCode.UNAVAILABLE, "no node answered the watch", null, true, null)));
-      watcher.ready().onComplete(ar -> {
-        vertx.cancelTimer(t);
-        if (ar.succeeded()) {
-          ready.tryComplete();
-        } else {
-          ready.tryFail(ar.cause());
-        }
-      });
-      ready.future().onComplete(ar -> {
-        if (a.state != State.SENDING) {
-          return;
-        }
-        if (ar.succeeded()) {
-          send(a);
-        } else {
-          finish(a, null, ar.cause());
-        }
-      });
-    }
-    return a.promise.future();
-  }
-
-  private void send(Acquisition a) {
-    if (a.state == State.DONE) {
-      return;
-    }
-    a.state = State.SENDING;
-    a.sends++;
-    a.pushedToken = 0;
-    a.waitEndedWhileSending = false;
-    AcquireRequest.Builder req = AcquireRequest.newBuilder().setLockId(a.name).setClientId(clientId)
-        .setTtl(protoMillis(a.ttl.toMillis())).setWait(a.wait).setPriority(a.options.priority())
-        .putAllMetadata(a.options.metadata()).setRequestId(nextRequestId());
-    if (a.wait) {
-      long waitMs = a.bounded ? TimeUnit.NANOSECONDS.toMillis(a.deadlineNanos - System.nanoTime()) : MAX_SERVER_WAIT_MS;
-      req.setWaitTimeout(protoMillis(Math.max(MIN_SERVER_WAIT_MS, Math.min(MAX_SERVER_WAIT_MS, waitMs))));
-    }
-    long sentNanos = System.nanoTime(); // before sending: the lease cannot start earlier
-    rpc.call(RaftLockGrpcClient.Acquire, req.build(), callDeadline(a), null)
-        .onComplete(ar -> onAcquireReply(a, sentNanos, ar.succeeded() ? ar.result() : null, ar.cause()));
-  }
-
-  private void onAcquireReply(Acquisition a, long sentNanos, AcquireResponse r, Throwable failure) {
-    if (a.state == State.DONE) {
-      if (r != null && r.getAcquired()) {
-        releaseQuietly(a.name, r.getLock().getVersion());
-      }
-      return;
-    }
-    if (failure != null) {
-      finish(a, null, failure);
-      return;
-    }
-    if (r.getAcquired()) {
-      long token = r.getLock().getVersion();
-      Long seen = seenTokens.get(a.name);
-      if (a.sends > 1 || (seen != null && seen == token) || maybeHeld.contains(a.name)) {
-        // Maybe a holding granted before this request (a re-sent acquire returns the existing
-        // holding, whose lease started earlier): renew to measure the deadline from now.
-        confirm(a, token);
-      } else {
-        grant(a, token, sentNanos);
-      }
-    } else if (r.getQueued()) {
-      a.state = State.QUEUED;
-      if (a.pushedToken > 0) {
-        confirm(a, a.pushedToken);
-      } else if (a.waitEndedWhileSending) {
-        send(a);
-      }
-    } else if (r.hasError() && (r.getError().getCode() == ErrorCode.LOCK_HELD
-        || r.getError().getCode() == ErrorCode.WAIT_QUEUE_FULL)) {
-      if (!a.wait) {
-        a.refused = true; // held by another client: not by us
-        finish(a, Optional.empty(), null);
-      } else {
-        retryLater(a, r.hasBackoffAdvice() ? r.getBackoffAdvice() : null);
-      }
-    } else {
-      ErrorCode code = r.hasError() ? r.getError().getCode() : ErrorCode.INTERNAL_ERROR;
-      finish(a, null, new RaftLockException(code, r.hasError() ? r.getError().getMessage() : "acquire refused: " + r,
-          r.getError().getDetailsMap().get("field"), false, null));
-    }
-  }
-
-  /** The server's backoff advice sets the pace (floored by our own policy's first step). */
-  private void retryLater(Acquisition a, BackoffAdvice advice) {
-    long delayMs = advice == null ? RetryPolicy.DEFAULT.delayMs(a.retries, 0, random)
-        : RetryPolicy.delayMs(Math.max(1, millis(advice.getInitialBackoff())),
-            Math.max(1, millis(advice.getMaxBackoff())), Math.max(1.0, advice.getMultiplier()),
-            Math.min(0.99, Math.max(0.0, advice.getJitterFactor())), a.retries, 0, random);
-    a.retries++;
-    if (a.bounded && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs) >= a.deadlineNanos) {
-      return; // the give-up timer will answer
-    }
-    vertx.setTimer(delayMs, id -> send(a));
-  }
-
-  /**
-   * A pushed grant: renews once before handing out the handle, so that the local deadline is
-   * measured from a request we sent after the lease started.
-   */
-  private void confirm(Acquisition a, long token) {
-    a.state = State.CONFIRMING;
-    long sentNanos = System.nanoTime();
-    RenewRequest req = RenewRequest.newBuilder().setLockId(a.name).setClientId(clientId).setVersion(token)
-        .setNewTtl(protoMillis(a.ttl.toMillis())).setRequestId(nextRequestId()).build();
-    rpc.call(RaftLockGrpcClient.Renew, req, callDeadline(a), null).onComplete(ar -> {
-      if (a.state == State.DONE) {
-        if (ar.succeeded() && ar.result().getRenewed()) {
-          releaseQuietly(a.name, token);
-        }
-        return;
-      }
-      if (ar.failed()) {
-        finish(a, null, ar.cause());
-      } else if (ar.result().getRenewed()) {
-        grant(a, token, sentNanos);
-      } else {
-        send(a); // the grant was not (or no longer) ours: ask again, idempotently
-      }
-    });
-  }
-
-  private void grant(Acquisition a, long token, long leaseStartNanos) {
-    LockHandle h = new LockHandle(this, a.name, token, a.ttl, localDeadline(leaseStartNanos, a.ttl));
-    handles.put(a.name, h);
-    seenTokens.put(a.name, token);
-    maybeHeld.remove(a.name);
-    startKeepAlive(h);
-    finish(a, Optional.of(h), null);
-  }
-
-  private void finish(Acquisition a, Optional<LockHandle> result, Throwable failure) {
-    if (a.state == State.DONE) {
-      return;
-    }
-    a.state = State.DONE;
-    pending.remove(a.name, a);
-    if (a.sends > 0 && !a.refused && (result == null || result.isEmpty())) {
-      maybeHeld.add(a.name); // an acquire went out and we do not know what became of it
-    }
-    if (a.timer >= 0) {
-      vertx.cancelTimer(a.timer);
-    }
-    if (failure != null) {
-      a.promise.tryFail(failure);
-    } else {
-      a.promise.tryComplete(result);
-    }
-  }
-
-  /** The wait timed out locally: leave the queue, and give back a grant that raced with us. */
-  private void giveUp(Acquisition a) {
-    if (a.state == State.DONE) {
-      return;
-    }
-    boolean wasWaiting = a.wait;
-    finish(a, Optional.empty(), null);
-    abandoned.add(a.name);
-    if (!wasWaiting) {
-      return;
-    }
-    CancelWaitRequest cancel = CancelWaitRequest.newBuilder().setLockId(a.name).setClientId(clientId)
-        .setRequestId(nextRequestId()).build();
-    rpc.call(RaftLockGrpcClient.CancelWait, cancel, opDeadline(), null)
-        .transform(ar -> rpc.call(RaftLockGrpcClient.GetLockInfo, GetLockInfoRequest.newBuilder().setLockId(a.name).build(),
-            opDeadline(), x -> x.hasError() ? x.getError() : null))
-        .onSuccess(info -> {
-          if (info.hasLockInfo() && clientId.equals(info.getLockInfo().getOwnerId()) && !handles.containsKey(a.name)
-              && abandoned.contains(a.name)) {
-            releaseQuietly(a.name, info.getLockInfo().getVersion());
-          }
-        });
-  }
-
-  private void releaseQuietly(String name, long token) {
-    seenTokens.put(name, token); // a new acquire that gets this holding back must not trust its age
-    rpc.call(RaftLockGrpcClient.Release, ReleaseRequest.newBuilder().setLockId(name).setClientId(clientId)
-        .setVersion(token).setRequestId(nextRequestId()).build(), opDeadline(), null)
-        .onFailure(t -> LOG.log(Level.FINE, "releasing an unwanted grant of " + name, t));
-  }
-
-  // ---------------------------------------------------------------- events (client context)
-
-  private void onEvent(LockEventMessage ev) {
-    String name = ev.getLockId();
-    switch (ev.getKind()) {
-      case GRANTED -> {
-        Acquisition a = pending.get(name);
-        if (a != null) {
-          if (a.state == State.QUEUED) {
-            confirm(a, ev.getVersion());
-          } else if (a.state == State.SENDING) {
-            a.pushedToken = ev.getVersion();
-          }
-        } else if (abandoned.contains(name) && !handles.containsKey(name)) {
-          releaseQuietly(name, ev.getVersion());
-        }
-      }
-      case EXPIRED -> {
-        LockHandle h = handles.get(name);
-        if (h != null && h.token() == ev.getVersion()) {
-          lost(h, LostReason.EXPIRED);
-        }
-      }
-      case RELEASED -> {
-        LockHandle h = handles.get(name);
-        if (h != null && h.token() == ev.getVersion()) {
-          lost(h, LostReason.RELEASED_ELSEWHERE);
-        }
-      }
-      case WAIT_TIMED_OUT, WAIT_CANCELLED -> {
-        Acquisition a = pending.get(name);
-        if (a == null) {
-          return;
-        }
-        if (a.state == State.QUEUED) {
-          send(a); // still wanted: join the queue again (a bounded wait ends on its own timer)
-        } else if (a.state == State.SENDING) {
-          a.waitEndedWhileSending = true;
-        }
-      }
-      default -> { }
-    }
-  }
-
-  /**
-   * The watch was re-opened, maybe on another node: events may have been missed and the old node
-   * cancels our waits. Re-sending each acquire is idempotent (a waiter stays queued, a holder gets
-   * its holding back) and re-establishes what was lost.
-   */
-  private void onResync() {
-    for (Acquisition a : new ArrayList<>(pending.values())) {
-      if (a.state == State.QUEUED) {
-        send(a);
-      } else if (a.state == State.SENDING) {
-        a.waitEndedWhileSending = true;
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------- keep-alive (client context)
-
-  private void startKeepAlive(LockHandle h) {
-    long periodMs = Math.max(50, h.ttl().toMillis() / 3);
-    h.renewTimer = vertx.setPeriodic(periodMs, id -> renewNow(h));
-    armDeadline(h);
-  }
-
-  private void renewNow(LockHandle h) {
-    if (!h.active() || h.renewing || renewalsSuspended) {
-      return;
-    }
-    h.renewing = true;
-    long sentNanos = System.nanoTime();
-    RenewRequest req = RenewRequest.newBuilder().setLockId(h.name()).setClientId(clientId).setVersion(h.token())
-        .setNewTtl(protoMillis(h.ttl().toMillis())).setRequestId(nextRequestId()).build();
-    // Retry until the local deadline at most: past it the lock counts as lost anyway.
-    // One slow node must not use up the lease: each attempt gets a third of the TTL at most.
-    long perAttemptMs = Math.max(200, h.ttl().toMillis() / 3);
-    rpc.call(RaftLockGrpcClient.Renew, req, h.deadlineNanos(), null, perAttemptMs).onComplete(ar -> {
-      h.renewing = false;
-      if (!h.active()) {
-        return;
-      }
-      if (ar.succeeded()) {
-        RenewResponse r = ar.result();
-        if (r.getRenewed()) {
-          h.extendDeadline(localDeadline(sentNanos, h.ttl()));
-          armDeadline(h);
-        } else if (r.hasError() && NOT_OURS.contains(r.getError().getCode())) {
-          lost(h, LostReason.REVOKED);
-        }
-      } else {
-        LOG.log(Level.FINE, "renewal of " + h.name() + " failed", ar.cause());
-      }
-    });
-  }
-
-  private void armDeadline(LockHandle h) {
-    if (h.deadlineTimer >= 0) {
-      vertx.cancelTimer(h.deadlineTimer);
-    }
-    long ms = Math.max(1, TimeUnit.NANOSECONDS.toMillis(h.deadlineNanos() - System.nanoTime()) + 1);
-    h.deadlineTimer = vertx.setTimer(ms, id -> {
-      h.deadlineTimer = -1;
-      if (!h.active()) {
-        return;
-      }
-      if (System.nanoTime() - h.deadlineNanos() >= 0) {
-        lost(h, LostReason.RENEWAL_FAILED);
-      } else {
-        armDeadline(h);
-      }
-    });
-  }
-
-  private void stopKeepAlive(LockHandle h) {
-    if (h.renewTimer >= 0) {
-      vertx.cancelTimer(h.renewTimer);
-      h.renewTimer = -1;
-    }
-    if (h.deadlineTimer >= 0) {
-      vertx.cancelTimer(h.deadlineTimer);
-      h.deadlineTimer = -1;
-    }
-    handles.remove(h.name(), h);
-  }
-
-  private void lost(LockHandle h, LostReason reason) {
-    var listeners = h.lose(reason);
-    stopKeepAlive(h);
-    if (listeners == null) {
-      return; // released or lost before
-    }
-    callback(() -> lostListener.accept(h, reason));
-    for (var l : listeners) {
-      callback(() -> l.accept(reason));
-    }
-  }
-
-  private Future<Boolean> release(LockHandle h) {
-    if (!h.active()) {
-      return Future.succeededFuture(false);
-    }
-    // Stop claiming the lock before asking: from here on the handle is not held.
-    h.deactivate();
-    stopKeepAlive(h);
-    ReleaseRequest req = ReleaseRequest.newBuilder().setLockId(h.name()).setClientId(clientId)
-        .setVersion(h.token()).setRequestId(nextRequestId()).build();
-    return rpc.call(RaftLockGrpcClient.Release, req, opDeadline(), null).map(r -> {
-      if (r.getReleased()) {
-        seenTokens.remove(h.name(), h.token());
-      }
-      return r.getReleased();
-    });
+    return acquisitions.start(name, ttl, waitTimeout, options);
   }
 
   void detach(LockHandle h) {
-    context.runOnContext(v -> {
-      h.deactivate();
-      stopKeepAlive(h);
-    });
+    threads.context.runOnContext(v -> holdings.detach(h));
   }
 
   void callback(Runnable r) {
-    try {
-      callbacks.execute(() -> {
-        try {
-          r.run();
-        } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "a lost-lock listener failed", e);
-        }
-      });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      LOG.log(Level.FINE, "client closed; callback dropped", e);
-    }
+    threads.callback(r);
   }
 
   // ---------------------------------------------------------------- small utilities
@@ -897,11 +554,6 @@ public final class RaftLockClient implements AutoCloseable {
     return leaseStartNanos + ttlNanos - marginNanos;
   }
 
-  private long callDeadline(Acquisition a) {
-    long op = System.nanoTime() + operationTimeoutNanos;
-    return a.bounded && a.wait ? Math.min(op, a.deadlineNanos) : op;
-  }
-
   private long opDeadline() {
     return System.nanoTime() + operationTimeoutNanos;
   }
@@ -910,73 +562,34 @@ public final class RaftLockClient implements AutoCloseable {
     return Long.toHexString(random.nextLong() >>> 1) + "-" + (++requestCounter);
   }
 
-  private static Duration protoMillis(long ms) {
-    return Duration.newBuilder().setSeconds(ms / 1000).setNanos((int) (ms % 1000) * 1_000_000).build();
-  }
-
-  private static long millis(Duration d) {
-    return d.getSeconds() * 1000 + d.getNanos() / 1_000_000;
-  }
-
-  private <T> Future<T> onContext(Supplier<Future<T>> body) {
-    Promise<T> p = Promise.promise();
-    context.runOnContext(v -> {
-      try {
-        body.get().onComplete(p);
-      } catch (RuntimeException e) {
-        p.fail(e);
-      }
-    });
-    return p.future();
-  }
-
-  /** Completes on the callback thread, never on the event loop. */
-  private <T> CompletionStage<T> stage(Future<T> f) {
-    CompletableFuture<T> cf = new CompletableFuture<>();
-    f.onComplete(ar -> {
-      Runnable complete = () -> {
-        if (ar.succeeded()) {
-          cf.complete(ar.result());
-        } else {
-          cf.completeExceptionally(ar.cause());
-        }
-      };
-      try {
-        callbacks.execute(complete);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        complete.run();
-      }
-    });
-    return cf;
-  }
-
   /**
    * Waits for {@code stage} on the calling thread and unwraps its failure. Refuses to block a
    * Vert.x event loop.
    */
   public static <T> T await(CompletionStage<T> stage) {
-    if (Context.isOnEventLoopThread()) {
-      throw new IllegalStateException("blocking RaftLock call on a Vert.x event loop; use the async variant");
-    }
-    try {
-      return stage.toCompletableFuture().get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RaftLockException(ErrorCode.ERROR_CODE_UNSPECIFIED, "interrupted", null, false, e);
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause() instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : e.getCause();
-      if (c instanceof RuntimeException re) {
-        throw re;
-      }
-      if (c instanceof Error err) {
-        throw err;
-      }
-      throw new CompletionException(c);
-    }
+    return ClientThreads.await(stage);
   }
 
-  /** Test hook: pauses (true) or resumes the keep-alive of every handle, as if this process were stopped. */
+  /**
+   * Test hook: pauses (true) or resumes the session's keep-alive, as if this process were
+   * stopped. (Named for the per-lock renewals it paused before sessions.)
+   */
   void suspendRenewals(boolean suspended) {
-    this.renewalsSuspended = suspended;
+    threads.context.runOnContext(v -> channel.suspendKeepAlives(suspended));
+  }
+
+  /** For tests and figures: sessions this client opened. */
+  int sessionsOpened() {
+    return await(threads.run(() -> Future.succeededFuture(channel.sessionsOpened)));
+  }
+
+  /** For tests and figures: resumes of the session on a new stream. */
+  int resumes() {
+    return await(threads.run(() -> Future.succeededFuture(channel.resumes)));
+  }
+
+  /** For tests and figures: keep-alives sent by this client over all its sessions. */
+  long keepAlivesSent() {
+    return await(threads.run(() -> Future.succeededFuture(channel.keepAlivesSent())));
   }
 }

@@ -12,7 +12,6 @@ import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceMethod;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -37,33 +36,19 @@ final class Rpc {
 
   private final Vertx vertx;
   private final GrpcClient grpc;
-  private final List<SocketAddress> endpoints;
+  /** Where the next call goes (shared with the session stream): a spread start, then leader hints. */
+  private final Endpoints endpoints;
   private final RetryPolicy policy;
   private final Random random;
   private final long attemptTimeoutMs;
-  /** Where the next call goes: the last node that answered, or the leader a node named. */
-  private SocketAddress preferred;
-  private int rotation;
 
-  Rpc(Vertx vertx, GrpcClient grpc, List<SocketAddress> endpoints, RetryPolicy policy, Random random,
-      long attemptTimeoutMs) {
+  Rpc(Vertx vertx, GrpcClient grpc, Endpoints endpoints, RetryPolicy policy, Random random, long attemptTimeoutMs) {
     this.vertx = vertx;
     this.grpc = grpc;
-    this.endpoints = List.copyOf(endpoints);
+    this.endpoints = endpoints;
     this.policy = policy;
     this.random = random;
     this.attemptTimeoutMs = attemptTimeoutMs;
-    this.preferred = endpoints.get(0);
-  }
-
-  SocketAddress preferred() {
-    return preferred;
-  }
-
-  /** Gives up on the preferred endpoint: the next call tries the next one in the list. */
-  void rotate() {
-    rotation = (rotation + 1) % endpoints.size();
-    preferred = endpoints.get(rotation);
   }
 
   /** One failed attempt, as the retry loop sees it. */
@@ -106,7 +91,7 @@ final class Rpc {
 
   private <Q, R> void attempt(ServiceMethod<R, Q> method, Q request, long deadlineNanos,
       Function<R, ErrorDetail> inBand, int n, Promise<R> result, long perAttemptMs) {
-    SocketAddress target = preferred;
+    SocketAddress target = endpoints.preferred();
     once(target, method, request, perAttemptMs).onComplete(ar -> {
       Failure f;
       if (ar.succeeded()) {
@@ -124,13 +109,11 @@ final class Rpc {
         return;
       }
       long delayMs;
-      SocketAddress leader = leaderOrNull(f.leaderAddress());
-      if (leader != null && n < 3 * endpoints.size()) {
-        preferred = leader;
+      if (n < 3 * endpoints.size() && endpoints.followLeader(f.leaderAddress())) {
         delayMs = 0; // a redirect costs no wait: the leader is known
       } else {
-        if (f.moveOn() && target.equals(preferred)) {
-          rotate();
+        if (f.moveOn()) {
+          endpoints.moveOnFrom(target);
         }
         delayMs = policy.delayMs(n, f.retryAfterMs(), random);
       }
@@ -234,6 +217,29 @@ final class Rpc {
         RETRYABLE.contains(d.getCode()), null);
   }
 
+  /** The operation-level error of an answer (acquire.error, keep_alive.error, ...), or null. */
+  static ErrorDetail innerError(io.raftlock.proto.api.SessionResponse m) {
+    return switch (m.getResultCase()) {
+      case ACQUIRE -> m.getAcquire().hasError() ? m.getAcquire().getError() : null;
+      case RELEASE -> m.getRelease().hasError() ? m.getRelease().getError() : null;
+      case RENEW -> m.getRenew().hasError() ? m.getRenew().getError() : null;
+      case CANCEL_WAIT -> m.getCancelWait().hasError() ? m.getCancelWait().getError() : null;
+      case KEEP_ALIVE -> m.getKeepAlive().hasError() ? m.getKeepAlive().getError() : null;
+      case CLOSE -> m.getClose().hasError() ? m.getClose().getError() : null;
+      default -> null;
+    };
+  }
+
+  /** The field a refusal names, without the stream's operation prefix ("acquire.lock_id" → "lock_id"). */
+  static String fieldOf(ErrorDetail d) {
+    String field = d.getDetailsMap().get("field");
+    if (field == null) {
+      return null;
+    }
+    int dot = field.indexOf('.');
+    return dot > 0 ? field.substring(dot + 1) : field;
+  }
+
   private static long parseLong(String s) {
     if (s == null) {
       return 0;
@@ -245,37 +251,8 @@ final class Rpc {
     }
   }
 
-  private static SocketAddress leaderOrNull(String hostPort) {
-    if (hostPort == null || hostPort.isEmpty()) {
-      return null;
-    }
-    try {
-      return parse(hostPort);
-    } catch (IllegalArgumentException e) {
-      return null; // a malformed hint is ignored: the next endpoint is tried instead
-    }
-  }
-
   /** {@code host:port} → address; the last colon separates the port (IPv6 hosts in brackets). */
   static SocketAddress parse(String hostPort) {
-    String s = hostPort.trim();
-    int colon = s.lastIndexOf(':');
-    if (colon <= 0 || colon == s.length() - 1) {
-      throw new IllegalArgumentException("endpoint must be host:port, got '" + hostPort + "'");
-    }
-    String host = s.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    int port;
-    try {
-      port = Integer.parseInt(s.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("endpoint must be host:port, got '" + hostPort + "'", e);
-    }
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("port out of range in '" + hostPort + "'");
-    }
-    return SocketAddress.inetSocketAddress(port, host);
+    return Endpoints.parse(hostPort);
   }
 }

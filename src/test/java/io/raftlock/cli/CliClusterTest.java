@@ -118,7 +118,7 @@ class CliClusterTest {
   }
 
   @Test
-  void acquireWithWaitIsPushedTheGrantWhenTheHolderReleases() throws Exception {
+  void acquireWithWaitIsGrantedWhenTheHoldersLeaseExpires() throws Exception {
     assertEquals(Cli.OK, run("acquire", "jobs/w", "--client-id", "first", "--ttl", "2s", "--json"));
     // The holder never renews: committed expiry hands the lock to the waiting CLI.
     assertEquals(Cli.OK, run("acquire", "jobs/w", "--client-id", "second", "--wait", "--wait-timeout", "20s", "--json"));

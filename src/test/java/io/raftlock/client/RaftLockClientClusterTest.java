@@ -66,12 +66,17 @@ class RaftLockClientClusterTest {
     cluster.awaitLeader();
   }
 
-  /** A client whose endpoint list starts with {@code first} (e.g. the leader), then the others. */
+  /** A client that starts at {@code first} (e.g. the leader), then the others. */
   RaftLockClient client(String name, String first) {
+    return client(name, first, RaftLockClient.DEFAULT_SESSION_TTL);
+  }
+
+  RaftLockClient client(String name, String first, Duration sessionTtl) {
     List<String> eps = new ArrayList<>();
     eps.add("127.0.0.1:" + cluster.clientPort(first));
     cluster.ids().stream().filter(id -> !id.equals(first)).forEach(id -> eps.add("127.0.0.1:" + cluster.clientPort(id)));
-    RaftLockClient c = RaftLockClient.builder().endpoints(eps).clientId(name).build();
+    RaftLockClient c = RaftLockClient.builder().endpoints(eps).spreadEndpoints(false).clientId(name)
+        .sessionTtl(sessionTtl).build();
     clients.add(c);
     return c;
   }
@@ -143,10 +148,10 @@ class RaftLockClientClusterTest {
   @Test
   void renewalsKeepALockAcrossALeaderChange() {
     String leader = cluster.awaitLeader();
-    RaftLockClient c = client("keeper", leader);
     // Longer than a leader change takes on a busy machine (a starved client or node can miss
-    // renewals for a second or two meanwhile), so only a renewal that never arrives loses it.
+    // keep-alives for a second or two meanwhile), so only a keep-alive that never arrives loses it.
     Duration ttl = Duration.ofSeconds(5);
+    RaftLockClient c = client("keeper", leader, ttl);
     LockHandle h = c.lock("kept", ttl);
     AtomicReference<LostReason> lost = new AtomicReference<>();
     h.onLost(lost::set);
@@ -164,7 +169,7 @@ class RaftLockClientClusterTest {
 
   @Test
   void aPausedHolderIsToldItLostTheLockBeforeTheClusterHandsItOn() {
-    RaftLockClient holder = client("paused", cluster.follower());
+    RaftLockClient holder = client("paused", cluster.follower(), Duration.ofSeconds(2));
     RaftLockClient next = client("patient", cluster.awaitLeader());
     AtomicLong lostAt = new AtomicLong();
     AtomicReference<LostReason> reason = new AtomicReference<>();
@@ -177,7 +182,7 @@ class RaftLockClientClusterTest {
     CompletableFuture<LockHandle> w = next.lockAsync("pause", Duration.ofSeconds(10))
         .whenComplete((x, t) -> grantedAt.set(System.nanoTime())).toCompletableFuture();
     await().until(() -> waiting(next, "pause", "patient"));
-    holder.suspendRenewals(true); // as if the holder's process were stopped
+    holder.suspendRenewals(true); // no keep-alive of its session, as if the holder's process were stopped
     LockHandle granted = await().atMost(Duration.ofSeconds(15)).until(() -> w.getNow(null), x -> x != null);
     await().until(() -> lostAt.get() != 0);
     assertEquals(LostReason.RENEWAL_FAILED, reason.get());

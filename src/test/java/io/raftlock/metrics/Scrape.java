@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 /** A parsed Prometheus text exposition: series by name and labels (tests). */
-record Scrape(String text, List<Series> series) {
-  record Series(String name, Map<String, String> labels, double value) {}
+public record Scrape(String text, List<Series> series) {
+  public record Series(String name, Map<String, String> labels, double value) {}
 
-  Scrape(String text) {
+  public Scrape(String text) {
     this(text, parse(text));
   }
 
@@ -70,7 +70,7 @@ record Scrape(String text, List<Series> series) {
   }
 
   /** The sum of the matching series; fails when there is none. */
-  double value(String name, String... labels) {
+  public double value(String name, String... labels) {
     List<Series> m = matching(name, labels);
     if (m.isEmpty()) {
       throw new AssertionError("no series " + name + " " + String.join(",", labels));
@@ -78,7 +78,7 @@ record Scrape(String text, List<Series> series) {
     return m.stream().mapToDouble(Series::value).sum();
   }
 
-  double valueOrZero(String name, String... labels) {
+  public double valueOrZero(String name, String... labels) {
     return matching(name, labels).stream().mapToDouble(Series::value).sum();
   }
 }
