@@ -1,9 +1,8 @@
 package io.raftlock.spring;
 
 import io.raftlock.client.RaftLockClient;
-import io.raftlock.client.RaftLockException;
-import io.raftlock.proto.api.RenewRequest;
-import io.raftlock.proto.api.RenewResponse;
+import io.raftlock.proto.api.GetLockInfoRequest;
+import io.raftlock.proto.api.GetLockInfoResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -59,8 +58,9 @@ public final class RaftLockRegistry implements ExpirableLockRegistry<RaftLockReg
   }
 
   /**
-   * Confirms the calling thread's lock on the cluster by renewing its lease now (the client's
-   * keep-alive renews it anyway).
+   * Confirms the calling thread's lock on the cluster: a linearizable read must show the lock
+   * still held with this lock's fencing token. The lease itself needs no renewing: the lock belongs
+   * to the client's session, which the client keeps alive with one keep-alive for all its locks.
    *
    * @throws IllegalStateException when the calling thread does not hold the lock, or the cluster says it is lost
    */
@@ -70,9 +70,8 @@ public final class RaftLockRegistry implements ExpirableLockRegistry<RaftLockReg
   }
 
   /**
-   * Renews the calling thread's lock for {@code ttl} from now. The client's keep-alive goes on
-   * renewing it for the registry's lease at about a third of that lease, so a longer {@code ttl}
-   * lasts until the next keep-alive: use it to confirm the lock, not to lengthen it.
+   * As {@link #renewLock(Object)}. {@code ttl} cannot lengthen the lock: a session's locks live as
+   * long as the session (the client's {@code sessionTtl} after its last keep-alive).
    */
   @Override
   public void renewLock(Object lockKey, Duration ttl) {
@@ -80,14 +79,11 @@ public final class RaftLockRegistry implements ExpirableLockRegistry<RaftLockReg
     if (lock == null || !lock.isHeldByCurrentThread()) {
       throw new IllegalStateException("the lock " + lockKey + " is not held by this thread");
     }
-    // LockHandle has no renew of its own: the plain Renew call, as the lock's owner (this client).
-    RenewResponse r = Futures.await(client.renew(RenewRequest.newBuilder()
-        .setLockId(lock.lockId()).setClientId(client.clientId()).setVersion(lock.token())
-        .setNewTtl(com.google.protobuf.Duration.newBuilder().setSeconds(ttl.getSeconds()).setNanos(ttl.getNano()))
-        .build()));
-    if (!r.getRenewed()) {
-      throw new IllegalStateException("the lock " + lockKey + " could not be renewed: " + r.getError().getCode()
-          + " " + r.getError().getMessage(), new RaftLockException(r.getError().getCode(), r.getError().getMessage()));
+    GetLockInfoResponse r = Futures.await(client.getLockInfo(GetLockInfoRequest.newBuilder()
+        .setLockId(lock.lockId()).build()));
+    if (!r.hasLockInfo() || r.getLockInfo().getVersion() != lock.token()) {
+      throw new IllegalStateException("the lock " + lockKey + " is no longer held with token " + lock.token()
+          + (r.hasError() ? ": " + r.getError().getCode() + " " + r.getError().getMessage() : ""));
     }
   }
 

@@ -37,6 +37,9 @@ public class RaftLockAutoConfiguration {
     if (p.getClientId() != null) {
       b.clientId(p.getClientId());
     }
+    if (p.getLease() != null) {
+      b.sessionTtl(p.getLease()); // the registry's locks live on the client's session
+    }
     if (p.getOperationTimeout() != null) {
       b.operationTimeout(p.getOperationTimeout());
     }
