@@ -17,16 +17,7 @@ CP=$(test_classpath)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/raftlock-bench-sessions.XXXXXX")
 PIDS=()
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_pids "${PIDS[@]}"
-  [ "$rc" != 0 ] && tail_node_logs "$WORK"
-  rm -rf "$WORK"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+on_exit_stop_bench "$WORK"
 
 start_bench_cluster "$WORK" "$JAR" '{}' # the shipped API settings
 java "${CHRONICLE_FLAGS[@]}" -Xmx1g -cp "$CP" io.raftlock.bench.SessionKeepAliveBench --nodes "$BENCH_NODES" "$@"

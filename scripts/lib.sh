@@ -118,3 +118,19 @@ tail_node_logs() {
   done
   return 0
 }
+
+# `on_exit_stop_bench WORK`: when the script exits (also on failure or Ctrl-C) stops the caller's
+# PIDS, prints the node logs under WORK if the script failed, and removes WORK.
+on_exit_stop_bench() {
+  BENCH_WORK=$1
+  trap stop_bench EXIT
+  trap 'exit 130' INT TERM
+}
+stop_bench() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_pids "${PIDS[@]}"
+  [ "$rc" != 0 ] && tail_node_logs "$BENCH_WORK"
+  rm -rf "$BENCH_WORK"
+  exit "$rc"
+}
