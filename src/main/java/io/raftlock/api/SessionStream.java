@@ -70,9 +70,17 @@ final class SessionStream {
   private int inFlight;
   private boolean clientDone;
 
+  /** The API key the stream was opened with (null: none): every entry of the stream carries it. */
+  private final String keyId;
+
   SessionStream(LockService service, Sink sink) {
+    this(service, null, sink);
+  }
+
+  SessionStream(LockService service, String keyId, Sink sink) {
     this.service = service;
     this.sink = sink;
+    this.keyId = keyId;
   }
 
   void onRequest(SessionRequest r) {
@@ -130,7 +138,7 @@ final class SessionStream {
       return;
     }
     state = State.OPENING;
-    service.sessionWrite(Method.SESSION, SessionRequests.validate(r), r.getName(), RateLimiter.Kind.NEW_WORK,
+    service.sessionWrite(Method.SESSION, SessionRequests.validate(r), r.getName(), keyId, RateLimiter.Kind.NEW_WORK,
         t -> SessionRequests.toCommand(r, t)).onComplete(ar -> {
           if (ar.succeeded() && ar.result() instanceof LockReply.SessionOpened o) {
             attach(o.sessionId());
@@ -163,7 +171,7 @@ final class SessionStream {
     if (invalid.isEmpty()) {
       attach(id); // before the keep-alive commits: no event after it is missed
     }
-    service.sessionWrite(Method.SESSION, invalid, rateKey(id), RateLimiter.Kind.MAINTAIN,
+    service.sessionWrite(Method.SESSION, invalid, rateKey(id), keyId, RateLimiter.Kind.MAINTAIN,
         t -> new LockCommand.KeepAlive(id, t)).onComplete(ar -> {
           if (ar.succeeded() && ar.result() instanceof LockReply.KeptAlive k) {
             opened();
@@ -264,7 +272,7 @@ final class SessionStream {
     if (!takeSlot(corr, kind)) {
       return;
     }
-    service.sessionWrite(method, invalid, rateKey(sessionId), kind, command).onComplete(ar ->
+    service.sessionWrite(method, invalid, rateKey(sessionId), keyId, kind, command).onComplete(ar ->
         answer(corr, ar.succeeded() ? toAnswer.apply(ar.result()) : failure(ar)));
   }
 

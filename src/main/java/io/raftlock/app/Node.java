@@ -1,6 +1,7 @@
 package io.raftlock.app;
 
 import io.raftlock.api.AdminApi;
+import io.raftlock.api.ApiAuth;
 import io.raftlock.api.AdminCalls;
 import io.raftlock.api.LockService;
 import io.raftlock.api.NodeHttpServer;
@@ -250,6 +251,8 @@ public final class Node {
         new RateLimiter.Config(api.rateLimitPerSecond(), api.rateLimitBurst(), api.maxInFlightRequests(),
             Math.max(1, api.maxInFlightRequests() / 10), 100_000, 50_000_000L),
         clientAddresses);
+    // The API's fast check reads the ACL state the replica last applied (an immutable value).
+    ApiAuth auth = new ApiAuth(replica::publishedAcl);
     NodeHttpServer.ApiFactory apiFactory = v -> {
       LockService service = new LockService(v, raft, apiOptions, System::currentTimeMillis, System::nanoTime);
       service.observeWith(metrics.api());
@@ -269,6 +272,7 @@ public final class Node {
           NodeHttpServer server = new NodeHttpServer(http.host(), http.port(), raft::status,
               raft::termAt, metrics::scrape, apiFactory, api.shutdownTimeoutMs())
               .withAllowedOrigins(api.allowedOrigins())
+              .withAuth(auth)
               .withAdmin(v -> new AdminApi(v, raft, api.requestTimeoutMs(),
                   Math.max(50, config.tickMs() * config.electionTicks())))
               .withRoutes((router, service) -> new ClusterPage(vertx, config.nodeId(), clientAddresses,
