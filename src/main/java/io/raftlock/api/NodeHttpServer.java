@@ -62,6 +62,7 @@ public final class NodeHttpServer extends VerticleBase {
    */
   private OriginPolicy origins = OriginPolicy.sameOriginOnly();
   private ApiAuth auth = ApiAuth.OPEN;
+  private java.util.function.Function<Vertx, AuthApi> authFactory; // null: no Auth service
 
   public NodeHttpServer(String host, int port, Supplier<RaftStatus> status,
       LongFunction<Future<long[]>> termAt, Supplier<String> metrics) {
@@ -110,6 +111,12 @@ public final class NodeHttpServer extends VerticleBase {
     return this;
   }
 
+  /** Serves the {@code raftlock.v1.Auth} service next to the lock API (built on this context). */
+  public NodeHttpServer withAuthService(java.util.function.Function<Vertx, AuthApi> factory) {
+    this.authFactory = factory;
+    return this;
+  }
+
   /** Serves the {@code raftlock.v1.Admin} service next to the lock API (built on this context). */
   public NodeHttpServer withAdmin(java.util.function.Function<Vertx, AdminApi> factory) {
     this.adminFactory = factory;
@@ -152,6 +159,9 @@ public final class NodeHttpServer extends VerticleBase {
           connections);
       if (adminFactory != null) {
         adminFactory.apply(vertx).withAuth(auth).bind(grpc);
+      }
+      if (authFactory != null) {
+        authFactory.apply(vertx).bind(grpc);
       }
       WebSocketApi webSockets = new WebSocketApi(vertx, service,
           WebSocketApi.Options.defaults().withMaxFrameBytes(WS_MAX_FRAME_BYTES));

@@ -2,6 +2,7 @@ package io.raftlock.app;
 
 import io.raftlock.api.AdminApi;
 import io.raftlock.api.ApiAuth;
+import io.raftlock.api.AuthApi;
 import io.raftlock.api.AdminCalls;
 import io.raftlock.api.LockService;
 import io.raftlock.api.NodeHttpServer;
@@ -273,6 +274,7 @@ public final class Node {
               raft::termAt, metrics::scrape, apiFactory, api.shutdownTimeoutMs())
               .withAllowedOrigins(api.allowedOrigins())
               .withAuth(auth)
+              .withAuthService(v -> new AuthApi(v, raft, auth, replica::publishedAcl, api.requestTimeoutMs()))
               .withAdmin(v -> new AdminApi(v, raft, api.requestTimeoutMs(),
                   Math.max(50, config.tickMs() * config.electionTicks())))
               .withRoutes((router, service) -> new ClusterPage(vertx, config.nodeId(), clientAddresses,

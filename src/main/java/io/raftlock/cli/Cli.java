@@ -64,7 +64,8 @@ public final class Cli {
   static final String EXIT_CODES = """
       exit codes:
         0    success
-        1    refused: lock held by another client, not the holder, lock not found, not granted in time
+        1    refused: lock held by another client, not the holder, lock not found, not granted in time,
+             no or unknown API key, permission denied
         2    usage error: bad option or argument, invalid request (INVALID_ARGUMENT, INVALID_TTL)
         3    unavailable: no node answered, no leader, timed out (retried until --timeout)
         4    lock lost while held (lock command)
@@ -82,6 +83,8 @@ public final class Cli {
         --ca FILE            connect over TLS, trusting this PEM CA bundle ($RAFTLOCK_CA)
         --cert FILE, --key FILE  this client's certificate and PKCS#8 key, for clusters that
                              require client certificates ($RAFTLOCK_CERT, $RAFTLOCK_KEY)
+        --api-key KEY        API key for clusters with auth enabled ($RAFTLOCK_API_KEY); used by
+                             members, transfer-leader, dump and auth
         --json               machine-readable output on stdout (one JSON document)
         -h, --help           this help
       durations: 500ms, 30s, 5m, 1h (a bare number is seconds)
@@ -107,11 +110,13 @@ public final class Cli {
         members   list or change the membership: members list|add-learner|promote|remove
         transfer-leader  hand leadership to a voter: transfer-leader [ID]
         dump      one node's committed log as JSON Lines: dump --endpoint H:P [--from N] [--out FILE]
+        auth      API keys, roles and principals: auth enable|disable|status|key|role|principal
 
       'java -jar raftlock.jar COMMAND --help' describes each command.
       """ + "\n" + EXIT_CODES;
 
-  private static final Set<String> COMMON_VALUED = Set.of("endpoints", "client-id", "timeout", "ca", "cert", "key");
+  private static final Set<String> COMMON_VALUED = Set.of("endpoints", "client-id", "timeout", "ca", "cert", "key",
+      "api-key");
   private static final Set<String> COMMON_FLAGS = Set.of("json", "help");
   private static final Set<ErrorCode> REFUSALS = EnumSet.of(ErrorCode.LOCK_HELD, ErrorCode.LOCK_NOT_HELD,
       ErrorCode.NOT_LOCK_OWNER, ErrorCode.VERSION_MISMATCH, ErrorCode.LOCK_NOT_FOUND, ErrorCode.WAIT_QUEUE_FULL,
@@ -203,6 +208,7 @@ public final class Cli {
     add(new Command("members", MembersCommand.MEMBERS_USAGE, Set.of("peer", "client", "min-index"), Set.of(),
         Set.of("force", "transfer-first")));
     add(new Command("transfer-leader", MembersCommand.TRANSFER_USAGE, Set.of(), Set.of(), Set.of()));
+    add(new Command("auth", AuthCommand.USAGE, Set.of("principal"), Set.of(), Set.of("deny")));
     add(new Command("dump", DumpCommand.USAGE, Set.of("endpoint", "from", "out", "page-entries"), Set.of(), Set.of()));
   }
 
@@ -286,6 +292,7 @@ public final class Cli {
         case "members" -> MembersCommand.members(ctx);
         case "transfer-leader" -> MembersCommand.transferLeader(ctx);
         case "dump" -> DumpCommand.dump(ctx);
+        case "auth" -> AuthCommand.auth(ctx);
         default -> throw new IllegalStateException(cmd.name());
       };
     } catch (UsageException e) {
@@ -315,6 +322,8 @@ public final class Cli {
     final Duration timeout;
     /** TLS settings, or null for plaintext. */
     final ClientTls tls;
+    /** The API key ({@code --api-key} or {@code RAFTLOCK_API_KEY}), or null. */
+    final String apiKey;
 
     Context(Command cmd, Args args, PrintStream out, PrintStream err, Map<String, String> env) {
       this.cmd = cmd;
@@ -340,6 +349,7 @@ public final class Cli {
         throw new UsageException("--timeout must be positive");
       }
       this.tls = tlsOf(args, env);
+      this.apiKey = args.value("api-key", env.get("RAFTLOCK_API_KEY"));
     }
 
     private static ClientTls tlsOf(Args args, Map<String, String> env) {

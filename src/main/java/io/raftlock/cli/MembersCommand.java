@@ -154,7 +154,7 @@ final class MembersCommand {
    * Tries the endpoints in turn, each for up to a second (following NOT_LEADER, retrying while
    * the cluster is busy), until one answers or {@code --timeout} passes; a refusal ends at once.
    */
-  private static <Q, R> R run(Cli.Context c, AdminCalls admin, ServiceMethod<R, Q> method, Q request) {
+  static <Q, R> R run(Cli.Context c, AdminCalls admin, ServiceMethod<R, Q> method, Q request) {
     long deadline = System.nanoTime() + c.timeout.toNanos();
     AdminCalls.Failure last = null;
     do {
@@ -174,21 +174,21 @@ final class MembersCommand {
   }
 
   @FunctionalInterface
-  private interface Call<R> {
+  interface Call<R> {
     R run(AdminCalls admin);
   }
 
   @FunctionalInterface
-  private interface Render<R> {
+  interface Render<R> {
     int print(R result);
   }
 
-  private static <R> int withAdmin(Cli.Context c, Call<R> call, Render<R> render) {
+  static <R> int withAdmin(Cli.Context c, Call<R> call, Render<R> render) {
     io.vertx.core.http.HttpClientOptions http = c.http(); // reads TLS files: before Vert.x starts
     Vertx vertx = Vertx.vertx();
     GrpcClient grpc = GrpcClient.client(vertx, new io.vertx.grpc.client.GrpcClientOptions(), http);
     try {
-      R result = call.run(new AdminCalls(vertx, grpc, Math.min(c.timeout.toMillis(), 5_000)));
+      R result = call.run(new AdminCalls(vertx, grpc, Math.min(c.timeout.toMillis(), 5_000)).withApiKey(c.apiKey));
       return render.print(result);
     } catch (AdminCalls.Failure f) {
       return failure(c, f);
@@ -201,7 +201,8 @@ final class MembersCommand {
     if (f.status == GrpcStatus.INVALID_ARGUMENT) {
       return Cli.USAGE;
     }
-    if (f.status == GrpcStatus.FAILED_PRECONDITION) {
+    if (f.status == GrpcStatus.FAILED_PRECONDITION || f.status == GrpcStatus.PERMISSION_DENIED
+        || f.status == GrpcStatus.UNAUTHENTICATED) {
       return Cli.REFUSED;
     }
     if (f.retryable()) {
