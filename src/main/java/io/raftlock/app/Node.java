@@ -116,7 +116,8 @@ public final class Node {
       http.setLocalAddress(local); // node-to-node: from this node's own address, as the peer transport
     }
     GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions(), http);
-    AdminCalls admin = new AdminCalls(vertx, grpc, 2_000);
+    // With auth on, adding a learner needs an admin key: the joining process's RAFTLOCK_API_KEY.
+    AdminCalls admin = new AdminCalls(vertx, grpc, 2_000).withApiKey(System.getenv("RAFTLOCK_API_KEY"));
     NodeConfig.Member self = config.members().get(config.nodeId());
     long deadlineMs = Math.max(10_000, config.api().requestTimeoutMs() * 4);
     Promise<Node> joined = Promise.promise();
