@@ -17,9 +17,16 @@ public record AclGrant(String prefix, Permission permission, boolean deny)
     Objects.requireNonNull(permission, "permission");
   }
 
-  /** Whether this grant speaks about {@code permission} on {@code name}. */
+  /**
+   * Whether this grant speaks about {@code requested} on {@code name}: an allow of P about every
+   * permission P implies, a deny of P about every permission that implies P (denying
+   * {@code lock} also denies {@code release-any} and {@code admin} there, never {@code read}).
+   */
   boolean applies(Permission requested, String name) {
-    return permission.covers(requested) && name.startsWith(prefix);
+    if (!name.startsWith(prefix)) {
+      return false;
+    }
+    return deny ? requested.covers(permission) : permission.covers(requested);
   }
 
   /** The prefix as users write it: {@code *} for the empty prefix, else the prefix + {@code *}. */

@@ -13,8 +13,8 @@ import java.util.TreeSet;
  * key). Immutable: every change ({@link #apply}) makes a new value, so a node can publish the
  * current one to its API threads by reference. Sorted maps only, so the encoding is canonical.
  *
- * <p>The permission rule ({@link #check}): among the grants of the principal's roles that cover
- * the requested permission ({@link Permission#covers}) and whose prefix starts the name, the
+ * <p>The permission rule ({@link #check}): among the grants of the principal's roles that speak
+ * about the requested permission ({@link AclGrant#applies}) and whose prefix starts the name, the
  * longest prefix decides; at that length an explicit deny beats an allow; no such grant denies.
  */
 public final class AclState {

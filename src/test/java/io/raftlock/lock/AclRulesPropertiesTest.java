@@ -76,7 +76,7 @@ class AclRulesPropertiesTest {
   @Property(tries = 500)
   void aGrantOnALongerPrefixOfTheNameDecides(@ForAll("grantLists") List<AclGrant> grants,
       @ForAll Permission p, @ForAll("names") String name, @ForAll boolean deny) {
-    int longest = grants.stream().filter(g -> g.permission().covers(p) && name.startsWith(g.prefix()))
+    int longest = grants.stream().filter(g -> g.applies(p, name))
         .mapToInt(g -> g.prefix().length()).max().orElse(-1);
     if (longest >= name.length()) {
       return; // no longer prefix of the name exists
@@ -89,7 +89,7 @@ class AclRulesPropertiesTest {
   @Property(tries = 500)
   void aDenyOnTheDecidingPrefixBeatsAnyAllow(@ForAll("grantLists") List<AclGrant> grants,
       @ForAll Permission p, @ForAll("names") String name) {
-    int longest = grants.stream().filter(g -> g.permission().covers(p) && name.startsWith(g.prefix()))
+    int longest = grants.stream().filter(g -> g.applies(p, name))
         .mapToInt(g -> g.prefix().length()).max().orElse(0);
     List<AclGrant> more = new ArrayList<>(grants);
     more.add(new AclGrant(name.substring(0, longest), p, false));
@@ -121,6 +121,19 @@ class AclRulesPropertiesTest {
     AclState r = withGrants(List.of(new AclGrant("jobs/", Permission.RELEASE_ANY, false)), 1);
     assertTrue(allowed(r, Permission.LOCK, "jobs/a"));
     assertFalse(allowed(r, Permission.READ, "jobs/a"));
+  }
+
+  @Test
+  void aDenyReachesThePermissionsThatImplyItAndNoOthers() {
+    AclState s = withGrants(List.of(new AclGrant("", Permission.ADMIN, false),
+        new AclGrant("jobs/", Permission.RELEASE_ANY, true)), 1);
+    assertTrue(allowed(s, Permission.LOCK, "jobs/a"), "denying release-any leaves lock");
+    assertFalse(allowed(s, Permission.RELEASE_ANY, "jobs/a"));
+    assertFalse(allowed(s, Permission.ADMIN, "jobs/a"));
+    AclState t = withGrants(List.of(new AclGrant("", Permission.ADMIN, false),
+        new AclGrant("jobs/", Permission.LOCK, true)), 1);
+    assertFalse(allowed(t, Permission.RELEASE_ANY, "jobs/a"), "denying lock denies release-any");
+    assertTrue(allowed(t, Permission.READ, "jobs/a"));
   }
 
   @Test
