@@ -174,6 +174,12 @@ public final class NodeHttpServer extends VerticleBase {
           return;
         }
         String authorization = req.getHeader(HttpHeaders.AUTHORIZATION);
+        if (authorization == null && auth.enabled()) {
+          // No header (a browser cannot set one): the key must come as the first message.
+          req.toWebSocket().onSuccess(ws -> WsAuthHandshake.await(vertx, ws, auth,
+              key -> webSockets.handle(ws, new AuthorizedLockApi(service, auth, key))));
+          return;
+        }
         try {
           auth.authenticate(authorization);
         } catch (ApiException e) {

@@ -42,6 +42,8 @@ import io.raftlock.testing.StockRaftLock;
 import io.raftlock.testing.StockSession;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import java.net.URI;
@@ -187,7 +189,7 @@ class AuthClusterTest {
   }
 
   @Test
-  void httpPathsButHealthAndReadyNeedAReaderAndTheWebSocketAKey() throws Exception {
+  void httpPathsButHealthAndReadyNeedAReaderAndTheWebSocketAKeyInItsHeaderOrFirstMessage() throws Exception {
     String base = "http://" + cluster.clientAddress("node-3");
     assertEquals(200, get(base + "/health", null).statusCode());
     assertEquals(401, get(base + "/status", null).statusCode());
@@ -199,10 +201,30 @@ class AuthClusterTest {
       WebSocketClient ws = vertx.createWebSocketClient();
       WebSocketConnectOptions o = new WebSocketConnectOptions().setHost("127.0.0.1")
           .setPort(cluster.clientPort("node-3")).setURI("/v1/ws");
-      Throwable refused = assertThrows(Exception.class, () -> ws.connect(o).await(20, TimeUnit.SECONDS));
+      Throwable refused = assertThrows(Exception.class, () -> ws.connect(new WebSocketConnectOptions(o)
+          .addHeader("Authorization", "Bearer rlk_0000000000000000_nope")).await(20, TimeUnit.SECONDS));
       assertTrue(refused instanceof UpgradeRejectedException u && u.getStatus() == 401, refused.toString());
       ws.connect(new WebSocketConnectOptions(o).addHeader("Authorization", "Bearer " + aliceKey))
           .await(20, TimeUnit.SECONDS).close().await(20, TimeUnit.SECONDS);
+
+      // Without the header, the key comes as the first message, or the socket closes with 1008.
+      WebSocket first = ws.connect(o).await(20, TimeUnit.SECONDS);
+      List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+      first.textMessageHandler(got::add);
+      first.writeTextMessage(new JsonObject().put("authorization", "Bearer " + aliceKey).encode());
+      await().atMost(Duration.ofSeconds(20)).until(() -> got.size() == 1);
+      assertEquals("alice", new JsonObject(got.get(0)).getString("principal"));
+      first.writeTextMessage("{\"id\": \"g1\", \"op\": \"getLockInfo\", \"request\": {\"lockId\": \"jobs/x\"}}");
+      await().atMost(Duration.ofSeconds(20)).until(() -> got.size() == 2);
+      assertEquals("g1", new JsonObject(got.get(1)).getString("id"), got.get(1));
+      first.close().await(20, TimeUnit.SECONDS);
+
+      WebSocket skipped = ws.connect(o).await(20, TimeUnit.SECONDS);
+      java.util.concurrent.atomic.AtomicReference<Short> closedWith = new java.util.concurrent.atomic.AtomicReference<>();
+      skipped.closeHandler(v -> closedWith.set(skipped.closeStatusCode()));
+      skipped.writeTextMessage("{\"id\": \"g1\", \"op\": \"getLockInfo\", \"request\": {\"lockId\": \"jobs/x\"}}");
+      await().atMost(Duration.ofSeconds(20)).until(() -> closedWith.get() != null);
+      assertEquals((short) 1008, closedWith.get());
     } finally {
       vertx.close().await(20, TimeUnit.SECONDS);
     }
