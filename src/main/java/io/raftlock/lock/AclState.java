@@ -140,7 +140,7 @@ public final class AclState {
     return problem != null ? new Result(this, problem) : new Result(AclChanges.after(this, op), null);
   }
 
-  // -------------------------------------------------------------- copy-on-write helpers
+  // -------------------------------------------------------------- copy on write
 
   AclState withEnabled(boolean on) {
     return new AclState(on, roles, principals, keys);
