@@ -102,8 +102,8 @@ public final class NodeHttpServer extends VerticleBase {
 
   /**
    * API keys and permissions once auth is enabled: every gRPC call and WebSocket is made as the
-   * caller its {@code Authorization} names, and every HTTP path but {@code /health} and
-   * {@code /ready} ({@code /status}, {@code /metrics}, the page and its events) needs
+   * caller its {@code Authorization} names, and every HTTP path but {@code /health},
+   * {@code /ready} and {@code /status} ({@code /metrics}, the page and its events) needs
    * {@code read} on every name ({@code Authorization: Bearer <key>}).
    */
   public NodeHttpServer withAuth(ApiAuth auth) {
@@ -214,8 +214,12 @@ public final class NodeHttpServer extends VerticleBase {
     }).requestHandler(handler).listen(port, host);
   }
 
-  /** Paths served to anyone even when auth is on: liveness, readiness, and the WebSocket (checked itself). */
-  private static final java.util.Set<String> OPEN_PATHS = java.util.Set.of("/health", "/ready", "/v1/ws");
+  /**
+   * Paths served to anyone even when auth is on: liveness, readiness, the Raft status (roles,
+   * terms and indexes, no lock names or client ids: load balancers, scripts and other members'
+   * cluster pages read it) and the WebSocket (which checks its key itself).
+   */
+  private static final java.util.Set<String> OPEN_PATHS = java.util.Set.of("/health", "/ready", "/status", "/v1/ws");
 
   /** Once auth is on, HTTP paths other than {@link #OPEN_PATHS} need {@code read} on every name. */
   private void guard(RoutingContext rc) {

@@ -189,13 +189,14 @@ class AuthClusterTest {
   }
 
   @Test
-  void httpPathsButHealthAndReadyNeedAReaderAndTheWebSocketAKeyInItsHeaderOrFirstMessage() throws Exception {
+  void httpPathsButHealthReadyAndStatusNeedAReaderAndTheWebSocketAKeyInItsHeaderOrFirstMessage() throws Exception {
     String base = "http://" + cluster.clientAddress("node-3");
     assertEquals(200, get(base + "/health", null).statusCode());
-    assertEquals(401, get(base + "/status", null).statusCode());
+    assertEquals(200, get(base + "/status", null).statusCode());
     assertEquals(401, get(base + "/metrics", null).statusCode());
-    assertEquals(403, get(base + "/status", aliceKey).statusCode(), "alice reads jobs/ only");
-    assertEquals(200, get(base + "/status", adminKey).statusCode());
+    assertEquals(401, get(base + "/ui/snapshot", null).statusCode());
+    assertEquals(403, get(base + "/metrics", aliceKey).statusCode(), "alice reads jobs/ only");
+    assertEquals(200, get(base + "/metrics", adminKey).statusCode());
     Vertx vertx = Vertx.vertx();
     try {
       WebSocketClient ws = vertx.createWebSocketClient();
