@@ -2,6 +2,7 @@ package io.raftlock.api;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,8 +67,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A real 3-node cluster with auth enabled through the Auth service, called from stock grpc-java
  * clients that send keys as {@code authorization: Bearer} metadata: no key is refused on every
  * method and transport, a role on {@code jobs/} works there and nowhere else, one principal
- * cannot touch another's holding, and a revoked key stops working on every node once the
- * revocation is applied there.
+ * cannot touch another's holding or WebSocket session, and a revoked key stops working on every
+ * node once the revocation is applied there.
  */
 @Timeout(180)
 class AuthClusterTest {
@@ -284,6 +285,43 @@ class AuthClusterTest {
       Status.Code code = refusal(() -> as(id, created.getKey()).acquire(acquire("jobs/r", "w")));
       assertEquals(Status.Code.UNAUTHENTICATED, code, id);
     }
+  }
+
+  @Test
+  void aWebSocketSessionCarriesItsKeyAndIsRefusedToAnotherPrincipal() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      WsSessionClient alice = wsAs(vertx, cluster.follower(), aliceKey, "alice");
+      long sessionId = alice.open("alice-ws", "30s");
+      JsonObject held = alice.call("acquire", "{\"lockId\":\"jobs/ws-held\"}");
+      assertTrue(held.getJsonObject("response").getBoolean("acquired"), held.encode());
+      assertEquals("PERMISSION_DENIED", errorCode(alice.call("acquire", "{\"lockId\":\"other/ws\"}")),
+          "alice has no role on other/");
+
+      WsSessionClient bob = wsAs(vertx, cluster.awaitLeader(), bobKey, "bob");
+      JsonObject resumed = bob.call("resume", "{\"sessionId\":\"" + sessionId + "\"}");
+      assertEquals("PERMISSION_DENIED", errorCode(resumed), "alice's session is refused to bob");
+      assertEquals("alice-ws", as(cluster.follower(), aliceKey).call(StockRaftLock.GET_LOCK_INFO,
+          GetLockInfoRequest.newBuilder().setLockId("jobs/ws-held").build()).getLockInfo().getOwnerId());
+    } finally {
+      vertx.close().await(20, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A WebSocket of {@code node} that sent {@code key} as its first message and was accepted as {@code principal}. */
+  static WsSessionClient wsAs(Vertx vertx, String node, String key, String principal) throws Exception {
+    WsSessionClient s = WsSessionClient.connect(vertx, cluster.clientPort(node));
+    s.ws.send(new JsonObject().put("authorization", "Bearer " + key).encode());
+    assertEquals(principal, s.ws.next().getString("principal"));
+    return s;
+  }
+
+  /** The code of a refused answer: the frame's error, or the one inside its response. */
+  static String errorCode(JsonObject answer) {
+    JsonObject error = answer.containsKey("error") ? answer.getJsonObject("error")
+        : answer.getJsonObject("response", new JsonObject()).getJsonObject("error");
+    assertNotNull(error, "not refused: " + answer.encode());
+    return error.getString("code");
   }
 
   static long appliedIndex(String id) throws Exception {
