@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # A local 3-node RaftLock cluster with TLS on every port: a fresh CA, one certificate per member
 # (naming its node id, localhost and 127.0.0.1), mutual TLS between members, TLS with required
-# client certificates on the client ports 8001-8003 (peers on 7001-7003, as in conf/).
-#   scripts/secure-cluster.sh start   make the CA and certificates if missing, start, wait for a leader
+# client certificates on the client ports 8001-8003 (peers on 7001-7003, as in conf/), and API-key
+# auth enabled (docs/security.md).
+#   scripts/secure-cluster.sh start   make the CA and certificates if missing, start, wait for a leader,
+#                                     enable auth once (the first admin key goes to run/secure/admin.key)
 #   scripts/secure-cluster.sh stop    SIGTERM every node (graceful)
 #   scripts/secure-cluster.sh wipe    stop and delete run/secure/ (certificates, data, logs)
-# For tools: run/secure/ca.pem, run/secure/client.pem and run/secure/client-key.pem, e.g.
-#   java -jar target/raftlock.jar status --ca run/secure/ca.pem --cert run/secure/client.pem --key run/secure/client-key.pem
+# For tools: run/secure/ca.pem, run/secure/client.pem, run/secure/client-key.pem and run/secure/admin.key, e.g.
+#   java -jar target/raftlock.jar auth status --ca run/secure/ca.pem --cert run/secure/client.pem \
+#     --key run/secure/client-key.pem --api-key "$(cat run/secure/admin.key)"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -56,6 +59,20 @@ write_config() {
 pid_of() { cat "$DIR/pids/$1.pid" 2>/dev/null || true; }
 alive() { local p; p=$(pid_of "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
 
+TLS_ARGS=(--endpoints 127.0.0.1:8001,127.0.0.1:8002,127.0.0.1:8003 --ca "$DIR/ca.pem" --cert "$DIR/client.pem"
+  --key "$DIR/client-key.pem")
+
+# Turns auth on over TLS, once: the first admin key is printed once and kept in admin.key (mode 600).
+enable_auth() {
+  [ -f "$DIR/admin.key" ] && return
+  local out key
+  out=$(java -jar target/raftlock.jar auth enable "${TLS_ARGS[@]}")
+  key=$(printf '%s\n' "$out" | grep -o 'rlk_[A-Za-z0-9_-]*' | tail -n 1)
+  if [ -z "$key" ]; then echo "auth enable gave no key: $out" >&2; return 1; fi
+  (umask 077; printf '%s\n' "$key" >"$DIR/admin.key")
+  echo "auth enabled; admin key in $DIR/admin.key"
+}
+
 # GET /ready over TLS with the client certificate.
 ready() {
   local port=$((8000 + ${1#node-}))
@@ -79,7 +96,11 @@ case "${1:-}" in
     for _ in $(seq 1 60); do
       all=1
       for n in "${NODES[@]}"; do ready "$n" || all=0; done
-      if [ $all = 1 ]; then printf '\nready: client API over TLS on 127.0.0.1:8001-8003\n'; exit 0; fi
+      if [ $all = 1 ]; then
+        printf '\nready: client API over TLS on 127.0.0.1:8001-8003\n'
+        enable_auth
+        exit 0
+      fi
       printf '.'; sleep 0.5
     done
     printf '\nnot ready after 30 s; see %s/logs\n' "$DIR"; exit 1 ;;
@@ -89,5 +110,5 @@ case "${1:-}" in
   wipe)
     "$0" stop || true; rm -rf "$DIR"; echo "removed $DIR/" ;;
   *)
-    sed -n '2,10p' "$0"; exit 2 ;;
+    sed -n '2,12p' "$0"; exit 2 ;;
 esac

@@ -2,6 +2,7 @@ package io.raftlock.api;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.raftlock.lock.ErrorCode;
+import io.raftlock.lock.Permission;
 import io.raftlock.node.LockReplica;
 import io.raftlock.node.MemberDirectory;
 import io.raftlock.node.MembershipException;
@@ -61,6 +62,7 @@ public final class AdminApi {
   private final RaftVerticle raft;
   private final long timeoutMs;
   private final long retryAfterMs;
+  private ApiAuth auth = ApiAuth.OPEN;
 
   /**
    * @param timeoutMs bound on a change or a transfer; past it the call fails with TIMEOUT (the
@@ -74,14 +76,23 @@ public final class AdminApi {
     this.retryAfterMs = retryAfterMs;
   }
 
+  /**
+   * Checks callers with {@code auth} once it is enabled: listing the members needs {@code read}
+   * on every name, everything else (changes, transfers, dumps of the log) {@code admin}.
+   */
+  public AdminApi withAuth(ApiAuth auth) {
+    this.auth = java.util.Objects.requireNonNull(auth, "auth");
+    return this;
+  }
+
   /** Binds the Admin service's methods on {@code server}. */
   public GrpcServer bind(GrpcServer server) {
-    unary(server, AdminGrpcService.ListMembers, this::listMembers);
-    unary(server, AdminGrpcService.AddLearner, this::addLearner);
-    unary(server, AdminGrpcService.PromoteLearner, this::promoteLearner);
-    unary(server, AdminGrpcService.RemoveServer, this::removeServer);
-    unary(server, AdminGrpcService.TransferLeadership, this::transferLeadership);
-    unary(server, AdminGrpcService.DumpCommitted, this::dumpCommitted);
+    unary(server, AdminGrpcService.ListMembers, Permission.READ, this::listMembers);
+    unary(server, AdminGrpcService.AddLearner, Permission.ADMIN, this::addLearner);
+    unary(server, AdminGrpcService.PromoteLearner, Permission.ADMIN, this::promoteLearner);
+    unary(server, AdminGrpcService.RemoveServer, Permission.ADMIN, this::removeServer);
+    unary(server, AdminGrpcService.TransferLeadership, Permission.ADMIN, this::transferLeadership);
+    unary(server, AdminGrpcService.DumpCommitted, Permission.ADMIN, this::dumpCommitted);
     return server;
   }
 
@@ -444,9 +455,16 @@ public final class AdminApi {
     return null;
   }
 
-  /** Unary calls as the lock service answers them, plus the membership refusal as a trailer. */
-  private static <Q, R> void unary(GrpcServer server, ServiceMethod<Q, R> method, Function<Q, Future<R>> handler) {
-    GrpcLockService.unary(server, method, handler, (response, e) -> {
+  /**
+   * Unary calls as the lock service answers them, plus the membership refusal as a trailer; the
+   * caller needs {@code needed} on every name.
+   */
+  private <Q, R> void unary(GrpcServer server, ServiceMethod<Q, R> method, Permission needed,
+      Function<Q, Future<R>> handler) {
+    GrpcLockService.unary(server, method, (headers, msg) -> {
+      auth.require(auth.authenticate(headers.get(GrpcLockService.AUTHORIZATION)), needed, "");
+      return handler.apply(msg);
+    }, (response, e) -> {
       String refusal = e.detail().getDetailsMap().get("refusal");
       if (refusal != null) {
         response.trailers().set(REFUSAL_TRAILER, refusal);

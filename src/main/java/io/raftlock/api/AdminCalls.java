@@ -21,11 +21,23 @@ public final class AdminCalls {
   private final Vertx vertx;
   private final GrpcClient grpc;
   private final long attemptTimeoutMs;
+  /** Sent as {@code authorization: Bearer <key>} on every call; null: none. */
+  private final String apiKey;
 
   public AdminCalls(Vertx vertx, GrpcClient grpc, long attemptTimeoutMs) {
+    this(vertx, grpc, attemptTimeoutMs, null);
+  }
+
+  private AdminCalls(Vertx vertx, GrpcClient grpc, long attemptTimeoutMs, String apiKey) {
     this.vertx = vertx;
     this.grpc = grpc;
     this.attemptTimeoutMs = attemptTimeoutMs;
+    this.apiKey = apiKey;
+  }
+
+  /** The same calls made with the API key {@code apiKey} (null: none). */
+  public AdminCalls withApiKey(String apiKey) {
+    return new AdminCalls(vertx, grpc, attemptTimeoutMs, apiKey);
   }
 
   /** A refused or failed admin call. */
@@ -86,6 +98,9 @@ public final class AdminCalls {
         "no answer from " + hostPort + " in " + attemptTimeoutMs + " ms", MultiMap.caseInsensitiveMultiMap())));
     grpc.request(target, method).compose(req -> {
       req.timeout(attemptTimeoutMs, TimeUnit.MILLISECONDS);
+      if (apiKey != null) {
+        req.headers().set(GrpcLockService.AUTHORIZATION, "Bearer " + apiKey);
+      }
       return req.send(request);
     }).compose(resp -> resp.last().recover(err -> {
       if (resp.status() == null || resp.status() == GrpcStatus.OK) {

@@ -17,7 +17,9 @@ import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import java.util.function.BooleanSupplier;
+import io.vertx.core.MultiMap;
 import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -46,19 +48,32 @@ public final class GrpcLockService {
    */
   public static GrpcServer bind(Vertx vertx, GrpcServer server, LockApi api, BooleanSupplier serving,
       ConnectionTracker connections) {
-    unary(server, RaftLockGrpcService.Acquire, api::acquire);
-    unary(server, RaftLockGrpcService.Release, api::release);
-    unary(server, RaftLockGrpcService.Renew, api::renew);
-    unary(server, RaftLockGrpcService.GetLockInfo, api::getLockInfo);
-    unary(server, RaftLockGrpcService.GetLocks, api::getLocks);
-    unary(server, RaftLockGrpcService.EnqueueWaiter, api::enqueueWaiter);
-    unary(server, RaftLockGrpcService.CancelWait, api::cancelWait);
-    unary(server, RaftLockGrpcService.GetBackoffAdvice, api::getBackoffAdvice);
-    unary(server, RaftLockGrpcService.GetStatus, api::getStatus);
-    unary(server, RaftLockGrpcService.Health, api::health);
-    RequestMessages.serve(server, RaftLockGrpcService.Watch, (req, msg) -> watch(req, msg, api, connections));
+    return bind(vertx, server, api, ApiAuth.OPEN, serving, connections);
+  }
+
+  /**
+   * Binds both services, each call of the lock service made as the caller its
+   * {@code authorization} metadata names ({@link AuthorizedLockApi}, when {@code api} is the
+   * node's {@link LockService}).
+   */
+  public static GrpcServer bind(Vertx vertx, GrpcServer server, LockApi api, ApiAuth auth,
+      BooleanSupplier serving, ConnectionTracker connections) {
+    Function<MultiMap, LockApi> as = headers -> api instanceof LockService s
+        ? new AuthorizedLockApi(s, auth, headers.get(AUTHORIZATION)) : api;
+    unary(server, RaftLockGrpcService.Acquire, (h, m) -> as.apply(h).acquire(m));
+    unary(server, RaftLockGrpcService.Release, (h, m) -> as.apply(h).release(m));
+    unary(server, RaftLockGrpcService.Renew, (h, m) -> as.apply(h).renew(m));
+    unary(server, RaftLockGrpcService.GetLockInfo, (h, m) -> as.apply(h).getLockInfo(m));
+    unary(server, RaftLockGrpcService.GetLocks, (h, m) -> as.apply(h).getLocks(m));
+    unary(server, RaftLockGrpcService.EnqueueWaiter, (h, m) -> as.apply(h).enqueueWaiter(m));
+    unary(server, RaftLockGrpcService.CancelWait, (h, m) -> as.apply(h).cancelWait(m));
+    unary(server, RaftLockGrpcService.GetBackoffAdvice, (h, m) -> as.apply(h).getBackoffAdvice(m));
+    unary(server, RaftLockGrpcService.GetStatus, (h, m) -> as.apply(h).getStatus(m));
+    unary(server, RaftLockGrpcService.Health, (h, m) -> api.health(m));
+    RequestMessages.serve(server, RaftLockGrpcService.Watch,
+        (req, msg) -> watch(req, msg, as.apply(req.headers()), connections));
     server.callHandler(RequestMessages.lenient(RaftLockGrpcService.Session),
-        req -> GrpcSessionStream.serve(req, api, connections));
+        req -> GrpcSessionStream.serve(req, api, auth, connections));
     RequestMessages.serve(server, HealthGrpcService.Check, (req, msg) -> {
       HealthCheckResponse.ServingStatus status = healthOf(msg, serving);
       if (status == null) {
@@ -72,23 +87,28 @@ public final class GrpcLockService {
     return server;
   }
 
-  private static <Q, R> void unary(GrpcServer server, ServiceMethod<Q, R> method, Function<Q, Future<R>> handler) {
+  /** The metadata key of the caller's API key: {@code authorization: Bearer <key>}. */
+  public static final String AUTHORIZATION = "authorization";
+
+  private static <Q, R> void unary(GrpcServer server, ServiceMethod<Q, R> method,
+      BiFunction<MultiMap, Q, Future<R>> handler) {
     unary(server, method, handler, NO_MORE_TRAILERS);
   }
 
   private static final BiConsumer<GrpcServerResponse<?, ?>, ApiException> NO_MORE_TRAILERS = (response, e) -> { };
 
   /**
-   * Serves {@code method} with {@code handler}; a refusal ({@link ApiException}) is answered with
-   * its status and the error trailers, after {@code moreTrailers} has added its own (the Admin
-   * service adds the membership refusal).
+   * Serves {@code method} with {@code handler} (given the request's metadata and message); a
+   * refusal ({@link ApiException}) is answered with its status and the error trailers, after
+   * {@code moreTrailers} has added its own (the Admin service adds the membership refusal).
    */
-  static <Q, R> void unary(GrpcServer server, ServiceMethod<Q, R> method, Function<Q, Future<R>> handler,
+  static <Q, R> void unary(GrpcServer server, ServiceMethod<Q, R> method,
+      BiFunction<MultiMap, Q, Future<R>> handler,
       BiConsumer<GrpcServerResponse<?, ?>, ApiException> moreTrailers) {
     RequestMessages.serve(server, method, (req, msg) -> {
       Future<R> f;
       try {
-        f = handler.apply(msg);
+        f = handler.apply(req.headers(), msg);
       } catch (RuntimeException e) {
         f = Future.failedFuture(e);
       }
@@ -142,7 +162,8 @@ public final class GrpcLockService {
       ConnectionTracker connections) {
     GrpcServerResponse<?, LockEventMessage> response = req.response();
     response.setWriteQueueMaxSize(WATCH_WRITE_QUEUE);
-    LockService.Observer observer = api instanceof LockService s ? s.observer() : LockService.Observer.NONE;
+    LockService.Observer observer = api instanceof LockService s ? s.observer()
+        : api instanceof AuthorizedLockApi a ? a.observer() : LockService.Observer.NONE;
     LockApi.WatchSink sink = new LockApi.WatchSink() {
       @Override
       public boolean push(LockEventMessage event) {

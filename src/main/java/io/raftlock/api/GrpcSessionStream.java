@@ -21,15 +21,22 @@ final class GrpcSessionStream {
   private GrpcSessionStream() {}
 
   static void serve(GrpcServerRequest<RequestMessages.Decoded<SessionRequest>, SessionResponse> req,
-      LockApi api, ConnectionTracker connections) {
+      LockApi api, ApiAuth auth, ConnectionTracker connections) {
     GrpcServerResponse<RequestMessages.Decoded<SessionRequest>, SessionResponse> response = req.response();
     if (!(api instanceof LockService service)) {
       response.status(GrpcStatus.UNIMPLEMENTED).statusMessage("sessions are not served here").end();
       return;
     }
+    ApiAuth.Caller caller;
+    try {
+      caller = auth.authenticate(req.headers().get(GrpcLockService.AUTHORIZATION));
+    } catch (ApiException e) {
+      GrpcLockService.fail(response, e);
+      return;
+    }
     response.setWriteQueueMaxSize(WRITE_QUEUE);
     Runnable[] unregister = {() -> { }};
-    SessionStream stream = new SessionStream(service, new SessionStream.Sink() {
+    SessionStream stream = new SessionStream(service, caller.keyId(), new SessionStream.Sink() {
       @Override
       public boolean send(SessionResponse r) {
         try {

@@ -313,46 +313,76 @@ public final class LockService implements LockApi {
 
   @Override
   public Future<AcquireResponse> acquire(AcquireRequest r) {
+    return acquire(r, null);
+  }
+
+  /** As {@link #acquire(AcquireRequest)}, the command sent with the API key {@code keyId} (null: none). */
+  Future<AcquireResponse> acquire(AcquireRequest r, String keyId) {
     long t0 = started(Method.ACQUIRE);
     return finished(Method.ACQUIRE, t0, AcquireResponse::hasError, AcquireResponse::getError,
-        write(Method.ACQUIRE, RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.NEW_WORK,
+        write(Method.ACQUIRE, RequestValidator.validate(r), r.getClientId(), keyId, RateLimiter.Kind.NEW_WORK,
             () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), reply -> ResponseMapper.acquire(r, reply)));
   }
 
   @Override
   public Future<ReleaseResponse> release(ReleaseRequest r) {
+    return release(r, null);
+  }
+
+  /** As {@link #release(ReleaseRequest)}, the command sent with the API key {@code keyId} (null: none). */
+  Future<ReleaseResponse> release(ReleaseRequest r, String keyId) {
     long t0 = started(Method.RELEASE);
     return finished(Method.RELEASE, t0, ReleaseResponse::hasError, ReleaseResponse::getError,
-        write(Method.RELEASE, RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.MAINTAIN,
+        write(Method.RELEASE, RequestValidator.validate(r), r.getClientId(), keyId, RateLimiter.Kind.MAINTAIN,
             () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), ResponseMapper::release));
   }
 
   @Override
   public Future<RenewResponse> renew(RenewRequest r) {
+    return renew(r, null);
+  }
+
+  /** As {@link #renew(RenewRequest)}, the command sent with the API key {@code keyId} (null: none). */
+  Future<RenewResponse> renew(RenewRequest r, String keyId) {
     long t0 = started(Method.RENEW);
     return finished(Method.RENEW, t0, RenewResponse::hasError, RenewResponse::getError,
-        write(Method.RENEW, RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.MAINTAIN,
+        write(Method.RENEW, RequestValidator.validate(r), r.getClientId(), keyId, RateLimiter.Kind.MAINTAIN,
             () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), reply -> ResponseMapper.renew(r, reply)));
   }
 
   @Override
   public Future<EnqueueWaiterResponse> enqueueWaiter(EnqueueWaiterRequest r) {
+    return enqueueWaiter(r, null);
+  }
+
+  /** As {@link #enqueueWaiter(EnqueueWaiterRequest)}, the command sent with the API key {@code keyId} (null: none). */
+  Future<EnqueueWaiterResponse> enqueueWaiter(EnqueueWaiterRequest r, String keyId) {
     long t0 = started(Method.ENQUEUE_WAITER);
     return finished(Method.ENQUEUE_WAITER, t0, EnqueueWaiterResponse::hasError, EnqueueWaiterResponse::getError,
-        write(Method.ENQUEUE_WAITER, RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.NEW_WORK,
+        write(Method.ENQUEUE_WAITER, RequestValidator.validate(r), r.getClientId(), keyId, RateLimiter.Kind.NEW_WORK,
             () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), reply -> ResponseMapper.enqueueWaiter(r, reply)));
   }
 
   @Override
   public Future<CancelWaitResponse> cancelWait(CancelWaitRequest r) {
+    return cancelWait(r, null);
+  }
+
+  /** As {@link #cancelWait(CancelWaitRequest)}, the command sent with the API key {@code keyId} (null: none). */
+  Future<CancelWaitResponse> cancelWait(CancelWaitRequest r, String keyId) {
     long t0 = started(Method.CANCEL_WAIT);
     return finished(Method.CANCEL_WAIT, t0, CancelWaitResponse::hasError, CancelWaitResponse::getError,
-        write(Method.CANCEL_WAIT, RequestValidator.validate(r), r.getClientId(), RateLimiter.Kind.MAINTAIN,
+        write(Method.CANCEL_WAIT, RequestValidator.validate(r), r.getClientId(), keyId, RateLimiter.Kind.MAINTAIN,
             () -> ApiMapper.toCommand(r, wallClockMs.getAsLong()), ResponseMapper::cancelWait));
   }
 
-  private <T> Future<T> write(Method method, Optional<ValidationError> invalid, String clientId, RateLimiter.Kind kind,
-      java.util.function.Supplier<LockCommand> command, Function<LockReply, T> toResponse) {
+  /**
+   * Validate, admit, route and propose one write. With {@code keyId} the entry carries the key's
+   * id ({@link LockCommand.Authenticated}), so the state machine checks the caller's permission
+   * at apply and records its principal.
+   */
+  private <T> Future<T> write(Method method, Optional<ValidationError> invalid, String clientId, String keyId,
+      RateLimiter.Kind kind, java.util.function.Supplier<LockCommand> command, Function<LockReply, T> toResponse) {
     RateLimiter.Permit permit;
     try {
       // Redirect before admission: a redirected request holds no in-flight slot.
@@ -367,7 +397,7 @@ public final class LockService implements LockApi {
       observer.forwarded(method);
     }
     LockCommand cmd = command.get();
-    byte[] bytes = LockCommandCodec.encode(cmd);
+    byte[] bytes = LockCommandCodec.encode(keyId == null ? cmd : new LockCommand.Authenticated(keyId, cmd));
     long proposedAt = nanoTime.getAsLong();
     return onApiWithDeadline(raft.submit(bytes))
         .transform(ar -> {
@@ -385,12 +415,13 @@ public final class LockService implements LockApi {
    * A write of a session stream ({@link SessionStream}): the same validation, admission (charged
    * to {@code rateKey}'s buckets and the node's in-flight cap), routing and deadline as the unary
    * writes. {@code command} is given the time to stamp; the future holds the applied reply.
+   * {@code keyId}: the API key the stream was opened with (null: none).
    */
   Future<LockReply> sessionWrite(Method method, Optional<ValidationError> invalid, String rateKey,
-      RateLimiter.Kind kind, java.util.function.LongFunction<LockCommand> command) {
+      String keyId, RateLimiter.Kind kind, java.util.function.LongFunction<LockCommand> command) {
     long t0 = started(method);
     return finished(method, t0, reply -> !reply.ok(), ResponseMapper::error, write(method, invalid,
-        rateKey, kind, () -> command.apply(wallClockMs.getAsLong()), Function.identity()));
+        rateKey, keyId, kind, () -> command.apply(wallClockMs.getAsLong()), Function.identity()));
   }
 
   /**

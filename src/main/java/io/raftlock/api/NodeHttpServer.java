@@ -61,6 +61,8 @@ public final class NodeHttpServer extends VerticleBase {
    * {@code metrics} renders the Prometheus text format.
    */
   private OriginPolicy origins = OriginPolicy.sameOriginOnly();
+  private ApiAuth auth = ApiAuth.OPEN;
+  private java.util.function.Function<Vertx, AuthApi> authFactory; // null: no Auth service
 
   public NodeHttpServer(String host, int port, Supplier<RaftStatus> status,
       LongFunction<Future<long[]>> termAt, Supplier<String> metrics) {
@@ -98,6 +100,23 @@ public final class NodeHttpServer extends VerticleBase {
     return this;
   }
 
+  /**
+   * API keys and permissions once auth is enabled: every gRPC call and WebSocket is made as the
+   * caller its {@code Authorization} names, and every HTTP path but {@code /health},
+   * {@code /ready} and {@code /status} ({@code /metrics}, the page and its events) needs
+   * {@code read} on every name ({@code Authorization: Bearer <key>}).
+   */
+  public NodeHttpServer withAuth(ApiAuth auth) {
+    this.auth = java.util.Objects.requireNonNull(auth, "auth");
+    return this;
+  }
+
+  /** Serves the {@code raftlock.v1.Auth} service next to the lock API (built on this context). */
+  public NodeHttpServer withAuthService(java.util.function.Function<Vertx, AuthApi> factory) {
+    this.authFactory = factory;
+    return this;
+  }
+
   /** Serves the {@code raftlock.v1.Admin} service next to the lock API (built on this context). */
   public NodeHttpServer withAdmin(java.util.function.Function<Vertx, AdminApi> factory) {
     this.adminFactory = factory;
@@ -126,6 +145,7 @@ public final class NodeHttpServer extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    router.route().order(-1).handler(this::guard);
     router.get("/health").handler(rc -> rc.response().end("live\n"));
     router.get("/ready").handler(this::ready);
     router.get("/status").handler(this::status);
@@ -135,9 +155,13 @@ public final class NodeHttpServer extends VerticleBase {
     Handler<HttpServerRequest> handler = router;
     if (apiFactory != null) {
       service = apiFactory.create(vertx);
-      GrpcServer grpc = GrpcLockService.bind(vertx, GrpcServer.server(vertx), service, service::serving, connections);
+      GrpcServer grpc = GrpcLockService.bind(vertx, GrpcServer.server(vertx), service, auth, service::serving,
+          connections);
       if (adminFactory != null) {
-        adminFactory.apply(vertx).bind(grpc);
+        adminFactory.apply(vertx).withAuth(auth).bind(grpc);
+      }
+      if (authFactory != null) {
+        authFactory.apply(vertx).bind(grpc);
       }
       WebSocketApi webSockets = new WebSocketApi(vertx, service,
           WebSocketApi.Options.defaults().withMaxFrameBytes(WS_MAX_FRAME_BYTES));
@@ -149,7 +173,22 @@ public final class NodeHttpServer extends VerticleBase {
               .end("WebSocket refused: this page's origin is not allowed (api.allowedOrigins)\n");
           return;
         }
-        req.toWebSocket().onSuccess(webSockets::handle);
+        String authorization = req.getHeader(HttpHeaders.AUTHORIZATION);
+        if (authorization == null && auth.enabled()) {
+          // No header (a browser cannot set one): the key must come as the first message.
+          req.toWebSocket().onSuccess(ws -> WsAuthHandshake.await(vertx, ws, auth,
+              key -> webSockets.handle(ws, new AuthorizedLockApi(service, auth, key))));
+          return;
+        }
+        try {
+          auth.authenticate(authorization);
+        } catch (ApiException e) {
+          rc.response().setStatusCode(401).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+              .end("WebSocket refused: " + e.detail().getMessage() + "\n");
+          return;
+        }
+        // Each request of the connection is checked again: a revoked key stops working at once.
+        req.toWebSocket().onSuccess(ws -> webSockets.handle(ws, new AuthorizedLockApi(service, auth, authorization)));
       });
       handler = req -> {
         String type = req.getHeader(HttpHeaders.CONTENT_TYPE);
@@ -175,6 +214,30 @@ public final class NodeHttpServer extends VerticleBase {
       FlushCoalescing.install(connection);
       connections.accept(connection);
     }).requestHandler(handler).listen(port, host);
+  }
+
+  /**
+   * Paths served to anyone even when auth is on: liveness, readiness, the Raft status (roles,
+   * terms and indexes, no lock names or client ids: load balancers, scripts and other members'
+   * cluster pages read it) and the WebSocket (which checks its key itself).
+   */
+  private static final java.util.Set<String> OPEN_PATHS = java.util.Set.of("/health", "/ready", "/status", "/v1/ws");
+
+  /** Once auth is on, HTTP paths other than {@link #OPEN_PATHS} need {@code read} on every name. */
+  private void guard(RoutingContext rc) {
+    if (!auth.enabled() || OPEN_PATHS.contains(rc.normalizedPath())) {
+      rc.next();
+      return;
+    }
+    try {
+      auth.require(auth.authenticate(rc.request().getHeader(HttpHeaders.AUTHORIZATION)),
+          io.raftlock.lock.Permission.READ, "");
+      rc.next();
+    } catch (ApiException e) {
+      rc.response().setStatusCode(e.status() == io.vertx.grpc.common.GrpcStatus.UNAUTHENTICATED ? 401 : 403)
+          .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+          .end(e.detail().getMessage() + "\n");
+    }
   }
 
   /** Largest WebSocket frame or message accepted; bigger ones close the socket (1009). */

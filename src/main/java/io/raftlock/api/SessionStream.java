@@ -78,10 +78,18 @@ final class SessionStream {
   /** The client half-closed, or the session was closed: the stream ends once all is answered. */
   private boolean clientDone;
 
+  /** The API key the stream was opened with (null: none): every entry of the stream carries it. */
+  private final String keyId;
+
   SessionStream(LockService service, Sink sink) {
+    this(service, null, sink);
+  }
+
+  SessionStream(LockService service, String keyId, Sink sink) {
     this.service = service;
     this.sink = sink;
     this.warning = service.expiryWarning(this::warn);
+    this.keyId = keyId;
   }
 
   void onRequest(SessionRequest r) {
@@ -145,7 +153,7 @@ final class SessionStream {
       return;
     }
     state = State.OPENING;
-    service.sessionWrite(Method.SESSION, SessionRequests.validate(r), r.getName(), RateLimiter.Kind.NEW_WORK,
+    service.sessionWrite(Method.SESSION, SessionRequests.validate(r), r.getName(), keyId, RateLimiter.Kind.NEW_WORK,
         t -> SessionRequests.toCommand(r, t)).onComplete(ar -> {
           if (ar.succeeded() && ar.result() instanceof LockReply.SessionOpened o) {
             attach(o.sessionId());
@@ -179,7 +187,7 @@ final class SessionStream {
     if (invalid.isEmpty()) {
       attach(id); // before the keep-alive commits: no event after it is missed
     }
-    service.sessionWrite(Method.SESSION, invalid, rateKey(id), RateLimiter.Kind.MAINTAIN,
+    service.sessionWrite(Method.SESSION, invalid, rateKey(id), keyId, RateLimiter.Kind.MAINTAIN,
         t -> new LockCommand.KeepAlive(id, t)).onComplete(ar -> {
           if (ar.succeeded() && ar.result() instanceof LockReply.KeptAlive k) {
             opened();
@@ -295,7 +303,7 @@ final class SessionStream {
     if (!takeSlot(corr, kind)) {
       return;
     }
-    service.sessionWrite(method, invalid, rateKey(sessionId), kind, command).onComplete(ar ->
+    service.sessionWrite(method, invalid, rateKey(sessionId), keyId, kind, command).onComplete(ar ->
         answer(corr, ar.succeeded() ? toAnswer.apply(ar.result()) : failure(ar)));
   }
 

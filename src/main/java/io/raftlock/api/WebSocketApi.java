@@ -35,6 +35,12 @@ public final class WebSocketApi implements Handler<ServerWebSocket> {
     new WsConnection(vertx, api, options, ws, observer).start();
   }
 
+  /** Serves one WebSocket with {@code as} in place of this API (a caller's view of it). */
+  public void handle(ServerWebSocket ws, LockApi as) {
+    LockService.Observer observer = api instanceof LockService s ? s.observer() : LockService.Observer.NONE;
+    new WsConnection(vertx, as, options, ws, observer).start();
+  }
+
   public Options options() {
     return options;
   }

@@ -70,13 +70,24 @@ final class WsSession {
     this.ended = ended;
   }
 
+  /**
+   * The API key the connection was opened with (null: none, or auth is off), as the gRPC
+   * {@code Session} call takes it: once, when the stream opens; every entry of the stream carries
+   * it, and the state machine checks its permissions at apply. Throws the key's refusal.
+   */
+  private String keyIdOfCaller() {
+    return api instanceof AuthorizedLockApi a ? a.caller().keyId() : null;
+  }
+
   /** Whether a well-formed frame of {@code op} is the session's. */
   boolean takes(WsOp op) {
     return op.sessionOnly() || (stream != null && op.sessionOwnable());
   }
 
   void onRequest(WsCodec.Inbound in) {
-    if (!(api instanceof LockService service)) {
+    LockService service = api instanceof LockService s ? s
+        : api instanceof AuthorizedLockApi a ? a.service() : null;
+    if (service == null) {
       connection.send(WsCodec.error(in.id(), in.op(), WsCodec.errorDetail(ErrorCode.UNAVAILABLE,
           "sessions are not served here", null)));
       return;
@@ -88,7 +99,14 @@ final class WsSession {
       return;
     }
     if (stream == null) {
-      stream = new SessionStream(service, new Sink());
+      String keyId;
+      try {
+        keyId = keyIdOfCaller();
+      } catch (ApiException e) {
+        connection.send(WsCodec.error(in.id(), in.op(), e.detail()));
+        return;
+      }
+      stream = new SessionStream(service, keyId, new Sink());
     }
     long correlation = nextCorrelation++;
     pending.put(correlation, new Pending(in.id(), in.op()));

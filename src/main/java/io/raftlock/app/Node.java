@@ -1,6 +1,8 @@
 package io.raftlock.app;
 
 import io.raftlock.api.AdminApi;
+import io.raftlock.api.ApiAuth;
+import io.raftlock.api.AuthApi;
 import io.raftlock.api.AdminCalls;
 import io.raftlock.api.LockService;
 import io.raftlock.api.NodeHttpServer;
@@ -114,7 +116,8 @@ public final class Node {
       http.setLocalAddress(local); // node-to-node: from this node's own address, as the peer transport
     }
     GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions(), http);
-    AdminCalls admin = new AdminCalls(vertx, grpc, 2_000);
+    // With auth on, adding a learner needs an admin key: the joining process's RAFTLOCK_API_KEY.
+    AdminCalls admin = new AdminCalls(vertx, grpc, 2_000).withApiKey(System.getenv("RAFTLOCK_API_KEY"));
     NodeConfig.Member self = config.members().get(config.nodeId());
     long deadlineMs = Math.max(10_000, config.api().requestTimeoutMs() * 4);
     Promise<Node> joined = Promise.promise();
@@ -250,6 +253,8 @@ public final class Node {
         new RateLimiter.Config(api.rateLimitPerSecond(), api.rateLimitBurst(), api.maxInFlightRequests(),
             Math.max(1, api.maxInFlightRequests() / 10), 100_000, 50_000_000L),
         clientAddresses);
+    // The API's fast check reads the ACL state the replica last applied (an immutable value).
+    ApiAuth auth = new ApiAuth(replica::publishedAcl);
     NodeHttpServer.ApiFactory apiFactory = v -> {
       LockService service = new LockService(v, raft, apiOptions, System::currentTimeMillis, System::nanoTime);
       service.observeWith(metrics.api());
@@ -269,6 +274,8 @@ public final class Node {
           NodeHttpServer server = new NodeHttpServer(http.host(), http.port(), raft::status,
               raft::termAt, metrics::scrape, apiFactory, api.shutdownTimeoutMs())
               .withAllowedOrigins(api.allowedOrigins())
+              .withAuth(auth)
+              .withAuthService(v -> new AuthApi(v, raft, auth, replica::publishedAcl, api.requestTimeoutMs()))
               .withAdmin(v -> new AdminApi(v, raft, api.requestTimeoutMs(),
                   Math.max(50, config.tickMs() * config.electionTicks())))
               .withRoutes((router, service) -> new ClusterPage(vertx, config.nodeId(), clientAddresses,

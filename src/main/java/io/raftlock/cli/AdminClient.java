@@ -10,8 +10,9 @@ import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceMethod;
 
 /**
- * The Admin service for the commands that use it ({@code members}, {@code transfer-leader},
- * {@code dump}): a Vert.x gRPC client for one command, calls that follow the leader and retry
+ * The Admin and Auth services for the commands that use them ({@code members},
+ * {@code transfer-leader}, {@code dump}, {@code auth}): a Vert.x gRPC client for one command that
+ * sends {@code --api-key}, calls that follow the leader and retry
  * while the cluster is unavailable (until {@code --timeout}), and the exit code and report of a
  * failed call.
  */
@@ -34,7 +35,7 @@ final class AdminClient {
     Vertx vertx = Vertx.vertx();
     GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions(), http);
     try {
-      R result = call.run(new AdminCalls(vertx, grpc, Math.min(c.timeout.toMillis(), 5_000)));
+      R result = call.run(new AdminCalls(vertx, grpc, Math.min(c.timeout.toMillis(), 5_000)).withApiKey(c.apiKey));
       return render.print(result);
     } catch (AdminCalls.Failure f) {
       return failure(c, f);
@@ -70,7 +71,8 @@ final class AdminClient {
     if (f.status == GrpcStatus.INVALID_ARGUMENT) {
       return Cli.USAGE;
     }
-    if (f.status == GrpcStatus.FAILED_PRECONDITION) {
+    if (f.status == GrpcStatus.FAILED_PRECONDITION || f.status == GrpcStatus.PERMISSION_DENIED
+        || f.status == GrpcStatus.UNAUTHENTICATED) {
       return Cli.REFUSED;
     }
     if (f.retryable()) {

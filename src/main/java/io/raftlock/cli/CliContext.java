@@ -18,7 +18,7 @@ import java.util.function.Supplier;
 
 /**
  * What a running command needs besides its own options: the output streams, the checked common
- * options (endpoints, client id, timeout, TLS) and the clients built from them. Invalid common
+ * options (endpoints, client id, timeout, TLS, API key) and the clients built from them. Invalid common
  * options are refused here, before anything is sent.
  */
 final class CliContext {
@@ -33,6 +33,8 @@ final class CliContext {
   final Duration timeout;
   /** TLS settings, or null for plaintext. */
   final ClientTls tls;
+  /** The API key ({@code --api-key} or {@code RAFTLOCK_API_KEY}), or null: sent by the Admin and Auth calls. */
+  final String apiKey;
 
   CliContext(String command, CommonOptions o, Cli.Io io) {
     this.command = command;
@@ -57,6 +59,7 @@ final class CliContext {
       throw new UsageException("--timeout must be positive");
     }
     this.tls = tlsOf(o, env);
+    this.apiKey = o.apiKey != null ? o.apiKey : env.get("RAFTLOCK_API_KEY");
   }
 
   /**

@@ -28,7 +28,8 @@ final class CliHelp {
   private static Map<String, String> exitCodes() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("0", "success");
-    m.put("1", "refused: lock held by another client, not the holder, lock not found, not granted in time");
+    m.put("1", "refused: lock held by another client, not the holder, lock not found, not granted in time, "
+        + "no or unknown API key, permission denied");
     m.put("2", "usage error: bad option or argument, invalid request (INVALID_ARGUMENT, INVALID_TTL)");
     m.put("3", "unavailable: no node answered, no leader, timed out (retried until --timeout)");
     m.put("4", "lock lost while held (lock command)");

@@ -35,6 +35,11 @@ final class CommonOptions {
       description = "the PKCS#8 key of --cert ($RAFTLOCK_KEY)")
   String key;
 
+  @Option(names = "--api-key", paramLabel = "KEY", scope = ScopeType.INHERIT,
+      description = "API key for clusters with auth enabled ($RAFTLOCK_API_KEY); sent by members, transfer-leader, "
+          + "dump and auth")
+  String apiKey;
+
   @Option(names = "--json", scope = ScopeType.INHERIT,
       description = "machine-readable output on stdout (one JSON document)")
   boolean json;

@@ -77,7 +77,7 @@ final class DumpCommand extends CliCommand.WithCommonOptions {
     io.vertx.core.http.HttpClientOptions http = c.http(); // reads TLS files: before Vert.x starts
     Vertx vertx = Vertx.vertx();
     GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions().setMaxMessageSize(MAX_MESSAGE_BYTES), http);
-    AdminCalls admin = new AdminCalls(vertx, grpc, Math.min(c.timeout.toMillis(), 10_000));
+    AdminCalls admin = new AdminCalls(vertx, grpc, Math.min(c.timeout.toMillis(), 10_000)).withApiKey(c.apiKey);
     try (Writer w = file == null
         ? new BufferedWriter(new OutputStreamWriter(new NonClosing(c.out), StandardCharsets.UTF_8))
         : Files.newBufferedWriter(partial, StandardCharsets.UTF_8)) {

@@ -20,8 +20,11 @@ final class CommandExecutor {
   private final List<LockEvent> events;
   /** The command's session, or {@code null} for a client-owned or non-lock command. */
   private final Session session;
+  private final Caller caller;
 
-  CommandExecutor(LockStateMachine sm, long index, List<LockEvent> events, Session session) {
+  CommandExecutor(LockStateMachine sm, long index, List<LockEvent> events, Session session,
+      Caller caller) {
+    this.caller = caller;
     this.sm = sm;
     this.table = sm.table;
     this.index = index;
@@ -48,7 +51,7 @@ final class CommandExecutor {
     } else if (cmd instanceof LockCommand.Promote) {
       return promote();
     }
-    return new SessionLifecycle(sm, index, events).execute(cmd, session);
+    return new SessionLifecycle(sm, index, events).execute(cmd, session, caller.principal());
   }
 
   /** The holder/waiter label of a command: its client id, or its session's name if empty. */
@@ -66,11 +69,11 @@ final class CommandExecutor {
     String label = label(c.clientId());
     if (l == null) {
       l = table.grantNew(c.lockId(), label, session, index, now, c.ttlMs(),
-          LockState.flatten(c.metadata()));
+          LockState.flatten(c.metadata()), caller.principal());
       events.add(new LockEvent.Granted(c.lockId(), label, index, index, l.sessionId()));
       return granted(l, false);
     }
-    if (l.heldBy(session, c.clientId())) {
+    if (l.heldBy(session, caller.principal(), c.clientId())) {
       return granted(l, session != null);
     }
     if (!c.waitForLock()) {
@@ -92,7 +95,7 @@ final class CommandExecutor {
       return LockReply.Error.of(ErrorCode.LOCK_NOT_HELD,
           "lock " + c.lockId() + " is free: acquire it instead of waiting");
     }
-    if (l.heldBy(session, c.clientId())) {
+    if (l.heldBy(session, caller.principal(), c.clientId())) {
       return granted(l, session != null);
     }
     return enqueue(l, c.clientId(), c.priority(), LockLimits.DEFAULT_TTL_MS, c.waitTimeoutMs(),
@@ -105,7 +108,7 @@ final class CommandExecutor {
    */
   private LockReply enqueue(LockState l, String clientId, int priority, long ttlMs,
       long waitTimeoutMs, String[] metadata) {
-    int position = l.waiters.positionOf(session, clientId);
+    int position = l.waiters.positionOf(session, caller.principal(), clientId);
     if (position >= 0) {
       return new LockReply.Queued(position, LockQueries.estimatedWaitMs(l, position, now));
     }
@@ -117,7 +120,7 @@ final class CommandExecutor {
     String label = label(clientId);
     long waiterTtlMs = session == null ? ttlMs : session.ttlMs;
     Waiter w = table.addWaiter(l, label, session, priority, waiterTtlMs, now, waitTimeoutMs,
-        index, metadata);
+        index, metadata, caller.principal());
     position = l.waiters.positionOf(w);
     events.add(new LockEvent.Queued(l.lockId, label, 0, index, position, w.sessionId()));
     return new LockReply.Queued(position, LockQueries.estimatedWaitMs(l, position, now));
@@ -141,8 +144,8 @@ final class CommandExecutor {
     if (denied != null) {
       return denied;
     }
-    if (session != null) {
-      sm.sessions.keepAlive(session, now);
+    if (l.session != null) {
+      sm.sessions.keepAlive(l.session, now); // the holder's session (release-any may renew it)
     } else {
       table.renew(l, now, c.ttlMs());
     }
@@ -153,10 +156,22 @@ final class CommandExecutor {
     if (l == null) {
       return LockReply.Error.of(ErrorCode.LOCK_NOT_HELD, "lock " + lockId + " is not held");
     }
+    if (caller.mayReleaseAny(lockId)) {
+      return checkToken(l, token); // whoever holds it: release-any needs only the token
+    }
+    if (l.heldBy(session, clientId) && !l.heldBy(session, caller.principal(), clientId)) {
+      return LockReply.Error.of(ErrorCode.PERMISSION_DENIED, "lock " + lockId
+          + " is held by principal " + l.principal + ", not " + caller.principal()
+          + ": renewing or releasing it needs 'release-any' on '" + lockId + "'");
+    }
     if (!l.heldBy(session, clientId)) {
       return LockReply.Error.of(ErrorCode.NOT_LOCK_OWNER,
           "lock " + lockId + " is held by another " + (session == null ? "client" : "owner"));
     }
+    return checkToken(l, token);
+  }
+
+  private static LockReply.Error checkToken(LockState l, long token) {
     if (l.token != token) {
       return LockReply.Error.of(ErrorCode.VERSION_MISMATCH,
           "fencing token " + token + " is not the current token " + l.token);
@@ -169,7 +184,7 @@ final class CommandExecutor {
     if (l == null) {
       return LockReply.Error.of(ErrorCode.LOCK_NOT_FOUND, "lock " + c.lockId() + " not found");
     }
-    int position = l.waiters.positionOf(session, c.clientId());
+    int position = l.waiters.positionOf(session, caller.principal(), c.clientId());
     if (position < 0) {
       return LockReply.Error.of(ErrorCode.NOT_WAITING,
           label(c.clientId()) + " is not waiting for " + c.lockId());

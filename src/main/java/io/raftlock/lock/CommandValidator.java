@@ -81,6 +81,11 @@ final class CommandValidator {
       return id("client_id", c.clientId(), LockLimits.MAX_CLIENT_ID_LENGTH);
     } else if (cmd instanceof LockCommand.Expire || cmd instanceof LockCommand.Promote) {
       return null; // they carry only their time
+    } else if (cmd instanceof LockCommand.Acl) {
+      return null; // checked against the ACL state it changes (AclChanges)
+    } else if (cmd instanceof LockCommand.Authenticated c) {
+      return c.keyId().isEmpty() || c.keyId().length() > AclState.MAX_KEY_ID_LENGTH
+          ? "key_id must have 1.." + AclState.MAX_KEY_ID_LENGTH + " characters" : problem(c.command());
     }
     // A command type added without its checks must not pass unchecked.
     throw new IllegalStateException("no validation for command type " + cmd.getClass().getSimpleName());

@@ -265,6 +265,49 @@ public sealed interface LockCommand {
     }
   }
 
+  /**
+   * A change of the access-control state ({@link AclState}). Needs {@code admin} once auth is
+   * enabled; while it is off anyone may make it (the cluster is open anyway).
+   */
+  record Acl(AclOp op, long timeMs) implements LockCommand {
+    public Acl {
+      Objects.requireNonNull(op, "op");
+    }
+
+    @Override
+    public Acl withTimeMs(long t) {
+      return new Acl(op, t);
+    }
+  }
+
+  /**
+   * A client's command together with the API key it was sent with, named by the key's public id
+   * (never the secret, never its hash): the state machine resolves the id to a principal in the
+   * ACL state committed at the entry's index, checks the principal's permissions there, and
+   * records the principal on what the command creates. A revoked key's id resolves to nothing.
+   * Only client commands are wrapped: internal entries ({@link Expire}, {@link Promote},
+   * {@link CancelClientWaits}) are never checked. Never nested.
+   */
+  record Authenticated(String keyId, LockCommand command) implements LockCommand {
+    public Authenticated {
+      Objects.requireNonNull(keyId, "keyId");
+      Objects.requireNonNull(command, "command");
+      if (command instanceof Authenticated) {
+        throw new IllegalArgumentException("an authenticated command cannot be wrapped again");
+      }
+    }
+
+    @Override
+    public long timeMs() {
+      return command.timeMs();
+    }
+
+    @Override
+    public Authenticated withTimeMs(long t) {
+      return new Authenticated(keyId, command.withTimeMs(t));
+    }
+  }
+
   /** An unmodifiable, key-sorted copy (sorted so that encoding and iteration are deterministic). */
   private static SortedMap<String, String> canonical(Map<String, String> metadata) {
     if (metadata == null || metadata.isEmpty()) {

@@ -22,6 +22,8 @@ import java.util.TreeMap;
  * tag 9 OpenSession    name ttlMs:s metadata timeMs:s
  * tag 10 KeepAlive     sessionId:s timeMs:s
  * tag 11 CloseSession  sessionId:s timeMs:s
+ * tag 12 Acl          op (see {@link AclCodec}) timeMs:s
+ * tag 13 Authenticated keyId, then the wrapped command from its tag on (never tag 13 again)
  * tag 17..21           session-owned Acquire..CancelWait: tag 1..5 + 16, then sessionId:s (> 0
  *                      or never written), then the fields of tag 1..5
  * string   = length:varint utf8-bytes
@@ -47,6 +49,8 @@ public final class LockCommandCodec {
   static final int TAG_OPEN_SESSION = 9;
   static final int TAG_KEEP_ALIVE = 10;
   static final int TAG_CLOSE_SESSION = 11;
+  static final int TAG_ACL = 12;
+  static final int TAG_AUTHENTICATED = 13;
   /** Added to tags 1..5 for a session-owned command; the session id follows the tag. */
   static final int SESSION_TAG_OFFSET = 16;
   /** Decoding bound: far above {@link LockLimits#MAX_METADATA_ENTRIES} yet cheap to reject. */
@@ -57,6 +61,18 @@ public final class LockCommandCodec {
   public static byte[] encode(LockCommand cmd) {
     ByteWriter w = new ByteWriter(64);
     w.writeByte(VERSION);
+    encodeBody(w, cmd);
+    return w.toByteArray();
+  }
+
+  /** The command from its tag on; an authenticated one is its key id, then the wrapped body. */
+  private static void encodeBody(ByteWriter w, LockCommand cmd) {
+    if (cmd instanceof LockCommand.Authenticated a) {
+      w.writeByte(TAG_AUTHENTICATED);
+      w.writeString(a.keyId());
+      encodeBody(w, a.command());
+      return;
+    }
     if (cmd instanceof LockCommand.Acquire c) {
       writeTag(w, TAG_ACQUIRE, c);
       w.writeString(c.lockId());
@@ -84,7 +100,6 @@ public final class LockCommandCodec {
       encodeWaitCommands(w, cmd);
     }
     w.writeSignedVarLong(cmd.timeMs());
-    return w.toByteArray();
   }
 
   private static void encodeWaitCommands(ByteWriter w, LockCommand cmd) {
@@ -124,6 +139,9 @@ public final class LockCommandCodec {
     } else if (cmd instanceof LockCommand.CloseSession c) {
       w.writeByte(TAG_CLOSE_SESSION);
       w.writeSignedVarLong(c.sessionId());
+    } else if (cmd instanceof LockCommand.Acl c) {
+      w.writeByte(TAG_ACL);
+      AclCodec.writeOp(w, c.op());
     } else {
       throw new IllegalArgumentException("unknown command " + cmd);
     }
@@ -149,7 +167,19 @@ public final class LockCommandCodec {
     if (version != VERSION) {
       throw new LockCodecException("unsupported command version " + version);
     }
+    LockCommand cmd = decodeTagged(r, true);
+    r.expectEnd();
+    return cmd;
+  }
+
+  private static LockCommand decodeTagged(ByteReader r, boolean outermost) {
     int tag = r.readByte();
+    if (tag == TAG_AUTHENTICATED) {
+      if (!outermost) {
+        throw new LockCodecException("nested authenticated command");
+      }
+      return new LockCommand.Authenticated(r.readString(), decodeTagged(r, false));
+    }
     long sessionId = LockCommand.SessionOwned.NO_SESSION;
     if (tag > SESSION_TAG_OFFSET && tag <= SESSION_TAG_OFFSET + TAG_CANCEL_WAIT) {
       tag -= SESSION_TAG_OFFSET;
@@ -158,9 +188,7 @@ public final class LockCommandCodec {
         throw new LockCodecException("session tag with session id 0");
       }
     }
-    LockCommand cmd = decodeBody(r, tag, sessionId);
-    r.expectEnd();
-    return cmd;
+    return decodeBody(r, tag, sessionId);
   }
 
   private static LockCommand decodeBody(ByteReader r, int tag, long sessionId) {
@@ -187,6 +215,7 @@ public final class LockCommandCodec {
       case TAG_CANCEL_CLIENT -> new LockCommand.CancelClientWaits(r.readString(),
           r.readSignedVarLong());
       case TAG_PROMOTE -> new LockCommand.Promote(r.readSignedVarLong());
+      case TAG_ACL -> new LockCommand.Acl(AclCodec.readOp(r), r.readSignedVarLong());
       default -> throw new LockCodecException("unknown command tag " + tag);
     };
   }

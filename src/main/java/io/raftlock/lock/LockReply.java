@@ -72,6 +72,9 @@ public sealed interface LockReply {
    */
   record Promoted(int leasesExtended) implements LockReply {}
 
+  /** An access-control change ({@link LockCommand.Acl}) was applied. */
+  record AuthChanged() implements LockReply {}
+
   /**
    * The command was rejected and changed nothing.
    *

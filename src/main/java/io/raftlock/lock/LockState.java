@@ -31,6 +31,11 @@ final class LockState extends DeadlineHeap.Node {
    * {@link #expiresAtMs} and {@link #leaseTtlMs} are 0, and it lives as long as the session.
    */
   Session session;
+  /**
+   * The principal whose key granted the current holding ({@code ""}: none, auth was off). Only
+   * it, or a principal with {@code release-any}, may renew or release the holding.
+   */
+  String principal = "";
   /** Fencing token: index of the entry that granted the current holding. */
   long token;
   long acquiredAtMs;
@@ -60,6 +65,20 @@ final class LockState extends DeadlineHeap.Node {
   /** Whether the owner named by a command (session, or client id when none) holds this lock. */
   boolean heldBy(Session s, String clientId) {
     return s == null ? session == null && holder.equals(clientId) : session == s;
+  }
+
+  /**
+   * Whether the owner named by a command of {@code callerPrincipal} holds this lock: the same
+   * owner ({@link #heldBy}) and the same principal. A holding granted while auth was off
+   * ({@code principal} empty) belongs to whoever names its owner, as it did then.
+   */
+  boolean heldBy(Session s, String callerPrincipal, String clientId) {
+    return heldBy(s, clientId) && samePrincipal(principal, callerPrincipal);
+  }
+
+  /** Empty on either side means auth was off (when recorded) or is off (for the caller). */
+  static boolean samePrincipal(String recorded, String caller) {
+    return recorded.isEmpty() || caller.isEmpty() || recorded.equals(caller);
   }
 
   /** Flat sorted pairs {@code [k0, v0, k1, v1, ...]}, or {@code null} for no metadata. */

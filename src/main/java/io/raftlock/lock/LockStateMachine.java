@@ -67,6 +67,8 @@ public final class LockStateMachine {
   final LockTable table;
   final DedupeTable dedupe;
   final SessionTable sessions = new SessionTable();
+  /** The committed access-control state; replaced (never mutated) by each ACL change. */
+  AclState acl = AclState.EMPTY;
   long smTimeMs;
 
   public LockStateMachine() {
@@ -107,28 +109,49 @@ public final class LockStateMachine {
     if (invalid != null) {
       return ApplyResult.of(invalid);
     }
+    String keyId = cmd instanceof LockCommand.Authenticated a ? a.keyId() : null;
+    LockCommand inner = cmd instanceof LockCommand.Authenticated a ? a.command() : cmd;
+    LockReply.Error denied = AccessRules.check(acl, keyId, inner);
+    if (denied != null) {
+      return ApplyResult.of(denied);
+    }
+    return applyAllowed(index, inner, AccessRules.caller(acl, keyId));
+  }
+
+  /** The rest of the pipeline, for a valid command its caller may make. */
+  private ApplyResult applyAllowed(long index, LockCommand cmd, Caller caller) {
     long sessionId = sessionIdOf(cmd);
     Session session = sessionId == 0 ? null : sessions.get(sessionId);
     if (sessionId != 0 && session == null) {
       return ApplyResult.of(LockReply.Error.of(ErrorCode.SESSION_NOT_FOUND,
           "session " + sessionId + " does not exist (never opened, closed or expired)"));
     }
+    if (session != null && !LockState.samePrincipal(session.principal, caller.principal())) {
+      return ApplyResult.of(LockReply.Error.of(ErrorCode.PERMISSION_DENIED, "session " + sessionId
+          + " belongs to principal " + session.principal + ", not " + caller.principal()));
+    }
     LockCommand.SessionOwned keyed = cmd instanceof LockCommand.SessionOwned c
         && !c.requestId().isEmpty() ? c : null;
     long fingerprint = 0;
     if (keyed != null) {
       fingerprint = CommandFingerprint.of(keyed);
-      LockReply first = remembered(keyed, session, fingerprint);
+      LockReply first = remembered(keyed, session, fingerprint, caller);
       if (first != null) {
         return ApplyResult.of(first);
       }
     }
     smTimeMs = Math.max(smTimeMs, cmd.timeMs());
     dedupe.evictExpired(smTimeMs);
+    if (cmd instanceof LockCommand.Acl c) {
+      AclState.Result changed = acl.apply(c.op());
+      acl = changed.state();
+      return ApplyResult.of(changed.problem() == null ? new LockReply.AuthChanged()
+          : LockReply.Error.of(ErrorCode.INVALID_ARGUMENT, changed.problem()));
+    }
     List<LockEvent> events = new ArrayList<>(2);
-    LockReply reply = new CommandExecutor(this, index, events, session).execute(cmd);
+    LockReply reply = new CommandExecutor(this, index, events, session, caller).execute(cmd);
     if (keyed != null) {
-      remember(keyed, session, fingerprint, reply);
+      remember(keyed, session, fingerprint, reply, caller);
     }
     return new ApplyResult(reply, events);
   }
@@ -149,7 +172,8 @@ public final class LockStateMachine {
    * The first reply to this request id if it was used before for the same command; a refusal if
    * it was used for another command; {@code null} if it is new.
    */
-  private LockReply remembered(LockCommand.SessionOwned cmd, Session session, long fingerprint) {
+  private LockReply remembered(LockCommand.SessionOwned cmd, Session session, long fingerprint,
+      Caller caller) {
     long firstFingerprint;
     LockReply firstReply;
     if (session != null) {
@@ -160,7 +184,7 @@ public final class LockStateMachine {
       firstFingerprint = r.fingerprint();
       firstReply = r.reply();
     } else {
-      DedupeTable.Entry e = dedupe.lookup(cmd.clientId(), cmd.requestId());
+      DedupeTable.Entry e = dedupe.lookup(dedupeOwner(cmd, caller), cmd.requestId());
       if (e == null) {
         return null;
       }
@@ -174,14 +198,29 @@ public final class LockStateMachine {
         + " was already used for a different command; use a new request_id per command");
   }
 
+  /**
+   * The owner a client-owned request id is remembered under: the client id, qualified by the
+   * caller's principal once auth is on, so that one principal can neither read nor block
+   * another's replies by naming its client id. Principal names have no control characters, so
+   * the NUL separates the two unambiguously.
+   */
+  private static String dedupeOwner(LockCommand.SessionOwned cmd, Caller caller) {
+    return caller.principal().isEmpty() ? cmd.clientId() : caller.principal() + '\0' + cmd.clientId();
+  }
+
   private void remember(LockCommand.SessionOwned cmd, Session session, long fingerprint,
-      LockReply reply) {
+      LockReply reply, Caller caller) {
     if (session != null) {
       session.remember(new Session.Remembered(cmd.requestId(), fingerprint, reply),
           config.sessionDedupeMaxEntries());
     } else {
-      dedupe.record(cmd.clientId(), cmd.requestId(), fingerprint, reply, smTimeMs);
+      dedupe.record(dedupeOwner(cmd, caller), cmd.requestId(), fingerprint, reply, smTimeMs);
     }
+  }
+
+  /** The committed access-control state (immutable; safe to publish to other threads). */
+  public AclState acl() {
+    return acl;
   }
 
   /** State-machine time: the largest leader time applied so far. */

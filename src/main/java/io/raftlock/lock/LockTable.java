@@ -40,9 +40,10 @@ final class LockTable {
    * {@code clientId} when {@code session} is null.
    */
   LockState grantNew(String lockId, String clientId, Session session, long token, long nowMs,
-      long ttlMs, String[] metadata) {
+      long ttlMs, String[] metadata, String principal) {
     LockState l = new LockState(lockId);
     setHolder(l, clientId, session, token, nowMs, ttlMs, metadata);
+    l.principal = principal;
     locks.put(lockId, l);
     counters.grants++;
     return l;
@@ -103,6 +104,7 @@ final class LockTable {
         continue;
       }
       setHolder(l, w.clientId, w.session, index, nowMs, w.ttlMs, w.metadata);
+      l.principal = w.principal;
       counters.grants++;
       events.add(new LockEvent.Granted(l.lockId, w.clientId, index, index, w.sessionId()));
       return w;
@@ -113,9 +115,10 @@ final class LockTable {
   }
 
   Waiter addWaiter(LockState l, String clientId, Session session, int priority, long ttlMs,
-      long nowMs, long waitTimeoutMs, long seq, String[] metadata) {
+      long nowMs, long waitTimeoutMs, long seq, String[] metadata, String principal) {
     Waiter w = new Waiter(l, clientId, session, priority, ttlMs, nowMs, nowMs + waitTimeoutMs,
         seq, metadata);
+    w.principal = principal;
     l.waiters = l.waiters.add(w);
     waits.add(w);
     if (session != null) {

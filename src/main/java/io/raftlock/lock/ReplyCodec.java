@@ -20,6 +20,7 @@ package io.raftlock.lock;
  *  12 SessionClosed locksReleased:s waitsCancelled:s
  *  13 Expired with sessionsExpired > 0: locksExpired:s waitsTimedOut:s sessionsExpired:s
  *     (tag 6 means sessionsExpired = 0)
+ *  14 AuthChanged (no fields)
  * </pre>
  *
  * <p>A reply that existed before sessions keeps its old bytes, so old snapshots and old nodes'
@@ -79,6 +80,8 @@ final class ReplyCodec {
       w.writeSignedVarLong(c.waitsCancelled());
     } else if (reply instanceof LockReply.Error e) {
       writeError(w, e);
+    } else if (reply instanceof LockReply.AuthChanged) {
+      w.writeByte(14);
     } else {
       throw new IllegalArgumentException("no encoding for reply type " + reply.getClass().getSimpleName());
     }
@@ -118,6 +121,7 @@ final class ReplyCodec {
       case 11 -> new LockReply.KeptAlive(r.readSignedVarLong());
       case 12 -> new LockReply.SessionClosed(r.readInt32(), r.readInt32());
       case 13 -> readExpiredWithSessions(r);
+      case 14 -> new LockReply.AuthChanged();
       default -> throw new LockCodecException("unknown reply tag " + tag);
     };
   }

@@ -33,6 +33,11 @@ final class Session extends DeadlineHeap.Node {
   /** Sorted key/value pairs, or {@code null} if none (as {@link LockState#metadata}). */
   final String[] metadata;
   long expiresAtMs;
+  /**
+   * The principal that opened it ({@code ""}: none, auth was off); once auth is on, only it may
+   * use the session. Set once, when the session is opened or restored.
+   */
+  String principal = "";
   final LinkedHashSet<LockState> holds = new LinkedHashSet<>();
   final LinkedHashSet<Waiter> waits = new LinkedHashSet<>();
   private final LinkedHashMap<String, Remembered> requests = new LinkedHashMap<>();

@@ -31,11 +31,15 @@ final class SessionLifecycle {
     this.events = events;
   }
 
-  /** Session commands; {@code session} is the (existing) session a keep-alive or close names. */
-  LockReply execute(LockCommand cmd, Session session) {
+  /**
+   * Session commands; {@code session} is the (existing) session a keep-alive or close names, and
+   * {@code principal} the caller's, which a new session records.
+   */
+  LockReply execute(LockCommand cmd, Session session, String principal) {
     if (cmd instanceof LockCommand.OpenSession c) {
       Session s = new Session(index, c.name(), c.ttlMs(), LockState.flatten(c.metadata()),
           now + c.ttlMs());
+      s.principal = principal;
       sm.sessions.add(s);
       return new LockReply.SessionOpened(s.id, s.ttlMs, s.expiresAtMs);
     } else if (cmd instanceof LockCommand.KeepAlive) {

@@ -10,23 +10,25 @@ import java.util.zip.CRC32C;
  * original.
  *
  * <pre>
- * snapshot = magic:u32 "RLSM" version:u8 (=3; 2 and 1 are still read)
+ * snapshot = magic:u32 "RLSM" version:u8 (=4; 3, 2 and 1 are still read)
  *            config(maxWaitersPerLock:v dedupeRetentionMs:v dedupeMaxEntries:v
  *                   sessionDedupeMaxEntries:v)
  *            smTimeMs:s counters(grants releases expirations waitTimeouts waitCancels
  *                                holdsEnded totalHoldMs):s*7
+ *            acl                          (see {@link AclCodec})
  *            sessionCount:v session*      (id order)
  *            lockCount:v lock*            (lock creation order)
  *            dedupeCount:v dedupe*        (oldest first)
  *            crc32c:u32                   (of every byte before it)
- * session  = id:s name ttlMs:s expiresAtMs:s metadata
+ * session  = id:s name ttlMs:s expiresAtMs:s metadata principal
  *            requestCount:v (requestId fingerprint:s reply)*   (oldest first)
- * lock     = lockId holder sessionId:s token:s acquiredAtMs:s expiresAtMs:s leaseTtlMs:s metadata
+ * lock     = lockId holder sessionId:s principal token:s acquiredAtMs:s expiresAtMs:s leaseTtlMs:s metadata
  *            waiterCount:v waiter*        (grant order)
- * waiter   = clientId sessionId:s priority:s ttlMs:s enqueuedAtMs:s waitDeadlineMs:s seq:s
+ * waiter   = clientId sessionId:s principal priority:s ttlMs:s enqueuedAtMs:s waitDeadlineMs:s seq:s
  *            metadata
  * dedupe   = clientId requestId recordedAtMs:s fingerprint:s reply (reply: see {@link ReplyCodec})
  *
+ * Version 3 has no acl (auth off, nothing defined) and no principals (all empty).
  * Version 2 has no sessionDedupeMaxEntries (default), no sessions, no sessionId fields (0) and
  * no fingerprints ({@link CommandFingerprint#UNKNOWN}); version 1 moreover has no leaseTtlMs
  * (see {@link #v1LeaseTtlMs}).
@@ -37,7 +39,9 @@ import java.util.zip.CRC32C;
  */
 final class SnapshotCodec {
   static final int MAGIC = 0x524C534D;
-  static final int VERSION = 3;
+  static final int VERSION = 4;
+  /** Before access control: restored with auth off and no principals, never written. */
+  static final int VERSION_WITHOUT_ACL = 3;
   /** Before {@code leaseTtlMs}: restored with a derived TTL, never written. */
   static final int VERSION_WITHOUT_LEASE_TTL = 1;
   /** Before sessions and fingerprints: restored without them, never written. */
@@ -60,6 +64,7 @@ final class SnapshotCodec {
         c.waitCancels, c.holdsEnded, c.totalHoldMs}) {
       w.writeSignedVarLong(v);
     }
+    AclCodec.writeState(w, sm.acl);
     w.writeVarLong(sm.sessions.size());
     for (Session s : sm.sessions.all()) {
       writeSession(w, s);
@@ -88,6 +93,7 @@ final class SnapshotCodec {
     w.writeSignedVarLong(s.ttlMs);
     w.writeSignedVarLong(s.expiresAtMs);
     writeFlat(w, s.metadata);
+    w.writeString(s.principal);
     w.writeVarLong(s.rememberedCount());
     for (Session.Remembered r : s.remembered()) {
       w.writeString(r.requestId());
@@ -100,6 +106,7 @@ final class SnapshotCodec {
     w.writeString(l.lockId);
     w.writeString(l.holder);
     w.writeSignedVarLong(l.sessionId());
+    w.writeString(l.principal);
     w.writeSignedVarLong(l.token);
     w.writeSignedVarLong(l.acquiredAtMs);
     w.writeSignedVarLong(l.expiresAtMs);
@@ -110,6 +117,7 @@ final class SnapshotCodec {
       Waiter x = l.waiters.get(i);
       w.writeString(x.clientId);
       w.writeSignedVarLong(x.sessionId());
+      w.writeString(x.principal);
       w.writeSignedVarLong(x.priority);
       w.writeSignedVarLong(x.ttlMs);
       w.writeSignedVarLong(x.enqueuedAtMs);
@@ -150,12 +158,14 @@ final class SnapshotCodec {
     long smTimeMs = r.readSignedVarLong();
     LockCounters counters = new LockCounters();
     readCounters(r, counters);
-    SnapshotSessions sessions = version == VERSION ? SnapshotSessions.read(r)
-        : SnapshotSessions.NONE;
+    AclState acl = version > VERSION_WITHOUT_ACL ? AclCodec.readState(r) : AclState.EMPTY;
+    SnapshotSessions sessions = version >= VERSION_WITHOUT_ACL
+        ? SnapshotSessions.read(r, version > VERSION_WITHOUT_ACL) : SnapshotSessions.NONE;
     // A lock takes at least 7 bytes: this bound keeps presizing proportional to the input.
     int lockCount = r.readCount(r.remaining() / 7, "lock count");
     LockStateMachine sm = new LockStateMachine(config, new LockTable(lockCount, counters));
     sm.smTimeMs = smTimeMs;
+    sm.acl = acl;
     try {
       sessions.restoreInto(sm.sessions);
       readLocks(r, sm, lockCount, version);
@@ -171,7 +181,7 @@ final class SnapshotCodec {
     int maxWaiters = r.readCount(Integer.MAX_VALUE, "maxWaitersPerLock");
     long retention = r.readVarLong();
     int maxEntries = r.readCount(Integer.MAX_VALUE, "dedupeMaxEntries");
-    int sessionMaxEntries = version == VERSION
+    int sessionMaxEntries = version >= VERSION_WITHOUT_ACL
         ? r.readCount(Integer.MAX_VALUE, "sessionDedupeMaxEntries")
         : LockLimits.DEFAULT_SESSION_DEDUPE_MAX_ENTRIES;
     try {
@@ -197,6 +207,7 @@ final class SnapshotCodec {
       LockState l = new LockState(r.readString());
       l.holder = r.readString();
       l.session = readSession(r, sm, version);
+      l.principal = readPrincipal(r, version);
       l.token = r.readSignedVarLong();
       l.acquiredAtMs = r.readSignedVarLong();
       l.expiresAtMs = r.readSignedVarLong();
@@ -218,9 +229,14 @@ final class SnapshotCodec {
     sm.sessions.deadlines.heapify();
   }
 
-  /** The session a lock or waiter names (version 3), or {@code null} for none. */
+  /** The principal of a lock or waiter (version 4), else none. */
+  private static String readPrincipal(ByteReader r, int version) {
+    return version > VERSION_WITHOUT_ACL ? r.readString() : "";
+  }
+
+  /** The session a lock or waiter names (version 3 on), or {@code null} for none. */
   private static Session readSession(ByteReader r, LockStateMachine sm, int version) {
-    if (version != VERSION) {
+    if (version < VERSION_WITHOUT_ACL) {
       return null;
     }
     long id = r.readSignedVarLong();
@@ -253,13 +269,15 @@ final class SnapshotCodec {
       return; // the common case: no per-lock allocation
     }
     Set<Object> owners = new HashSet<>(); // membership only; never iterated
-    owners.add(owner(l.session, l.holder));
+    owners.add(owner(l.session, l.principal, l.holder));
     for (int j = 0; j < count; j++) {
       String clientId = r.readString();
       Session session = readSession(r, sm, version);
+      String principal = readPrincipal(r, version);
       Waiter w = new Waiter(l, clientId, session, r.readInt32(), r.readSignedVarLong(),
           r.readSignedVarLong(), r.readSignedVarLong(), r.readSignedVarLong(), readFlat(r));
-      if (!owners.add(owner(session, clientId))) {
+      w.principal = principal;
+      if (!owners.add(owner(session, principal, clientId))) {
         throw new LockCodecException("owner twice in the queue of " + l.lockId);
       }
       l.waiters = l.waiters.add(w);
@@ -270,9 +288,9 @@ final class SnapshotCodec {
     }
   }
 
-  /** The identity of an owner: its session, or its client id when it has none. */
-  private static Object owner(Session session, String clientId) {
-    return session != null ? session : clientId;
+  /** The identity of an owner: its session, or its principal and client id when it has none. */
+  private static Object owner(Session session, String principal, String clientId) {
+    return session != null ? session : java.util.List.of(principal, clientId);
   }
 
   private static String[] readFlat(ByteReader r) {
@@ -286,7 +304,7 @@ final class SnapshotCodec {
       String clientId = r.readString();
       String requestId = r.readString();
       long recordedAtMs = r.readSignedVarLong();
-      long fingerprint = version == VERSION ? r.readSignedVarLong() : CommandFingerprint.UNKNOWN;
+      long fingerprint = version >= VERSION_WITHOUT_ACL ? r.readSignedVarLong() : CommandFingerprint.UNKNOWN;
       LockReply reply = ReplyCodec.read(r);
       if (sm.dedupe.lookup(clientId, requestId) != null) {
         throw new LockCodecException("duplicate request id in snapshot");

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The sessions section of a version-3 snapshot, read before the locks that refer to it. Holds
+ * The sessions section of a version-3 or -4 snapshot, read before the locks that refer to it. Holds
  * and waits are not stored with a session: they are rebuilt from the locks and waiters that name
  * it.
  */
@@ -17,7 +17,8 @@ final class SnapshotSessions {
     this.sessions = sessions;
   }
 
-  static SnapshotSessions read(ByteReader r) {
+  /** Reads the section; {@code withPrincipals} from version 4 on. */
+  static SnapshotSessions read(ByteReader r, boolean withPrincipals) {
     // A session takes at least 6 bytes: the bound keeps the list proportional to the input.
     int count = r.readCount(r.remaining() / 6, "session count");
     List<Session> sessions = new ArrayList<>(count);
@@ -33,6 +34,7 @@ final class SnapshotSessions {
       long expiresAtMs = r.readSignedVarLong();
       String[] metadata = LockState.flatten(LockCommandCodec.readMetadata(r));
       Session s = new Session(id, name, ttlMs, metadata, expiresAtMs);
+      s.principal = withPrincipals ? r.readString() : "";
       readRequests(r, s);
       sessions.add(s);
     }

@@ -57,9 +57,9 @@ final class WaitQueue {
    * Position of the owner's wait (waiters ahead of it), or -1 if it is not waiting. The owner is
    * {@code session}, or the client {@code clientId} when {@code session} is null.
    */
-  int positionOf(Session session, String clientId) {
+  int positionOf(Session session, String principal, String clientId) {
     for (int i = 0; i < size; i++) {
-      if (waiters[i].ownedBy(session, clientId)) {
+      if (waiters[i].ownedBy(session, principal, clientId)) {
         return i;
       }
     }

@@ -37,6 +37,8 @@ final class Waiter extends DeadlineHeap.Node {
   final long enqueuedAtMs;
   final long waitDeadlineMs;
   final long seq;
+  /** The principal of the command that enqueued it ({@code ""}: none); its holding's principal. */
+  String principal = "";
   /** Metadata the waiter gets when promoted: sorted key/value pairs, or {@code null} if none. */
   final String[] metadata;
 
@@ -56,6 +58,11 @@ final class Waiter extends DeadlineHeap.Node {
   /** Whether this wait belongs to the owner named by a command (session, or client id). */
   boolean ownedBy(Session s, String ownerClientId) {
     return s == null ? session == null && clientId.equals(ownerClientId) : session == s;
+  }
+
+  /** {@link #ownedBy} for a command of {@code callerPrincipal} (see {@link LockState#heldBy}). */
+  boolean ownedBy(Session s, String callerPrincipal, String ownerClientId) {
+    return ownedBy(s, ownerClientId) && LockState.samePrincipal(principal, callerPrincipal);
   }
 
   long sessionId() {

@@ -1,5 +1,6 @@
 package io.raftlock.node;
 
+import io.raftlock.lock.AclState;
 import io.raftlock.lock.ApplyResult;
 import io.raftlock.lock.LeaseClock;
 import io.raftlock.lock.LockCodecException;
@@ -33,6 +34,12 @@ public final class LockReplica implements ReplicatedStateMachine {
   private long appliedIndex;
   /** The latest statistics published by {@link #publishStats}: written on the Raft context, read anywhere. */
   private volatile LockStats publishedStats;
+  /**
+   * The ACL state as of the last apply, for the API's fast check on other threads. It is an
+   * immutable value, so publishing the reference publishes the state; a revoked key is refused
+   * here from the apply of its revocation on.
+   */
+  private volatile AclState publishedAcl = AclState.EMPTY;
 
   public LockReplica(Consumer<LockEvent> events) {
     this.events = events;
@@ -42,6 +49,9 @@ public final class LockReplica implements ReplicatedStateMachine {
   public Object apply(long index, byte[] command) {
     appliedIndex = index;
     ApplyResult r = sm.apply(index, command);
+    if (sm.acl() != publishedAcl) {
+      publishedAcl = sm.acl();
+    }
     r.events().forEach(events);
     return r;
   }
@@ -74,6 +84,7 @@ public final class LockReplica implements ReplicatedStateMachine {
   @Override
   public void restore(byte[] snapshot) {
     sm = LockStateMachine.restore(snapshot);
+    publishedAcl = sm.acl();
   }
 
   @Override
@@ -94,6 +105,11 @@ public final class LockReplica implements ReplicatedStateMachine {
    */
   public void publishStats() {
     publishedStats = sm.stats();
+  }
+
+  /** The committed ACL state as of the last apply or restore. Any thread. */
+  public AclState publishedAcl() {
+    return publishedAcl;
   }
 
   /** The statistics last published; null before the first {@link #publishStats}. Any thread. */

@@ -1,6 +1,7 @@
 package io.raftlock.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -82,7 +83,7 @@ class CliTest {
   void everyCommandHasHelpWithItsUsageAndTheExitCodes() {
     List<String> commands = clientCommands();
     assertTrue(commands.containsAll(List.of("acquire", "release", "renew", "info", "locks", "status", "health", "lock",
-        "members", "transfer-leader", "dump")), commands.toString());
+        "members", "transfer-leader", "dump", "auth")), commands.toString());
     for (String cmd : commands) {
       outBytes.reset();
       assertEquals(0, run(cmd, "--help"), cmd);
@@ -98,6 +99,10 @@ class CliTest {
     outBytes.reset();
     assertEquals(0, run("members", "promote", "--help"));
     assertTrue(out().contains("--min-index") && out().contains("--endpoints"), out());
+    outBytes.reset();
+    assertEquals(0, run("auth", "role", "grant", "--help"));
+    assertTrue(out().contains("usage: raftlock auth role grant") && out().contains("--deny")
+        && out().contains("--api-key"), out());
   }
 
   @Test
@@ -127,6 +132,12 @@ class CliTest {
         new Case("unexpected argument y (COMMAND goes after --)", "lock", "x", "y", "--", "true"),
         new Case("Invalid value for option '--json': 'yes' is not a boolean", "status", "--json=yes"),
         new Case("missing ACTION", "members"),
+        new Case("missing ACTION (enable, disable, status, key, role or principal)", "auth"),
+        new Case("missing ACTION (create, revoke or list)", "auth", "key"),
+        new Case("Missing required parameter: 'PRINCIPAL'", "auth", "key", "create"),
+        new Case("PERMISSION must be read, lock, release-any or admin, got 'write'", "auth", "role", "grant", "jobs",
+            "write", "jobs/*"),
+        new Case("Unmatched argument at index 4: 'x'", "auth", "principal", "delete", "bob", "x"),
         new Case("Invalid value for positional parameter at index 0 (SHELL)", "completion", "fish"),
         new Case("unknown command 'frobnicate'", "frobnicate"),
         new Case("missing COMMAND"));
@@ -162,7 +173,8 @@ class CliTest {
       outBytes.reset();
       assertEquals(Cli.OK, run("completion", shell), shell);
       assertTrue(out().contains("complete -F"), shell);
-      for (String word : List.of("acquire", "transfer-leader", "add-learner", "--wait-timeout", "--endpoints")) {
+      for (String word : List.of("acquire", "transfer-leader", "add-learner", "--wait-timeout", "--endpoints", "principal",
+          "unassign", "release-any", "--api-key")) {
         assertTrue(out().contains(word), shell + " completion lacks " + word);
       }
     }
@@ -185,6 +197,10 @@ class CliTest {
         .subcommand().commandSpec().userObject();
     assertEquals("h:1", members.common.endpoints);
     assertTrue(members.common.json, "an option after the action lands in the group's options too");
+    var auth = (AuthCommand) commandLine().parseArgs("auth", "--endpoints", "h:1", "role", "grant", "r", "lock", "j/",
+        "--api-key", "k1").subcommand().commandSpec().userObject();
+    assertEquals("h:1", auth.common.endpoints);
+    assertEquals("k1", auth.common.apiKey, "an option of a nested action lands in auth's options too");
     assertEquals(Duration.ofMillis(1500), Durations.parse("1.5s"));
     assertEquals(Duration.ofMillis(250), Durations.parse("250ms"));
     assertEquals(Duration.ofMinutes(2), Durations.parse("2m"));
@@ -215,6 +231,18 @@ class CliTest {
     assertEquals(Cli.INTERNAL, Cli.exitCodeOf(ErrorCode.INTERNAL_ERROR));
     assertEquals(Cli.UNAVAILABLE, Cli.exitCodeOf(new RaftLockException(ErrorCode.INTERNAL_ERROR, "x", null, true, null)));
     assertEquals(Cli.USAGE, Cli.exitCodeOf(new IllegalArgumentException("x")));
+  }
+
+  @Test
+  void theApiKeyComesFromTheOptionElseFromTheEnvironment() {
+    CommonOptions none = new CommonOptions();
+    CommonOptions given = new CommonOptions();
+    given.apiKey = "from-option";
+    PrintStream sink = new PrintStream(outBytes, true, StandardCharsets.UTF_8);
+    Map<String, String> env = Map.of("RAFTLOCK_API_KEY", "from-env");
+    assertEquals("from-env", new CliContext("auth status", none, new Cli.Io(sink, sink, env, false)).apiKey);
+    assertEquals("from-option", new CliContext("auth status", given, new Cli.Io(sink, sink, env, false)).apiKey);
+    assertNull(new CliContext("auth status", none, new Cli.Io(sink, sink, Map.of(), false)).apiKey);
   }
 
   @Test

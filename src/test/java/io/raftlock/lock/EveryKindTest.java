@@ -28,7 +28,10 @@ class EveryKindTest {
       new LockCommand.Promote(Cmds.T0),
       new LockCommand.OpenSession("s", 10_000, new TreeMap<>(Map.of("k", "v")), Cmds.T0), // index 9: session 9
       new LockCommand.KeepAlive(9, Cmds.T0),
-      new LockCommand.CloseSession(9, Cmds.T0));
+      new LockCommand.CloseSession(9, Cmds.T0),
+      new LockCommand.Acl(new AclOp.CreateRole("r"), Cmds.T0),
+      new LockCommand.Authenticated("k1", new LockCommand.Acquire("m", "c", 10_000, false, 0, 0,
+          new TreeMap<>(), "", Cmds.T0)));
 
   /** The concrete types of a sealed hierarchy (sealed sub-interfaces such as SessionOwned expanded). */
   private static Set<Class<?>> permitted(Class<?> sealed) {

@@ -28,7 +28,8 @@ class LockReplyCodecTest {
       new LockReply.Expired(2, 1, 3),
       new LockReply.SessionOpened(17, 10_000, 1_700_000_010_000L),
       new LockReply.KeptAlive(1_700_000_020_000L),
-      new LockReply.SessionClosed(4, 2));
+      new LockReply.SessionClosed(4, 2),
+      new LockReply.AuthChanged());
 
   @Test
   void everyKindOfReplyRoundTrips() {

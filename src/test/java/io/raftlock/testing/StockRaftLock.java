@@ -235,7 +235,7 @@ public final class StockRaftLock {
     return com.google.protobuf.Duration.newBuilder().setSeconds(s).build();
   }
 
-  private static <Q extends Message, R extends Message> MethodDescriptor<Q, R> unary(String service, String name,
+  public static <Q extends Message, R extends Message> MethodDescriptor<Q, R> unary(String service, String name,
       Q request, R response) {
     return MethodDescriptor.<Q, R>newBuilder()
         .setType(MethodDescriptor.MethodType.UNARY)
