@@ -109,8 +109,11 @@ final class CliContext {
       b.tls(tls);
     }
     try {
+      if (apiKey != null) {
+        b.apiKey(apiKey);
+      }
       return b.build();
-    } catch (UncheckedIOException e) {
+    } catch (UncheckedIOException | IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
   }

@@ -36,8 +36,7 @@ final class CommonOptions {
   String key;
 
   @Option(names = "--api-key", paramLabel = "KEY", scope = ScopeType.INHERIT,
-      description = "API key for clusters with auth enabled ($RAFTLOCK_API_KEY); sent by members, transfer-leader, "
-          + "dump and auth")
+      description = "API key for clusters with auth enabled ($RAFTLOCK_API_KEY); sent by every command")
   String apiKey;
 
   @Option(names = "--json", scope = ScopeType.INHERIT,

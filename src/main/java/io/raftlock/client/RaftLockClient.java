@@ -109,9 +109,10 @@ public final class RaftLockClient implements AutoCloseable {
     this.operationTimeoutNanos = b.operationTimeout.toNanos();
     this.grpc = GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true), b.http);
     Endpoints endpoints = new Endpoints(b.endpoints, b.spreadEndpoints ? random.nextInt(b.endpoints.size()) : 0);
-    this.rpc = new Rpc(vertx, grpc, endpoints, b.retryPolicy, random, b.attemptTimeout.toMillis());
+    CallHeaders headers = b.apiKey == null ? CallHeaders.NONE : CallHeaders.apiKey(b.apiKey);
+    this.rpc = new Rpc(vertx, grpc, endpoints, b.retryPolicy, random, b.attemptTimeout.toMillis(), headers);
     SessionEvents events = new SessionEvents();
-    this.channel = new SessionChannel(vertx, grpc, endpoints, b.retryPolicy, random, clientId, b.sessionTtl, events);
+    this.channel = new SessionChannel(vertx, grpc, endpoints, b.retryPolicy, random, clientId, b.sessionTtl, headers, events);
     this.holdings = new Holdings(this, vertx, channel, this::nextRequestId, b.lostListener);
     this.acquisitions = new Acquisitions(vertx, channel, holdings, this::nextRequestId, clientId, random,
         operationTimeoutNanos);
@@ -159,6 +160,7 @@ public final class RaftLockClient implements AutoCloseable {
     private boolean spreadEndpoints = true;
     private BiConsumer<LockHandle, LostReason> lostListener = (h, r) -> { };
     private ClientTls tls;
+    private String apiKey;
     private HttpClientOptions http; // set by build()
 
     private Builder() {}
@@ -166,6 +168,17 @@ public final class RaftLockClient implements AutoCloseable {
     /** Connect over TLS (a cluster whose client ports have {@code tls.client} configured). */
     public Builder tls(ClientTls settings) {
       this.tls = Objects.requireNonNull(settings);
+      return this;
+    }
+
+    /**
+     * The API key for a cluster with auth enabled, sent as {@code authorization: Bearer KEY} on
+     * every call and on the session stream. Send it only over TLS ({@link #tls}): a key is a
+     * password.
+     */
+    public Builder apiKey(String key) {
+      CallHeaders.apiKey(key); // refuses an empty or unprintable key here, not at the first call
+      this.apiKey = key;
       return this;
     }
 

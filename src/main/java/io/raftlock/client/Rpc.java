@@ -41,8 +41,11 @@ final class Rpc {
   private final RetryPolicy policy;
   private final Random random;
   private final long attemptTimeoutMs;
+  private final CallHeaders headers;
 
-  Rpc(Vertx vertx, GrpcClient grpc, Endpoints endpoints, RetryPolicy policy, Random random, long attemptTimeoutMs) {
+  Rpc(Vertx vertx, GrpcClient grpc, Endpoints endpoints, RetryPolicy policy, Random random, long attemptTimeoutMs,
+      CallHeaders headers) {
+    this.headers = headers;
     this.vertx = vertx;
     this.grpc = grpc;
     this.endpoints = endpoints;
@@ -140,6 +143,7 @@ final class Rpc {
         id -> p.tryFail(new StatusFailure(GrpcStatus.DEADLINE_EXCEEDED, "no answer from " + target + " in "
             + attemptTimeoutMs + " ms", MultiMap.caseInsensitiveMultiMap())));
     grpc.request(target, method).compose(req -> {
+      headers.applyTo(req);
       req.timeout(attemptTimeoutMs, TimeUnit.MILLISECONDS);
       return req.send(request);
     }).compose(resp -> resp.last().recover(err -> Future.failedFuture(resp.status() == null || resp.status() == GrpcStatus.OK

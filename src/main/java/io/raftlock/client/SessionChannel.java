@@ -94,8 +94,11 @@ final class SessionChannel implements SessionLease.Owner {
   int resumes;
   long keepAlivesOfEndedSessions;
 
+  private final CallHeaders headers;
+
   SessionChannel(Vertx vertx, GrpcClient grpc, Endpoints endpoints, RetryPolicy policy, Random random, String name,
-      java.time.Duration ttl, Listener listener) {
+      java.time.Duration ttl, CallHeaders headers, Listener listener) {
+    this.headers = headers;
     this.vertx = vertx;
     this.grpc = grpc;
     this.endpoints = endpoints;
@@ -159,7 +162,7 @@ final class SessionChannel implements SessionLease.Owner {
     } else {
       first.setResume(ResumeSessionRequest.newBuilder().setSessionId(sessionId));
     }
-    StreamCall.start(grpc, target, first.build(), m -> onMessage(gen, sentNanos, m), t -> down(gen, target, t))
+    StreamCall.start(grpc, headers, target, first.build(), m -> onMessage(gen, sentNanos, m), t -> down(gen, target, t))
         .onComplete(ar -> {
           if (ar.failed()) {
             down(gen, target, ar.cause());

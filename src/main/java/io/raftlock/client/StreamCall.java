@@ -36,10 +36,11 @@ final class StreamCall {
    * Starts a call to {@code target} and sends {@code first} on it. The future fails when the
    * call cannot be started; later failures go to {@code onDown}.
    */
-  static Future<StreamCall> start(GrpcClient grpc, SocketAddress target, SessionRequest first,
+  static Future<StreamCall> start(GrpcClient grpc, CallHeaders headers, SocketAddress target, SessionRequest first,
       Handler<SessionResponse> onMessage, Handler<Throwable> onDown) {
     StreamCall call = new StreamCall(target, onMessage, onDown);
     return grpc.request(target, RaftLockGrpcClient.Session).map(req -> {
+      headers.applyTo(req);
       call.request = req;
       req.exceptionHandler(call::fail);
       req.write(first);

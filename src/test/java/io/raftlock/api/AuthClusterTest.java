@@ -15,12 +15,16 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.raftlock.client.LockHandle;
+import io.raftlock.client.RaftLockClient;
+import io.raftlock.client.RaftLockException;
 import io.raftlock.proto.admin.ListMembersRequest;
 import io.raftlock.proto.api.AcquireRequest;
 import io.raftlock.proto.api.AcquireResponse;
 import io.raftlock.proto.api.BackoffAdviceRequest;
 import io.raftlock.proto.api.CancelWaitRequest;
 import io.raftlock.proto.api.EnqueueWaiterRequest;
+import io.raftlock.proto.api.ErrorCode;
 import io.raftlock.proto.api.GetLockInfoRequest;
 import io.raftlock.proto.api.GetLocksRequest;
 import io.raftlock.proto.api.GetStatusRequest;
@@ -251,6 +255,30 @@ class AuthClusterTest {
       assertTrue(e.getStatus().getDescription().contains("'lock'")
           && e.getStatus().getDescription().contains("other/b"), e.getStatus().getDescription());
     }
+  }
+
+  /** The Java client presents its key on the session stream and on unary calls. */
+  @Test
+  void theJavaClientSendsItsKeyOnItsSessionAndItsUnaryCalls() {
+    String endpoint = "127.0.0.1:" + cluster.clientPort(cluster.awaitLeader());
+    try (RaftLockClient alice = RaftLockClient.builder().endpoints(endpoint).clientId("alice-app")
+        .apiKey(aliceKey).operationTimeout(java.time.Duration.ofSeconds(10)).build()) {
+      LockHandle held = alice.tryLock("jobs/java-client", java.time.Duration.ofSeconds(30), java.time.Duration.ZERO)
+          .orElseThrow(() -> new AssertionError("jobs/java-client not granted"));
+      assertTrue(held.isHeld());
+      assertEquals(held.token(), RaftLockClient.await(alice.getLockInfo(GetLockInfoRequest.newBuilder()
+          .setLockId("jobs/java-client").build())).getLockInfo().getVersion(), "a unary read with the key");
+      RaftLockException refused = assertThrows(RaftLockException.class,
+          () -> alice.tryLock("other/java-client", java.time.Duration.ofSeconds(30), java.time.Duration.ZERO));
+      assertEquals(ErrorCode.PERMISSION_DENIED, refused.code(), refused.toString());
+      assertTrue(alice.unlock(held));
+    }
+    try (RaftLockClient anonymous = RaftLockClient.builder().endpoints(endpoint).clientId("anonymous-app")
+        .operationTimeout(java.time.Duration.ofSeconds(5)).build()) {
+      assertThrows(RaftLockException.class,
+          () -> anonymous.tryLock("jobs/java-client", java.time.Duration.ofSeconds(30), java.time.Duration.ZERO));
+    }
+    assertThrows(IllegalArgumentException.class, () -> RaftLockClient.builder().apiKey("rlk with space"));
   }
 
   @Test
