@@ -104,7 +104,13 @@ final class CliContext {
   }
 
   RaftLockClient client() {
-    RaftLockClient.Builder b = RaftLockClient.builder().endpoints(endpoints).clientId(clientId).operationTimeout(timeout);
+    return client(RaftLockClient.DEFAULT_SESSION_TTL);
+  }
+
+  /** A client whose session (the owner of every lock it takes) lives {@code sessionTtl} past its last keep-alive. */
+  RaftLockClient client(Duration sessionTtl) {
+    RaftLockClient.Builder b = RaftLockClient.builder().endpoints(endpoints).clientId(clientId).operationTimeout(timeout)
+        .sessionTtl(sessionTtl);
     if (tls != null) {
       b.tls(tls);
     }

@@ -46,8 +46,11 @@ final class LockRunner extends CliCommand.WithCommonOptions {
   @Parameters(index = "1..*", paramLabel = "COMMAND", description = "the command to run and its arguments, after --")
   List<String> command = new ArrayList<>();
 
+  static final Duration MAX_SESSION_TTL = Duration.ofMinutes(10);
+
   @Option(names = "--ttl", paramLabel = "DURATION", converter = Durations.Converter.class,
-      description = "lease length, 1s..24h (default 30s); renewed every third of it")
+      description = "how long the lock outlives this process if it dies or is cut off, 1s..10m (default 30s): "
+          + "the TTL of its session, kept alive every third of it")
   Duration ttl;
 
   @Option(names = "--wait-timeout", paramLabel = "DURATION", converter = Durations.Converter.class,
@@ -72,7 +75,10 @@ final class LockRunner extends CliCommand.WithCommonOptions {
   int run(CliContext c) {
     List<String> cmd = commandAfterDashDash();
     Duration lease = ttl(ttl);
-    RaftLockClient client = c.client();
+    if (lease.compareTo(MAX_SESSION_TTL) > 0) {
+      throw new UsageException("--ttl must be at most 10m for lock (the longest session TTL)");
+    }
+    RaftLockClient client = c.client(lease);
     Holding holding = new Holding();
     Thread hook = new Thread(() -> holding.stop(c, client, name), "raftlock-lock-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);

@@ -124,4 +124,37 @@ class CliLockIT {
     assertEquals(0, exit(cli(next, "acquire", "it/term", "--client-id", "successor")), Files.readString(next));
     assertTrue(System.nanoTime() - termAt < TimeUnit.SECONDS.toNanos(30), "well before the TTL");
   }
+
+  /**
+   * kill -9 of a lock process: its session is not closed, so the lock is held until the session's
+   * TTL ({@code --ttl}) runs out after the last keep-alive, then goes to the waiting process, well
+   * before any per-lock lease of the old kind (60 s here) would have ended.
+   */
+  @Test
+  void aKilledLockProcessLosesTheLockAfterItsSessionTtlAndTheWaiterGetsIt() throws Exception {
+    Path log = root.resolve("killed.log");
+    Path pidFile = root.resolve("killed-child.pid");
+    Path heirToken = root.resolve("heir.token");
+    Process doomed = cli(log, "lock", "it/killed", "--ttl", "4s", "--client-id", "doomed",
+        "--", "sh", "-c", "echo $$ > " + pidFile + "; exec sleep 120");
+    await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank());
+    long childPid = Long.parseLong(Files.readString(pidFile).trim());
+    Path heirLog = root.resolve("heir.log");
+    Process heir = cli(heirLog, "lock", "it/killed", "--client-id", "heir",
+        "--", "sh", "-c", "echo $RAFTLOCK_TOKEN > " + heirToken);
+    await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(heirLog).contains("queued for it/killed"));
+    long killedAt = System.nanoTime();
+    doomed.destroyForcibly(); // SIGKILL: no release, no session close
+    try {
+      assertTrue(doomed.waitFor(30, TimeUnit.SECONDS));
+      assertFalse(Files.exists(heirToken), "not granted while the killed holder's session lives");
+      assertEquals(0, exit(heir), Files.readString(heirLog));
+      long afterKillMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
+      assertTrue(afterKillMs < 40_000, "granted within the session TTL and an election, not a 60 s lease: "
+          + afterKillMs + " ms");
+      assertTrue(Long.parseLong(Files.readString(heirToken).trim()) > 0, Files.readString(heirLog));
+    } finally {
+      ProcessHandle.of(childPid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
 }
