@@ -29,8 +29,10 @@ install_tools() {
       DEBIAN_FRONTEND=noninteractive apt-get install -y yamllint >/dev/null
     fi
   fi
-  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 \
-    || { echo "node and npm are needed (Debian: apt-get install -y nodejs npm)" >&2; exit 1; }
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "node and npm are needed (Debian: apt-get install -y nodejs npm)" >&2
+    exit 1
+  fi
   if [ ! -d "$MODULES/kubernetes-models" ] || [ ! -x "$MODULES/.bin/dockerfilelint" ] \
       || [ ! -x "$MODULES/.bin/dockerfile-utils" ] || [ ! -d "$MODULES/js-yaml" ]; then
     mkdir -p target/deploy-check
