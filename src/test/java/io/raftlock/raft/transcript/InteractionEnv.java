@@ -183,6 +183,10 @@ final class InteractionEnv {
 
   void raftLog(String id, List<String> out) {
     RaftNode n = node(id);
+    long snapshotIndex = n.firstIndex() - 1;
+    if (snapshotIndex > 0) {
+      out.add("(snapshot " + n.termAt(snapshotIndex) + "/" + snapshotIndex + ")");
+    }
     if (n.lastIndex() < n.firstIndex()) {
       out.add("log is empty");
     }
