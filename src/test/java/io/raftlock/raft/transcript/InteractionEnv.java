@@ -28,7 +28,9 @@ import java.util.TreeSet;
  * nodes with default {@link RaftConfig}s, storage that is durable the moment a Ready is handled,
  * and a network that holds every message until a command delivers it. Nothing moves on its own,
  * so the transcript shows each step; the only randomness is each node's election timeout, drawn
- * from a generator seeded with the node's number.
+ * from a generator seeded with the node's number. Like a transport that reports nothing, the
+ * environment never calls {@code reportUnreachable} or {@code reportSnapshot}: a leader learns
+ * of a delivered snapshot from the follower's acknowledgement.
  */
 final class InteractionEnv {
   private final Map<String, RaftNode> nodes = new LinkedHashMap<>();
