@@ -48,7 +48,7 @@ class TranscriptTest {
     TranscriptInterpreter interpreter = new TranscriptInterpreter();
     Map<TranscriptScript.Case, List<String>> actual = new HashMap<>();
     for (TranscriptScript.Case c : script.cases()) {
-      List<String> out = interpreter.run(c.command());
+      List<String> out = runCommand(interpreter, name, c);
       actual.put(c, out);
       if (!REWRITE && !out.equals(c.expected())) {
         // The first difference is reported: later output follows from it.
@@ -58,6 +58,16 @@ class TranscriptTest {
     }
     if (REWRITE) {
       Files.writeString(file, script.render(actual::get), StandardCharsets.UTF_8);
+    }
+  }
+
+  /** A command the interpreter cannot run is an error in the transcript: say where it is. */
+  private static List<String> runCommand(
+      TranscriptInterpreter interpreter, String name, TranscriptScript.Case c) {
+    try {
+      return interpreter.run(c.command());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(name + ":" + c.line() + ": " + c.command() + ": " + e.getMessage(), e);
     }
   }
 }
