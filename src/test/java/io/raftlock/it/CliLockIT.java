@@ -127,8 +127,8 @@ class CliLockIT {
 
   /**
    * kill -9 of a lock process: its session is not closed, so the lock is held until the session's
-   * TTL ({@code --ttl}) runs out after the last keep-alive, then goes to the waiting process, well
-   * before any per-lock lease of the old kind (60 s here) would have ended.
+   * TTL ({@code --ttl}) runs out after the last keep-alive, then goes to the waiting process: within
+   * the TTL and an election, never while the killed holder's session lives.
    */
   @Test
   void aKilledLockProcessLosesTheLockAfterItsSessionTtlAndTheWaiterGetsIt() throws Exception {
@@ -150,8 +150,8 @@ class CliLockIT {
       assertFalse(Files.exists(heirToken), "not granted while the killed holder's session lives");
       assertEquals(0, exit(heir), Files.readString(heirLog));
       long afterKillMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-      assertTrue(afterKillMs < 40_000, "granted within the session TTL and an election, not a 60 s lease: "
-          + afterKillMs + " ms");
+      assertTrue(afterKillMs < 40_000, "granted within the 4 s session TTL and an election (40 s allows for a"
+          + " starved machine): " + afterKillMs + " ms");
       assertTrue(Long.parseLong(Files.readString(heirToken).trim()) > 0, Files.readString(heirLog));
     } finally {
       ProcessHandle.of(childPid).ifPresent(ProcessHandle::destroyForcibly);
