@@ -112,7 +112,7 @@ public final class RaftLockClient implements AutoCloseable {
     CallHeaders headers = b.apiKey == null ? CallHeaders.NONE : CallHeaders.apiKey(b.apiKey);
     this.rpc = new Rpc(vertx, grpc, endpoints, b.retryPolicy, random, b.attemptTimeout.toMillis(), headers);
     SessionEvents events = new SessionEvents();
-    this.channel = new SessionChannel(vertx, grpc, endpoints, b.retryPolicy, random, clientId, b.sessionTtl, headers, events);
+    this.channel = new SessionChannel(vertx, grpc, endpoints, b.retryPolicy, random, clientId, b.sessionTtl, headers, b.spreadEndpoints, events);
     this.holdings = new Holdings(this, vertx, channel, this::nextRequestId, b.lostListener);
     this.acquisitions = new Acquisitions(vertx, channel, holdings, this::nextRequestId, clientId, random,
         operationTimeoutNanos);
@@ -189,8 +189,10 @@ public final class RaftLockClient implements AutoCloseable {
 
     /**
      * Whether the client starts at a random endpoint of its list (default true), so that processes
-     * configured alike spread over the nodes; false starts at the first one listed (e.g. the node
-     * on the same host). Either way the client moves on when a node fails and follows leader hints.
+     * configured alike spread over the nodes, and then moves its session stream to the leader,
+     * where writes cost least (a follower forwards each one); false starts at the first one listed
+     * (e.g. the node on the same host) and stays there. Either way the client moves on when a node
+     * fails and follows leader hints.
      */
     public Builder spreadEndpoints(boolean spread) {
       this.spreadEndpoints = spread;

@@ -5,8 +5,11 @@ import io.raftlock.client.PendingRequests.Call;
 import io.raftlock.proto.api.CloseSessionRequest;
 import io.raftlock.proto.api.ErrorCode;
 import io.raftlock.proto.api.ErrorDetail;
+import io.raftlock.proto.api.HealthRequest;
+import io.raftlock.proto.api.HealthStatus;
 import io.raftlock.proto.api.LockEventMessage;
 import io.raftlock.proto.api.OpenSessionRequest;
+import io.raftlock.proto.api.RaftLockGrpcClient;
 import io.raftlock.proto.api.ResumeSessionRequest;
 import io.raftlock.proto.api.SessionRequest;
 import io.raftlock.proto.api.SessionResponse;
@@ -16,6 +19,7 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -95,10 +99,14 @@ final class SessionChannel implements SessionLease.Owner {
   long keepAlivesOfEndedSessions;
 
   private final CallHeaders headers;
+  /** Move the stream to the leader after it opens or resumes on a follower. */
+  private final boolean preferLeader;
+  static final long LEADER_QUERY_TIMEOUT_MS = 1_000;
 
   SessionChannel(Vertx vertx, GrpcClient grpc, Endpoints endpoints, RetryPolicy policy, Random random, String name,
-      java.time.Duration ttl, CallHeaders headers, Listener listener) {
+      java.time.Duration ttl, CallHeaders headers, boolean preferLeader, Listener listener) {
     this.headers = headers;
+    this.preferLeader = preferLeader;
     this.vertx = vertx;
     this.grpc = grpc;
     this.endpoints = endpoints;
@@ -204,6 +212,29 @@ final class SessionChannel implements SessionLease.Owner {
     });
   }
 
+  /**
+   * Writes cost least on the leader (a follower forwards each one, at several times the CPU), so
+   * a stream that opened or resumed on a follower moves there: one Health call asks the node which
+   * member leads, and the session resumes on the leader's client address. Best effort: a failed
+   * or slow answer, or a leader change meanwhile, leaves the stream where it is.
+   */
+  private void moveToLeader(SocketAddress target) {
+    int gen = generation;
+    grpc.request(target, RaftLockGrpcClient.Health).compose(req -> {
+      headers.applyTo(req);
+      req.timeout(LEADER_QUERY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      return req.send(HealthRequest.getDefaultInstance());
+    }).compose(resp -> resp.last()).onSuccess(health -> {
+      HealthStatus s = health.getHealthInfo();
+      if (gen == generation && state == State.OPEN && call != null && call.target.equals(target)
+          && !s.getIsRaftLeader() && endpoints.followLeader(s.getRaftLeaderAddress())) {
+        LOG.fine(() -> "session " + sessionId + " moves from follower " + target + " to the leader at "
+            + s.getRaftLeaderAddress());
+        reconnectNow();
+      }
+    });
+  }
+
   /** Moves the stream to {@code endpoints.preferred()} now (after a leader hint). */
   private void reconnectNow() {
     ++generation;
@@ -259,6 +290,9 @@ final class SessionChannel implements SessionLease.Owner {
       pump();
       if (resumed) {
         listener.onResumed();
+      }
+      if (preferLeader && call != null) {
+        moveToLeader(call.target);
       }
       return;
     }

@@ -153,6 +153,24 @@ class SessionClientClusterTest {
     assertTrue(b.unlock(granted));
   }
 
+  /** A spreading client whose stream opened on a follower resumes its session on the leader. */
+  @Test
+  void aSpreadingClientMovesItsSessionFromAFollowerToTheLeader() {
+    String leader = cluster.awaitLeader();
+    RaftLockClient c = RaftLockClient.builder().endpoints("127.0.0.1:" + cluster.clientPort(cluster.follower()))
+        .clientId("to-leader").sessionTtl(Duration.ofSeconds(10)).operationTimeout(Duration.ofSeconds(60)).build();
+    clients.add(c);
+    LockHandle h = c.lock("route/to-leader", Duration.ofSeconds(10));
+    long session = c.sessionId();
+    await().atMost(Duration.ofSeconds(30)).until(() -> c.resumes() >= 1);
+    assertEquals(session, c.sessionId(), "the same session, resumed on " + leader);
+    assertTrue(h.isHeld());
+    LockHandle second = c.lock("route/second", Duration.ofSeconds(10));
+    assertEquals(1, c.resumes(), "it stays on the leader");
+    assertTrue(c.unlock(second));
+    assertTrue(c.unlock(h));
+  }
+
   @Test
   void aClientWhoseNodeStopsResumesItsSessionElsewhereAndKeepsLocksAndQueuePlaces() {
     String node = cluster.follower();
