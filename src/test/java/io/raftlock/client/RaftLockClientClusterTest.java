@@ -14,9 +14,7 @@ import io.raftlock.proto.api.ErrorCode;
 import io.raftlock.proto.api.GetLockInfoRequest;
 import io.raftlock.proto.api.GetLockInfoResponse;
 import io.raftlock.testing.FreePorts;
-import io.raftlock.testing.LocalCluster;
 import io.vertx.core.Vertx;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,12 +22,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Java client against a real 3-node cluster in this JVM: grants pushed to waiters, failover
@@ -37,35 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the cluster hands it on, and {@code withLock} releasing on failure.
  */
 @Timeout(120)
-class RaftLockClientClusterTest {
-  @TempDir static Path root;
-  static LocalCluster cluster;
-  final List<RaftLockClient> clients = new ArrayList<>();
-
-  @BeforeAll
-  static void startCluster() {
-    cluster = new LocalCluster(3, root).start();
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
-  @AfterEach
-  void closeClients() {
-    clients.forEach(RaftLockClient::close);
-    // A test that stopped a member brings it back for the next one.
-    for (String id : cluster.ids()) {
-      if (!cluster.running().contains(id)) {
-        cluster.start(id);
-      }
-    }
-    cluster.awaitLeader();
-  }
-
+class RaftLockClientClusterTest extends ClientClusterFixture {
   /** A client that starts at {@code first} (e.g. the leader), then the others. */
   RaftLockClient client(String name, String first) {
     return client(name, first, RaftLockClient.DEFAULT_SESSION_TTL);

@@ -16,13 +16,11 @@ import io.raftlock.proto.api.GetLocksRequest;
 import io.raftlock.proto.api.LockFilter;
 import io.raftlock.proto.api.ResumeSessionRequest;
 import io.raftlock.proto.api.SessionRequest;
-import io.raftlock.testing.LocalCluster;
 import io.raftlock.testing.StockSession;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,12 +30,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The client on its session against a real 3-node cluster in this JVM: many locks on one
@@ -46,37 +40,10 @@ import org.junit.jupiter.api.io.TempDir;
  * until the cluster acknowledges it. Request counts are read from the nodes' {@code /metrics}.
  */
 @Timeout(300)
-class SessionClientClusterTest {
+class SessionClientClusterTest extends ClientClusterFixture {
   /** Locks held by one client in {@link #oneClientHoldsManyLocksOnOneKeepAlive} (issue 17 asks 10,000 on a real cluster). */
   static final int MANY_LOCKS = Integer.getInteger("raftlock.test.sessionLocks", 2_000);
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
-  @TempDir static Path root;
-  static LocalCluster cluster;
-  final List<RaftLockClient> clients = new ArrayList<>();
-
-  @BeforeAll
-  static void startCluster() {
-    cluster = new LocalCluster(3, root).start();
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
-  @AfterEach
-  void closeClients() {
-    clients.forEach(RaftLockClient::close);
-    for (String id : cluster.ids()) {
-      if (!cluster.running().contains(id)) {
-        cluster.start(id);
-      }
-    }
-    cluster.awaitLeader();
-  }
 
   /** A client that starts at {@code first}, then the others. */
   RaftLockClient client(String name, String first, Duration sessionTtl) {
