@@ -41,8 +41,11 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(300)
 class SessionClientClusterTest extends ClientClusterFixture {
-  /** Locks held by one client in {@link #oneClientHoldsManyLocksOnOneKeepAlive} (issue 17 asks 10,000 on a real cluster). */
-  static final int MANY_LOCKS = Integer.getInteger("raftlock.test.sessionLocks", 2_000);
+  /**
+   * Locks held by one client in {@link #oneClientHoldsManyLocksOnOneKeepAlive}: the 10,000 that
+   * issue 17 asks of a real cluster (about 5-8 s more than 2,000 on a loaded 2-core machine).
+   */
+  static final int MANY_LOCKS = Integer.getInteger("raftlock.test.sessionLocks", 10_000);
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   /** A client that starts at {@code first}, then the others. */

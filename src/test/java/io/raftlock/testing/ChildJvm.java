@@ -1,4 +1,4 @@
-package io.raftlock.storage;
+package io.raftlock.testing;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -7,10 +7,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Starts a test class's {@code main} in a fresh JVM with this JVM's classpath and Chronicle flags. */
-final class ChildJvm {
+public final class ChildJvm {
   private ChildJvm() {}
 
-  static Process start(Class<?> main, Path log, String... args) throws IOException {
+  /** The child's stdout is piped to the returned process; its stderr goes to {@code log}. */
+  public static Process start(Class<?> main, Path log, String... args) throws IOException {
+    return builder(main, args).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+  }
+
+  /** The child's stdout and stderr both go to {@code log}. */
+  public static Process startLogged(Class<?> main, Path log, String... args) throws IOException {
+    return builder(main, args).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+  }
+
+  private static ProcessBuilder builder(Class<?> main, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -25,8 +36,6 @@ final class ChildJvm {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(main.getName());
     cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd)
-        .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+    return new ProcessBuilder(cmd);
   }
 }
