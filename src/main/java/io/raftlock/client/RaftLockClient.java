@@ -309,8 +309,12 @@ public final class RaftLockClient implements AutoCloseable {
 
   /** Waits as long as it takes (re-joining the queue if a server-side wait times out). */
   public CompletionStage<LockHandle> lockAsync(String name, java.time.Duration ttl) {
-    return threads.run(() -> startAcquire(name, ttl, null, LockOptions.NONE)
-        .map(o -> o.orElseThrow(() -> new RaftLockException(ErrorCode.TIMEOUT, "lock not granted"))));
+    return threads.run(() -> lockOnContext(name, ttl));
+  }
+
+  private Future<LockHandle> lockOnContext(String name, java.time.Duration ttl) {
+    return startAcquire(name, ttl, null, LockOptions.NONE)
+        .map(o -> o.orElseThrow(() -> new RaftLockException(ErrorCode.TIMEOUT, "lock not granted")));
   }
 
   /**
@@ -324,11 +328,15 @@ public final class RaftLockClient implements AutoCloseable {
 
   public CompletionStage<Optional<LockHandle>> tryLockAsync(String name, java.time.Duration ttl,
       java.time.Duration waitTimeout, LockOptions options) {
+    checkWaitTimeout(waitTimeout);
+    return threads.run(() -> startAcquire(name, ttl, waitTimeout, options));
+  }
+
+  private static void checkWaitTimeout(java.time.Duration waitTimeout) {
     Objects.requireNonNull(waitTimeout, "waitTimeout");
     if (waitTimeout.isNegative()) {
       throw new IllegalArgumentException("waitTimeout must not be negative");
     }
-    return threads.run(() -> startAcquire(name, ttl, waitTimeout, options));
   }
 
   /**
@@ -368,12 +376,15 @@ public final class RaftLockClient implements AutoCloseable {
 
   /** Blocks until the lock is granted (pushed on the session stream; no polling). */
   public LockHandle lock(String name, java.time.Duration ttl) {
-    return await(lockAsync(name, ttl));
+    ClientThreads.checkMayBlock();
+    return await(threads.forBlockedCaller(() -> lockOnContext(name, ttl)));
   }
 
   /** Blocks up to {@code waitTimeout}; empty if the lock was not granted in time. */
   public Optional<LockHandle> tryLock(String name, java.time.Duration ttl, java.time.Duration waitTimeout) {
-    return await(tryLockAsync(name, ttl, waitTimeout));
+    ClientThreads.checkMayBlock();
+    checkWaitTimeout(waitTimeout);
+    return await(threads.forBlockedCaller(() -> startAcquire(name, ttl, waitTimeout, LockOptions.NONE)));
   }
 
   /**
@@ -384,7 +395,8 @@ public final class RaftLockClient implements AutoCloseable {
    */
   public boolean unlock(LockHandle handle) {
     ClientThreads.checkMayBlock();
-    CompletableFuture<Boolean> outcome = unlockAsync(handle).toCompletableFuture();
+    Objects.requireNonNull(handle, "handle");
+    CompletableFuture<Boolean> outcome = threads.forBlockedCaller(() -> holdings.release(handle));
     try {
       return outcome.get(operationTimeoutNanos, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
