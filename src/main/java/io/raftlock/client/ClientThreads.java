@@ -52,6 +52,24 @@ final class ClientThreads {
     return stage(onContext(body));
   }
 
+  /**
+   * Runs {@code body} on the client's context for a caller that blocks on the result: the future
+   * is completed on the event loop itself, saving the hop through the callback thread (one thread
+   * wake-up per blocking call). Safe because the future never reaches application code, so no
+   * dependent stage can run on the event loop.
+   */
+  <T> CompletableFuture<T> forBlockedCaller(Supplier<Future<T>> body) {
+    CompletableFuture<T> cf = new CompletableFuture<>();
+    onContext(body).onComplete(ar -> {
+      if (ar.succeeded()) {
+        cf.complete(ar.result());
+      } else {
+        cf.completeExceptionally(ar.cause());
+      }
+    });
+    return cf;
+  }
+
   /** Completes on the callback thread, never on the event loop. */
   <T> CompletionStage<T> stage(Future<T> f) {
     CompletableFuture<T> cf = new CompletableFuture<>();

@@ -63,8 +63,9 @@ import java.util.logging.Logger;
  * {@link SessionLease} for the keep-alive and local deadline), acquisitions {@link Acquisitions},
  * held locks {@link Holdings}, plain calls {@link Rpc}, endpoint choice {@link Endpoints}.
  *
- * <p><b>Threads.</b> All state lives on one event-loop context of the client's Vert.x instance
- * (created by the client unless one is given, closed by {@link #close()}). Blocking methods
+ * <p><b>Threads.</b> All state lives on one event-loop context of the client's Vert.x instance:
+ * the one given to the builder, or else one Vert.x shared by all such clients of the process
+ * ({@link SharedVertx}, closed when the last of them closes). Blocking methods
  * ({@link #lock}, {@link #tryLock}, {@link #unlock}, {@link #withLock}) block the caller and refuse
  * to run on a Vert.x event loop ({@link IllegalStateException}). Async methods return stages that
  * complete on a client thread reserved for callbacks, never on the event loop, so a dependent
@@ -99,10 +100,12 @@ public final class RaftLockClient implements AutoCloseable {
   private final long operationTimeoutNanos;
   private long requestCounter;
   private volatile boolean closed;
+  /** The close under way or done; set once, by the first close (guarded by this). */
+  private CompletableFuture<Void> closing;
 
   private RaftLockClient(Builder b) {
     this.ownsVertx = b.vertx == null;
-    this.vertx = ownsVertx ? Vertx.vertx() : b.vertx;
+    this.vertx = ownsVertx ? SharedVertx.acquire() : b.vertx;
     this.threads = new ClientThreads(vertx.getOrCreateContext());
     this.clientId = b.clientId != null ? b.clientId : "client-" + UUID.randomUUID();
     this.random = new Random();
@@ -234,7 +237,7 @@ public final class RaftLockClient implements AutoCloseable {
       return this;
     }
 
-    /** Run on this Vert.x instance (not closed by the client) instead of a private one. */
+    /** Run on this Vert.x instance (not closed by the client) instead of the process's shared one. */
     public Builder vertx(Vertx v) {
       this.vertx = Objects.requireNonNull(v);
       return this;
@@ -306,8 +309,12 @@ public final class RaftLockClient implements AutoCloseable {
 
   /** Waits as long as it takes (re-joining the queue if a server-side wait times out). */
   public CompletionStage<LockHandle> lockAsync(String name, java.time.Duration ttl) {
-    return threads.run(() -> startAcquire(name, ttl, null, LockOptions.NONE)
-        .map(o -> o.orElseThrow(() -> new RaftLockException(ErrorCode.TIMEOUT, "lock not granted"))));
+    return threads.run(() -> lockOnContext(name, ttl));
+  }
+
+  private Future<LockHandle> lockOnContext(String name, java.time.Duration ttl) {
+    return startAcquire(name, ttl, null, LockOptions.NONE)
+        .map(o -> o.orElseThrow(() -> new RaftLockException(ErrorCode.TIMEOUT, "lock not granted")));
   }
 
   /**
@@ -321,11 +328,15 @@ public final class RaftLockClient implements AutoCloseable {
 
   public CompletionStage<Optional<LockHandle>> tryLockAsync(String name, java.time.Duration ttl,
       java.time.Duration waitTimeout, LockOptions options) {
+    checkWaitTimeout(waitTimeout);
+    return threads.run(() -> startAcquire(name, ttl, waitTimeout, options));
+  }
+
+  private static void checkWaitTimeout(java.time.Duration waitTimeout) {
     Objects.requireNonNull(waitTimeout, "waitTimeout");
     if (waitTimeout.isNegative()) {
       throw new IllegalArgumentException("waitTimeout must not be negative");
     }
-    return threads.run(() -> startAcquire(name, ttl, waitTimeout, options));
   }
 
   /**
@@ -365,12 +376,15 @@ public final class RaftLockClient implements AutoCloseable {
 
   /** Blocks until the lock is granted (pushed on the session stream; no polling). */
   public LockHandle lock(String name, java.time.Duration ttl) {
-    return await(lockAsync(name, ttl));
+    ClientThreads.checkMayBlock();
+    return await(threads.forBlockedCaller(() -> lockOnContext(name, ttl)));
   }
 
   /** Blocks up to {@code waitTimeout}; empty if the lock was not granted in time. */
   public Optional<LockHandle> tryLock(String name, java.time.Duration ttl, java.time.Duration waitTimeout) {
-    return await(tryLockAsync(name, ttl, waitTimeout));
+    ClientThreads.checkMayBlock();
+    checkWaitTimeout(waitTimeout);
+    return await(threads.forBlockedCaller(() -> startAcquire(name, ttl, waitTimeout, LockOptions.NONE)));
   }
 
   /**
@@ -381,7 +395,8 @@ public final class RaftLockClient implements AutoCloseable {
    */
   public boolean unlock(LockHandle handle) {
     ClientThreads.checkMayBlock();
-    CompletableFuture<Boolean> outcome = unlockAsync(handle).toCompletableFuture();
+    Objects.requireNonNull(handle, "handle");
+    CompletableFuture<Boolean> outcome = threads.forBlockedCaller(() -> holdings.release(handle));
     try {
       return outcome.get(operationTimeoutNanos, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
@@ -473,15 +488,12 @@ public final class RaftLockClient implements AutoCloseable {
 
   /**
    * Fails pending acquisitions, closes the session (its locks are released and its waits
-   * cancelled in one entry; 3 s at most, else it expires after its TTL) and, if it created it, the
-   * Vert.x instance. With detached handles the session is not closed: their locks stay until it
+   * cancelled in one entry; 3 s at most, else it expires after its TTL) and gives back its use of
+   * the shared Vert.x instance, which the last client to close closes. With detached handles the session is not closed: their locks stay until it
    * expires, one session TTL later; the client's other locks are released one by one.
    */
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
     CompletableFuture<Void> done = closeAsync().toCompletableFuture();
     if (!Context.isOnEventLoopThread()) {
       try {
@@ -494,8 +506,16 @@ public final class RaftLockClient implements AutoCloseable {
     }
   }
 
-  public CompletionStage<Void> closeAsync() {
-    closed = true;
+  /** Closes as {@link #close()} does; calling it again returns the first call's stage. */
+  public synchronized CompletionStage<Void> closeAsync() {
+    if (closing == null) {
+      closed = true;
+      closing = startClose();
+    }
+    return closing;
+  }
+
+  private CompletableFuture<Void> startClose() {
     Future<Void> f = threads.onContext(() -> {
       acquisitions.failAll(new RaftLockException(ErrorCode.UNAVAILABLE, "client closed"));
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MS);
@@ -503,7 +523,7 @@ public final class RaftLockClient implements AutoCloseable {
     });
     CompletableFuture<Void> out = new CompletableFuture<>();
     f.onComplete(ar -> {
-      Future<Void> v = ownsVertx ? vertx.close() : Future.succeededFuture();
+      Future<Void> v = ownsVertx ? SharedVertx.release(vertx) : Future.succeededFuture();
       v.onComplete(x -> {
         threads.shutdown();
         out.complete(null);

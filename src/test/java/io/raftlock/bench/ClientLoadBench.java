@@ -20,9 +20,9 @@ import java.util.stream.Collectors;
 /**
  * W1 and W2 of scripts/bench.sh through the public API of {@link RaftLockClient}, the way an
  * application uses it: every simulated user is a thread making blocking calls ({@code tryLock},
- * {@code unlock}), with its own client (its own Vert.x, connections and client id, as one
- * process per user would have) or with one client shared by all users (a service with many
- * threads). Only the public API is used, so the figures follow whatever the client does inside.
+ * {@code unlock}), with its own client (its own session, connections and client id; the clients
+ * of one process share its Vert.x event loops, as jetcd's clients share grpc-java's) or with one
+ * client shared by all users (a service with many threads). Only the public API is used, so the figures follow whatever the client does inside.
  *
  * <p>The clients are given every node, in the order of {@code --nodes}, as an application's
  * configuration lists them; where the calls go is the client's choice.

@@ -30,7 +30,7 @@ import java.util.concurrent.CompletableFuture;
  * <p>RaftLock's W1 and W2 go through {@code RaftLockClient} ({@link ClientLoadBench}): one client
  * per simulated user, plus W1 with all users sharing one client ({@code shared}). The same run
  * measures the server-side floor with {@link ApiLoadBench}'s raw asynchronous gRPC driver
- * ({@code floor}: W1 at the largest client count and W2), so the client's own cost shows next to
+ * ({@code floor}: W1 at the smallest and the largest client count, and W2), so the client's own cost shows next to
  * it. W3 drives raw gRPC stubs with its own retry policy, as before.
  */
 public final class CompareBench {
@@ -41,7 +41,7 @@ public final class CompareBench {
                    [--failover-clients 8] [--workloads w1,shared,floor,w2,w3] [--profile DIR]
       CompareBench --summarize DIR --machine FILE --md FILE
         shared:  W1 with --shared-users users on one RaftLockClient (RaftLock only)
-        floor:   ApiLoadBench's raw driver, W1 at the largest --clients and W2 (RaftLock only)
+        floor:   ApiLoadBench's raw driver, W1 at the smallest and largest --clients and W2 (RaftLock only)
         profile: after the workloads, W1 at the largest --clients through RaftLockClient and through
                  ApiLoadBench again, with JFR recordings of the leader and the driver (RaftLock only)
       """;
@@ -107,6 +107,10 @@ public final class CompareBench {
     int largest() {
       return clients.get(clients.size() - 1);
     }
+
+    int smallest() {
+      return clients.get(0);
+    }
   }
 
   // ---------------------------------------------------------------- RaftLock
@@ -142,6 +146,12 @@ public final class CompareBench {
         leader = ApiLoadBench.awaitLeader(nodes);
         out.put("w1Floor", pairs(floor.runPairs(leader, "ApiLoadBench", s.largest(), s.warmup(), s.measure()),
             leader.id(), nodes));
+        if (s.smallest() != s.largest()) {
+          // The floor of the single-client latency: one quorum commit round without the library.
+          leader = ApiLoadBench.awaitLeader(nodes);
+          out.put("w1FloorLow", pairs(floor.runPairs(leader, "ApiLoadBench", s.smallest(), s.warmup(), s.measure()),
+              leader.id(), nodes));
+        }
       }
       if (s.workloads().contains("w2")) {
         leader = ApiLoadBench.awaitLeader(nodes);

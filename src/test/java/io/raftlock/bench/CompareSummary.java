@@ -126,6 +126,17 @@ final class CompareSummary {
           .append(" | ").append(cell(r, floor)).append(" | ").append(ratio(r, own, r, floor, f)).append(" | ")
           .append(ratio(r, shared, r, floor, f)).append(" |\n");
     }
+    int lo = cs.isEmpty() ? 1 : Collections.min(cs);
+    if (lo != hi && r.stream().anyMatch(j -> !j.path("w1FloorLow").isMissingNode())) {
+      s.append("\n## W1 at ").append(lo).append(" user: the client path against the server-side floor\n\n");
+      s.append("| figure | RaftLockClient | ApiLoadBench (floor) | client / floor | etcd |\n|---|---:|---:|---:|---:|\n");
+      for (Field f : PAIR_FIELDS) {
+        Figure own = f.of(j -> w1(j, lo));
+        Figure floor = f.of(j -> j.path("w1FloorLow"));
+        s.append("| ").append(f.name()).append(" | ").append(cell(r, own)).append(" | ").append(cell(r, floor))
+            .append(" | ").append(ratio(r, own, r, floor, f)).append(" | ").append(cell(e, own)).append(" |\n");
+      }
+    }
   }
 
   private static void w2w3Tables(StringBuilder s, List<JsonNode> r, List<JsonNode> e) {
@@ -367,7 +378,7 @@ final class CompareSummary {
   private static List<JsonNode> parts(JsonNode run) {
     List<JsonNode> parts = new ArrayList<>();
     run.path("w1").forEach(parts::add);
-    for (String w : List.of("w1Shared", "w1Floor", "w2", "w2Floor", "w3")) {
+    for (String w : List.of("w1Shared", "w1Floor", "w1FloorLow", "w2", "w2Floor", "w3")) {
       if (!run.path(w).isMissingNode()) {
         parts.add(run.path(w));
       }

@@ -35,6 +35,7 @@ class CompareSummaryTest {
     Files.writeString(dir.resolve("raftlock-run1.json"), "{\"loadAverageBefore\": \"1 1 1\", \"warmupS\": 1, "
         + "\"measureS\": 3, \"w1\": [" + pairs(1, 500, 1.0, 3.0, "c") + "," + pairs(64, 3000, 5.0, 10.0, "c") + "], "
         + "\"w1Shared\": " + pairs(64, 6000, 4.0, 8.0, "s") + ", \"w1Floor\": " + pairs(64, 4000, 3.0, 6.0, "f")
+        + ", \"w1FloorLow\": " + pairs(1, 800, 0.5, 2.0, "f")
         + ", \"w2\": " + handoff(1600, 4.0, 0) + ", \"w2Floor\": " + handoff(2000, 2.0, 0)
         + ", \"w3\": {\"unavailableMs\": 400, \"errorsSurfaced\": 0, \"lostAcquires\": 0}}");
     Files.writeString(dir.resolve("etcd-run1.json"), "{\"loadAverageBefore\": \"1 1 1\", \"w1\": ["
@@ -54,6 +55,8 @@ class CompareSummaryTest {
     assertTrue(s.contains("| 64 | pairs/s | 3,000 | 500 | 6.00× |"), s);
     assertTrue(s.contains("| pairs/s | 3,000 | 6,000 | 4,000 | 0.75× | 1.50× |"), s);
     assertTrue(s.contains("| CPU per pair: leader | 100 µs | 100 µs | 100 µs | 1.00× | 1.00× |"), s);
+    assertTrue(s.contains("## W1 at 1 user: the client path against the server-side floor"), s);
+    assertTrue(s.contains("| pairs/s | 500 | 800 | 0.63× | 400 |"), s);
     assertTrue(s.contains("| handoffs/s | 1,600 | 2,000 | 160 | 10.00× |"), s);
     assertTrue(s.contains("| same-client re-grants | 0 | 0 | 2 | – |"), s);
     assertTrue(s.contains("| W1, 1 client: acquire p50 ≤ 0.5 × etcd's | 0.40× (1 vs 2.50 ms) | **yes** |"), s);
