@@ -96,6 +96,50 @@ class AuthMembershipClusterTest {
     cluster = new LocalCluster(3, root, c -> catchUp == CatchUp.SNAPSHOT ? snapshotting(c) : c).start();
     vertx = Vertx.vertx();
     grpc = GrpcClient.client(vertx);
+    Before before = setUpAclAndAHolding();
+    if (catchUp == CatchUp.SNAPSHOT) {
+      for (int i = 0; i < 15; i++) {
+        pair(cluster.awaitLeader(), before.alice(), "jobs/churn-" + i);
+      }
+      for (String id : cluster.ids()) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(id).status().snapshotIndex()
+            > before.aclIndex() + 2);
+      }
+    }
+    cluster.join("node-4", "node-2", adminKey);
+    long commit = cluster.node(cluster.awaitLeader()).status().commitIndex();
+    admin.onLeader(at(cluster.awaitLeader()), AdminGrpcClient.PromoteLearner,
+        PromoteLearnerRequest.newBuilder().setId("node-4").setMinIndex(commit).build(), 30_000).await();
+    awaitApplied(List.of("node-4"), commit);
+    if (catchUp == CatchUp.SNAPSHOT) {
+      assertTrue(cluster.node("node-4").status().snapshotIndex() > before.aclIndex(), "node-4 caught up by snapshot");
+    } else {
+      assertEquals(0, cluster.node("node-4").status().snapshotIndex(), "node-4 caught up from the log");
+    }
+    assertSameAcl("node-4", before.alice(), before.carol().getKey(), before.heldToken());
+
+    removeAnOriginalFollower();
+    String carol = before.carol().getKey();
+    long revokedAt = change("node-4", AuthChangeRequest.newBuilder().setRevokeKey(before.carol().getKeyId()))
+        .getAppliedIndex();
+    awaitApplied(cluster.running(), revokedAt);
+    for (String id : cluster.running()) {
+      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+          () -> as(id, carol).acquire(acquire("jobs/after-revoke", "w")));
+      assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode(), id);
+    }
+    assertSameAcl("node-4", before.alice(), null, before.heldToken());
+    assertEquals(1, CommittedState.of(cluster).hashes().stream().distinct().count(), "the replicas agree");
+  }
+
+  /** What exists before the join: alice's and carol's keys, the index of the ACL set-up, alice's holding. */
+  private record Before(String alice, NewKeyResponse carol, long aclIndex, long heldToken) {}
+
+  /**
+   * Auth on (the first key to {@code root}), a role with lock and read on {@code jobs/}, alice and
+   * carol with that role, applied everywhere; alice holds {@code jobs/held}.
+   */
+  private Before setUpAclAndAHolding() {
     // From the node's own host a plaintext connection may receive the key (docs/security.md).
     adminKey = as("node-1", null).call(StockAuth.ENABLE, EnableAuthRequest.newBuilder().setPrincipal("root").build())
         .getKey();
@@ -111,28 +155,11 @@ class AuthMembershipClusterTest {
     awaitApplied(cluster.ids(), aclIndex);
     AcquireResponse held = as(cluster.awaitLeader(), alice).acquire(acquire("jobs/held", "worker"));
     assertTrue(held.getAcquired(), held::toString);
+    return new Before(alice, carol, aclIndex, held.getLock().getVersion());
+  }
 
-    if (catchUp == CatchUp.SNAPSHOT) {
-      for (int i = 0; i < 15; i++) {
-        pair(alice, "jobs/churn-" + i);
-      }
-      for (String id : cluster.ids()) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(id).status().snapshotIndex() > aclIndex + 2);
-      }
-    }
-    cluster.join("node-4", "node-2", adminKey);
-    long commit = cluster.node(cluster.awaitLeader()).status().commitIndex();
-    admin.onLeader(at(cluster.awaitLeader()), AdminGrpcClient.PromoteLearner,
-        PromoteLearnerRequest.newBuilder().setId("node-4").setMinIndex(commit).build(), 30_000).await();
-    awaitApplied(List.of("node-4"), commit);
-    if (catchUp == CatchUp.SNAPSHOT) {
-      assertTrue(cluster.node("node-4").status().snapshotIndex() > aclIndex, "node-4 caught up by snapshot");
-    } else {
-      assertEquals(0, cluster.node("node-4").status().snapshotIndex(), "node-4 caught up from the log");
-    }
-    assertSameAcl("node-4", alice, carol.getKey(), held.getLock().getVersion());
-
-    // An original member leaves; the revocation then commits in the new configuration.
+  /** An original member other than the leader leaves; later changes commit without it. */
+  private void removeAnOriginalFollower() {
     String leader = cluster.awaitLeader();
     String removed = cluster.ids().stream().filter(id -> !id.equals(leader) && !id.equals("node-4"))
         .findFirst().orElseThrow();
@@ -140,15 +167,6 @@ class AuthMembershipClusterTest {
         30_000).await();
     await().atMost(Duration.ofSeconds(20)).until(() -> cluster.node(removed).status().removed());
     cluster.stop(removed);
-    long revokedAt = change("node-4", AuthChangeRequest.newBuilder().setRevokeKey(carol.getKeyId())).getAppliedIndex();
-    awaitApplied(cluster.running(), revokedAt);
-    for (String id : cluster.running()) {
-      StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-          () -> as(id, carol.getKey()).acquire(acquire("jobs/after-revoke", "w")));
-      assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode(), id);
-    }
-    assertSameAcl("node-4", alice, null, held.getLock().getVersion());
-    assertEquals(1, CommittedState.of(cluster).hashes().stream().distinct().count(), "the replicas agree");
   }
 
   /**
@@ -201,11 +219,7 @@ class AuthMembershipClusterTest {
         .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(600)).build();
   }
 
-  /** {@code key} takes and gives back {@code lock} through the leader. */
-  private void pair(String key, String lock) {
-    pair(cluster.awaitLeader(), key, lock);
-  }
-
+  /** {@code key} takes and gives back {@code lock} through {@code node}. */
   private void pair(String node, String key, String lock) {
     StockRaftLock c = as(node, key);
     AcquireResponse a = c.acquire(acquire(lock, "pair"));

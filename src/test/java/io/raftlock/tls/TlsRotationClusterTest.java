@@ -57,6 +57,9 @@ class TlsRotationClusterTest {
   private final TestCertificates oldCa = TestCertificates.authority("raftlock-old-ca");
   private final TestCertificates newCa = TestCertificates.authority("raftlock-new-ca");
   private LocalCluster cluster;
+  /** Certificates naming no member ("node-9"), one of each CA, for probing the peer ports. */
+  private TestCertificates.Issued oldStranger;
+  private TestCertificates.Issued newStranger;
 
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final List<Thread> load = new ArrayList<>();
@@ -100,48 +103,21 @@ class TlsRotationClusterTest {
       return c.withTls(new TlsSettings(new TlsSettings.Files(client.certFile(), client.keyFile(), null),
           new TlsSettings.Files(peer.certFile(), peer.keyFile(), peer.caFile()), RELOAD_CHECK_MS));
     }).start();
-    TestCertificates.Issued oldStranger = oldCa.issue(root.resolve("probe-old"), "peer", "node-9-old", "node-9");
-    TestCertificates.Issued newStranger = newCa.issue(root.resolve("probe-new"), "peer", "node-9-new", "node-9");
+    oldStranger = oldCa.issue(root.resolve("probe-old"), "peer", "node-9-old", "node-9");
+    newStranger = newCa.issue(root.resolve("probe-new"), "peer", "node-9-new", "node-9");
     for (int i = 0; i < CLIENTS; i++) {
       startClient(i);
     }
     awaitProgress(10);
     long termBefore = term();
 
-    // 1. Every member trusts both CAs: a new-CA certificate gets through the handshake (and is
-    //    then refused by name, as it names no member).
+    trustBothCas();
     for (String id : cluster.ids()) {
-      TestCertificates.write(dir(id).resolve("ca.pem"), oldCa.caPem() + newCa.caPem());
-    }
-    for (String id : cluster.ids()) {
-      await().atMost(Duration.ofSeconds(20)).until(() -> refusal(id, newStranger).getCode() == Status.Code.PERMISSION_DENIED);
-    }
-    awaitProgress(5);
-
-    // 2. Member by member, new certificates from the new CA; fresh handshakes get them.
-    ReloadableTls probeIdentity = new ReloadableTls(PemMaterial.read("probe",
-        new TlsSettings.Files(newStranger.certFile(), newStranger.keyFile(), null)));
-    for (String id : cluster.ids()) {
-      X509Certificate peer = TlsProbe.leaf(newCa.issueLeaf(dir(id), "peer", id + "-new", id));
-      X509Certificate client = TlsProbe.leaf(newCa.issueLeaf(dir(id), "client", id + "-client-new", id, "localhost"));
-      String bundle = oldCa.caPem() + newCa.caPem();
-      await().atMost(Duration.ofSeconds(20)).until(() -> TlsProbe.fingerprint(
-          TlsProbe.served(cluster.clientPort(id), bundle, null)).equals(TlsProbe.fingerprint(client)));
-      await().atMost(Duration.ofSeconds(20)).until(() -> TlsProbe.fingerprint(
-          TlsProbe.served(peerPort(id), bundle, probeIdentity)).equals(TlsProbe.fingerprint(peer)));
-      X509Certificate served = TlsProbe.served(cluster.clientPort(id), newCa.caPem(), null);
-      assertEquals(client.getSerialNumber(), served.getSerialNumber(), id + " client port");
+      rotate(id);
       cluster.awaitLeader();
       awaitProgress(5);
     }
-
-    // 3. The old CA is dropped: its certificates no longer get through a handshake.
-    for (String id : cluster.ids()) {
-      TestCertificates.write(dir(id).resolve("ca.pem"), newCa.caPem());
-    }
-    for (String id : cluster.ids()) {
-      await().atMost(Duration.ofSeconds(20)).until(() -> refusal(id, oldStranger).getCode() == Status.Code.UNAVAILABLE);
-    }
+    dropTheOldCa();
     awaitProgress(10);
     running.set(false);
     for (Thread t : load) {
@@ -149,17 +125,8 @@ class TlsRotationClusterTest {
     }
     long termAfter = term();
 
-    // Established peer connections keep their sessions; a member restarted now makes new ones
-    // both ways, so the members' rotated certificates and new-only trust must carry them.
-    String restarted = cluster.follower();
-    cluster.stop(restarted);
-    cluster.start(restarted);
-    assertOnlyTheNewCaIsTrustedByFreshClients(); // commits one more acquire and release
-    long commit = cluster.node(cluster.awaitLeader()).status().commitIndex();
-    await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(restarted).status().appliedIndex() >= commit);
-
-    // After the rotation, a certificate of the right CA that names no member, claiming to be one,
-    // is refused by name on every member.
+    restartAFollowerOverTheNewCertificates();
+    // A certificate of the right CA that names no member, claiming to be one, is refused by name.
     for (String id : cluster.ids()) {
       String claimed = cluster.ids().stream().filter(other -> !other.equals(id)).findFirst().orElseThrow();
       Status status = TlsProbe.refusedPeerCall(peerPort(id), newStranger, dir(id).resolve("ca.pem"), claimed, id);
@@ -172,6 +139,54 @@ class TlsRotationClusterTest {
         termAfter - termBefore);
     assertTrue(failures.isEmpty(), () -> "the application saw failures: " + failures);
     assertTrue(termAfter - termBefore <= MAX_TERM_CHANGES, "term " + termBefore + " -> " + termAfter);
+  }
+
+  /** Every member trusts both CAs: a new-CA certificate gets through the handshake (to be refused by name). */
+  private void trustBothCas() {
+    for (String id : cluster.ids()) {
+      TestCertificates.write(dir(id).resolve("ca.pem"), oldCa.caPem() + newCa.caPem());
+    }
+    for (String id : cluster.ids()) {
+      await().atMost(Duration.ofSeconds(20)).until(() -> refusal(id, newStranger).getCode() == Status.Code.PERMISSION_DENIED);
+    }
+  }
+
+  /** New client-port and peer certificates of the new CA for {@code id}; fresh handshakes get them. */
+  private void rotate(String id) {
+    X509Certificate peer = TlsProbe.leaf(newCa.issueLeaf(dir(id), "peer", id + "-new", id));
+    X509Certificate client = TlsProbe.leaf(newCa.issueLeaf(dir(id), "client", id + "-client-new", id, "localhost"));
+    String bundle = oldCa.caPem() + newCa.caPem();
+    ReloadableTls probe = new ReloadableTls(PemMaterial.read("probe",
+        new TlsSettings.Files(newStranger.certFile(), newStranger.keyFile(), null)));
+    await().atMost(Duration.ofSeconds(20)).until(() -> TlsProbe.fingerprint(
+        TlsProbe.served(cluster.clientPort(id), bundle, null)).equals(TlsProbe.fingerprint(client)));
+    await().atMost(Duration.ofSeconds(20)).until(() -> TlsProbe.fingerprint(
+        TlsProbe.served(peerPort(id), bundle, probe)).equals(TlsProbe.fingerprint(peer)));
+    X509Certificate served = TlsProbe.served(cluster.clientPort(id), newCa.caPem(), null);
+    assertEquals(client.getSerialNumber(), served.getSerialNumber(), id + " client port");
+  }
+
+  /** Only the new CA stays trusted: a certificate of the old one no longer gets through a handshake. */
+  private void dropTheOldCa() {
+    for (String id : cluster.ids()) {
+      TestCertificates.write(dir(id).resolve("ca.pem"), newCa.caPem());
+    }
+    for (String id : cluster.ids()) {
+      await().atMost(Duration.ofSeconds(20)).until(() -> refusal(id, oldStranger).getCode() == Status.Code.UNAVAILABLE);
+    }
+  }
+
+  /**
+   * Established peer connections keep the sessions they opened with; a member restarted now opens
+   * new ones both ways, which only the members' rotated certificates and new-only trust can carry.
+   */
+  private void restartAFollowerOverTheNewCertificates() {
+    String restarted = cluster.follower();
+    cluster.stop(restarted);
+    cluster.start(restarted);
+    assertOnlyTheNewCaIsTrustedByFreshClients(); // commits one more acquire and release
+    long commit = cluster.node(cluster.awaitLeader()).status().commitIndex();
+    await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(restarted).status().appliedIndex() >= commit);
   }
 
   /** A client thread acquiring and releasing its own lock until the test stops it. */
