@@ -15,17 +15,21 @@
 # also on failure or Ctrl-C.
 #   scripts/bench.sh [--quick] [--runs N] [--warmup S] [--measure S] [--session-warmup S]
 #                    [--clients 1,8,64] [--shared-users 64] [--workloads w1,shared,floor,w2,w3] [--md FILE]
-#                    [--profile DIR]
+#                    [--profile DIR] [--secure] [--no-etcd]
 # --quick: a smoke run: one short run per system (1 s warm-up, 3 s measured), a few minutes; its
 # tables go to target/bench/benchmarks-smoke.md instead of docs/benchmarks.md (--md FILE: elsewhere).
 # --profile DIR: after the first RaftLock run's workloads, W1 at the largest client count again
 # through RaftLockClient and through ApiLoadBench, with JFR of the leader and the driver (DIR/*.txt).
+# --secure: a second 3-process RaftLock cluster with TLS on the client and peer ports (mutual TLS
+# between members) and auth on, driven as a principal whose role allows the benchmark's locks; W1,
+# shared and W2 through RaftLockClient (over TLS, with the API key) run on it right after each
+# plaintext RaftLock run, and the summary compares the two. --no-etcd: no etcd cluster.
 # Defaults: 3 runs per system, 5 s warm-up and 15 s measured per workload, 15 s session warm-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 for a in "$@"; do
-  case "$a" in -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+  case "$a" in -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 done
 . scripts/lib.sh
 
@@ -38,6 +42,8 @@ shared_users=64
 workloads=w1,shared,floor,w2,w3
 md=docs/benchmarks.md
 profile=()
+secure=0
+etcd=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) runs=1; warmup=1; measure=3; session_warmup=5; md=target/bench/benchmarks-smoke.md ;;
@@ -50,6 +56,8 @@ while [ $# -gt 0 ]; do
     --workloads) workloads=$2; shift ;;
     --md) md=$2; shift ;;
     --profile) profile=(--profile "$2"); shift ;;
+    --secure) secure=1 ;;
+    --no-etcd) etcd=0 ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -59,7 +67,12 @@ OUT=target/bench
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 build_jar_if_stale
 CP=$(test_classpath)
-command -v etcd >/dev/null 2>&1 && command -v etcdctl >/dev/null 2>&1 || scripts/install-etcd.sh
+if [ "$etcd" = 1 ]; then
+  command -v etcd >/dev/null 2>&1 && command -v etcdctl >/dev/null 2>&1 || scripts/install-etcd.sh
+fi
+SYSTEMS=(raftlock)
+[ "$secure" = 1 ] && SYSTEMS+=(raftlock-secure)
+[ "$etcd" = 1 ] && SYSTEMS+=(etcd)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/raftlock-bench.XXXXXX")
 declare -A PID
@@ -81,25 +94,55 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- RaftLock: 3 node processes
+# (--secure: 3 more, TLS and auth on, whose directories and keys here are secure-node-N; their
+# node ids are node-N, which their certificates name)
 RNODES=(node-1 node-2 node-3)
+SNODES=(secure-node-1 secure-node-2 secure-node-3)
+CERTS=$WORK/secure-certs
 declare -A RPEER RCLIENT
-for n in "${RNODES[@]}"; do free_port "RPEER[$n]"; free_port "RCLIENT[$n]"; done
-members=""
-for n in "${RNODES[@]}"; do
-  members="$members${members:+,}
-    \"$n\": { \"peerAddress\": \"127.0.0.1:${RPEER[$n]}\", \"clientAddress\": \"127.0.0.1:${RCLIENT[$n]}\" }"
-done
-for n in "${RNODES[@]}"; do
-  mkdir -p "$WORK/$n"
-  cat >"$WORK/$n/node.json" <<JSON
+# write_raftlock_configs KEY...: WORK/KEY/node.json for a cluster of these members (free ports;
+# secure-* members get the tls section of tls_json).
+write_raftlock_configs() {
+  local n members=""
+  for n in "$@"; do free_port "RPEER[$n]"; free_port "RCLIENT[$n]"; done
+  for n in "$@"; do
+    members="$members${members:+,}
+    \"${n#secure-}\": { \"peerAddress\": \"127.0.0.1:${RPEER[$n]}\", \"clientAddress\": \"127.0.0.1:${RCLIENT[$n]}\" }"
+  done
+  for n in "$@"; do
+    mkdir -p "$WORK/$n"
+    cat >"$WORK/$n/node.json" <<JSON
 {
-  "nodeId": "$n",
+  "nodeId": "${n#secure-}",
   "dataDir": "$WORK/$n/data",
   "members": {$members
-  }
+  }$(tls_json "$n")
 }
 JSON
-done
+  done
+}
+# The tls section of a secure member: its certificate on the client port (server authentication;
+# clients prove who they are with the API key) and mutual TLS with the others on the peer port.
+tls_json() {
+  case "$1" in
+    secure-*) local id=${1#secure-}
+      printf ',\n  "tls": {\n    "client": { "certFile": "%s", "keyFile": "%s" },\n' "$CERTS/$id.pem" "$CERTS/$id-key.pem"
+      printf '    "peer": { "certFile": "%s", "keyFile": "%s", "caFile": "%s" }\n  }' "$CERTS/$id.pem" \
+        "$CERTS/$id-key.pem" "$CERTS/ca.pem" ;;
+  esac
+}
+write_raftlock_configs "${RNODES[@]}"
+if [ "$secure" = 1 ]; then
+  java "${CHRONICLE_FLAGS[@]}" -cp "$CP" io.raftlock.bench.SecureBenchSetup certs "$CERTS" node-1,node-2,node-3
+  write_raftlock_configs "${SNODES[@]}"
+fi
+# node_status KEY: the member's /status (over TLS for a secure member), empty if it does not answer.
+node_status() {
+  case "$1" in
+    secure-*) curl -s --max-time 1 --cacert "$CERTS/ca.pem" "https://127.0.0.1:${RCLIENT[$1]}/status" || true ;;
+    *) curl -s --max-time 1 "http://127.0.0.1:${RCLIENT[$1]}/status" || true ;;
+  esac
+}
 start_raftlock() {
   # The jar's manifest carries Chronicle's Add-Exports/Add-Opens; the heap limit is the issue's.
   java -Xmx256m -Dchronicle.analytics.disable=true -jar target/raftlock.jar --config "$WORK/$1/node.json" \
@@ -135,15 +178,17 @@ etcd_endpoints() {
 # RaftLock: every node answers /status and one is a ready leader; etcd: every member is healthy.
 ensure_up() {
   local system=$1 n ok i
-  if [ "$system" = raftlock ]; then
+  if [ "$system" != etcd ]; then
+    local -a members=("${RNODES[@]}")
+    [ "$system" = raftlock-secure ] && members=("${SNODES[@]}")
     for i in $(seq 1 240); do
       # (Re)start members that are not running, also one that exited while starting.
       if [ $((i % 20)) = 1 ]; then
-        for n in "${RNODES[@]}"; do [ -n "${PID[$n]:-}" ] && kill -0 "${PID[$n]}" 2>/dev/null || start_raftlock "$n"; done
+        for n in "${members[@]}"; do [ -n "${PID[$n]:-}" ] && kill -0 "${PID[$n]}" 2>/dev/null || start_raftlock "$n"; done
       fi
       ok=0; local leader=0
-      for n in "${RNODES[@]}"; do
-        s=$(curl -s --max-time 1 "http://127.0.0.1:${RCLIENT[$n]}/status" || true)
+      for n in "${members[@]}"; do
+        s=$(node_status "$n")
         [ -n "$s" ] && ok=$((ok + 1))
         echo "$s" | grep -q '"leaderReady" : true' && leader=1
       done
@@ -175,20 +220,38 @@ nodes_arg() {
   local a="" n
   if [ "$1" = raftlock ]; then
     for n in "${RNODES[@]}"; do a="$a${a:+,}$n=127.0.0.1:${RCLIENT[$n]}:${PID[$n]}"; done
+  elif [ "$1" = raftlock-secure ]; then
+    for n in "${SNODES[@]}"; do a="$a${a:+,}${n#secure-}=127.0.0.1:${RCLIENT[$n]}:${PID[$n]}"; done
   else
     for n in "${ENODES[@]}"; do a="$a${a:+,}$n=127.0.0.1:${ECLIENT[$n]}:${PID[$n]}"; done
   fi
   echo "$a"
 }
 
-echo "starting 3 RaftLock nodes and 3 etcd members in $WORK (load average $load_at_start)"
+# system_args SYSTEM: SYSTEM_ARGS becomes the driver's system and access options for SYSTEM.
+system_args() {
+  case "$1" in
+    raftlock-secure) SYSTEM_ARGS=(--system raftlock --ca "$CERTS/ca.pem" --api-key-file "$CERTS/bench.key") ;;
+    *) SYSTEM_ARGS=(--system "$1") ;;
+  esac
+}
+
+echo "starting clusters (${SYSTEMS[*]}) in $WORK (load average $load_at_start)"
 for n in "${RNODES[@]}"; do start_raftlock "$n"; done
-for n in "${ENODES[@]}"; do start_etcd "$n"; done
 ensure_up raftlock
-ensure_up etcd
+if [ "$secure" = 1 ]; then
+  for n in "${SNODES[@]}"; do start_raftlock "$n"; done
+  ensure_up raftlock-secure
+  java "${CHRONICLE_FLAGS[@]}" -cp "$CP" io.raftlock.bench.SecureBenchSetup auth "$CERTS" \
+    "127.0.0.1:${RCLIENT[secure-node-1]}"
+fi
+if [ "$etcd" = 1 ]; then
+  for n in "${ENODES[@]}"; do start_etcd "$n"; done
+  ensure_up etcd
+fi
 
 mkdir -p "$OUT"
-rm -f "$OUT"/raftlock-run*.json "$OUT"/etcd-run*.json
+rm -f "$OUT"/raftlock-run*.json "$OUT"/raftlock-secure-run*.json "$OUT"/etcd-run*.json
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD 2>/dev/null || commit="$commit (with uncommitted changes)"
 {
@@ -198,28 +261,32 @@ git diff --quiet HEAD 2>/dev/null || commit="$commit (with uncommitted changes)"
   echo "CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   echo "kernel=$(uname -sr)"
   echo "Java=$(java -version 2>&1 | head -n 1)"
-  echo "etcd=$(etcd --version | head -n 1 | sed 's/etcd Version: //')"
+  [ "$etcd" = 1 ] && echo "etcd=$(etcd --version | head -n 1 | sed 's/etcd Version: //')"
+  [ "$secure" = 1 ] && echo "secure cluster (--secure)=TLS 1.3 on the client port, mutual TLS on the peer port (EC P-256), auth on, clients as principal bench"
   echo "RaftLock commit=$commit"
   echo "load average (1/5/15 min) at the start of the session=$load_at_start"
   echo "runs per system=$runs"
 } >"$OUT/machine.txt"
 
 # One unrecorded pass per system first: the RaftLock nodes are fresh JVMs (interpreted code
-# until the JIT has compiled the hot paths), so W1 at 64 clients through the client and through
-# the raw driver, and W2; etcd gets the same treatment.
-for system in raftlock etcd; do
-  echo "warming up $system: W1 at 64 clients and W2, $session_warmup s each (not recorded)"
-  driver --system "$system" \
-    --nodes "$(nodes_arg "$system")" --workloads w1,floor,w2 --clients 64 --warmup 1 --measure "$session_warmup" \
+# until the JIT has compiled the hot paths), so W1 at the largest client count through the
+# client and through the raw driver, and W2; etcd gets the same treatment.
+for system in "${SYSTEMS[@]}"; do
+  echo "warming up $system: W1 at ${clients##*,} clients and W2, $session_warmup s each (not recorded)"
+  system_args "$system"
+  driver "${SYSTEM_ARGS[@]}" \
+    --nodes "$(nodes_arg "$system")" --workloads w1,floor,w2 --clients "${clients##*,}" --warmup 1 \
+    --measure "$session_warmup" \
     --out "$OUT/warmup-$system.json" >/dev/null
 done
 
 for i in $(seq 1 "$runs"); do
-  for system in raftlock etcd; do
+  for system in "${SYSTEMS[@]}"; do
     ensure_up "$system"
     extra=()
     [ "$system" = raftlock ] && [ "$i" = 1 ] && extra=("${profile[@]}")
-    driver --system "$system" "${extra[@]}" \
+    system_args "$system"
+    driver "${SYSTEM_ARGS[@]}" "${extra[@]}" \
       --nodes "$(nodes_arg "$system")" --run "$i" --out "$OUT/$system-run$i.json" \
       --warmup "$warmup" --measure "$measure" --clients "$clients" --shared-users "$shared_users" \
       --workloads "$workloads"

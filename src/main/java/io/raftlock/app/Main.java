@@ -81,7 +81,8 @@ public final class Main {
     Node node;
     try {
       node = join == null ? Node.start(cfg, transports()).await()
-          : Node.join(cfg, join, transports(), Node.vertxFor(cfg)).await();
+          // With auth on, the join asks with the admin key of this process's environment.
+          : Node.join(cfg, join, transports(), Node.vertxFor(cfg), System.getenv("RAFTLOCK_API_KEY")).await();
     } catch (RuntimeException e) {
       DataDirLock.InUseException inUse = inUse(e);
       exit(1, "could not start " + cfg.nodeId() + ": "

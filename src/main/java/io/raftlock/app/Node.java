@@ -101,14 +101,17 @@ public final class Node {
    * learner. The leader then brings it up to date, by snapshot when its log is compacted; it can
    * be promoted once caught up. Restarting with the same {@code --join} is harmless: a member is
    * not added twice. The future completes once the learner's CONFIG entry committed.
+   *
+   * <p>{@code adminKey}: with auth on, listing the members and adding a learner need an admin
+   * key (the joining process's {@code RAFTLOCK_API_KEY}); null when auth is off.
    */
   public static Future<Node> join(NodeConfig config, String joinAddress,
-      BiFunction<Vertx, NodeConfig, PeerTransport> transports, Vertx vertx) {
-    return loadTls(config, vertx).compose(tls -> join(config, joinAddress, transports, vertx, tls));
+      BiFunction<Vertx, NodeConfig, PeerTransport> transports, Vertx vertx, String adminKey) {
+    return loadTls(config, vertx).compose(tls -> join(config, joinAddress, transports, vertx, tls, adminKey));
   }
 
   private static Future<Node> join(NodeConfig config, String joinAddress,
-      BiFunction<Vertx, NodeConfig, PeerTransport> transports, Vertx vertx, NodeTls tls) {
+      BiFunction<Vertx, NodeConfig, PeerTransport> transports, Vertx vertx, NodeTls tls, String adminKey) {
     // Prior-knowledge HTTP/2, as GrpcClient.client(vertx) sets it up, plus the source address.
     HttpClientOptions http = tls.toMemberClientPorts(new HttpClientOptions().setHttp2ClearTextUpgrade(false));
     String local = OutboundBind.localAddressFor(config.members().get(config.nodeId()).clientAddress().host());
@@ -116,8 +119,7 @@ public final class Node {
       http.setLocalAddress(local); // node-to-node: from this node's own address, as the peer transport
     }
     GrpcClient grpc = GrpcClient.client(vertx, new GrpcClientOptions(), http);
-    // With auth on, adding a learner needs an admin key: the joining process's RAFTLOCK_API_KEY.
-    AdminCalls admin = new AdminCalls(vertx, grpc, 2_000).withApiKey(System.getenv("RAFTLOCK_API_KEY"));
+    AdminCalls admin = new AdminCalls(vertx, grpc, 2_000).withApiKey(adminKey);
     NodeConfig.Member self = config.members().get(config.nodeId());
     long deadlineMs = Math.max(10_000, config.api().requestTimeoutMs() * 4);
     Promise<Node> joined = Promise.promise();

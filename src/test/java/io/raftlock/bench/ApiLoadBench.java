@@ -1,6 +1,5 @@
 package io.raftlock.bench;
 
-import io.raftlock.testing.HttpJson;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.Duration;
@@ -820,12 +819,17 @@ public final class ApiLoadBench {
    * still claims the role until it hears of the new term; killing it would measure no failover.
    */
   static NodeRef awaitLeader(List<NodeRef> nodes) {
+    return awaitLeader(nodes, BenchAccess.PLAIN);
+  }
+
+  /** As above, reading the nodes' {@code /status} through {@code access} (plaintext or TLS). */
+  static NodeRef awaitLeader(List<NodeRef> nodes, BenchAccess access) {
     java.util.concurrent.atomic.AtomicReference<NodeRef> leader = new java.util.concurrent.atomic.AtomicReference<>();
     org.awaitility.Awaitility.await("a ready leader").atMost(java.time.Duration.ofSeconds(60))
         .pollInterval(java.time.Duration.ofMillis(100)).until(() -> {
           Map<NodeRef, JsonNode> statuses = new java.util.LinkedHashMap<>();
           for (NodeRef n : nodes) {
-            status(n).ifPresent(s -> statuses.put(n, s));
+            access.json(n, "/status", java.time.Duration.ofMillis(500)).ifPresent(s -> statuses.put(n, s));
           }
           leader.set(confirmedLeader(statuses, nodes.size()));
           return leader.get() != null;
@@ -850,9 +854,5 @@ public final class ApiLoadBench {
     return null;
   }
 
-
-  private static Optional<JsonNode> status(NodeRef n) {
-    return HttpJson.get("http://" + n.host() + ":" + n.port() + "/status", java.time.Duration.ofMillis(500));
-  }
 
 }

@@ -37,12 +37,15 @@ final class ClientLoadBench {
   private final String endpoints;
   private final int warmupS;
   private final int measureS;
+  /** Plaintext, or TLS and an API key (a secure cluster): how every client of a run connects. */
+  private final BenchAccess access;
   private int runs;
   /** CPU milliseconds each process (node id, "driver") used in the last measured window. */
   private Map<String, Double> cpuInWindow = Map.of();
 
-  ClientLoadBench(List<ApiLoadBench.NodeRef> nodes, int warmupS, int measureS) {
+  ClientLoadBench(List<ApiLoadBench.NodeRef> nodes, int warmupS, int measureS, BenchAccess access) {
     this.nodes = nodes;
+    this.access = access;
     this.endpoints = nodes.stream().map(n -> n.host() + ":" + n.port()).collect(Collectors.joining(","));
     this.warmupS = warmupS;
     this.measureS = measureS;
@@ -274,11 +277,14 @@ final class ClientLoadBench {
     return "c" + (++runs) + "-" + Long.toString(System.nanoTime(), 36);
   }
 
-  /** {@code n} clients with the default settings (each its own Vert.x) and client ids of this run. */
+  /**
+   * {@code n} clients with the default settings (each its own Vert.x) and client ids of this run,
+   * over TLS and with the API key when the cluster is a secure one.
+   */
   private List<RaftLockClient> open(int n, String run) {
     List<RaftLockClient> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      out.add(RaftLockClient.builder().endpoints(endpoints).clientId(run + "-client" + i).build());
+      out.add(access.apply(RaftLockClient.builder().endpoints(endpoints).clientId(run + "-client" + i)).build());
     }
     return out;
   }

@@ -39,11 +39,15 @@ public final class CompareBench {
       CompareBench --system raftlock|etcd --nodes id=host:port:pid,... --out FILE [--run N]
                    [--warmup S] [--measure S] [--clients 1,8,64] [--shared-users 64] [--waiters 16]
                    [--failover-clients 8] [--workloads w1,shared,floor,w2,w3] [--profile DIR]
+                   [--ca FILE] [--api-key-file FILE]
       CompareBench --summarize DIR --machine FILE --md FILE
         shared:  W1 with --shared-users users on one RaftLockClient (RaftLock only)
         floor:   ApiLoadBench's raw driver, W1 at the smallest and largest --clients and W2 (RaftLock only)
         profile: after the workloads, W1 at the largest --clients through RaftLockClient and through
                  ApiLoadBench again, with JFR recordings of the leader and the driver (RaftLock only)
+        ca, api-key-file: a secure RaftLock cluster (TLS on the client port, auth on): the clients
+                 trust the CA and send the key read from the file; only the workloads that go through
+                 RaftLockClient run (w1, shared, w2): floor, w3 and profile drive plaintext gRPC
       """;
 
   private CompareBench() {}
@@ -81,7 +85,10 @@ public final class CompareBench {
         Integer.parseInt(a.getOrDefault("shared-users", "64")), Integer.parseInt(a.getOrDefault("waiters", "16")),
         Integer.parseInt(a.getOrDefault("failover-clients", "8")),
         Set.of(a.getOrDefault("workloads", "w1,shared,floor,w2,w3").split(",")),
-        a.containsKey("profile") ? Path.of(a.get("profile")) : null);
+        a.containsKey("profile") ? Path.of(a.get("profile")) : null, access(a));
+    if (s.access().secure()) {
+      s = s.throughTheClientOnly();
+    }
 
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("system", system);
@@ -89,7 +96,8 @@ public final class CompareBench {
     out.put("warmupS", s.warmup());
     out.put("measureS", s.measure());
     out.put("loadAverageBefore", ApiLoadBench.loadAverage());
-    System.out.printf("%n=== %s run %s (load %s)%n", system, out.get("run"), out.get("loadAverageBefore"));
+    System.out.printf("%n=== %s%s run %s (load %s)%n", system, s.access().secure() ? " with TLS and auth" : "",
+        out.get("run"), out.get("loadAverageBefore"));
     if (system.equals("raftlock")) {
       runRaftLock(nodes, s, out);
     } else {
@@ -103,7 +111,7 @@ public final class CompareBench {
 
   /** The settings of one run. */
   record Settings(int warmup, int measure, List<Integer> clients, int sharedUsers, int waiters, int failoverClients,
-      Set<String> workloads, Path profile) {
+      Set<String> workloads, Path profile, BenchAccess access) {
     int largest() {
       return clients.get(clients.size() - 1);
     }
@@ -111,6 +119,24 @@ public final class CompareBench {
     int smallest() {
       return clients.get(0);
     }
+
+    /** Without the workloads that drive raw plaintext gRPC (floor, w3) and without profiling. */
+    Settings throughTheClientOnly() {
+      Set<String> kept = new java.util.TreeSet<>(workloads);
+      kept.retainAll(Set.of("w1", "shared", "w2"));
+      return new Settings(warmup, measure, clients, sharedUsers, waiters, failoverClients, kept, null, access);
+    }
+  }
+
+  /** TLS trusting --ca and the key of --api-key-file (kept off the command line), or plaintext. */
+  private static BenchAccess access(Map<String, String> a) throws IOException {
+    if (!a.containsKey("ca") && !a.containsKey("api-key-file")) {
+      return BenchAccess.PLAIN;
+    }
+    if (!a.containsKey("ca") || !a.containsKey("api-key-file")) {
+      throw new IllegalArgumentException("--ca and --api-key-file go together\n" + USAGE);
+    }
+    return new BenchAccess(Path.of(a.get("ca")), Files.readString(Path.of(a.get("api-key-file"))).trim());
   }
 
   // ---------------------------------------------------------------- RaftLock
@@ -119,8 +145,9 @@ public final class CompareBench {
       throws Exception {
     ApiLoadBench floor = ApiLoadBench.create(1, s.warmup(), s.measure());
     floor.measureCpuOf(nodes);
-    ClientLoadBench client = new ClientLoadBench(nodes, s.warmup(), s.measure());
+    ClientLoadBench client = new ClientLoadBench(nodes, s.warmup(), s.measure(), s.access());
     out.put("clientEndpoints", nodes.stream().map(ApiLoadBench.NodeRef::id).toList());
+    out.put("tlsAndAuth", s.access().secure());
     try {
       // The leader is looked up again before each scenario: under load it can change.
       ApiLoadBench.NodeRef leader;
@@ -128,8 +155,8 @@ public final class CompareBench {
         List<Object> w1 = new ArrayList<>();
         for (int c : s.clients()) {
           boolean last = c == s.largest();
-          leader = ApiLoadBench.awaitLeader(nodes);
-          HeapSampler heap = last ? HeapSampler.start(nodes) : null;
+          leader = ApiLoadBench.awaitLeader(nodes, s.access());
+          HeapSampler heap = last ? HeapSampler.start(nodes, s.access()) : null;
           w1.add(pairs(client.runPairs(c, false), leader.id(), nodes));
           if (last) {
             out.put("heapDuringW1", heap.stop());
@@ -139,7 +166,7 @@ public final class CompareBench {
         out.put("w1", w1);
       }
       if (s.workloads().contains("shared")) {
-        leader = ApiLoadBench.awaitLeader(nodes);
+        leader = ApiLoadBench.awaitLeader(nodes, s.access());
         out.put("w1Shared", pairs(client.runPairs(s.sharedUsers(), true), leader.id(), nodes));
       }
       if (s.workloads().contains("floor")) {
@@ -154,7 +181,7 @@ public final class CompareBench {
         }
       }
       if (s.workloads().contains("w2")) {
-        leader = ApiLoadBench.awaitLeader(nodes);
+        leader = ApiLoadBench.awaitLeader(nodes, s.access());
         ApiLoadBench.HandoffResult r = print(client.runHandoffs(s.waiters()));
         out.put("w2", handoff(r, cpuPerOp(client.lastCpuMs(), r.grants(), leader.id())));
       }

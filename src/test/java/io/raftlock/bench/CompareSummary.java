@@ -68,6 +68,7 @@ final class CompareSummary {
     machine(s, machine, r, e);
     s.append("\n").append(method());
     w1Tables(s, r, e);
+    SecureSummary.append(s, r, runs(dir, "raftlock-secure"));
     w2w3Tables(s, r, e);
     safetyTable(s, r, e);
     memory(s, r, e);
@@ -251,7 +252,7 @@ final class CompareSummary {
         """;
   }
 
-  private static List<JsonNode> runs(Path dir, String system) throws IOException {
+  static List<JsonNode> runs(Path dir, String system) throws IOException {
     List<JsonNode> out = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
       for (Path p : files.filter(p -> p.getFileName().toString().startsWith(system + "-run")
@@ -262,7 +263,7 @@ final class CompareSummary {
     return out;
   }
 
-  private static List<Integer> clientCounts(List<JsonNode> runs) {
+  static List<Integer> clientCounts(List<JsonNode> runs) {
     List<Integer> cs = new ArrayList<>();
     for (JsonNode j : runs) {
       for (JsonNode w : j.path("w1")) {
@@ -274,7 +275,7 @@ final class CompareSummary {
     return cs;
   }
 
-  private static JsonNode w1(JsonNode run, int clients) {
+  static JsonNode w1(JsonNode run, int clients) {
     for (JsonNode w : run.path("w1")) {
       if (w.path("clients").asInt() == clients) {
         return w;
@@ -323,7 +324,7 @@ final class CompareSummary {
     return String.format("%.2f", x);
   }
 
-  private static String cell(List<JsonNode> runs, Figure f) {
+  static String cell(List<JsonNode> runs, Figure f) {
     List<Double> v = values(runs, f);
     if (v.isEmpty()) {
       return "–";
@@ -333,7 +334,7 @@ final class CompareSummary {
   }
 
   /** Median of {@code a} over median of {@code b}; "–" for counts, shares and missing figures. */
-  private static String ratio(List<JsonNode> ar, Figure a, List<JsonNode> br, Figure b, Field f) {
+  static String ratio(List<JsonNode> ar, Figure a, List<JsonNode> br, Figure b, Field f) {
     double x = median(ar, a);
     double y = median(br, b);
     boolean comparable = y > 0 && !Double.isNaN(x) && (f.unit().trim().length() > 0 || f.name().endsWith("/s"));

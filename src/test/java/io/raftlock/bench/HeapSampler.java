@@ -1,10 +1,5 @@
 package io.raftlock.bench;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,22 +13,23 @@ import java.util.concurrent.TimeUnit;
  * generation in use (what survived young collections), in MiB per node.
  */
 final class HeapSampler {
-  private static final HttpClient HTTP = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofMillis(300)).build();
   private final List<ApiLoadBench.NodeRef> nodes;
+  private final BenchAccess access;
   private final Map<String, double[]> maxMiB = new LinkedHashMap<>(); // used, live
   private final CountDownLatch stop = new CountDownLatch(1);
   private final Thread thread;
 
-  private HeapSampler(List<ApiLoadBench.NodeRef> nodes) {
+  private HeapSampler(List<ApiLoadBench.NodeRef> nodes, BenchAccess access) {
     this.nodes = nodes;
+    this.access = access;
     nodes.forEach(n -> maxMiB.put(n.id(), new double[2]));
     thread = new Thread(this::loop, "heap-sampler");
     thread.setDaemon(true);
   }
 
-  static HeapSampler start(List<ApiLoadBench.NodeRef> nodes) {
-    HeapSampler s = new HeapSampler(nodes);
+  /** Samples {@code nodes}, read through {@code access} ({@code /metrics} needs a reader's key with auth on). */
+  static HeapSampler start(List<ApiLoadBench.NodeRef> nodes, BenchAccess access) {
+    HeapSampler s = new HeapSampler(nodes, access);
     s.thread.start();
     return s;
   }
@@ -52,11 +48,10 @@ final class HeapSampler {
 
   private void sample(ApiLoadBench.NodeRef n) {
     try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + n.host() + ":" + n.port() + "/metrics"))
-          .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+      String body = access.get(n, "/metrics", Duration.ofSeconds(1)).orElse("");
       double used = 0;
       double live = 0;
-      for (String line : r.body().split("\n")) {
+      for (String line : body.split("\n")) {
         if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
           used += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
           if (line.contains("Old Gen")) {
@@ -69,10 +64,8 @@ final class HeapSampler {
         m[0] = Math.max(m[0], used / (1 << 20));
         m[1] = Math.max(m[1], live / (1 << 20));
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       // a missed sample: the node is busy or down
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 

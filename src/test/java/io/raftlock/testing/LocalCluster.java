@@ -39,6 +39,8 @@ public final class LocalCluster implements AutoCloseable {
   private Function<NodeConfig, Vertx> vertxFactory = Node::vertxFor;
   /** Members started with {@link #join}: restarted the same way, as {@code --join} is kept. */
   private final Map<String, String> joinedVia = new LinkedHashMap<>();
+  /** The admin key a joined member was started with (its RAFTLOCK_API_KEY), kept for restarts. */
+  private final Map<String, String> joinKeys = new LinkedHashMap<>();
 
   /** Where members get their Vert.x instance, e.g. {@link BlockedEventLoops#newVertx}. */
   public LocalCluster withVertx(Function<NodeConfig, Vertx> factory) {
@@ -85,7 +87,7 @@ public final class LocalCluster implements AutoCloseable {
     if (via != null) {
       String through = nodes.containsKey(via) ? via : nodes.keySet().iterator().next();
       nodes.put(id, Node.join(configs.get(id), clientAddress(through), Main.transports(),
-          vertxFactory.apply(configs.get(id))).await());
+          vertxFactory.apply(configs.get(id)), joinKeys.get(id)).await());
       return;
     }
     nodes.put(id, Node.start(configs.get(id), Main.transports(), vertxFactory.apply(configs.get(id))).await());
@@ -97,6 +99,11 @@ public final class LocalCluster implements AutoCloseable {
    * it becomes a learner once the change commits. Returns when it is a learner.
    */
   public void join(String id, String via) {
+    join(id, via, null);
+  }
+
+  /** As {@link #join(String, String)} on a cluster with auth on: the join asks with {@code adminKey}. */
+  public void join(String id, String via, String adminKey) {
     NodeConfig template = configs.values().iterator().next();
     Map<String, NodeConfig.Member> self = new TreeMap<>();
     self.put(id, new NodeConfig.Member("127.0.0.1:" + FreePorts.next(), "127.0.0.1:" + FreePorts.next()));
@@ -106,7 +113,8 @@ public final class LocalCluster implements AutoCloseable {
         template.snapshotEveryEntries(), template.snapshotKeepEntries(), null, template.api());
     configs.put(id, c);
     joinedVia.put(id, via);
-    nodes.put(id, Node.join(c, clientAddress(via), Main.transports(), vertxFactory.apply(c)).await());
+    joinKeys.put(id, adminKey);
+    nodes.put(id, Node.join(c, clientAddress(via), Main.transports(), vertxFactory.apply(c), adminKey).await());
   }
 
   /** Graceful stop of one member (a leader hands over first). */

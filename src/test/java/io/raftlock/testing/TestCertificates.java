@@ -62,6 +62,16 @@ public final class TestCertificates {
    * name), written as {@code dir/prefix.pem}, {@code dir/prefix-key.pem} and {@code dir/ca.pem}.
    */
   public Issued issue(Path dir, String prefix, String commonName, String... dnsNames) {
+    Issued issued = issueLeaf(dir, prefix, commonName, dnsNames);
+    write(issued.caFile(), caPem());
+    return issued;
+  }
+
+  /**
+   * As {@link #issue} but leaves {@code dir/ca.pem} as it is: a member's certificate replaced
+   * while its trust bundle (old and new CA during a CA rotation) stays.
+   */
+  public Issued issueLeaf(Path dir, String prefix, String commonName, String... dnsNames) {
     KeyPair leafKeys = newKeys();
     List<GeneralName> names = new ArrayList<>();
     for (String dns : dnsNames) {
@@ -73,7 +83,6 @@ public final class TestCertificates {
     Issued issued = new Issued(dir.resolve(prefix + ".pem"), dir.resolve(prefix + "-key.pem"), dir.resolve("ca.pem"));
     write(issued.certFile(), pem("CERTIFICATE", encoded(leaf)));
     write(issued.keyFile(), pem("PRIVATE KEY", leafKeys.getPrivate().getEncoded()));
-    write(issued.caFile(), caPem());
     return issued;
   }
 

@@ -11,11 +11,7 @@ import io.raftlock.client.RaftLockClient;
 import io.raftlock.config.TlsSettings;
 import io.raftlock.testing.LocalCluster;
 import io.raftlock.testing.TestCertificates;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Map;
 import io.vertx.core.Vertx;
@@ -34,10 +30,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -207,24 +199,8 @@ class TlsClusterTest {
     assertEquals(null, failure.get());
   }
 
-  /**
-   * The subject of the certificate a fresh TLS connection to {@code port} is served, checked
-   * against the test CA; {@code identity} is presented as the client certificate when given.
-   */
+  /** The subject of the certificate a fresh TLS connection to {@code port} is served (see {@link TlsProbe}). */
   private String servedName(int port, ReloadableTls identity) {
-    try {
-      SSLContext ssl = SSLContext.getInstance("TLS");
-      TrustManager trust = ReloadableTls.trustManager(ca.caPem().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      ssl.init(identity == null ? null : new KeyManager[] {identity.keyManager()}, new TrustManager[] {trust}, null);
-      try (SSLSocket socket = (SSLSocket) ssl.getSocketFactory().createSocket("127.0.0.1", port)) {
-        socket.setSoTimeout(5_000);
-        socket.startHandshake();
-        return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
+    return TlsProbe.served(port, ca.caPem(), identity).getSubjectX500Principal().getName();
   }
 }
