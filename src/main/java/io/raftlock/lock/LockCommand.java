@@ -174,12 +174,7 @@ public sealed interface LockCommand {
       Objects.requireNonNull(name, "name");
       metadata = canonical(metadata);
     }
-  
-  
-  
-  
-  
-  
+
     @Override
     public OpenSession withTimeMs(long t) {
       return new OpenSession(name, ttlMs, metadata, t);

@@ -23,6 +23,14 @@ import java.util.function.LongSupplier;
  * cluster can hand the lock on). Only leases whose holder knows a deadline are checked: a direct
  * grant of an acquire, or a lease renewed since (a grant pushed to a waiter starts the client's
  * deadline at its confirming renew). A retried request counts from its first send.
+ *
+ * <p><b>Sessions.</b> A session-owned lock has no lease of its own: it lives as long as its
+ * session, whose holder's deadline is the send of the open, keep-alive or renew that last
+ * restarted the session's TTL, plus that TTL less the margin. It is checked when the session's
+ * {@code SessionExpired} is first applied (its locks are expired in that same entry). Keep-alives
+ * carry no request id: when one is applied, the earliest keep-alive of that session sent since the
+ * last applied one is taken as its send, which can only make the deadline earlier (a weaker check,
+ * never a false alarm).
  */
 final class LeasePromiseChecker {
   private static final long NANOS_PER_MS = 1_000_000L;
@@ -33,8 +41,16 @@ final class LeasePromiseChecker {
   private final Map<String, Long> firstSendMs = new HashMap<>();
   /** "lock#token" → the holder's local deadline, in simulated nanoseconds. */
   private final Map<String, Long> deadlineNanos = new HashMap<>();
+  /** Open nonce → simulated time of its first send. */
+  private final Map<String, Long> openSentMs = new HashMap<>();
+  /** Session → earliest send (simulated ms) of a keep-alive not yet matched to an applied one. */
+  private final Map<Long, Long> keepAliveSentMs = new HashMap<>();
+  /** Session → its TTL, and its holder's local deadline in simulated nanoseconds. */
+  private final Map<Long, Long> sessionTtlMs = new HashMap<>();
+  private final Map<Long, Long> sessionDeadlineNanos = new HashMap<>();
   private long lastIndex;
   long expiriesChecked;
+  long sessionExpiriesChecked;
   /** The least time (ms) between a holder's deadline and the expiry of its lease, over all checks. */
   long leastSlackMs = Long.MAX_VALUE;
 
@@ -45,9 +61,16 @@ final class LeasePromiseChecker {
 
   /** A client sends {@code command} now (retries included). */
   void sent(byte[] command) {
-    String rid = requestId(decode(command));
+    LockCommand cmd = decode(command);
+    long now = simNowMs.getAsLong();
+    if (cmd instanceof LockCommand.OpenSession o) {
+      openSentMs.putIfAbsent(o.metadata().toString(), now);
+    } else if (cmd instanceof LockCommand.KeepAlive k) {
+      keepAliveSentMs.putIfAbsent(k.sessionId(), now);
+    }
+    String rid = requestId(cmd);
     if (rid != null && !rid.isEmpty()) {
-      firstSendMs.putIfAbsent(rid, simNowMs.getAsLong());
+      firstSendMs.putIfAbsent(rid, now);
     }
   }
 
@@ -63,16 +86,64 @@ final class LeasePromiseChecker {
     }
     for (LockEvent ev : result.events()) {
       if (ev instanceof LockEvent.Granted g && cmd instanceof LockCommand.Acquire a
-          && g.token() == index && g.clientId().equals(a.clientId())) {
+          && g.token() == index && g.clientId().equals(a.clientId()) && g.sessionId() == 0) {
         holderKnows(g.lockId(), g.token(), a.requestId(), a.ttlMs());
-      } else if (ev instanceof LockEvent.Expired x) {
+      } else if (ev instanceof LockEvent.Expired x && x.sessionId() == 0) {
         check(x, index);
       } else if (ev instanceof LockEvent.Released x) {
         deadlineNanos.remove(x.lockId() + "#" + x.token());
+      } else if (ev instanceof LockEvent.SessionExpired x) {
+        checkSession(x, index);
+      } else if (ev instanceof LockEvent.SessionClosed x) {
+        forgetSession(x.sessionId());
       }
     }
-    if (cmd instanceof LockCommand.Renew rn && result.reply() instanceof LockReply.Renewed) {
+    sessionKept(cmd, result.reply());
+    if (cmd instanceof LockCommand.Renew rn && result.reply() instanceof LockReply.Renewed && rn.sessionId() == 0) {
       holderKnows(rn.lockId(), rn.token(), rn.requestId(), rn.ttlMs());
+    }
+  }
+
+  /** An applied open, keep-alive or session renew restarts its session's TTL from its send. */
+  private void sessionKept(LockCommand cmd, LockReply reply) {
+    if (cmd instanceof LockCommand.OpenSession o && reply instanceof LockReply.SessionOpened opened) {
+      sessionTtlMs.put(opened.sessionId(), opened.ttlMs());
+      sessionRestarted(opened.sessionId(), openSentMs.remove(o.metadata().toString()));
+    } else if (cmd instanceof LockCommand.KeepAlive k && reply instanceof LockReply.KeptAlive) {
+      sessionRestarted(k.sessionId(), keepAliveSentMs.remove(k.sessionId()));
+    } else if (cmd instanceof LockCommand.Renew rn && reply instanceof LockReply.Renewed && rn.sessionId() != 0) {
+      sessionRestarted(rn.sessionId(), firstSendMs.get(rn.requestId()));
+    }
+  }
+
+  private void sessionRestarted(long sessionId, Long sentMs) {
+    Long ttl = sessionTtlMs.get(sessionId);
+    if (sentMs == null || ttl == null) {
+      return;
+    }
+    long deadline = RaftLockClient.localDeadline(sentMs * NANOS_PER_MS, Duration.ofMillis(ttl));
+    sessionDeadlineNanos.merge(sessionId, deadline, Math::max);
+  }
+
+  private void forgetSession(long sessionId) {
+    sessionTtlMs.remove(sessionId);
+    sessionDeadlineNanos.remove(sessionId);
+    keepAliveSentMs.remove(sessionId);
+  }
+
+  private void checkSession(LockEvent.SessionExpired x, long index) {
+    Long deadline = sessionDeadlineNanos.get(x.sessionId());
+    forgetSession(x.sessionId());
+    if (deadline == null) {
+      return;
+    }
+    sessionExpiriesChecked++;
+    long nowNanos = simNowMs.getAsLong() * NANOS_PER_MS;
+    leastSlackMs = Math.min(leastSlackMs, (nowNanos - deadline) / NANOS_PER_MS);
+    if (nowNanos < deadline) {
+      violations.accept("lease promise: session " + x.sessionId() + " of " + x.clientId() + " expired at index "
+          + index + ", " + simNowMs.getAsLong() + " ms, " + (deadline - nowNanos) / NANOS_PER_MS
+          + " ms before its holder's local deadline");
     }
   }
 

@@ -91,7 +91,8 @@ final class Simulation {
   /** What a run found. */
   record Result(Plan plan, List<String> violations, long events, long proposals, long acknowledged,
       long crashes, long partitions, long transfers, long messagesDropped, long lockGrantsChecked,
-      long membershipChanges, long membershipRefusals, long clockSteps, long lockExpiriesChecked) {
+      long membershipChanges, long membershipRefusals, long clockSteps, long lockExpiriesChecked,
+      long sessionsOpened, long sessionExpiriesChecked) {
     boolean ok() {
       return violations.isEmpty();
     }
@@ -182,7 +183,8 @@ final class Simulation {
     long acked = c.proposals.stream().filter(p -> p.outcome.equals("ok")).count();
     return new Result(plan, violations, c.scheduler.executed(), c.proposals.size(), acked,
         counts[0], counts[1], counts[2], c.network.dropped, locks == null ? 0 : locks.grantsChecked,
-        counts[3], counts[4], clocks == null ? 0 : clocks.steps, promise.expiriesChecked);
+        counts[3], counts[4], clocks == null ? 0 : clocks.steps, promise.expiriesChecked,
+        locks == null ? 0 : locks.sessionsOpened, promise.sessionExpiriesChecked);
   }
 
   /** The leader holds no lease and no wait (or there is no leader). */
@@ -201,6 +203,7 @@ final class Simulation {
 
       @Override
       public void applied(long index, byte[] command, io.raftlock.lock.ApplyResult result) {
+        locks.applied(index, command, result);
         promise.applied(index, command, result);
       }
     };

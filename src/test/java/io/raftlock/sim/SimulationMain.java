@@ -27,7 +27,8 @@ public final class SimulationMain {
         + " acked=" + r.acknowledged() + " crashes=" + r.crashes() + " partitions=" + r.partitions()
         + " transfers=" + r.transfers() + " membershipChanges=" + r.membershipChanges()
         + " (refused " + r.membershipRefusals() + ")" + " dropped=" + r.messagesDropped() + " lockGrantsChecked=" + r.lockGrantsChecked()
-        + " clockSteps=" + r.clockSteps() + " lockExpiriesChecked=" + r.lockExpiriesChecked();
+        + " clockSteps=" + r.clockSteps() + " lockExpiriesChecked=" + r.lockExpiriesChecked()
+        + " sessionsOpened=" + r.sessionsOpened() + " sessionExpiriesChecked=" + r.sessionExpiriesChecked();
   }
 
   /** Aggregate figures over a range of seeds. */
@@ -46,6 +47,8 @@ public final class SimulationMain {
     long lockGrantsChecked;
     long clockSteps;
     long lockExpiriesChecked;
+    long sessionsOpened;
+    long sessionExpiriesChecked;
     long threeNode;
     long fiveNode;
     long elapsedMs;
@@ -55,10 +58,12 @@ public final class SimulationMain {
     public String toString() {
       return String.format(
           "seeds=%d failed=%d (3-node %d, 5-node %d; lock state machine %d, %d grants checked, "
-              + "%d expiries held to the holder's deadline, %d wall-clock steps) events=%d "
+              + "%d expiries held to the holder's deadline, %d sessions opened, %d session expiries held to "
+              + "the holder's deadline, %d wall-clock steps) events=%d "
               + "crashes=%d partitions=%d transfers=%d membershipChanges=%d (refused %d) "
               + "messagesDropped=%d acknowledgedProposals=%d elapsed=%.1fs%n%s",
-          seeds, failed, threeNode, fiveNode, lockSeeds, lockGrantsChecked, lockExpiriesChecked, clockSteps, events, crashes, partitions,
+          seeds, failed, threeNode, fiveNode, lockSeeds, lockGrantsChecked, lockExpiriesChecked, sessionsOpened,
+          sessionExpiriesChecked, clockSteps, events, crashes, partitions,
           transfers, membershipChanges, membershipRefusals, dropped, acknowledged, elapsedMs / 1000.0,
           failures);
     }
@@ -82,6 +87,8 @@ public final class SimulationMain {
         s.lockSeeds++;
         s.lockGrantsChecked += r.lockGrantsChecked();
         s.lockExpiriesChecked += r.lockExpiriesChecked();
+        s.sessionsOpened += r.sessionsOpened();
+        s.sessionExpiriesChecked += r.sessionExpiriesChecked();
         s.clockSteps += r.clockSteps();
       }
       if (r.plan().nodes() == 3) {
