@@ -13,6 +13,7 @@ import io.raftlock.proto.api.ReleaseRequest;
 import io.raftlock.proto.api.ReleaseResponse;
 import io.raftlock.proto.api.RenewRequest;
 import io.raftlock.proto.api.RenewResponse;
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -77,7 +78,10 @@ public final class NemesisClient {
   private final NemesisClientOptions options;
   private final CountDownLatch stop;
   private final HistoryWriter history;
+  private final Vertx vertx;
   private final RaftLockClient client;
+  /** The session workload ({@code --mode session}), or null for plain unary calls. */
+  private final SessionOps sessions;
   private final HttpClient http;
   private final Random random;
   private final long endNanos;
@@ -93,13 +97,15 @@ public final class NemesisClient {
     long attemptMs = Math.max(100, Math.min(2_000, opMs / 2));
     // A call retries until opTimeout; its last attempt may start just before and last attemptMs more.
     this.callBoundMs = opMs + attemptMs + 1_000;
-    this.client = RaftLockClient.builder().endpoints(o.endpoints()).clientId(o.process())
+    this.vertx = Vertx.vertx();
+    this.client = RaftLockClient.builder().vertx(vertx).endpoints(o.endpoints()).clientId(o.process())
         .operationTimeout(o.opTimeout()).attemptTimeout(java.time.Duration.ofMillis(attemptMs))
         .connectTimeout(java.time.Duration.ofMillis(Math.min(1_000, attemptMs))).build();
     this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(java.time.Duration.ofMillis(1_000)).build();
     this.random = new Random(o.seed() * 1_000_003L + o.process().hashCode());
     this.endNanos = System.nanoTime() + o.duration().toNanos();
+    this.sessions = o.sessions() ? new SessionOps(o, history, vertx, this::count) : null;
   }
 
   public static void main(String[] args) {
@@ -146,9 +152,15 @@ public final class NemesisClient {
       try {
         c.loop();
       } finally {
+        if (c.sessions != null) {
+          c.sessions.close(); // the session's close is one more operation
+        }
         c.client.close();
+        c.vertx.close();
       }
-      return Map.copyOf(c.counts);
+      synchronized (c.counts) {
+        return Map.copyOf(c.counts);
+      }
     }
   }
 
@@ -158,11 +170,16 @@ public final class NemesisClient {
 
   private void loop() {
     while (!stopping()) {
+      long session = sessions == null ? 0 : sessions.session();
+      if (sessions != null && session == 0) {
+        pause(200); // the open is in the history; try again
+        continue;
+      }
       if (random.nextDouble() < 0.2) {
         read(pick()); // most of the time a lock this process does not hold
       }
       String lock = pick();
-      Long token = acquire(lock);
+      Long token = sessions == null ? acquire(lock) : acquireInSession(session, lock);
       if (token == null) {
         continue;
       }
@@ -170,14 +187,41 @@ public final class NemesisClient {
         pause(1 + (long) (random.nextDouble() * options.thinkMax().toMillis())); // "work" before the write
       }
       write(lock, token);
-      if (random.nextDouble() < 0.3 && renew(lock, token) && random.nextBoolean()) {
+      boolean renewed = random.nextDouble() < 0.3
+          && (sessions == null ? renew(lock, token) : sessions.renew(session, lock, token));
+      if (renewed && random.nextBoolean()) {
         write(lock, token);
       }
       if (random.nextDouble() < 0.25) {
         read(lock);
       }
-      release(lock, token);
+      if (sessions == null) {
+        release(lock, token);
+      } else {
+        sessions.release(session, lock, token);
+      }
     }
+  }
+
+  /**
+   * Tries to take {@code lock} in session {@code s} for up to three TTLs, each try one history
+   * operation. After an {@code info} try the next try tells: the session gets its holding back
+   * as acquired if the first one took it. Returns the token, or null.
+   */
+  private Long acquireInSession(long s, String lock) {
+    long giveUp = System.nanoTime() + 3 * options.ttl().toNanos();
+    while (!stopping()) {
+      SessionOps.Result r = sessions.acquire(s, lock);
+      if (r.ok()) {
+        return r.answer().getAcquire().getLock().getVersion();
+      }
+      boolean again = r.type().equals("info") || ErrorCode.LOCK_HELD.name().equals(r.error());
+      if (!again || System.nanoTime() - giveUp >= 0) {
+        return null;
+      }
+      pause(r.type().equals("info") ? 10 : 50 + random.nextInt(200));
+    }
+    return null;
   }
 
   private String pick() {
@@ -359,7 +403,9 @@ public final class NemesisClient {
   }
 
   private void count(String key) {
-    counts.merge(key, 1, Integer::sum);
+    synchronized (counts) { // the keep-alive lane counts too
+      counts.merge(key, 1, Integer::sum);
+    }
   }
 
   /** Think time and pacing between tries; ends early when the process is told to stop. */
