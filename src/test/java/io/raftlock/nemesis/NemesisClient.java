@@ -49,23 +49,31 @@ import java.util.function.Supplier;
  * valid (a pause between the two is what fencing must catch); sometimes <em>renew</em> and write
  * again; sometimes <em>read</em> the lock; then <em>release</em>.
  *
- * <p><b>Why the plain RPCs and not {@code lock()}/{@code tryLock()}.</b> The history must list
- * every request the process made that can change lock state, with a truthful outcome. The
- * high-level calls add requests the caller never sees (the renew that confirms a pushed grant,
- * the release of a grant that raced with a timeout, keep-alive renewals, re-sent acquires after
- * a watch resync). Here one history operation is one client call: the client's own retries resend
- * the same request with the same request id, which the server applies at most once, so they are
- * one operation. Acquires never wait on the server ({@code wait=false}): waiting is done by trying
- * again, and every try is in the history. There is no keep-alive: a lease lives for its TTL
- * unless the workload renews it.
+ * <p><b>Sessions</b> ({@code --mode session}, the default): the workload runs in one session at a
+ * time ({@link SessionOps}): it opens one when it has none, acquires, renews and releases in it,
+ * and a second thread keeps it alive every TTL/3 (or resumes it on another node after a broken
+ * stream), each of these one history operation with the session id; a pause longer than the TTL
+ * or a kill lets the session expire, and the process then opens a new one. {@code --mode unary}
+ * keeps the plain calls keyed by client id, each lease renewed by itself (no keep-alive: a lease
+ * lives for its TTL unless the workload renews it).
+ *
+ * <p><b>Why the raw requests and not {@code lock()}/{@code tryLock()}.</b> The history must list
+ * every request the process made that can change lock or session state, with a truthful outcome.
+ * The high-level calls add requests the caller never sees (the renew that confirms a pushed
+ * grant, the release of a grant that raced with a timeout, the session's keep-alives and resumes,
+ * re-sent acquires after a resume). Here one history operation is one client request: retries
+ * resend the same request with the same request id, which the server applies at most once, so
+ * they are one operation. Acquires never wait on the server ({@code wait=false}): waiting is done
+ * by trying again, and every try is in the history.
  *
  * <p><b>Outcomes.</b> {@code ok} only for an acknowledged success; {@code fail} only for a
  * definite, typed refusal that says the request was not applied ({@code LOCK_HELD},
  * {@code NOT_LOCK_OWNER}, {@code VERSION_MISMATCH}, {@code LOCK_NOT_HELD}, validation errors, HTTP
  * 409 from the resource); {@code info} for everything else (timeouts, unavailability after the
  * client's retries, connection loss, the local deadline, unexpected answers). After an
- * {@code info} acquire the process reads the lock: if the read names it as holder it goes on with
- * that token.
+ * {@code info} unary acquire the process reads the lock: if the read names it as holder it goes on
+ * with that token. In a session it tries the acquire again instead: a session that already holds
+ * the lock gets its holding back as acquired.
  */
 public final class NemesisClient {
   /** Refusals that mean "not applied" (in-band lock outcomes and validation). */

@@ -106,6 +106,7 @@ public final class NemesisRunner {
   private final Map<String, String> skipped = new LinkedHashMap<>();
   private final List<String> unexpectedExits = new ArrayList<>();
   private final Map<String, Process> clients = new LinkedHashMap<>();
+  private final Map<String, List<String>> clientCommands = new java.util.concurrent.ConcurrentHashMap<>();
   private NemesisCluster cluster;
   private FencedResourceServer resource;
   private boolean nft;
@@ -155,7 +156,7 @@ public final class NemesisRunner {
       checkPeerBinding();
       resource = new FencedResourceServer(run.resolve("resource.jsonl"));
       boolean clientsRan = startClients(run);
-      Thread clientPauser = clientsRan && wants(FaultKind.PAUSE) ? clientPauser(log) : null;
+      Thread clientPauser = clientsRan && wants(FaultKind.PAUSE) ? clientPauser(log, run) : null;
       runSchedule(new Nemeses(cluster, firewall, log, random, TTL_MS, stop, this::say), log);
       if (clientPauser != null) {
         clientPauser.interrupt();
@@ -250,19 +251,27 @@ public final class NemesisRunner {
     for (int i = 1; i <= options.clients(); i++) {
       String id = "c" + i;
       // Small heaps and the C1 compiler only: ten client JVMs share two cores with the nodes.
+      // Every third client runs on plain unary calls, the others on a session each.
       List<String> cmd = List.of(java.toString(), "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
           "-cp", options.classpath(), CLIENT_CLASS, "--process", id, "--endpoints", cluster.endpoints(),
           "--locks", LOCKS, "--resource", resource.url(), "--history", run.resolve("history-" + id + ".jsonl").toString(),
           "--seed", Long.toString(options.seed() * 1_000 + i), "--ttl-ms", Long.toString(TTL_MS),
-          "--duration-s", Long.toString(durationS));
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(run.resolve("client-" + id + ".log").toFile())).start();
-      synchronized (clients) {
-        clients.put(id, p);
-      }
+          "--duration-s", Long.toString(durationS), "--mode", i % 3 == 0 ? "unary" : "session");
+      clientCommands.put(id, cmd);
+      launchClient(id, run);
     }
-    say(options.clients() + " clients started on locks " + LOCKS + " (TTL " + TTL_MS + " ms)");
+    say(options.clients() + " clients started on locks " + LOCKS + " (TTL " + TTL_MS + " ms; c3, c6, c9 unary, "
+        + "the others on sessions)");
     return true;
+  }
+
+  /** Starts (or restarts, appending to its history and log) client {@code id}. */
+  private void launchClient(String id, Path run) throws IOException {
+    Process p = new ProcessBuilder(clientCommands.get(id)).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(run.resolve("client-" + id + ".log").toFile())).start();
+    synchronized (clients) {
+      clients.put(id, p);
+    }
   }
 
   private static boolean classPresent(String name) {
@@ -274,8 +283,12 @@ public final class NemesisRunner {
     }
   }
 
-  /** Pauses a random client (SIGSTOP 0.5–3× TTL, then SIGCONT) every 6–15 s, beside the node faults. */
-  private Thread clientPauser(NemesisLog log) {
+  /**
+   * Every 6–15 s, beside the node faults, pauses a random client (SIGSTOP 0.5–3× TTL, then
+   * SIGCONT) or, one time in four, kills it with {@code kill -9} and restarts it 0.5–2 s later
+   * with the same id and history: a session client's session then expires with its locks.
+   */
+  private Thread clientPauser(NemesisLog log, Path run) {
     Random r = new Random(options.seed() ^ 0x5DEECE66DL);
     Thread t = new Thread(() -> {
       while (!Thread.currentThread().isInterrupted() && stop.holdFor(Duration.ofMillis(6_000 + r.nextInt(9_000)))) {
@@ -285,6 +298,10 @@ public final class NemesisRunner {
           p = clients.get(id);
         }
         if (p == null || !p.isAlive() || Thread.currentThread().isInterrupted()) {
+          continue;
+        }
+        if (r.nextInt(4) == 0) {
+          killClient(log, run, id, p, 500 + r.nextInt(1_500));
           continue;
         }
         long ms = (long) (TTL_MS * (0.5 + 2.5 * r.nextDouble()));
@@ -299,6 +316,24 @@ public final class NemesisRunner {
     t.setDaemon(true);
     t.start();
     return t;
+  }
+
+  private void killClient(NemesisLog log, Path run, String id, Process p, long downMs) {
+    log.start("clientkill", id, "kill -9 of client " + id + ", restart after " + downMs + " ms");
+    p.destroyForcibly();
+    // Not interruptible on purpose: the restart and the end line must follow the start.
+    new StopSignal().holdFor(Duration.ofMillis(downMs));
+    try {
+      p.waitFor(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // restart it all the same: the run goes on
+    }
+    try {
+      launchClient(id, run);
+      log.end("clientkill", id, "restarted");
+    } catch (IOException e) {
+      log.end("clientkill", id, "restart failed: " + e);
+    }
   }
 
   private void runSchedule(Nemeses nemeses, NemesisLog log) {
