@@ -113,7 +113,6 @@ public final class HistoryWriter implements AutoCloseable {
 
   /** A successful read: {@code holder} null and token 0 when the lock is free. */
   public long okRead(String lock, String holder, long token) {
-    long t = System.nanoTime();
     ObjectNode line = base("ok", "read", lock);
     if (holder == null) {
       line.putNull("holder");
@@ -121,8 +120,7 @@ public final class HistoryWriter implements AutoCloseable {
       line.put("holder", holder);
     }
     line.put("token", token);
-    write(line, t);
-    return t;
+    return write(line);
   }
 
   /** A completion of type {@code fail} or {@code info} with its error label. */
@@ -138,7 +136,6 @@ public final class HistoryWriter implements AutoCloseable {
   }
 
   private long line(String lane, long session, String type, String f, String lock, Long token, String error) {
-    long t = System.nanoTime();
     ObjectNode line = base(type, f, lock);
     if (lane != null) {
       line.put("lane", lane);
@@ -152,8 +149,7 @@ public final class HistoryWriter implements AutoCloseable {
     if (error != null) {
       line.put("error", error);
     }
-    write(line, t);
-    return t;
+    return write(line);
   }
 
   private ObjectNode base(String type, String f, String lock) {
@@ -165,9 +161,14 @@ public final class HistoryWriter implements AutoCloseable {
     return line;
   }
 
-  private synchronized void write(ObjectNode line, long t) {
+  /**
+   * Stamps and appends one line; returns its time. Stamped under the lock, so that the lines of
+   * the two lanes are in time order in the file.
+   */
+  private synchronized long write(ObjectNode line) {
+    long t = System.nanoTime();
     if (closed) {
-      return;
+      return t;
     }
     line.put("t", t);
     byte[] bytes = (line.toString() + "\n").getBytes(StandardCharsets.UTF_8);
@@ -176,7 +177,9 @@ public final class HistoryWriter implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot append to the history", e);
     }
+    return t;
   }
+
 
   @Override
   public synchronized void close() throws IOException {

@@ -334,6 +334,23 @@ class NemesisClientTest {
     assertEquals("KILLED", killed.raw().get("error").asText());
   }
 
+  @Test
+  void reopeningAnswersTheOpenInvokeOfEachLane() throws IOException {
+    Path file = root.resolve("reopen-lanes").resolve("history-c3.jsonl");
+    try (HistoryWriter w = new HistoryWriter(file, "c3")) {
+      w.invoke(null, 0, "open", "", null);
+      w.ok(null, 5, "open", "", null);
+      w.invoke(null, 5, "acquire", "L0", null);
+      w.invoke(SessionOps.LANE, 5, "keepalive", "", null); // both lanes open when killed
+    }
+    new HistoryWriter(file, "c3").close();
+    List<Op> ops = parse(file, "c3");
+    assertEquals(List.of("invoke", "ok", "invoke", "invoke", "info", "info"), ops.stream().map(Op::type).toList());
+    assertEquals(List.of("acquire", "keepalive"), ops.subList(4, 6).stream().map(Op::f).sorted().toList());
+    assertTrue(ops.subList(4, 6).stream().allMatch(o -> o.raw().get("session").asLong() == 5
+        && o.raw().get("error").asText().equals("KILLED")));
+  }
+
   /**
    * SIGSTOP of a holder between its acquire and its write, for 3 × TTL: the lease runs out, the
    * other client takes the lock and writes, and the resumed holder's write with the old token is

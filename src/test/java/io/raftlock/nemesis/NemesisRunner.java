@@ -156,7 +156,8 @@ public final class NemesisRunner {
       checkPeerBinding();
       resource = new FencedResourceServer(run.resolve("resource.jsonl"));
       boolean clientsRan = startClients(run);
-      Thread clientPauser = clientsRan && wants(FaultKind.PAUSE) ? clientPauser(log, run) : null;
+      Thread clientPauser = clientsRan && wants(FaultKind.PAUSE) ? new ClientNemesis(log, stop, options.seed(),
+          options.clients(), TTL_MS, this::client, id -> launchClient(id, run)).start() : null;
       runSchedule(new Nemeses(cluster, firewall, log, random, TTL_MS, stop, this::say), log);
       if (clientPauser != null) {
         clientPauser.interrupt();
@@ -266,11 +267,18 @@ public final class NemesisRunner {
   }
 
   /** Starts (or restarts, appending to its history and log) client {@code id}. */
-  private void launchClient(String id, Path run) throws IOException {
+  private Process launchClient(String id, Path run) throws IOException {
     Process p = new ProcessBuilder(clientCommands.get(id)).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(run.resolve("client-" + id + ".log").toFile())).start();
     synchronized (clients) {
       clients.put(id, p);
+    }
+    return p;
+  }
+
+  private Process client(String id) {
+    synchronized (clients) {
+      return clients.get(id);
     }
   }
 
@@ -280,59 +288,6 @@ public final class NemesisRunner {
       return true;
     } catch (ClassNotFoundException e) {
       return false;
-    }
-  }
-
-  /**
-   * Every 6–15 s, beside the node faults, pauses a random client (SIGSTOP 0.5–3× TTL, then
-   * SIGCONT) or, one time in four, kills it with {@code kill -9} and restarts it 0.5–2 s later
-   * with the same id and history: a session client's session then expires with its locks.
-   */
-  private Thread clientPauser(NemesisLog log, Path run) {
-    Random r = new Random(options.seed() ^ 0x5DEECE66DL);
-    Thread t = new Thread(() -> {
-      while (!Thread.currentThread().isInterrupted() && stop.holdFor(Duration.ofMillis(6_000 + r.nextInt(9_000)))) {
-        String id = "c" + (1 + r.nextInt(options.clients()));
-        Process p;
-        synchronized (clients) {
-          p = clients.get(id);
-        }
-        if (p == null || !p.isAlive() || Thread.currentThread().isInterrupted()) {
-          continue;
-        }
-        if (r.nextInt(4) == 0) {
-          killClient(log, run, id, p, 500 + r.nextInt(1_500));
-          continue;
-        }
-        long ms = (long) (TTL_MS * (0.5 + 2.5 * r.nextDouble()));
-        log.start("pause", id, "SIGSTOP of client " + id + " for " + ms + " ms");
-        Shell.signal(p.pid(), "STOP");
-        // Not interruptible on purpose: the SIGCONT and the end line must follow the start.
-        new StopSignal().holdFor(Duration.ofMillis(ms));
-        Shell.signal(p.pid(), "CONT");
-        log.end("pause", id, "SIGCONT");
-      }
-    }, "nemesis-client-pauser");
-    t.setDaemon(true);
-    t.start();
-    return t;
-  }
-
-  private void killClient(NemesisLog log, Path run, String id, Process p, long downMs) {
-    log.start("clientkill", id, "kill -9 of client " + id + ", restart after " + downMs + " ms");
-    p.destroyForcibly();
-    // Not interruptible on purpose: the restart and the end line must follow the start.
-    new StopSignal().holdFor(Duration.ofMillis(downMs));
-    try {
-      p.waitFor(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt(); // restart it all the same: the run goes on
-    }
-    try {
-      launchClient(id, run);
-      log.end("clientkill", id, "restarted");
-    } catch (IOException e) {
-      log.end("clientkill", id, "restart failed: " + e);
     }
   }
 
