@@ -352,9 +352,10 @@ class NemesisClientTest {
   }
 
   /**
-   * SIGSTOP of a holder between its acquire and its write, for 3 × TTL: the lease runs out, the
-   * other client takes the lock and writes, and the resumed holder's write with the old token is
-   * refused by the resource and recorded as a definite {@code fail}.
+   * SIGSTOP of a holder between its acquire and its write, for 3 × TTL: its session expires, the
+   * other client takes the lock and writes, the resumed holder's write with the old token is
+   * refused by the resource and recorded as a definite {@code fail}, and the holder, told
+   * {@code SESSION_NOT_FOUND}, opens a new session.
    */
   @Test
   void aHolderPausedBeforeItsWriteIsFencedAndRecordsTheRefusal() throws Exception {
@@ -379,6 +380,10 @@ class NemesisClientTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> Files.readAllLines(victimHistory).stream().skip(linesAtStop)
             .anyMatch(l -> l.contains("\"f\":\"write\"") && !l.contains("\"type\":\"invoke\"")));
       }
+      // Stopped for 3 x TTL, its session expired: the cluster says so and it opens a new one.
+      await().atMost(Duration.ofSeconds(30)).until(() -> Files.readAllLines(victimHistory).stream()
+          .anyMatch(l -> l.contains("\"error\":\"SESSION_NOT_FOUND\"")) && Files.readAllLines(victimHistory).stream()
+          .filter(l -> l.contains("\"type\":\"ok\",\"f\":\"open\"")).count() >= 2);
     } finally {
       victim.destroy();
       other.destroy();
