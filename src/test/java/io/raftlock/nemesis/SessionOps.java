@@ -266,9 +266,12 @@ final class SessionOps implements AutoCloseable {
   }
 
   private void keepAlive(long s) {
-    history.invoke(LANE, s, "keepalive", "", null);
     CompletableFuture<SessionResponse> f;
     synchronized (this) {
+      if (!streamReady(s) || session != s) {
+        return; // changed meanwhile: the next round decides again
+      }
+      history.invoke(LANE, s, "keepalive", "", null);
       f = link.send(SessionRequest.newBuilder().setKeepAlive(KeepAliveRequest.getDefaultInstance()));
     }
     Result r = await(f, attemptMs);
@@ -284,10 +287,13 @@ final class SessionOps implements AutoCloseable {
 
   /** The stream is down: resume the session on the next node (a committed keep-alive). */
   private void resume(long s) {
-    history.invoke(LANE, s, "resume", "", null);
     CompletableFuture<SessionResponse> f;
     long generation;
     synchronized (this) {
+      if (session != s) {
+        return; // lost meanwhile, and maybe a new session opened: not to be replaced
+      }
+      history.invoke(LANE, s, "resume", "", null);
       f = link.connect(SessionRequest.newBuilder().setResume(ResumeSessionRequest.newBuilder().setSessionId(s)));
       generation = streamCarries(s);
     }
