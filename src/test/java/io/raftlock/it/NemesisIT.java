@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The short nemesis profile (about 3 minutes): three fat-jar nodes on 127.0.0.1-3, ten client
- * JVMs on three locks with a 2 s TTL, and a seeded schedule of kill -9, SIGSTOP (nodes and
- * clients) and nft partitions. Faults whose tool or privilege is missing are skipped with a
+ * JVMs on three locks with a 2 s TTL (seven on sessions, three on unary calls), and a seeded
+ * schedule of kill -9 (nodes and clients), SIGSTOP (nodes and clients) and nft partitions; a
+ * client paused past its TTL or killed lets its session expire. Faults whose tool or privilege is missing are skipped with a
  * message (partitions without nft/root); the checker must then find no violation, the replicas
  * must converge after the final heal, and no node may exit on its own.
  *

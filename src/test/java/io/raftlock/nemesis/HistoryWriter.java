@@ -11,6 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Appends one process's operation history as JSON Lines (nemesis contract §2): one object per
@@ -18,10 +22,14 @@ import java.nio.file.StandardOpenOption;
  * {@code write} as soon as it is built. So a {@code kill -9} loses at most the line being written,
  * and the process being killed cannot leave half of an earlier line behind.
  *
+ * <p>A session client has two lanes, each with at most one operation outstanding: the workload
+ * (no {@code lane} field) and its keep-alives ({@code "lane":"keepalive"}). Operations in a
+ * session carry {@code "session":ID}; an ok {@code open} carries the session it opened.
+ *
  * <p>Re-opening the history of a killed process (a restart with the same id) first cuts off a
- * half-written last line, then answers a last invoke left open with an {@code info} completion
- * ({@code "error":"KILLED"}, timed at the restart), so that every invoke still has exactly one
- * completion and lines never run together.
+ * half-written last line, then answers every invoke left open (one per lane at most) with an
+ * {@code info} completion ({@code "error":"KILLED"}, timed at the restart), so that every invoke
+ * still has exactly one completion and lines never run together.
  *
  * <p>Thread-safe (the workload thread writes, a shutdown hook closes); after {@link #close()}
  * lines are dropped, so a completion that races with shutdown leaves its invoke unanswered, which
@@ -40,18 +48,20 @@ public final class HistoryWriter implements AutoCloseable {
       Files.createDirectories(parent);
     }
     this.process = process;
-    JsonNode open = repair(file);
+    List<JsonNode> open = repair(file);
     this.out = new FileOutputStream(file.toFile(), true);
-    if (open != null) {
-      end("info", open.path("f").asText(), open.path("lock").asText(),
-          open.hasNonNull("token") ? open.get("token").asLong() : null, "KILLED");
+    for (JsonNode invoke : open) {
+      end(invoke.hasNonNull("lane") ? invoke.get("lane").asText() : null,
+          invoke.path("session").asLong(0), "info", invoke.path("f").asText(),
+          invoke.path("lock").asText(), invoke.hasNonNull("token") ? invoke.get("token").asLong() : null,
+          "KILLED");
     }
   }
 
-  /** Drops a partial last line; returns the last line if it is an unanswered invoke, else null. */
-  private static JsonNode repair(Path file) throws IOException {
+  /** Drops a partial last line; returns the invokes left unanswered (one per lane at most). */
+  private static List<JsonNode> repair(Path file) throws IOException {
     if (!Files.exists(file) || Files.size(file) == 0) {
-      return null;
+      return List.of();
     }
     byte[] bytes = Files.readAllBytes(file);
     int end = bytes.length;
@@ -63,45 +73,46 @@ public final class HistoryWriter implements AutoCloseable {
         ch.truncate(end);
       }
     }
-    int start = end - 1;
-    while (start > 0 && bytes[start - 1] != '\n') {
-      start--;
+    Map<String, JsonNode> open = new LinkedHashMap<>();
+    for (String line : new String(bytes, 0, end, StandardCharsets.UTF_8).split("\n")) {
+      JsonNode node;
+      try {
+        node = line.isBlank() ? null : JSON.readTree(line);
+      } catch (IOException e) {
+        node = null; // not ours to fix: the checker reports a malformed line
+      }
+      if (node != null && node.hasNonNull("type")) {
+        String lane = node.path("lane").asText("");
+        if ("invoke".equals(node.get("type").asText())) {
+          open.put(lane, node);
+        } else {
+          open.remove(lane);
+        }
+      }
     }
-    if (start < 0 || start >= end - 1) {
-      return null;
-    }
-    try {
-      JsonNode last = JSON.readTree(new String(bytes, start, end - 1 - start, StandardCharsets.UTF_8));
-      return last != null && "invoke".equals(last.path("type").asText()) ? last : null;
-    } catch (IOException e) {
-      return null; // not ours to fix: the checker reports a malformed line
-    }
+    return new ArrayList<>(open.values());
   }
 
   /** Records the invocation of {@code f} on {@code lock} (token for release/renew/write, else null); returns its time. */
   public long invoke(String f, String lock, Long token) {
-    long t = System.nanoTime();
-    ObjectNode line = base("invoke", f, lock);
-    if (token != null) {
-      line.put("token", token);
-    }
-    write(line, t);
-    return t;
+    return line(null, 0, "invoke", f, lock, token, null);
+  }
+
+  /** An invoke on {@code lane} (null: the workload's) in {@code session} (0: none). */
+  public long invoke(String lane, long session, String f, String lock, Long token) {
+    return line(lane, session, "invoke", f, lock, token, null);
   }
 
   public long ok(String f, String lock, Long token) {
-    long t = System.nanoTime();
-    ObjectNode line = base("ok", f, lock);
-    if (token != null) {
-      line.put("token", token);
-    }
-    write(line, t);
-    return t;
+    return line(null, 0, "ok", f, lock, token, null);
+  }
+
+  public long ok(String lane, long session, String f, String lock, Long token) {
+    return line(lane, session, "ok", f, lock, token, null);
   }
 
   /** A successful read: {@code holder} null and token 0 when the lock is free. */
   public long okRead(String lock, String holder, long token) {
-    long t = System.nanoTime();
     ObjectNode line = base("ok", "read", lock);
     if (holder == null) {
       line.putNull("holder");
@@ -109,23 +120,36 @@ public final class HistoryWriter implements AutoCloseable {
       line.put("holder", holder);
     }
     line.put("token", token);
-    write(line, t);
-    return t;
+    return write(line);
   }
 
   /** A completion of type {@code fail} or {@code info} with its error label. */
   public long end(String type, String f, String lock, Long token, String error) {
+    return end(null, 0, type, f, lock, token, error);
+  }
+
+  public long end(String lane, long session, String type, String f, String lock, Long token, String error) {
     if (!type.equals("fail") && !type.equals("info")) {
       throw new IllegalArgumentException("type must be fail or info, got " + type);
     }
-    long t = System.nanoTime();
+    return line(lane, session, type, f, lock, token, error);
+  }
+
+  private long line(String lane, long session, String type, String f, String lock, Long token, String error) {
     ObjectNode line = base(type, f, lock);
+    if (lane != null) {
+      line.put("lane", lane);
+    }
+    if (session != 0) {
+      line.put("session", session);
+    }
     if (token != null) {
       line.put("token", token);
     }
-    line.put("error", error);
-    write(line, t);
-    return t;
+    if (error != null) {
+      line.put("error", error);
+    }
+    return write(line);
   }
 
   private ObjectNode base(String type, String f, String lock) {
@@ -137,9 +161,14 @@ public final class HistoryWriter implements AutoCloseable {
     return line;
   }
 
-  private synchronized void write(ObjectNode line, long t) {
+  /**
+   * Stamps and appends one line; returns its time. Stamped under the lock, so that the lines of
+   * the two lanes are in time order in the file.
+   */
+  private synchronized long write(ObjectNode line) {
+    long t = System.nanoTime();
     if (closed) {
-      return;
+      return t;
     }
     line.put("t", t);
     byte[] bytes = (line.toString() + "\n").getBytes(StandardCharsets.UTF_8);
@@ -148,7 +177,9 @@ public final class HistoryWriter implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot append to the history", e);
     }
+    return t;
   }
+
 
   @Override
   public synchronized void close() throws IOException {

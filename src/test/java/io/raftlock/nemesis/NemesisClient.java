@@ -13,6 +13,7 @@ import io.raftlock.proto.api.ReleaseRequest;
 import io.raftlock.proto.api.ReleaseResponse;
 import io.raftlock.proto.api.RenewRequest;
 import io.raftlock.proto.api.RenewResponse;
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -48,23 +49,31 @@ import java.util.function.Supplier;
  * valid (a pause between the two is what fencing must catch); sometimes <em>renew</em> and write
  * again; sometimes <em>read</em> the lock; then <em>release</em>.
  *
- * <p><b>Why the plain RPCs and not {@code lock()}/{@code tryLock()}.</b> The history must list
- * every request the process made that can change lock state, with a truthful outcome. The
- * high-level calls add requests the caller never sees (the renew that confirms a pushed grant,
- * the release of a grant that raced with a timeout, keep-alive renewals, re-sent acquires after
- * a watch resync). Here one history operation is one client call: the client's own retries resend
- * the same request with the same request id, which the server applies at most once, so they are
- * one operation. Acquires never wait on the server ({@code wait=false}): waiting is done by trying
- * again, and every try is in the history. There is no keep-alive: a lease lives for its TTL
- * unless the workload renews it.
+ * <p><b>Sessions</b> ({@code --mode session}, the default): the workload runs in one session at a
+ * time ({@link SessionOps}): it opens one when it has none, acquires, renews and releases in it,
+ * and a second thread keeps it alive every TTL/3 (or resumes it on another node after a broken
+ * stream), each of these one history operation with the session id; a pause longer than the TTL
+ * or a kill lets the session expire, and the process then opens a new one. {@code --mode unary}
+ * keeps the plain calls keyed by client id, each lease renewed by itself (no keep-alive: a lease
+ * lives for its TTL unless the workload renews it).
+ *
+ * <p><b>Why the raw requests and not {@code lock()}/{@code tryLock()}.</b> The history must list
+ * every request the process made that can change lock or session state, with a truthful outcome.
+ * The high-level calls add requests the caller never sees (the renew that confirms a pushed
+ * grant, the release of a grant that raced with a timeout, the session's keep-alives and resumes,
+ * re-sent acquires after a resume). Here one history operation is one client request: retries
+ * resend the same request with the same request id, which the server applies at most once, so
+ * they are one operation. Acquires never wait on the server ({@code wait=false}): waiting is done
+ * by trying again, and every try is in the history.
  *
  * <p><b>Outcomes.</b> {@code ok} only for an acknowledged success; {@code fail} only for a
  * definite, typed refusal that says the request was not applied ({@code LOCK_HELD},
  * {@code NOT_LOCK_OWNER}, {@code VERSION_MISMATCH}, {@code LOCK_NOT_HELD}, validation errors, HTTP
  * 409 from the resource); {@code info} for everything else (timeouts, unavailability after the
  * client's retries, connection loss, the local deadline, unexpected answers). After an
- * {@code info} acquire the process reads the lock: if the read names it as holder it goes on with
- * that token.
+ * {@code info} unary acquire the process reads the lock: if the read names it as holder it goes on
+ * with that token. In a session it tries the acquire again instead: a session that already holds
+ * the lock gets its holding back as acquired.
  */
 public final class NemesisClient {
   /** Refusals that mean "not applied" (in-band lock outcomes and validation). */
@@ -77,7 +86,10 @@ public final class NemesisClient {
   private final NemesisClientOptions options;
   private final CountDownLatch stop;
   private final HistoryWriter history;
+  private final Vertx vertx;
   private final RaftLockClient client;
+  /** The session workload ({@code --mode session}), or null for plain unary calls. */
+  private final SessionOps sessions;
   private final HttpClient http;
   private final Random random;
   private final long endNanos;
@@ -93,13 +105,15 @@ public final class NemesisClient {
     long attemptMs = Math.max(100, Math.min(2_000, opMs / 2));
     // A call retries until opTimeout; its last attempt may start just before and last attemptMs more.
     this.callBoundMs = opMs + attemptMs + 1_000;
-    this.client = RaftLockClient.builder().endpoints(o.endpoints()).clientId(o.process())
+    this.vertx = Vertx.vertx();
+    this.client = RaftLockClient.builder().vertx(vertx).endpoints(o.endpoints()).clientId(o.process())
         .operationTimeout(o.opTimeout()).attemptTimeout(java.time.Duration.ofMillis(attemptMs))
         .connectTimeout(java.time.Duration.ofMillis(Math.min(1_000, attemptMs))).build();
     this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(java.time.Duration.ofMillis(1_000)).build();
     this.random = new Random(o.seed() * 1_000_003L + o.process().hashCode());
     this.endNanos = System.nanoTime() + o.duration().toNanos();
+    this.sessions = o.sessions() ? new SessionOps(o, history, vertx, this::count) : null;
   }
 
   public static void main(String[] args) {
@@ -146,9 +160,15 @@ public final class NemesisClient {
       try {
         c.loop();
       } finally {
+        if (c.sessions != null) {
+          c.sessions.close(); // the session's close is one more operation
+        }
         c.client.close();
+        c.vertx.close();
       }
-      return Map.copyOf(c.counts);
+      synchronized (c.counts) {
+        return Map.copyOf(c.counts);
+      }
     }
   }
 
@@ -158,11 +178,16 @@ public final class NemesisClient {
 
   private void loop() {
     while (!stopping()) {
+      long session = sessions == null ? 0 : sessions.session();
+      if (sessions != null && session == 0) {
+        pause(200); // the open is in the history; try again
+        continue;
+      }
       if (random.nextDouble() < 0.2) {
         read(pick()); // most of the time a lock this process does not hold
       }
       String lock = pick();
-      Long token = acquire(lock);
+      Long token = sessions == null ? acquire(lock) : acquireInSession(session, lock);
       if (token == null) {
         continue;
       }
@@ -170,14 +195,41 @@ public final class NemesisClient {
         pause(1 + (long) (random.nextDouble() * options.thinkMax().toMillis())); // "work" before the write
       }
       write(lock, token);
-      if (random.nextDouble() < 0.3 && renew(lock, token) && random.nextBoolean()) {
+      boolean renewed = random.nextDouble() < 0.3
+          && (sessions == null ? renew(lock, token) : sessions.renew(session, lock, token));
+      if (renewed && random.nextBoolean()) {
         write(lock, token);
       }
       if (random.nextDouble() < 0.25) {
         read(lock);
       }
-      release(lock, token);
+      if (sessions == null) {
+        release(lock, token);
+      } else {
+        sessions.release(session, lock, token);
+      }
     }
+  }
+
+  /**
+   * Tries to take {@code lock} in session {@code s} for up to three TTLs, each try one history
+   * operation. After an {@code info} try the next try tells: the session gets its holding back
+   * as acquired if the first one took it. Returns the token, or null.
+   */
+  private Long acquireInSession(long s, String lock) {
+    long giveUp = System.nanoTime() + 3 * options.ttl().toNanos();
+    while (!stopping()) {
+      SessionOps.Result r = sessions.acquire(s, lock);
+      if (r.ok()) {
+        return r.answer().getAcquire().getLock().getVersion();
+      }
+      boolean again = r.type().equals("info") || ErrorCode.LOCK_HELD.name().equals(r.error());
+      if (!again || System.nanoTime() - giveUp >= 0) {
+        return null;
+      }
+      pause(r.type().equals("info") ? 10 : 50 + random.nextInt(200));
+    }
+    return null;
   }
 
   private String pick() {
@@ -359,7 +411,9 @@ public final class NemesisClient {
   }
 
   private void count(String key) {
-    counts.merge(key, 1, Integer::sum);
+    synchronized (counts) { // the keep-alive lane counts too
+      counts.merge(key, 1, Integer::sum);
+    }
   }
 
   /** Think time and pacing between tries; ends early when the process is told to stop. */

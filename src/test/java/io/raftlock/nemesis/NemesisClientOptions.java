@@ -28,14 +28,17 @@ import java.util.regex.Pattern;
  * @param opTimeout   how long one lock-service operation keeps retrying before it counts as {@code info}
  * @param thinkP      probability of "working" between an acquire and its write
  * @param thinkMax    upper bound of that work time (uniform in [0, thinkMax))
+ * @param sessions    run on a session (the session stream, {@code --mode session}, the default), or
+ *                    on plain unary calls with a lease per lock ({@code --mode unary})
  */
 public record NemesisClientOptions(String process, List<String> endpoints, List<String> locks, URI resource,
-    Path history, long seed, Duration ttl, Duration duration, Duration opTimeout, double thinkP, Duration thinkMax) {
+    Path history, long seed, Duration ttl, Duration duration, Duration opTimeout, double thinkP, Duration thinkMax,
+    boolean sessions) {
 
   public static final String USAGE = """
       usage: NemesisClient --process ID --endpoints H:P,H:P,... --locks L0,L1,... --resource http://H:P
                            --history FILE --duration-s N [--seed N] [--ttl-ms N] [--op-timeout-ms N]
-                           [--think-p P] [--think-ms N]
+                           [--think-p P] [--think-ms N] [--mode session|unary]
         --process       process id and gRPC client id (letters, digits, '.', '_', '-'; 1..64 chars)
         --endpoints     client API addresses of the cluster, comma separated
         --locks         lock names to work on, comma separated
@@ -43,15 +46,16 @@ public record NemesisClientOptions(String process, List<String> endpoints, List<
         --history       JSONL history file, appended to
         --duration-s    seconds to run (1..86400)
         --seed          workload seed (default 1)
-        --ttl-ms        lease TTL in ms (1000..86400000, default 2000)
+        --ttl-ms        session TTL, or lease TTL in unary mode, in ms (1000..86400000, a session at most 600000; default 2000)
         --op-timeout-ms how long one operation may retry (200..60000, default 3000)
         --think-p       probability of work time between acquire and write (0..1, default 0.3)
-        --think-ms      maximum work time in ms (0..86400000, default TTL/2)""";
+        --think-ms      maximum work time in ms (0..86400000, default TTL/2)
+        --mode          session: one session, kept alive every TTL/3 (default); unary: a lease per lock""";
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final Pattern LOCK = Pattern.compile("[A-Za-z0-9._/:-]{1,256}");
   private static final Set<String> KNOWN = Set.of("--process", "--endpoints", "--locks", "--resource", "--history",
-      "--seed", "--ttl-ms", "--duration-s", "--op-timeout-ms", "--think-p", "--think-ms");
+      "--seed", "--ttl-ms", "--duration-s", "--op-timeout-ms", "--think-p", "--think-ms", "--mode");
   private static final Set<String> REQUIRED = Set.of("--process", "--endpoints", "--locks", "--resource",
       "--history", "--duration-s");
 
@@ -109,8 +113,16 @@ public record NemesisClientOptions(String process, List<String> endpoints, List<
     long opMs = number("--op-timeout-ms", given.getOrDefault("--op-timeout-ms", "3000"), 200, 60_000);
     double thinkP = probability("--think-p", given.getOrDefault("--think-p", "0.3"));
     long thinkMs = number("--think-ms", given.getOrDefault("--think-ms", Long.toString(ttlMs / 2)), 0, 86_400_000);
+    String mode = given.getOrDefault("--mode", "session");
+    if (!mode.equals("session") && !mode.equals("unary")) {
+      throw new IllegalArgumentException("--mode must be session or unary, got '" + mode + "'");
+    }
+    if (mode.equals("session") && ttlMs > 600_000) {
+      throw new IllegalArgumentException("--ttl-ms of a session must be in 1000..600000, got " + ttlMs);
+    }
     return new NemesisClientOptions(process, endpoints, locks, resource, history, seed, Duration.ofMillis(ttlMs),
-        Duration.ofSeconds(durationS), Duration.ofMillis(opMs), thinkP, Duration.ofMillis(thinkMs));
+        Duration.ofSeconds(durationS), Duration.ofMillis(opMs), thinkP, Duration.ofMillis(thinkMs),
+        mode.equals("session"));
   }
 
   /** Back to a command line (for launching a client process with these options). */
@@ -119,7 +131,8 @@ public record NemesisClientOptions(String process, List<String> endpoints, List<
         "--locks", String.join(",", locks), "--resource", resource.toString(), "--history", history.toString(),
         "--seed", Long.toString(seed), "--ttl-ms", Long.toString(ttl.toMillis()),
         "--duration-s", Long.toString(duration.toSeconds()), "--op-timeout-ms", Long.toString(opTimeout.toMillis()),
-        "--think-p", Double.toString(thinkP), "--think-ms", Long.toString(thinkMax.toMillis())));
+        "--think-p", Double.toString(thinkP), "--think-ms", Long.toString(thinkMax.toMillis()),
+        "--mode", sessions ? "session" : "unary"));
   }
 
   private static List<String> list(String name, String value) {

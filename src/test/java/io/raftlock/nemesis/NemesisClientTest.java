@@ -47,6 +47,8 @@ class NemesisClientTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> TYPES = Set.of("invoke", "ok", "fail", "info");
   private static final Set<String> FS = Set.of("acquire", "release", "renew", "read", "write");
+  /** Session operations: on no lock, all in a session (an open names it on its ok). */
+  private static final Set<String> SESSION_FS = Set.of("open", "keepalive", "resume", "close");
 
   @TempDir static Path root;
   static LocalCluster cluster;
@@ -107,9 +109,13 @@ class NemesisClientTest {
   }
 
   static NemesisClientOptions options(String process, Path history, String locks, int durationS) {
+    return options(process, history, locks, durationS, "session");
+  }
+
+  static NemesisClientOptions options(String process, Path history, String locks, int durationS, String mode) {
     return NemesisClientOptions.parse("--process", process, "--endpoints", endpoints(), "--locks", locks,
         "--resource", "http://127.0.0.1:" + resource.getAddress().getPort(), "--history", history.toString(),
-        "--seed", "42", "--ttl-ms", "2000", "--duration-s", Integer.toString(durationS));
+        "--seed", "42", "--ttl-ms", "2000", "--duration-s", Integer.toString(durationS), "--mode", mode);
   }
 
   /** One parsed history line. */
@@ -120,35 +126,43 @@ class NemesisClientTest {
     return parse(file, process, false);
   }
 
-  /** As above; {@code killed}: the last invoke may be unanswered (a kill -9 ends the process). */
+  /**
+   * As above; {@code killed}: the last invoke of each lane may be unanswered (a kill -9 ends the
+   * process). Pairing is per lane (the workload's, and a session client's keep-alive lane).
+   */
   static List<Op> parse(Path file, String process, boolean killed) throws IOException {
     List<Op> ops = new ArrayList<>();
-    Op open = null;
+    Map<String, Op> open = new HashMap<>();
     long lastT = Long.MIN_VALUE;
     for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
       JsonNode n = JSON.readTree(line);
       String type = n.path("type").asText();
       String f = n.path("f").asText();
+      String lane = n.path("lane").asText("");
       assertEquals(process, n.path("process").asText(), line);
       assertTrue(TYPES.contains(type), line);
-      assertTrue(FS.contains(f), line);
-      assertFalse(n.path("lock").asText().isEmpty(), line);
+      assertTrue(FS.contains(f) || SESSION_FS.contains(f), line);
+      assertEquals(SESSION_FS.contains(f), n.path("lock").asText().isEmpty(), line);
       assertTrue(n.path("t").isIntegralNumber(), line);
       long t = n.path("t").asLong();
       assertTrue(t >= lastT, "time goes back: " + line);
       lastT = t;
+      if (SESSION_FS.contains(f) && !(f.equals("open") && !type.equals("ok"))) {
+        assertTrue(n.path("session").asLong() > 0, "session id: " + line);
+      }
       Long token = n.has("token") ? n.get("token").asLong() : null;
       Op op = new Op(process, type, f, n.path("lock").asText(), token, t, n);
       if (type.equals("invoke")) {
-        assertEquals(null, open, "invoke while another is outstanding: " + line);
-        open = op;
+        assertEquals(null, open.get(lane), "invoke while another is outstanding: " + line);
+        open.put(lane, op);
         if (f.equals("release") || f.equals("renew") || f.equals("write")) {
           assertTrue(token != null && token > 0, "token on invoke: " + line);
         }
       } else {
-        assertNotNull(open, "completion without invoke: " + line);
-        assertEquals(open.f(), f, line);
-        assertEquals(open.lock(), op.lock(), line);
+        Op invoke = open.remove(lane);
+        assertNotNull(invoke, "completion without invoke: " + line);
+        assertEquals(invoke.f(), f, line);
+        assertEquals(invoke.lock(), op.lock(), line);
         if (!type.equals("ok")) {
           assertFalse(n.path("error").asText().isEmpty(), "error label: " + line);
         }
@@ -160,14 +174,13 @@ class NemesisClientTest {
           assertEquals(n.get("holder").isNull(), token == 0, line);
         }
         if (f.equals("release") || f.equals("renew") || f.equals("write")) {
-          assertEquals(open.token(), token, "same token on completion: " + line);
+          assertEquals(invoke.token(), token, "same token on completion: " + line);
         }
-        open = null;
       }
       ops.add(op);
     }
     if (!killed) {
-      assertEquals(null, open, "a stopped client left an invoke unanswered");
+      assertEquals(Map.of(), open, "a stopped client left an invoke unanswered");
     }
     return ops;
   }
@@ -180,7 +193,8 @@ class NemesisClientTest {
     CountDownLatch never = new CountDownLatch(1);
     List<Future<Map<String, Integer>>> runs = new ArrayList<>();
     for (String p : processes) {
-      NemesisClientOptions o = options(p, dir.resolve("history-" + p + ".jsonl"), "L0,L1", 10);
+      NemesisClientOptions o = options(p, dir.resolve("history-" + p + ".jsonl"), "L0,L1", 10,
+          p.equals("c3") ? "unary" : "session");
       runs.add(pool.submit(() -> NemesisClient.run(o, never)));
     }
     for (Future<Map<String, Integer>> r : runs) {
@@ -198,6 +212,9 @@ class NemesisClientTest {
       assertTrue(okAcquires > 0, p + " acquired nothing");
       assertTrue(okWrites > 0, p + " wrote nothing");
       assertTrue(okReleases > 0, p + " released nothing");
+      long sessionKinds = ops.stream().filter(o -> o.type().equals("ok") && Set.of("open", "keepalive", "close")
+          .contains(o.f())).map(Op::f).distinct().count();
+      assertEquals(p.equals("c3") ? 0 : 3, sessionKinds, p + ": ok open, keepalive and close in session mode only");
       // Truthful: every write the history calls ok was accepted, and the resource accepted no
       // write the history calls refused.
       int seen = accepted.getOrDefault(p, new AtomicInteger()).get();
@@ -317,10 +334,28 @@ class NemesisClientTest {
     assertEquals("KILLED", killed.raw().get("error").asText());
   }
 
+  @Test
+  void reopeningAnswersTheOpenInvokeOfEachLane() throws IOException {
+    Path file = root.resolve("reopen-lanes").resolve("history-c3.jsonl");
+    try (HistoryWriter w = new HistoryWriter(file, "c3")) {
+      w.invoke(null, 0, "open", "", null);
+      w.ok(null, 5, "open", "", null);
+      w.invoke(null, 5, "acquire", "L0", null);
+      w.invoke(SessionOps.LANE, 5, "keepalive", "", null); // both lanes open when killed
+    }
+    new HistoryWriter(file, "c3").close();
+    List<Op> ops = parse(file, "c3");
+    assertEquals(List.of("invoke", "ok", "invoke", "invoke", "info", "info"), ops.stream().map(Op::type).toList());
+    assertEquals(List.of("acquire", "keepalive"), ops.subList(4, 6).stream().map(Op::f).sorted().toList());
+    assertTrue(ops.subList(4, 6).stream().allMatch(o -> o.raw().get("session").asLong() == 5
+        && o.raw().get("error").asText().equals("KILLED")));
+  }
+
   /**
-   * SIGSTOP of a holder between its acquire and its write, for 3 × TTL: the lease runs out, the
-   * other client takes the lock and writes, and the resumed holder's write with the old token is
-   * refused by the resource and recorded as a definite {@code fail}.
+   * SIGSTOP of a holder between its acquire and its write, for 3 × TTL: its session expires, the
+   * other client takes the lock and writes, the resumed holder's write with the old token is
+   * refused by the resource and recorded as a definite {@code fail}, and the holder, told
+   * {@code SESSION_NOT_FOUND}, opens a new session.
    */
   @Test
   void aHolderPausedBeforeItsWriteIsFencedAndRecordsTheRefusal() throws Exception {
@@ -345,6 +380,10 @@ class NemesisClientTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> Files.readAllLines(victimHistory).stream().skip(linesAtStop)
             .anyMatch(l -> l.contains("\"f\":\"write\"") && !l.contains("\"type\":\"invoke\"")));
       }
+      // Stopped for 3 x TTL, its session expired: the cluster says so and it opens a new one.
+      await().atMost(Duration.ofSeconds(30)).until(() -> Files.readAllLines(victimHistory).stream()
+          .anyMatch(l -> l.contains("\"error\":\"SESSION_NOT_FOUND\"")) && Files.readAllLines(victimHistory).stream()
+          .filter(l -> l.contains("\"type\":\"ok\",\"f\":\"open\"")).count() >= 2);
     } finally {
       victim.destroy();
       other.destroy();

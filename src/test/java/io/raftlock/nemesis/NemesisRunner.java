@@ -106,6 +106,7 @@ public final class NemesisRunner {
   private final Map<String, String> skipped = new LinkedHashMap<>();
   private final List<String> unexpectedExits = new ArrayList<>();
   private final Map<String, Process> clients = new LinkedHashMap<>();
+  private final Map<String, List<String>> clientCommands = new java.util.concurrent.ConcurrentHashMap<>();
   private NemesisCluster cluster;
   private FencedResourceServer resource;
   private boolean nft;
@@ -155,7 +156,8 @@ public final class NemesisRunner {
       checkPeerBinding();
       resource = new FencedResourceServer(run.resolve("resource.jsonl"));
       boolean clientsRan = startClients(run);
-      Thread clientPauser = clientsRan && wants(FaultKind.PAUSE) ? clientPauser(log) : null;
+      Thread clientPauser = clientsRan && wants(FaultKind.PAUSE) ? new ClientNemesis(log, stop, options.seed(),
+          options.clients(), TTL_MS, this::client, id -> launchClient(id, run)).start() : null;
       runSchedule(new Nemeses(cluster, firewall, log, random, TTL_MS, stop, this::say), log);
       if (clientPauser != null) {
         clientPauser.interrupt();
@@ -250,19 +252,34 @@ public final class NemesisRunner {
     for (int i = 1; i <= options.clients(); i++) {
       String id = "c" + i;
       // Small heaps and the C1 compiler only: ten client JVMs share two cores with the nodes.
+      // Every third client runs on plain unary calls, the others on a session each.
       List<String> cmd = List.of(java.toString(), "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
           "-cp", options.classpath(), CLIENT_CLASS, "--process", id, "--endpoints", cluster.endpoints(),
           "--locks", LOCKS, "--resource", resource.url(), "--history", run.resolve("history-" + id + ".jsonl").toString(),
           "--seed", Long.toString(options.seed() * 1_000 + i), "--ttl-ms", Long.toString(TTL_MS),
-          "--duration-s", Long.toString(durationS));
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(run.resolve("client-" + id + ".log").toFile())).start();
-      synchronized (clients) {
-        clients.put(id, p);
-      }
+          "--duration-s", Long.toString(durationS), "--mode", i % 3 == 0 ? "unary" : "session");
+      clientCommands.put(id, cmd);
+      launchClient(id, run);
     }
-    say(options.clients() + " clients started on locks " + LOCKS + " (TTL " + TTL_MS + " ms)");
+    say(options.clients() + " clients started on locks " + LOCKS + " (TTL " + TTL_MS + " ms; c3, c6, c9 unary, "
+        + "the others on sessions)");
     return true;
+  }
+
+  /** Starts (or restarts, appending to its history and log) client {@code id}. */
+  private Process launchClient(String id, Path run) throws IOException {
+    Process p = new ProcessBuilder(clientCommands.get(id)).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(run.resolve("client-" + id + ".log").toFile())).start();
+    synchronized (clients) {
+      clients.put(id, p);
+    }
+    return p;
+  }
+
+  private Process client(String id) {
+    synchronized (clients) {
+      return clients.get(id);
+    }
   }
 
   private static boolean classPresent(String name) {
@@ -272,33 +289,6 @@ public final class NemesisRunner {
     } catch (ClassNotFoundException e) {
       return false;
     }
-  }
-
-  /** Pauses a random client (SIGSTOP 0.5–3× TTL, then SIGCONT) every 6–15 s, beside the node faults. */
-  private Thread clientPauser(NemesisLog log) {
-    Random r = new Random(options.seed() ^ 0x5DEECE66DL);
-    Thread t = new Thread(() -> {
-      while (!Thread.currentThread().isInterrupted() && stop.holdFor(Duration.ofMillis(6_000 + r.nextInt(9_000)))) {
-        String id = "c" + (1 + r.nextInt(options.clients()));
-        Process p;
-        synchronized (clients) {
-          p = clients.get(id);
-        }
-        if (p == null || !p.isAlive() || Thread.currentThread().isInterrupted()) {
-          continue;
-        }
-        long ms = (long) (TTL_MS * (0.5 + 2.5 * r.nextDouble()));
-        log.start("pause", id, "SIGSTOP of client " + id + " for " + ms + " ms");
-        Shell.signal(p.pid(), "STOP");
-        // Not interruptible on purpose: the SIGCONT and the end line must follow the start.
-        new StopSignal().holdFor(Duration.ofMillis(ms));
-        Shell.signal(p.pid(), "CONT");
-        log.end("pause", id, "SIGCONT");
-      }
-    }, "nemesis-client-pauser");
-    t.setDaemon(true);
-    t.start();
-    return t;
   }
 
   private void runSchedule(Nemeses nemeses, NemesisLog log) {

@@ -2,7 +2,10 @@ package io.raftlock.nemesis.check;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Pairs the lines of one process's history file (spec §2) into {@link Op}s. Malformed input is
@@ -15,8 +18,9 @@ final class History {
 
   private final List<Op> ops = new ArrayList<>();
   private final List<Problem> problems = new ArrayList<>();
-  private JsonNode pending;
-  private String pendingLine;
+  /** The outstanding invoke of each lane ("" is the workload's), with its raw line. */
+  private final Map<String, JsonNode> pending = new LinkedHashMap<>();
+  private final Map<String, String> pendingLine = new HashMap<>();
 
   private History() {}
 
@@ -52,14 +56,15 @@ final class History {
 
   private void accept(String where, JsonNode node, String line) {
     String type = node.get("type").asText();
+    String lane = text(node, "lane");
     if (type.equals("invoke")) {
-      if (pending != null) {
+      if (pending.containsKey(lane)) {
         problems.add(new Problem(where + ": invoke while an operation is outstanding; "
-            + "the earlier one is treated as info", pendingLine, true));
-        closeDangling();
+            + "the earlier one is treated as info", pendingLine.get(lane), true));
+        closeDangling(lane);
       }
-      pending = node;
-      pendingLine = line;
+      pending.put(lane, node);
+      pendingLine.put(lane, line);
       return;
     }
     Op.Outcome outcome = switch (type) {
@@ -68,28 +73,32 @@ final class History {
       case "info" -> Op.Outcome.INFO;
       default -> null;
     };
+    JsonNode invoke = pending.get(lane);
     if (outcome == null) {
       problems.add(new Problem(where + ": unknown type " + type, line, false));
-    } else if (pending == null) {
+    } else if (invoke == null) {
       problems.add(new Problem(where + ": completion without invoke", line, false));
-    } else if (!text(pending, "f").equals(text(node, "f"))
-        || !text(pending, "lock").equals(text(node, "lock"))) {
+    } else if (!text(invoke, "f").equals(text(node, "f"))
+        || !text(invoke, "lock").equals(text(node, "lock"))) {
       problems.add(new Problem(where + ": completion does not match its invoke "
-          + pendingLine, line, false));
-      closeDangling();
+          + pendingLine.get(lane), line, false));
+      closeDangling(lane);
     } else {
-      ops.add(op(pending, pendingLine, outcome, node, line));
-      pending = null;
-      pendingLine = null;
+      ops.add(op(invoke, pendingLine.get(lane), outcome, node, line));
+      pending.remove(lane);
+      pendingLine.remove(lane);
     }
   }
 
-  /** A killed process's last invoke: info, never returned. */
+  /** A killed process's last invoke of each lane: info, never returned. */
   private void closeDangling() {
-    if (pending != null) {
-      ops.add(op(pending, pendingLine, Op.Outcome.INFO, null, null));
-      pending = null;
-      pendingLine = null;
+    new ArrayList<>(pending.keySet()).forEach(this::closeDangling);
+  }
+
+  private void closeDangling(String lane) {
+    JsonNode invoke = pending.remove(lane);
+    if (invoke != null) {
+      ops.add(op(invoke, pendingLine.remove(lane), Op.Outcome.INFO, null, null));
     }
   }
 
@@ -106,8 +115,11 @@ final class History {
     String error = completion != null && completion.hasNonNull("error")
         ? completion.get("error").asText() : null;
     long returnT = completion == null ? Long.MAX_VALUE : completion.get("t").asLong();
+    long session = completion != null && completion.hasNonNull("session")
+        ? completion.get("session").asLong() : invoke.path("session").asLong(0);
     return new Op(text(invoke, "process"), text(invoke, "f"), text(invoke, "lock"), outcome,
-        invoke.get("t").asLong(), returnT, token, holder, error, invokeLine, completionLine);
+        invoke.get("t").asLong(), returnT, token, holder, error, invokeLine, completionLine,
+        session);
   }
 
   private static String text(JsonNode node, String field) {

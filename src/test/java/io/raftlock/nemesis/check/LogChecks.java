@@ -32,6 +32,7 @@ import java.util.Set;
  *       line.
  *   <li>FENCING (with the log): every write the resource accepted carries a token the log
  *       granted to the writer on that lock.
+ *   <li>SESSIONS: the session operations against the log's sessions ({@link SessionChecks}).
  *   <li>LINEARIZABILITY: acknowledged operations pin the real time of log entries
  *       ({@link LogClock}); they must not contradict each other, and every ok read must have
  *       seen a state of the lock that held at some instant between its invoke and return.
@@ -68,6 +69,9 @@ final class LogChecks {
     checkFailedReleases();
     checkUnexplainedGrants();
     checkWriteTokens();
+    SessionChecks sessions = new SessionChecks(ops, model, clock, report);
+    sessions.run();
+    sessions.countStaleWrites(writes);
     clock.seal();
     report.count("real-time anchors", clock.anchors());
     checkContradictions();
@@ -144,7 +148,8 @@ final class LogChecks {
       report.violation(Check.MODEL, "acknowledged acquire of " + op.lock() + " by "
           + op.process() + " with token " + op.token() + " contradicts the log, which gave "
           + "token " + op.token() + " of " + op.lock() + " to " + byToken.client(), op.lines());
-    } else if (then != null && !then.client().equals(op.process())) {
+    } else if (then != null && (!then.client().equals(op.process())
+        || then.session() != op.session())) {
       report.violation(Check.MODEL, "acknowledged acquire of " + op.lock() + " by "
           + op.process() + " with token " + op.token() + " implies two holders: in the log "
           + op.lock() + " was " + describe(then) + " at index " + op.token(), op.lines());
@@ -156,7 +161,8 @@ final class LogChecks {
   }
 
   private static String describe(Holding h) {
-    return h == null ? "lock free" : "held by " + h.client() + " with token " + h.token();
+    return h == null ? "lock free" : "held by " + h.client()
+        + (h.session() > 0 ? " (session " + h.session() + ")" : "") + " with token " + h.token();
   }
 
   /** Every ok release / renew of token T is a successful release / renew in the log. */

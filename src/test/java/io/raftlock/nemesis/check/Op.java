@@ -5,7 +5,9 @@ import java.util.List;
 
 /**
  * One client operation of a history (spec §2): an invoke paired with its completion. A process
- * has at most one operation outstanding, so pairing is by order within the process's file. An
+ * has at most one operation outstanding per lane (the workload, and a session client's
+ * keep-alive lane, {@code "lane":"keepalive"}), so pairing is by order within the process's file
+ * and lane. An
  * invoke without completion (the process was killed) is {@link Outcome#INFO} with
  * {@code returnT = Long.MAX_VALUE}: it may take effect at any time after its invoke.
  *
@@ -13,6 +15,8 @@ import java.util.List;
  *     0 with {@code holder == null} means "free")
  * @param holder for an ok read, the holder it returned ({@code null}: free)
  * @param completionLine the raw completion line, {@code null} for a dangling invoke
+ * @param session the session the operation ran in (for an {@code open}: the session it opened,
+ *     if it says), 0 for a client-owned operation
  */
 record Op(
     String process,
@@ -25,7 +29,8 @@ record Op(
     String holder,
     String error,
     String invokeLine,
-    String completionLine) {
+    String completionLine,
+    long session) {
 
   enum Outcome { OK, FAIL, INFO }
 
@@ -49,9 +54,15 @@ record Op(
     return lines;
   }
 
+  Op(String process, String f, String lock, Outcome outcome, long invokeT, long returnT,
+      long token, String holder, String error, String invokeLine, String completionLine) {
+    this(process, f, lock, outcome, invokeT, returnT, token, holder, error, invokeLine,
+        completionLine, 0);
+  }
+
   @Override
   public String toString() {
     return process + " " + f + " " + lock + " " + outcome
-        + (token != 0 ? " token=" + token : "") + (holder != null ? " holder=" + holder : "");
+        + (session != 0 ? " session=" + session : "") + (token != 0 ? " token=" + token : "") + (holder != null ? " holder=" + holder : "");
   }
 }

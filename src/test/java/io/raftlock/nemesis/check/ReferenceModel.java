@@ -3,6 +3,7 @@ package io.raftlock.nemesis.check;
 import io.raftlock.lock.LockCommand;
 import io.raftlock.lock.LockLimits;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -16,21 +17,42 @@ import java.util.TreeMap;
  * with the product's state machine. The committed log is replayed through it to learn which
  * holdings the cluster really granted.
  *
- * <p>Semantics modelled: validation (invalid commands change nothing, not even time);
- * idempotency by (client, request id) with retention and a size bound; time =
- * max(time, command time); acquire / wait queue (priority, then arrival) / release / renew;
- * {@code Expire(t)} (wait timeouts, then leases due at t, each promoting its best live waiter);
- * {@code Promote} (every lease ends no earlier than now + its TTL); {@code EnqueueWaiter},
- * {@code CancelWait}, {@code CancelClientWaits}. Token = index of the entry that granted.
+ * <p>Semantics modelled: validation ({@link ModelRules}; invalid commands change nothing, not
+ * even time); a command naming a session that is not live changes nothing; idempotency by
+ * (client, request id) with retention and a size bound, or by (session, request id) bounded per
+ * session; time = max(time, command time); acquire / wait queue (priority, then arrival) /
+ * release / renew; {@code Expire(t)} (wait timeouts, then sessions due at t, then leases due at
+ * t, each freed lock promoting its best live waiter); {@code Promote} (every lease and every
+ * session ends no earlier than now + its TTL); {@code EnqueueWaiter}, {@code CancelWait},
+ * {@code CancelClientWaits}. Token = index of the entry that granted.
  *
- * <p>Invariant, by construction and re-checked on every grant: at most one open holding per
- * lock. {@link #invariantViolations()} lists any breach.
+ * <p><b>Sessions.</b> The owner of a hold or wait is its session (id = index of the
+ * {@code OpenSession} entry) or, without one, its client id; the client id of a session's
+ * command is only a label (empty: the session's name), so the holding's {@code client} is that
+ * label and {@code session} says who owns it. A session-owned hold has no lease of its own: it
+ * ends by release or when its session ends. {@code KeepAlive}, and a renew of a lock it holds,
+ * move the session's expiry to now + TTL. A session ends by {@code CloseSession} or by an
+ * {@code Expire(t)} at or after its expiry, in that one entry: first all waits of every ending
+ * session are cancelled, then each session's holds are released in lock-id order (ended by
+ * {@code session-close} / {@code session-expire}), each promoting the next waiter.
+ *
+ * <p>Invariant, by construction and re-checked on every entry: at most one open holding per
+ * lock, and no open holding of a session that has ended. {@link #invariantViolations()} lists
+ * any breach.
  */
 final class ReferenceModel {
 
-  /** A holding of {@code lock} by {@code client}, from {@code startIndex} (= token) to the entry
-   * that ended it ({@code endIndex}, {@link Long#MAX_VALUE} while still held). */
-  record Holding(String lock, String client, long token, long endIndex, String endedBy) {
+  /**
+   * A holding of {@code lock} by {@code client} (the label; for a session-owned hold the session
+   * is {@code session}, else 0), from {@code startIndex} (= token) to the entry that ended it
+   * ({@code endIndex}, {@link Long#MAX_VALUE} while still held).
+   */
+  record Holding(String lock, String client, long token, long endIndex, String endedBy,
+      long session) {
+    Holding(String lock, String client, long token, long endIndex, String endedBy) {
+      this(lock, client, token, endIndex, endedBy, 0);
+    }
+
     long startIndex() {
       return token;
     }
@@ -42,26 +64,25 @@ final class ReferenceModel {
   /** Key of a holding: who held which lock with which token. */
   record Key(String lock, String client, long token) {}
 
-  private static final class Waiter {
-    final String client;
-    final int priority;
-    final long ttlMs;
-    final long deadlineMs;
-    final long seq;
+  /**
+   * A session as the log shows it: opened at {@code id} under {@code name}, its successful
+   * keep-alives (explicit or by renew) and how it ended ({@code endIndex} {@link Long#MAX_VALUE}
+   * while live).
+   */
+  record SessionRecord(long id, String name, long ttlMs, List<Long> keepAlives, long endIndex,
+      String endedBy) {}
 
-    Waiter(String client, int priority, long ttlMs, long deadlineMs, long seq) {
-      this.client = client;
-      this.priority = priority;
-      this.ttlMs = ttlMs;
-      this.deadlineMs = deadlineMs;
-      this.seq = seq;
-    }
-  }
+  /** Who owns a hold or wait: a session (clientId blank), or a client id (session 0). */
+  private record Owner(long session, String clientId) {}
+
+  private record Waiter(Owner owner, String label, int priority, long ttlMs, long deadlineMs,
+      long seq) {}
 
   private static final class Lock {
     final String id;
-    String holder;
+    Owner holder;
     long token;
+    /** Lease end; {@link Long#MAX_VALUE} for a session-owned hold (it has no lease). */
     long expiresAtMs;
     long leaseTtlMs;
     final List<Waiter> waiters = new ArrayList<>();
@@ -71,16 +92,30 @@ final class ReferenceModel {
     }
   }
 
-  /** What a command answered; kept so that a duplicate request gets the same answer. */
-  private record Reply(String kind, long token) {}
+  private static final class Session {
+    final long id;
+    final String name;
+    final long ttlMs;
+    long expiresAtMs;
+    final LinkedHashMap<String, Boolean> requestIds = new LinkedHashMap<>();
 
-  private record Remembered(Reply reply, long recordedAtMs) {}
+    Session(long id, String name, long ttlMs, long expiresAtMs) {
+      this.id = id;
+      this.name = name;
+      this.ttlMs = ttlMs;
+      this.expiresAtMs = expiresAtMs;
+    }
+  }
+
+  private record Remembered(long recordedAtMs) {}
 
   private final long dedupeRetentionMs;
   private final int dedupeMaxEntries;
   private final int maxWaitersPerLock;
+  private final int sessionDedupeMaxEntries;
   private final Map<String, Lock> locks = new HashMap<>();
   private final LinkedHashMap<List<String>, Remembered> dedupe = new LinkedHashMap<>();
+  private final Map<Long, Session> sessions = new TreeMap<>();
   private long nowMs;
   private long lastIndex;
 
@@ -89,6 +124,7 @@ final class ReferenceModel {
   private final Map<Key, Holding> holdingByKey = new HashMap<>();
   private final Map<Key, HolderCommand> releases = new HashMap<>();
   private final Map<Key, List<HolderCommand>> renews = new HashMap<>();
+  private final Map<Long, SessionRecord> sessionRecords = new TreeMap<>();
   private final List<String> invariantViolations = new ArrayList<>();
   private final Map<String, Long> commandCounts = new TreeMap<>();
 
@@ -101,6 +137,7 @@ final class ReferenceModel {
     this.dedupeRetentionMs = dedupeRetentionMs;
     this.dedupeMaxEntries = dedupeMaxEntries;
     this.maxWaitersPerLock = maxWaitersPerLock;
+    this.sessionDedupeMaxEntries = LockLimits.DEFAULT_SESSION_DEDUPE_MAX_ENTRIES;
   }
 
   // ---- results ----
@@ -166,6 +203,21 @@ final class ReferenceModel {
     return invariantViolations;
   }
 
+  /** The session opened at {@code id} as the log shows it, or {@code null}. */
+  SessionRecord session(long id) {
+    return sessionRecords.get(id);
+  }
+
+  /** Sessions ended by {@code endedBy} ("session-expire" or "session-close"). */
+  long sessionsEndedBy(String endedBy) {
+    return sessionRecords.values().stream().filter(r -> endedBy.equals(r.endedBy())).count();
+  }
+
+  /** Holdings ended by {@code endedBy}. */
+  long holdingsEndedBy(String endedBy) {
+    return holdingByKey.values().stream().filter(h -> endedBy.equals(h.endedBy())).count();
+  }
+
   // ---- replay ----
 
   /** An entry that is not a lock command (NOOP, CONFIG) or does not decode: nothing changes. */
@@ -177,12 +229,21 @@ final class ReferenceModel {
   void apply(long index, LockCommand cmd) {
     lastIndex = index;
     commandCounts.merge(cmd.getClass().getSimpleName(), 1L, Long::sum);
-    if (!valid(cmd)) {
+    if (!ModelRules.valid(cmd)) {
       commandCounts.merge("invalid", 1L, Long::sum);
       return;
     }
-    List<String> key = dedupeKey(cmd);
-    if (key != null && dedupe.containsKey(key)) {
+    long sessionId = ModelRules.sessionOf(cmd);
+    Session session = sessionId == 0 ? null : sessions.get(sessionId);
+    if (sessionId != 0 && session == null) {
+      commandCounts.merge("session not found", 1L, Long::sum);
+      return;
+    }
+    String requestId = ModelRules.requestId(cmd);
+    List<String> clientKey = requestId == null || session != null ? null
+        : List.of(((LockCommand.SessionOwned) cmd).clientId(), requestId);
+    if (clientKey != null && dedupe.containsKey(clientKey)
+        || session != null && requestId != null && session.requestIds.containsKey(requestId)) {
       commandCounts.merge("duplicate", 1L, Long::sum);
       return;
     }
@@ -192,136 +253,186 @@ final class ReferenceModel {
     while (it.hasNext() && it.next().recordedAtMs() + dedupeRetentionMs <= nowMs) {
       it.remove();
     }
-    Reply reply = execute(index, cmd);
-    if (key != null) {
-      dedupe.put(key, new Remembered(reply, nowMs));
-      if (dedupe.size() > dedupeMaxEntries) {
-        Iterator<List<String>> oldest = dedupe.keySet().iterator();
-        oldest.next();
-        oldest.remove();
-      }
+    execute(index, cmd, session);
+    if (clientKey != null) {
+      remember(dedupe, clientKey, new Remembered(nowMs), dedupeMaxEntries);
+    } else if (session != null && requestId != null && sessions.containsKey(session.id)) {
+      remember(session.requestIds, requestId, Boolean.TRUE, sessionDedupeMaxEntries);
+    }
+    checkSessionsHoldNothingAfterTheyEnd(index);
+  }
+
+  /** Remembers {@code key}, evicting the oldest beyond {@code max}. */
+  private static <K, V> void remember(LinkedHashMap<K, V> memory, K key, V value, int max) {
+    memory.put(key, value);
+    if (memory.size() > max) {
+      Iterator<K> oldest = memory.keySet().iterator();
+      oldest.next();
+      oldest.remove();
     }
   }
 
-  private Reply execute(long index, LockCommand cmd) {
+  private void execute(long index, LockCommand cmd, Session session) {
     if (cmd instanceof LockCommand.Acquire c) {
-      return acquire(index, c.lockId(), c.clientId(), c.ttlMs(), c.waitForLock(),
-          c.waitTimeoutMs(), c.priority(), false);
+      acquire(index, c.lockId(), owner(c), label(c, session), c.ttlMs(), c.waitForLock(),
+          c.waitTimeoutMs(), c.priority(), false, session);
     } else if (cmd instanceof LockCommand.EnqueueWaiter c) {
-      return acquire(index, c.lockId(), c.clientId(), LockLimits.DEFAULT_TTL_MS, true,
-          c.waitTimeoutMs(), c.priority(), true);
+      acquire(index, c.lockId(), owner(c), label(c, session), LockLimits.DEFAULT_TTL_MS, true,
+          c.waitTimeoutMs(), c.priority(), true, session);
     } else if (cmd instanceof LockCommand.Release c) {
-      return release(index, c);
+      release(index, c);
     } else if (cmd instanceof LockCommand.Renew c) {
-      return renew(index, c);
+      renew(index, c);
     } else if (cmd instanceof LockCommand.CancelWait c) {
       Lock l = locks.get(c.lockId());
-      if (l == null) {
-        return new Reply("LOCK_NOT_FOUND", 0);
+      if (l != null) {
+        l.waiters.removeIf(w -> w.owner().equals(owner(c)));
       }
-      return l.waiters.removeIf(w -> w.client.equals(c.clientId()))
-          ? new Reply("cancelled", 0) : new Reply("NOT_WAITING", 0);
     } else if (cmd instanceof LockCommand.CancelClientWaits c) {
-      for (Lock l : locks.values()) {
-        l.waiters.removeIf(w -> w.client.equals(c.clientId()));
-      }
-      return new Reply("cancelled", 0);
+      Owner owner = new Owner(0, c.clientId());
+      locks.values().forEach(l -> l.waiters.removeIf(w -> w.owner().equals(owner)));
     } else if (cmd instanceof LockCommand.Expire c) {
       expire(index, c.timeMs());
-      return new Reply("expired", 0);
     } else if (cmd instanceof LockCommand.Promote) {
       for (Lock l : locks.values()) {
-        l.expiresAtMs = Math.max(l.expiresAtMs, nowMs + l.leaseTtlMs);
+        if (l.holder.session() == 0) {
+          l.expiresAtMs = Math.max(l.expiresAtMs, nowMs + l.leaseTtlMs);
+        }
       }
-      return new Reply("promoted", 0);
+      sessions.values().forEach(s -> s.expiresAtMs = Math.max(s.expiresAtMs, nowMs + s.ttlMs));
+    } else if (cmd instanceof LockCommand.OpenSession c) {
+      sessions.put(index, new Session(index, c.name(), c.ttlMs(), nowMs + c.ttlMs()));
+      sessionRecords.put(index, new SessionRecord(index, c.name(), c.ttlMs(), new ArrayList<>(),
+          Long.MAX_VALUE, null));
+    } else if (cmd instanceof LockCommand.KeepAlive) {
+      keepAlive(session, index);
+    } else if (cmd instanceof LockCommand.CloseSession) {
+      endSessions(index, List.of(session), "session-close");
+    } else {
+      throw new IllegalArgumentException("unknown command " + cmd);
     }
-    throw new IllegalArgumentException("unknown command " + cmd);
+  }
+
+  private static Owner owner(LockCommand.SessionOwned c) {
+    return c.sessionId() > 0 ? new Owner(c.sessionId(), "") : new Owner(0, c.clientId());
+  }
+
+  private static String label(LockCommand.SessionOwned c, Session session) {
+    return session != null && c.clientId().isEmpty() ? session.name : c.clientId();
+  }
+
+  private void keepAlive(Session s, long index) {
+    s.expiresAtMs = Math.max(s.expiresAtMs, nowMs + s.ttlMs);
+    sessionRecords.get(s.id).keepAlives().add(index);
   }
 
   /** Acquire (or EnqueueWaiter, which refuses a free lock instead of taking it). */
-  private Reply acquire(long index, String lockId, String client, long ttlMs, boolean wait,
-      long waitTimeoutMs, int priority, boolean enqueueOnly) {
+  private void acquire(long index, String lockId, Owner owner, String label, long ttlMs,
+      boolean wait, long waitTimeoutMs, int priority, boolean enqueueOnly, Session session) {
     Lock l = locks.get(lockId);
     if (l == null) {
-      if (enqueueOnly) {
-        return new Reply("LOCK_NOT_HELD", 0);
+      if (!enqueueOnly) {
+        l = new Lock(lockId);
+        locks.put(lockId, l);
+        grant(l, owner, label, index, ttlMs);
       }
-      l = new Lock(lockId);
-      locks.put(lockId, l);
-      grant(l, client, index, ttlMs);
-      return new Reply("granted", index);
+      return;
     }
-    if (l.holder.equals(client)) {
-      return new Reply("granted", l.token);
-    }
-    if (!wait) {
-      return new Reply("LOCK_HELD", 0);
+    if (l.holder.equals(owner) || !wait) {
+      return; // already held by the caller (same holding), or LOCK_HELD
     }
     for (Waiter w : l.waiters) {
-      if (w.client.equals(client)) {
-        return new Reply("queued", 0);
+      if (w.owner().equals(owner)) {
+        return; // already waiting
       }
     }
-    if (l.waiters.size() >= maxWaitersPerLock) {
-      return new Reply("WAIT_QUEUE_FULL", 0);
+    if (l.waiters.size() < maxWaitersPerLock) {
+      long waiterTtlMs = session == null ? ttlMs : session.ttlMs;
+      l.waiters.add(new Waiter(owner, label, priority, waiterTtlMs, nowMs + waitTimeoutMs, index));
     }
-    l.waiters.add(new Waiter(client, priority, ttlMs, nowMs + waitTimeoutMs, index));
-    return new Reply("queued", 0);
   }
 
-  private Reply release(long index, LockCommand.Release c) {
+  private void release(long index, LockCommand.Release c) {
     Lock l = locks.get(c.lockId());
-    String denied = holderCheck(l, c.clientId(), c.token());
-    if (denied != null) {
-      return new Reply(denied, 0);
+    if (isHolder(l, owner(c), c.token())) {
+      Holding h = open.get(c.lockId());
+      Key key = new Key(c.lockId(), h.client(), c.token());
+      releases.put(key, new HolderCommand(c.lockId(), h.client(), c.token(), index));
+      endHolding(l, index, "release");
     }
-    Key key = new Key(c.lockId(), c.clientId(), c.token());
-    releases.put(key, new HolderCommand(c.lockId(), c.clientId(), c.token(), index));
-    endHolding(l, index, "release");
-    return new Reply("released", 0);
   }
 
-  private Reply renew(long index, LockCommand.Renew c) {
+  private void renew(long index, LockCommand.Renew c) {
     Lock l = locks.get(c.lockId());
-    String denied = holderCheck(l, c.clientId(), c.token());
-    if (denied != null) {
-      return new Reply(denied, 0);
+    if (!isHolder(l, owner(c), c.token())) {
+      return;
     }
-    l.expiresAtMs = nowMs + c.ttlMs();
-    l.leaseTtlMs = c.ttlMs();
-    renews.computeIfAbsent(new Key(c.lockId(), c.clientId(), c.token()), k -> new ArrayList<>())
-        .add(new HolderCommand(c.lockId(), c.clientId(), c.token(), index));
-    return new Reply("renewed", 0);
+    if (l.holder.session() > 0) {
+      keepAlive(sessions.get(l.holder.session()), index); // the session's lease covers its locks
+    } else {
+      l.expiresAtMs = nowMs + c.ttlMs();
+      l.leaseTtlMs = c.ttlMs();
+    }
+    Holding h = open.get(c.lockId());
+    renews.computeIfAbsent(new Key(c.lockId(), h.client(), c.token()), k -> new ArrayList<>())
+        .add(new HolderCommand(c.lockId(), h.client(), c.token(), index));
   }
 
-  private static String holderCheck(Lock l, String client, long token) {
-    if (l == null) {
-      return "LOCK_NOT_HELD";
-    } else if (!l.holder.equals(client)) {
-      return "NOT_LOCK_OWNER";
-    } else if (l.token != token) {
-      return "VERSION_MISMATCH";
-    }
-    return null;
+  private static boolean isHolder(Lock l, Owner owner, long token) {
+    return l != null && l.holder.equals(owner) && l.token == token;
   }
 
-  /** Wait timeouts due at t first, then each lease due at t (earliest, then lock id). */
+  /** Wait timeouts due at t, then sessions due at t, then each lease due at t. */
   private void expire(long index, long t) {
     for (Lock l : locks.values()) {
-      l.waiters.removeIf(w -> w.deadlineMs <= t);
+      l.waiters.removeIf(w -> w.deadlineMs() <= t);
     }
+    List<Session> due = new ArrayList<>();
+    for (Session s : sessions.values()) {
+      if (s.expiresAtMs <= t) {
+        due.add(s);
+      }
+    }
+    due.sort(Comparator.comparingLong((Session s) -> s.expiresAtMs).thenComparingLong(s -> s.id));
+    endSessions(index, due, "session-expire");
     while (true) {
-      Lock due = null;
+      Lock next = null;
       for (Lock l : locks.values()) {
-        if (l.expiresAtMs <= t && (due == null || l.expiresAtMs < due.expiresAtMs
-            || (l.expiresAtMs == due.expiresAtMs && l.id.compareTo(due.id) < 0))) {
-          due = l;
+        if (l.expiresAtMs <= t && (next == null || l.expiresAtMs < next.expiresAtMs
+            || (l.expiresAtMs == next.expiresAtMs && l.id.compareTo(next.id) < 0))) {
+          next = l;
         }
       }
-      if (due == null) {
+      if (next == null) {
         return;
       }
-      endHolding(due, index, "expire");
+      endHolding(next, index, "expire");
+    }
+  }
+
+  /**
+   * Ends {@code ending} in this one entry: all their waits go first (nothing freed here is
+   * granted to a session that ends too), then session by session its holds in lock-id order.
+   */
+  private void endSessions(long index, List<Session> ending, String endedBy) {
+    for (Session s : ending) {
+      Owner owner = new Owner(s.id, "");
+      locks.values().forEach(l -> l.waiters.removeIf(w -> w.owner().equals(owner)));
+    }
+    for (Session s : ending) {
+      Owner owner = new Owner(s.id, "");
+      List<Lock> held = new ArrayList<>();
+      for (Lock l : locks.values()) {
+        if (l.holder.equals(owner)) {
+          held.add(l);
+        }
+      }
+      held.sort(Comparator.comparing(l -> l.id));
+      held.forEach(l -> endHolding(l, index, endedBy));
+      sessions.remove(s.id);
+      SessionRecord r = sessionRecords.get(s.id);
+      sessionRecords.put(s.id, new SessionRecord(r.id(), r.name(), r.ttlMs(), r.keepAlives(),
+          index, endedBy));
     }
   }
 
@@ -335,32 +446,32 @@ final class ReferenceModel {
     while (!l.waiters.isEmpty()) {
       Waiter best = l.waiters.get(0);
       for (Waiter w : l.waiters) {
-        if (w.priority > best.priority || (w.priority == best.priority && w.seq < best.seq)) {
+        if (w.priority() > best.priority() || (w.priority() == best.priority() && w.seq() < best.seq())) {
           best = w;
         }
       }
       l.waiters.remove(best);
-      if (best.deadlineMs > nowMs) {
-        grant(l, best.client, index, best.ttlMs);
+      if (best.deadlineMs() > nowMs) {
+        grant(l, best.owner(), best.label(), index, best.ttlMs());
         return;
       }
     }
     locks.remove(l.id);
   }
 
-  private void grant(Lock l, String client, long index, long ttlMs) {
-    l.holder = client;
+  private void grant(Lock l, Owner owner, String label, long index, long ttlMs) {
+    l.holder = owner;
     l.token = index;
-    l.expiresAtMs = nowMs + ttlMs;
+    l.expiresAtMs = owner.session() > 0 ? Long.MAX_VALUE : nowMs + ttlMs;
     l.leaseTtlMs = ttlMs;
     Holding previous = open.get(l.id);
     if (previous != null) {
-      invariantViolations.add("index " + index + ": " + l.id + " granted to " + client
+      invariantViolations.add("index " + index + ": " + l.id + " granted to " + label
           + " while still held by " + previous.client() + " (token " + previous.token() + ")");
     }
-    Holding h = new Holding(l.id, client, index, Long.MAX_VALUE, null);
+    Holding h = new Holding(l.id, label, index, Long.MAX_VALUE, null, owner.session());
     open.put(l.id, h);
-    holdingByKey.put(new Key(l.id, client, index), h);
+    holdingByKey.put(new Key(l.id, label, index), h);
     holdingsByLock.computeIfAbsent(l.id, k -> new ArrayList<>()).add(h);
   }
 
@@ -370,94 +481,20 @@ final class ReferenceModel {
       invariantViolations.add("index " + index + ": " + lockId + " ended while not held");
       return;
     }
-    Holding ended = new Holding(h.lock(), h.client(), h.token(), index, endedBy);
+    Holding ended = new Holding(h.lock(), h.client(), h.token(), index, endedBy, h.session());
     holdingByKey.put(new Key(h.lock(), h.client(), h.token()), ended);
     List<Holding> list = holdingsByLock.get(lockId);
     list.set(list.size() - 1, ended);
   }
 
-  // ---- validation and idempotency ----
-
-  private static List<String> dedupeKey(LockCommand cmd) {
-    String client;
-    String requestId;
-    if (cmd instanceof LockCommand.Acquire c) {
-      client = c.clientId();
-      requestId = c.requestId();
-    } else if (cmd instanceof LockCommand.Release c) {
-      client = c.clientId();
-      requestId = c.requestId();
-    } else if (cmd instanceof LockCommand.Renew c) {
-      client = c.clientId();
-      requestId = c.requestId();
-    } else if (cmd instanceof LockCommand.EnqueueWaiter c) {
-      client = c.clientId();
-      requestId = c.requestId();
-    } else if (cmd instanceof LockCommand.CancelWait c) {
-      client = c.clientId();
-      requestId = c.requestId();
-    } else {
-      return null;
-    }
-    return requestId.isEmpty() ? null : List.of(client, requestId);
-  }
-
-  /** The documented limits; an invalid command is refused and changes nothing. */
-  private static boolean valid(LockCommand cmd) {
-    if (cmd.timeMs() < 0 || cmd.timeMs() > LockLimits.MAX_TIME_MS) {
-      return false;
-    }
-    if (cmd instanceof LockCommand.Acquire c) {
-      return ids(c.lockId(), c.clientId(), c.requestId()) && ttl(c.ttlMs())
-          && (!c.waitForLock() || waitTimeout(c.waitTimeoutMs())) && priority(c.priority())
-          && metadata(c.metadata());
-    } else if (cmd instanceof LockCommand.Release c) {
-      return ids(c.lockId(), c.clientId(), c.requestId()) && c.token() >= 1;
-    } else if (cmd instanceof LockCommand.Renew c) {
-      return ids(c.lockId(), c.clientId(), c.requestId()) && c.token() >= 1 && ttl(c.ttlMs());
-    } else if (cmd instanceof LockCommand.EnqueueWaiter c) {
-      return ids(c.lockId(), c.clientId(), c.requestId()) && waitTimeout(c.waitTimeoutMs())
-          && priority(c.priority());
-    } else if (cmd instanceof LockCommand.CancelWait c) {
-      return ids(c.lockId(), c.clientId(), c.requestId());
-    } else if (cmd instanceof LockCommand.CancelClientWaits c) {
-      return id(c.clientId(), LockLimits.MAX_CLIENT_ID_LENGTH);
-    }
-    return true;
-  }
-
-  private static boolean ids(String lockId, String clientId, String requestId) {
-    return id(lockId, LockLimits.MAX_LOCK_ID_LENGTH)
-        && id(clientId, LockLimits.MAX_CLIENT_ID_LENGTH)
-        && requestId.length() <= LockLimits.MAX_REQUEST_ID_LENGTH;
-  }
-
-  private static boolean id(String value, int max) {
-    return !value.isEmpty() && value.length() <= max;
-  }
-
-  private static boolean ttl(long ms) {
-    return ms >= LockLimits.MIN_TTL_MS && ms <= LockLimits.MAX_TTL_MS;
-  }
-
-  private static boolean waitTimeout(long ms) {
-    return ms >= LockLimits.MIN_WAIT_TIMEOUT_MS && ms <= LockLimits.MAX_WAIT_TIMEOUT_MS;
-  }
-
-  private static boolean priority(int p) {
-    return p >= LockLimits.MIN_PRIORITY && p <= LockLimits.MAX_PRIORITY;
-  }
-
-  private static boolean metadata(Map<String, String> md) {
-    if (md.size() > LockLimits.MAX_METADATA_ENTRIES) {
-      return false;
-    }
-    for (Map.Entry<String, String> e : md.entrySet()) {
-      if (e.getKey().isEmpty() || e.getKey().length() > LockLimits.MAX_METADATA_KEY_LENGTH
-          || e.getValue().length() > LockLimits.MAX_METADATA_VALUE_LENGTH) {
-        return false;
+  /** A session that has ended owns nothing: its holds ended in the entry that ended it. */
+  private void checkSessionsHoldNothingAfterTheyEnd(long index) {
+    for (Holding h : open.values()) {
+      if (h.session() > 0 && !sessions.containsKey(h.session())) {
+        invariantViolations.add("index " + index + ": " + h.lock() + " still held by session "
+            + h.session() + " (token " + h.token() + ") after the session ended at index "
+            + sessionRecords.get(h.session()).endIndex());
       }
     }
-    return true;
   }
 }

@@ -118,6 +118,42 @@ class ReferenceModelTest {
     assertNotNull(m.holding("M", "b", 3), "held locks are kept");
   }
 
+  @Test
+  void sessionExpiryReleasesAllItsLocksInOneEntryAndGrantsTheWaiters() {
+    ReferenceModel m = replay(
+        new LockCommand.OpenSession("w", 2_000, null, T), // 1: session 1
+        new LockCommand.Acquire("L", "", 0, false, 0, 0, null, "a", T, 1),
+        new LockCommand.Acquire("M", "", 0, false, 0, 0, null, "b", T, 1),
+        waitFor("M", "c", 0, 10_000, 1),
+        new LockCommand.KeepAlive(1, T + 1_500), // 5: session lives to 3.5 s
+        new LockCommand.Expire(T + 3_000), // nothing due: a session hold has no lease
+        new LockCommand.Expire(T + 3_500)); // 7: session 1 ends, L and M released, c gets M
+
+    assertEquals(List.of(new Holding("L", "w", 2, 7, "session-expire", 1)),
+        m.holdingsByLock().get("L"));
+    assertEquals(List.of(new Holding("M", "w", 3, 7, "session-expire", 1),
+        new Holding("M", "c", 7, Long.MAX_VALUE, null)), m.holdingsByLock().get("M"));
+    assertEquals(7, m.session(1).endIndex());
+    assertEquals(List.of(5L), m.session(1).keepAlives());
+    assertEquals(1, m.sessionsEndedBy("session-expire"));
+  }
+
+  @Test
+  void aSessionThatEndedOwnsNothingAndItsCommandsChangeNothing() {
+    ReferenceModel m = replay(
+        new LockCommand.OpenSession("w", 2_000, null, T), // 1
+        new LockCommand.OpenSession("w", 2_000, null, T), // 2: same name, another owner
+        new LockCommand.Acquire("L", "", 0, false, 0, 0, null, "a", T, 1),
+        new LockCommand.Release("L", "", 3, "b", T, 2), // not the owner
+        new LockCommand.CloseSession(1, T + 1), // 5: L released
+        new LockCommand.Acquire("L", "", 0, false, 0, 0, null, "c", T + 2, 1)); // session gone
+
+    assertEquals(List.of(new Holding("L", "w", 3, 5, "session-close", 1)),
+        m.holdingsByLock().get("L"));
+    assertEquals(1, m.commandCounts().get("session not found"));
+    assertTrue(m.invariantViolations().isEmpty());
+  }
+
   /**
    * The model against the product's state machine on random logs: same holdings (client,
    * token, end index, how it ended). The model is independent code, so agreement on many logs
@@ -127,76 +163,132 @@ class ReferenceModelTest {
   void agreesWithTheStateMachineOnRandomLogs() {
     LockStateMachine.Config config = new LockStateMachine.Config(2, 4_000, 6);
     long grants = 0;
+    long sessionGrants = 0;
+    long sessionEndsSeen = 0;
     for (int seed = 0; seed < 3_000; seed++) {
       Random random = new Random(seed);
       LockStateMachine sm = new LockStateMachine(config);
       ReferenceModel model = new ReferenceModel(config.dedupeRetentionMs(),
           config.dedupeMaxEntries(), config.maxWaitersPerLock());
       Map<String, List<Holding>> expected = new TreeMap<>();
+      Map<Long, Long> sessionEnds = new TreeMap<>();
       Generator gen = new Generator(random);
       int length = 1 + random.nextInt(60);
       for (long index = 1; index <= length; index++) {
-        LockCommand cmd = gen.next();
+        LockCommand cmd = gen.next(index);
         for (LockEvent e : sm.apply(index, cmd).events()) {
-          record(expected, e, gen);
+          record(expected, sessionEnds, e, cmd, gen);
         }
         model.apply(index, cmd);
       }
       assertEquals(expected, model.holdingsByLock(), "seed " + seed);
+      for (long id : gen.sessions) {
+        ReferenceModel.SessionRecord r = model.session(id);
+        Long end = r == null || r.endIndex() == Long.MAX_VALUE ? null : r.endIndex();
+        assertEquals(sessionEnds.get(id), end, "seed " + seed + ", end of session " + id);
+      }
       assertTrue(model.invariantViolations().isEmpty(), "seed " + seed);
       grants += model.grantCount();
+      sessionGrants += model.holdingsByLock().values().stream().flatMap(List::stream)
+          .filter(h -> h.session() > 0).count();
+      sessionEndsSeen += sessionEnds.size();
     }
     assertTrue(grants > 10_000, "the generator reaches grants: " + grants);
+    assertTrue(sessionGrants > 1_000, "the generator reaches session grants: " + sessionGrants);
+    assertTrue(sessionEndsSeen > 1_000, "the generator reaches session ends: " + sessionEndsSeen);
   }
 
-  private static void record(Map<String, List<Holding>> holdings, LockEvent e, Generator gen) {
+  private static void record(Map<String, List<Holding>> holdings, Map<Long, Long> sessionEnds,
+      LockEvent e, LockCommand cmd, Generator gen) {
+    if (e instanceof LockEvent.SessionExpired || e instanceof LockEvent.SessionClosed) {
+      sessionEnds.put(e.sessionId(), e.index());
+      return;
+    }
     List<Holding> list = holdings.computeIfAbsent(e.lockId(), k -> new ArrayList<>());
     if (e instanceof LockEvent.Granted g) {
-      list.add(new Holding(g.lockId(), g.clientId(), g.token(), Long.MAX_VALUE, null));
+      list.add(new Holding(g.lockId(), g.clientId(), g.token(), Long.MAX_VALUE, null,
+          g.sessionId()));
       gen.tokens.add(g.token());
     } else if (e instanceof LockEvent.Released || e instanceof LockEvent.Expired) {
       Holding h = list.get(list.size() - 1);
       list.set(list.size() - 1, new Holding(h.lock(), h.client(), h.token(), e.index(),
-          e instanceof LockEvent.Released ? "release" : "expire"));
+          endedBy(e, cmd), h.session()));
     }
     if (list.isEmpty()) {
       holdings.remove(e.lockId());
     }
   }
 
-  /** Random commands on 3 locks and 4 clients, with repeated request ids and bad values. */
+  /** How the model names the end of a holding: a session's end says so. */
+  private static String endedBy(LockEvent e, LockCommand cmd) {
+    if (e.sessionId() > 0 && cmd instanceof LockCommand.CloseSession) {
+      return "session-close";
+    } else if (e.sessionId() > 0 && e instanceof LockEvent.Expired) {
+      return "session-expire";
+    }
+    return e instanceof LockEvent.Released ? "release" : "expire";
+  }
+
+  /**
+   * Random commands on 3 locks and 4 clients, with repeated request ids and bad values; about
+   * half the lock commands belong to a session (opened, ended or never opened), some of them
+   * with an empty client id (the session's name is the label).
+   */
   private static final class Generator {
     final Random random;
     final List<Long> tokens = new ArrayList<>(List.of(1L));
+    final List<Long> sessions = new ArrayList<>();
     long now = T;
 
     Generator(Random random) {
       this.random = random;
     }
 
-    LockCommand next() {
+    LockCommand next(long index) {
       now += random.nextInt(10) < 8 ? random.nextInt(700) : -random.nextInt(500);
       String lock = "L" + random.nextInt(3);
-      String client = "c" + random.nextInt(4);
+      long session = session();
+      String client = session > 0 && random.nextBoolean() ? "" : "c" + random.nextInt(4);
       String req = random.nextInt(3) == 0 ? "" : "r" + random.nextInt(12);
-      long ttl = random.nextInt(25) == 0 ? 5 : 1_000 + random.nextInt(2_000);
+      long ttl = random.nextInt(25) == 0 ? 5 : session > 0 && random.nextBoolean() ? 0
+          : 1_000 + random.nextInt(2_000);
       long token = random.nextInt(6) == 0 ? 1 + random.nextInt(40)
           : tokens.get(tokens.size() - 1 - random.nextInt(Math.min(3, tokens.size())));
       int priority = random.nextInt(3) - 1;
       long waitMs = 1_000 + random.nextInt(3_000);
-      return switch (random.nextInt(11)) {
+      return switch (random.nextInt(14)) {
         case 0, 1 -> new LockCommand.Acquire(lock, client, ttl, false, 0, priority, null, req,
-            now);
+            now, session);
         case 2, 3 -> new LockCommand.Acquire(lock, client, ttl, true, waitMs, priority, null,
-            req, now);
-        case 4, 5 -> new LockCommand.Release(lock, client, token, req, now);
-        case 6 -> new LockCommand.Renew(lock, client, token, ttl, req, now);
-        case 7 -> new LockCommand.EnqueueWaiter(lock, client, waitMs, priority, req, now);
-        case 8 -> random.nextBoolean() ? new LockCommand.CancelWait(lock, client, req, now)
-            : new LockCommand.CancelClientWaits(client, now);
+            req, now, session);
+        case 4, 5 -> new LockCommand.Release(lock, client, token, req, now, session);
+        case 6 -> new LockCommand.Renew(lock, client, token, ttl, req, now, session);
+        case 7 -> new LockCommand.EnqueueWaiter(lock, client, waitMs, priority, req, now, session);
+        case 8 -> random.nextBoolean() ? new LockCommand.CancelWait(lock, client, req, now, session)
+            : new LockCommand.CancelClientWaits("c" + random.nextInt(4), now);
         case 9 -> new LockCommand.Expire(now + random.nextInt(3_000));
-        default -> new LockCommand.Promote(now);
+        case 10 -> open(index);
+        case 11 -> random.nextInt(3) == 0 ? new LockCommand.CloseSession(session(), now)
+            : new LockCommand.KeepAlive(session(), now);
+        default -> random.nextInt(4) == 0 ? new LockCommand.Promote(now)
+            : new LockCommand.Expire(now + random.nextInt(3_000));
       };
+    }
+
+    /** Two names for four sessions, so that equal names must not make equal owners. */
+    private LockCommand open(long index) {
+      sessions.add(index);
+      long ttl = random.nextInt(20) == 0 ? 500 : 1_000 + random.nextInt(2_000);
+      return new LockCommand.OpenSession("s" + random.nextInt(2), ttl, null, now);
+    }
+
+    /** A known session (live or not) most of the time, sometimes none or an unknown id. */
+    private long session() {
+      int r = random.nextInt(10);
+      if (r < 5 || sessions.isEmpty()) {
+        return r == 9 ? 1 + random.nextInt(60) : 0;
+      }
+      return sessions.get(random.nextInt(sessions.size()));
     }
   }
 }

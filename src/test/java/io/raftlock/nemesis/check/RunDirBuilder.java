@@ -85,6 +85,39 @@ final class RunDirBuilder {
     return this;
   }
 
+  /**
+   * An operation in {@code session} (0: none; an {@code open}'s invoke never names one, its ok
+   * does), on the keep-alive lane for {@code keepalive}/{@code resume}. Token on the invoke of
+   * release/renew/write, on the completion of those and of an ok acquire.
+   */
+  RunDirBuilder inSession(String process, long session, String type, String f, String lock,
+      long invokeT, long returnT, long token, String error) {
+    boolean tokenOnInvoke = f.equals("release") || f.equals("renew") || f.equals("write");
+    String lane = f.equals("keepalive") || f.equals("resume") ? "keepalive" : null;
+    ObjectNode invoke = node(process, "invoke", f, lock, invokeT);
+    ObjectNode done = node(process, type, f, lock, returnT);
+    for (ObjectNode n : List.of(invoke, done)) {
+      if (lane != null) {
+        n.put("lane", lane);
+      }
+      if (session != 0 && (n == done || !f.equals("open"))) {
+        n.put("session", session);
+      }
+    }
+    if (tokenOnInvoke) {
+      invoke.put("token", token);
+    }
+    if (tokenOnInvoke || type.equals("ok") && f.equals("acquire")) {
+      done.put("token", token);
+    }
+    if (error != null) {
+      done.put("error", error);
+    }
+    history(process).add(invoke.toString());
+    history(process).add(done.toString());
+    return this;
+  }
+
   private List<String> history(String process) {
     return histories.computeIfAbsent(process, k -> new ArrayList<>());
   }
@@ -146,6 +179,29 @@ final class RunDirBuilder {
   long renew(String lock, String client, long token, long timeMs) {
     return entry(new LockCommand.Renew(lock, client, token, 2_000, nextRequest(),
         T0_MS + timeMs));
+  }
+
+  long openSession(String name, long timeMs) {
+    return entry(new LockCommand.OpenSession(name, 2_000, null, T0_MS + timeMs));
+  }
+
+  long keepAlive(long session, long timeMs) {
+    return entry(new LockCommand.KeepAlive(session, T0_MS + timeMs));
+  }
+
+  long closeSession(long session, long timeMs) {
+    return entry(new LockCommand.CloseSession(session, T0_MS + timeMs));
+  }
+
+  /** An acquire of {@code session}, labelled {@code client}; the TTL is the session's. */
+  long acquireIn(long session, String lock, String client, long timeMs) {
+    return entry(new LockCommand.Acquire(lock, client, 0, false, 0, 0, null, nextRequest(),
+        T0_MS + timeMs, session));
+  }
+
+  long releaseIn(long session, String lock, String client, long token, long timeMs) {
+    return entry(new LockCommand.Release(lock, client, token, nextRequest(), T0_MS + timeMs,
+        session));
   }
 
   long expire(long timeMs) {

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * that commits one entry at a time) with truthful clients must pass every check. Clients
  * invoke, their commands commit some time later, answers come back later still or get lost
  * (info), reads observe the state at some instant of their interval, clients get killed, and
- * leases expire. The checker must find nothing, whatever the interleaving.
+ * leases expire. Three of the five clients work in sessions: they open one, keep it alive now and
+ * then (a gap or a kill lets it expire with its locks), and open a new one once told
+ * {@code SESSION_NOT_FOUND}. The checker must find nothing, whatever the interleaving.
  */
 class SimulatedRunTest {
   @TempDir Path root;
@@ -36,6 +38,8 @@ class SimulatedRunTest {
     long reads = 0;
     long anchors = 0;
     long stale = 0;
+    long sessionExpiries = 0;
+    long sessionHoldsEnded = 0;
     for (int s = 0; s < 200; s++) {
       int seed = s;
       Path dir = Files.createDirectory(root.resolve("run-" + seed));
@@ -46,9 +50,14 @@ class SimulatedRunTest {
       reads += report.counts().get("reads checked");
       anchors += report.counts().get("real-time anchors");
       stale += report.counts().getOrDefault("stale writes caught by fencing (rejected)", 0L);
+      sessionExpiries += report.counts().get("model sessions expired");
+      sessionHoldsEnded += report.counts().get("model holdings ended by session expiry");
     }
     System.out.println("simulated: " + ops + " ops, " + reads + " reads, " + anchors
-        + " anchors, " + stale + " stale writes caught");
+        + " anchors, " + stale + " stale writes caught, " + sessionExpiries + " session expiries ending "
+        + sessionHoldsEnded + " holdings");
+    assertTrue(sessionExpiries > 200 && sessionHoldsEnded > 50,
+        "sessions expire with their locks: " + sessionExpiries + ", " + sessionHoldsEnded);
     assertTrue(ops > 5_000 && reads > 1_000 && anchors > 3_000 && stale > 20,
         "the simulation exercises the checks: " + ops + " ops, " + reads + " reads, "
             + anchors + " anchors, " + stale + " stale writes");
@@ -95,6 +104,8 @@ class SimulatedRunTest {
     final String lock;
     final long token;
     final long invokeT;
+    /** The session it runs in, 0 for a client-owned operation. */
+    long session;
     LockCommand cmd;
     boolean committed;
     boolean waiting; // a queued acquire waiting for its grant
@@ -121,6 +132,8 @@ class SimulatedRunTest {
     final LockStateMachine sm = new LockStateMachine();
     final Map<String, Optional<LockInfo>> laggingView = new HashMap<>();
     final List<String> clients = List.of("c1", "c2", "c3", "c4", "c5");
+    final List<String> sessionClients = List.of("c1", "c2", "c3");
+    final Map<String, Long> sessionOf = new HashMap<>(); // the live session a client knows of
     final Map<String, Pending> pending = new HashMap<>();
     final Map<String, Long> believedToken = new HashMap<>(); // "client lock" -> token
     final List<String> killed = new ArrayList<>();
@@ -161,6 +174,8 @@ class SimulatedRunTest {
         complete(clients.get(random.nextInt(clients.size())));
       } else if (action == 8) {
         append(new LockCommand.Expire(nowMs()));
+      } else if (action == 9) {
+        sessionClients.forEach(this::keepAliveOrOpen);
       } else if (random.nextInt(8) == 0 && killed.size() < 2) {
         String c = clients.get(random.nextInt(clients.size()));
         if (!killed.contains(c)) {
@@ -169,10 +184,36 @@ class SimulatedRunTest {
       }
     }
 
-    void invoke(String c) {
-      if (pending.containsKey(c) || killed.contains(c)) {
+    /** A session client's other lane: open a session if it has none, else keep it alive. */
+    void keepAliveOrOpen(String c) {
+      if (killed.contains(c) || random.nextInt(4) == 0) {
+        return; // a gap in the keep-alives
+      }
+      Long s = sessionOf.get(c);
+      if (s == null) {
+        if (!pending.containsKey(c)) { // the workload lane opens, between its operations
+          long id = index + 1;
+          append(new LockCommand.OpenSession(c, 2_000, null, nowMs()));
+          sessionOf.put(c, id);
+          run.inSession(c, id, "ok", "open", "", t, t + 2, 0, null);
+        }
         return;
       }
+      LockReply r = append(new LockCommand.KeepAlive(s, nowMs()));
+      if (r instanceof LockReply.Error e) {
+        sessionOf.remove(c);
+        run.inSession(c, s, "fail", "keepalive", "", t, t + 2, 0, e.code().name());
+      } else {
+        run.inSession(c, s, "ok", "keepalive", "", t, t + 2, 0, null);
+      }
+    }
+
+    void invoke(String c) {
+      if (pending.containsKey(c) || killed.contains(c)
+          || sessionClients.contains(c) && !sessionOf.containsKey(c)) {
+        return;
+      }
+      long session = sessionOf.getOrDefault(c, 0L);
       String lock = "L" + random.nextInt(2);
       Long held = believedToken.get(c + " " + lock);
       String f;
@@ -189,12 +230,13 @@ class SimulatedRunTest {
       }
       long token = f.equals("release") || f.equals("renew") ? held : 0;
       Pending p = new Pending(c, f, lock, token, t);
+      p.session = f.equals("read") ? 0 : session;
       String req = c + "-" + (++requests);
       p.cmd = switch (f) {
         case "acquire" -> new LockCommand.Acquire(lock, c, 2_000, random.nextBoolean(), 3_000,
-            0, null, req, 0);
-        case "release" -> new LockCommand.Release(lock, c, token, req, 0);
-        case "renew" -> new LockCommand.Renew(lock, c, token, 2_000, req, 0);
+            0, null, req, 0, session);
+        case "release" -> new LockCommand.Release(lock, c, token, req, 0, session);
+        case "renew" -> new LockCommand.Renew(lock, c, token, 2_000, req, 0, session);
         default -> null;
       };
       pending.put(c, p);
@@ -290,19 +332,22 @@ class SimulatedRunTest {
       boolean answered = p.committed && !p.waiting;
       if (!answered || random.nextInt(10) == 0) {
         if (random.nextInt(3) == 0) { // gives up: uncertain, may still commit later
-          run.info(c, p.f, p.lock, p.invokeT, t, p.token);
+          record(p, "info", p.token, "DEADLINE");
           forget(c, p);
           pending.remove(c);
         }
         return;
       }
       if (p.failure != null) {
-        run.fail(c, p.f, p.lock, p.invokeT, t, p.token, p.failure);
+        record(p, "fail", p.token, p.failure);
+        if (p.failure.equals("SESSION_NOT_FOUND")) {
+          sessionOf.remove(c, p.session); // told: it opens a new one
+        }
       } else if (p.f.equals("acquire")) {
-        run.ok(c, "acquire", p.lock, p.invokeT, t, p.grantedToken);
+        record(p, "ok", p.grantedToken, null);
         believedToken.put(c + " " + p.lock, p.grantedToken);
       } else {
-        run.ok(c, p.f, p.lock, p.invokeT, t, p.token);
+        record(p, "ok", p.token, null);
         if (p.f.equals("release")) {
           believedToken.remove(c + " " + p.lock);
         }
@@ -311,6 +356,19 @@ class SimulatedRunTest {
         believedToken.remove(c + " " + p.lock); // the holding is gone
       }
       pending.remove(c);
+    }
+
+    /** The completion of {@code p}, now, in its session if it has one. */
+    void record(Pending p, String type, long token, String error) {
+      if (p.session == 0) {
+        switch (type) {
+          case "ok" -> run.ok(p.process, p.f, p.lock, p.invokeT, t, token);
+          case "fail" -> run.fail(p.process, p.f, p.lock, p.invokeT, t, token, error);
+          default -> run.info(p.process, p.f, p.lock, p.invokeT, t, token);
+        }
+      } else {
+        run.inSession(p.process, p.session, type, p.f, p.lock, p.invokeT, t, token, error);
+      }
     }
 
     /** After an uncertain outcome the client stops believing it holds the lock. */
