@@ -57,6 +57,11 @@ public final class AuthorizedLockApi implements LockApi {
     return service.observer();
   }
 
+  /** The fast check of a session stream's lock operations, with the key as it is at each one. */
+  SessionStream.Access sessionAccess() {
+    return (permission, lockId) -> auth.require(caller(), permission, lockId);
+  }
+
   /** The caller, or the refusal of its key. */
   ApiAuth.Caller caller() {
     return auth.authenticate(authorization);

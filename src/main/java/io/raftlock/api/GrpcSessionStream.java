@@ -36,7 +36,11 @@ final class GrpcSessionStream {
     }
     response.setWriteQueueMaxSize(WRITE_QUEUE);
     Runnable[] unregister = {() -> { }};
-    SessionStream stream = new SessionStream(service, caller.keyId(), new SessionStream.Sink() {
+    String authorization = req.headers().get(GrpcLockService.AUTHORIZATION);
+    // Each operation is checked with the key as it is now: a key revoked mid-stream is refused.
+    SessionStream.Access access = (permission, lockId) -> auth.require(auth.authenticate(authorization),
+        permission, lockId);
+    SessionStream stream = new SessionStream(service, caller.keyId(), access, new SessionStream.Sink() {
       @Override
       public boolean send(SessionResponse r) {
         try {

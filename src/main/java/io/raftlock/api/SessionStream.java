@@ -4,6 +4,7 @@ import io.raftlock.api.LockService.Method;
 import io.raftlock.lock.ErrorCode;
 import io.raftlock.lock.LockCommand;
 import io.raftlock.lock.LockReply;
+import io.raftlock.lock.Permission;
 import io.raftlock.proto.api.AcquireRequest;
 import io.raftlock.proto.api.CancelWaitRequest;
 import io.raftlock.proto.api.CloseSessionResponse;
@@ -17,6 +18,7 @@ import io.raftlock.proto.api.SessionOpened;
 import io.raftlock.proto.api.SessionRequest;
 import io.raftlock.proto.api.SessionResponse;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 import io.vertx.grpc.common.GrpcStatus;
 import java.util.Optional;
 import java.util.function.Function;
@@ -80,16 +82,30 @@ final class SessionStream {
 
   /** The API key the stream was opened with (null: none): every entry of the stream carries it. */
   private final String keyId;
+  private final Access access;
 
-  SessionStream(LockService service, Sink sink) {
-    this(service, null, sink);
+  /**
+   * The receiving node's fast permission check of one lock operation of the stream (the state
+   * machine checks again at apply): throws the refusal ({@link ApiException}).
+   */
+  @FunctionalInterface
+  interface Access {
+    /** Auth off, or a caller allowed everything. */
+    Access OPEN = (permission, lockId) -> { };
+
+    void require(Permission permission, String lockId);
   }
 
-  SessionStream(LockService service, String keyId, Sink sink) {
+  SessionStream(LockService service, Sink sink) {
+    this(service, null, Access.OPEN, sink);
+  }
+
+  SessionStream(LockService service, String keyId, Access access, Sink sink) {
     this.service = service;
     this.sink = sink;
     this.warning = service.expiryWarning(this::warn);
     this.keyId = keyId;
+    this.access = access;
   }
 
   void onRequest(SessionRequest r) {
@@ -106,13 +122,13 @@ final class SessionStream {
     switch (r.getOpCase()) {
       case OPEN -> open(corr, r.getOpen());
       case RESUME -> resume(corr, r.getResume());
-      case KEEP_ALIVE -> inSession(corr, Method.SESSION, Optional.empty(), RateLimiter.Kind.MAINTAIN,
+      case KEEP_ALIVE -> inSession(corr, Method.SESSION, null, Optional.empty(), RateLimiter.Kind.MAINTAIN,
           t -> new LockCommand.KeepAlive(sessionId, t), this::keptAlive);
       case ACQUIRE -> acquire(corr, r.getAcquire());
       case RELEASE -> release(corr, r.getRelease());
       case RENEW -> renew(corr, r.getRenew());
       case CANCEL_WAIT -> cancelWait(corr, r.getCancelWait());
-      case CLOSE -> inSession(corr, Method.SESSION, Optional.empty(), RateLimiter.Kind.MAINTAIN,
+      case CLOSE -> inSession(corr, Method.SESSION, null, Optional.empty(), RateLimiter.Kind.MAINTAIN,
           t -> new LockCommand.CloseSession(sessionId, t), this::closed);
       default -> refuse(corr, ValidationError.invalid("op", "must be one of open, resume, keep_alive, "
           + "acquire, release, renew, cancel_wait, close"));
@@ -262,7 +278,7 @@ final class SessionStream {
 
   private void acquire(long corr, AcquireRequest r) {
     AcquireRequest q = SessionRequests.labelled(r);
-    inSession(corr, Method.ACQUIRE, SessionRequests.under("acquire", RequestValidator.validate(q)),
+    inSession(corr, Method.ACQUIRE, r.getLockId(), SessionRequests.under("acquire", RequestValidator.validate(q)),
         RateLimiter.Kind.NEW_WORK,
         t -> SessionRequests.owned(ApiMapper.toCommand(q, t), sessionId, r.getClientId()),
         reply -> SessionResponse.newBuilder().setAcquire(ResponseMapper.acquire(r, reply)));
@@ -270,7 +286,7 @@ final class SessionStream {
 
   private void release(long corr, ReleaseRequest r) {
     ReleaseRequest q = SessionRequests.labelled(r);
-    inSession(corr, Method.RELEASE, SessionRequests.under("release", RequestValidator.validate(q)),
+    inSession(corr, Method.RELEASE, r.getLockId(), SessionRequests.under("release", RequestValidator.validate(q)),
         RateLimiter.Kind.MAINTAIN,
         t -> SessionRequests.owned(ApiMapper.toCommand(q, t), sessionId, r.getClientId()),
         reply -> SessionResponse.newBuilder().setRelease(ResponseMapper.release(reply)));
@@ -278,7 +294,7 @@ final class SessionStream {
 
   private void renew(long corr, RenewRequest r) {
     RenewRequest q = SessionRequests.labelled(r);
-    inSession(corr, Method.RENEW, SessionRequests.under("renew", RequestValidator.validate(q)),
+    inSession(corr, Method.RENEW, r.getLockId(), SessionRequests.under("renew", RequestValidator.validate(q)),
         RateLimiter.Kind.MAINTAIN,
         t -> SessionRequests.owned(ApiMapper.toCommand(q, t), sessionId, r.getClientId()),
         reply -> SessionResponse.newBuilder().setRenew(ResponseMapper.renew(r, reply)));
@@ -286,19 +302,31 @@ final class SessionStream {
 
   private void cancelWait(long corr, CancelWaitRequest r) {
     CancelWaitRequest q = SessionRequests.labelled(r);
-    inSession(corr, Method.CANCEL_WAIT, SessionRequests.under("cancel_wait", RequestValidator.validate(q)),
+    inSession(corr, Method.CANCEL_WAIT, r.getLockId(), SessionRequests.under("cancel_wait", RequestValidator.validate(q)),
         RateLimiter.Kind.MAINTAIN,
         t -> SessionRequests.owned(ApiMapper.toCommand(q, t), sessionId, r.getClientId()),
         reply -> SessionResponse.newBuilder().setCancelWait(ResponseMapper.cancelWait(reply)));
   }
 
-  /** A write owned by the stream's session; refused while the stream has none. */
-  private void inSession(long corr, Method method, Optional<ValidationError> invalid, RateLimiter.Kind kind,
-      LongFunction<LockCommand> command, Function<LockReply, SessionResponse.Builder> toAnswer) {
+  /**
+   * A write owned by the stream's session; refused while the stream has none, or when the caller
+   * may not {@code lock} on {@code lockId} (null: a session op, which needs only a valid key).
+   */
+  private void inSession(long corr, Method method, String lockId, Optional<ValidationError> invalid,
+      RateLimiter.Kind kind, LongFunction<LockCommand> command, Function<LockReply, SessionResponse.Builder> toAnswer) {
     if (state != State.OPEN) {
       refuse(corr, ValidationError.invalid("op", "needs a session: send open or resume first and wait "
           + "for opened"));
       return;
+    }
+    if (lockId != null && invalid.isEmpty()) {
+      try {
+        // Refused here, a denied operation costs no log entry (the same check as a unary call).
+        access.require(Permission.LOCK, lockId);
+      } catch (ApiException e) {
+        answer(corr, failure(Future.failedFuture(e)));
+        return;
+      }
     }
     if (!takeSlot(corr, kind)) {
       return;

@@ -106,7 +106,8 @@ final class WsSession {
         connection.send(WsCodec.error(in.id(), in.op(), e.detail()));
         return;
       }
-      stream = new SessionStream(service, keyId, new Sink());
+      SessionStream.Access access = api instanceof AuthorizedLockApi a ? a.sessionAccess() : SessionStream.Access.OPEN;
+      stream = new SessionStream(service, keyId, access, new Sink());
     }
     long correlation = nextCorrelation++;
     pending.put(correlation, new Pending(in.id(), in.op()));

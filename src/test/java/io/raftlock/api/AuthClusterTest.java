@@ -326,6 +326,17 @@ class AuthClusterTest {
       assertEquals("PERMISSION_DENIED", errorCode(alice.call("acquire", "{\"lockId\":\"other/ws\"}")),
           "alice has no role on other/");
 
+      // Refused by the receiving node, not at apply: 50 denied operations add no log entries
+      // (without the fast check each would be one; the margin allows for unrelated expiries).
+      long commitBefore = cluster.node(cluster.awaitLeader()).status().commitIndex();
+      for (int i = 0; i < 50; i++) {
+        JsonObject denied = alice.call("acquire", "{\"lockId\":\"other/ws-" + i + "\"}");
+        assertEquals("PERMISSION_DENIED", errorCode(denied), denied.encode());
+        assertTrue(denied.encode().contains("other/ws-" + i), "the refusal names the lock: " + denied.encode());
+      }
+      long entries = cluster.node(cluster.awaitLeader()).status().commitIndex() - commitBefore;
+      assertTrue(entries < 10, entries + " entries committed for 50 refused session operations");
+
       WsSessionClient bob = wsAs(vertx, cluster.awaitLeader(), bobKey, "bob");
       JsonObject resumed = bob.call("resume", "{\"sessionId\":\"" + sessionId + "\"}");
       assertEquals("PERMISSION_DENIED", errorCode(resumed), "alice's session is refused to bob");
