@@ -13,10 +13,7 @@ import io.raftlock.raft.Message.TimeoutNow;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.SortedSet;
 import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -41,6 +38,7 @@ public class RaftNode {
   private final String id;
   private final RandomGenerator random;
   private final RaftLog log;
+  private final ConfigChanger configChanger;
   /**
    * The most up-to-date (term, index) this node's log ever reached durably. Until the log is at
    * least as up-to-date again, the node lost entries it may have acknowledged: it does not
@@ -83,6 +81,7 @@ public class RaftNode {
     // A node outside the configuration may start: a server waiting to be added (it learns the
     // configuration from the leader's log or snapshot) or one that was removed. Neither campaigns.
     this.log = new RaftLog(state, initialCluster);
+    this.configChanger = new ConfigChanger(this, log);
     this.currentTerm = state.hardState().currentTerm();
     this.votedFor = state.hardState().votedFor();
     this.repairIndex = state.durableLastIndex();
@@ -210,7 +209,7 @@ public class RaftNode {
       if (leader != null) {
         long commitBefore = log.commitIndex();
         leader.handleAppendResponse(r);
-        afterLeaderCommit(commitBefore);
+        configChanger.afterLeaderCommit(commitBefore);
       }
     } else if (m instanceof HeartbeatResponse r) {
       if (leader != null) {
@@ -256,8 +255,7 @@ public class RaftNode {
       return new ProposeResult(ProposeResult.Status.LEADERSHIP_TRANSFER, 0, 0, leader.leadTransferee);
     }
     Entry e = Entry.normal(currentTerm, log.lastIndex() + 1, data);
-    log.append(e);
-    appendsWanted = true;
+    appendAsLeader(e);
     return ProposeResult.accepted(currentTerm, e.index());
   }
 
@@ -291,7 +289,7 @@ public class RaftNode {
     long commitBefore = log.commitIndex();
     if (log.markPersisted(index, term) && leader != null && leader.maybeCommit()) {
       appendsWanted = true;
-      afterLeaderCommit(commitBefore);
+      configChanger.afterLeaderCommit(commitBefore);
     }
   }
 
@@ -335,89 +333,29 @@ public class RaftNode {
    * counts toward commitment (thesis §4.2.1). In force on this leader as soon as it is appended.
    */
   public ConfigChangeResult addLearner(String server) {
-    return change(server, c -> c.isMember(server)
-        ? ConfigChangeResult.refused(ConfigChangeResult.Status.ALREADY_MEMBER, c)
-        : appendConfig(c.withLearner(server)));
+    checkNotOutstanding();
+    return configChanger.addLearner(server);
   }
 
   /**
    * Makes learner {@code server} a voter once it has caught up: its match index on this leader
-   * must be at least {@code minMatchIndex}. A minimum of 0 (no catch-up requirement: the new
-   * voter may stall commits while it fetches the whole log, thesis §4.2.1) is refused unless
-   * {@code force}.
+   * must be at least {@code minMatchIndex}; 0 is refused unless {@code force} (thesis §4.2.1).
    */
   public ConfigChangeResult promoteLearner(String server, long minMatchIndex, boolean force) {
-    return change(server, c -> {
-      if (!c.learners().contains(server)) {
-        return ConfigChangeResult.refused(c.isVoter(server)
-            ? ConfigChangeResult.Status.NOT_A_LEARNER : ConfigChangeResult.Status.NOT_A_MEMBER, c);
-      }
-      if (minMatchIndex <= 0 && !force) {
-        return ConfigChangeResult.refused(ConfigChangeResult.Status.MIN_INDEX_REQUIRED, c);
-      }
-      if (leader.progress.get(server).matchIndex < minMatchIndex) {
-        return ConfigChangeResult.refused(ConfigChangeResult.Status.LEARNER_BEHIND, c);
-      }
-      return appendConfig(c.withVoter(server));
-    });
+    checkNotOutstanding();
+    return configChanger.promoteLearner(server, minMatchIndex, force);
   }
 
   /** Adds {@code server} directly as a voter (no catch-up phase; prefer a learner first). */
   public ConfigChangeResult addVoter(String server) {
-    return change(server, c -> c.isMember(server)
-        ? ConfigChangeResult.refused(ConfigChangeResult.Status.ALREADY_MEMBER, c)
-        : appendConfig(c.withVoter(server)));
-  }
-
-  /**
-   * Removes a voter or learner, possibly this leader itself (thesis §4.2.2): a removed leader
-   * keeps replicating, without counting itself, until the entry commits, then steps down.
-   */
-  public ConfigChangeResult removeServer(String server) {
-    return change(server, c -> {
-      if (!c.isMember(server)) {
-        return ConfigChangeResult.refused(ConfigChangeResult.Status.NOT_A_MEMBER, c);
-      }
-      if (c.isVoter(server) && c.voters().size() == 1) {
-        return ConfigChangeResult.refused(ConfigChangeResult.Status.LAST_VOTER, c);
-      }
-      return appendConfig(c.without(server));
-    });
-  }
-
-  /**
-   * One change: the refusals every change shares, then {@code plan} on the configuration in force
-   * (its own refusal, or the appended next configuration).
-   */
-  private ConfigChangeResult change(String server, Function<ClusterConfig, ConfigChangeResult> plan) {
     checkNotOutstanding();
-    ConfigChangeResult refused = refuseChange(server);
-    return refused != null ? refused : plan.apply(cluster());
+    return configChanger.addVoter(server);
   }
 
-  /** The refusals every change shares; null when a change may be proposed now. */
-  private ConfigChangeResult refuseChange(String server) {
-    ClusterConfig c = cluster();
-    if (server == null || server.isBlank()) {
-      return ConfigChangeResult.refused(ConfigChangeResult.Status.INVALID_ID, c);
-    }
-    if (leader == null) {
-      return new ConfigChangeResult(ConfigChangeResult.Status.NOT_LEADER, 0, 0, leaderId, c);
-    }
-    if (leader.leadTransferee != null) {
-      return new ConfigChangeResult(
-          ConfigChangeResult.Status.LEADERSHIP_TRANSFER, 0, 0, leader.leadTransferee, c);
-    }
-    if (!oneChangeAtATime()) {
-      return null;
-    }
-    if (log.term(log.commitIndex()) != currentTerm) {
-      return ConfigChangeResult.refused(ConfigChangeResult.Status.LEADER_NOT_READY, c);
-    }
-    if (log.configIndex() > log.commitIndex()) {
-      return ConfigChangeResult.refused(ConfigChangeResult.Status.CHANGE_IN_PROGRESS, c);
-    }
-    return null;
+  /** Removes a voter or learner, possibly this leader itself (thesis §4.2.2). */
+  public ConfigChangeResult removeServer(String server) {
+    checkNotOutstanding();
+    return configChanger.removeServer(server);
   }
 
   /**
@@ -430,43 +368,15 @@ public class RaftNode {
     return true;
   }
 
-  private ConfigChangeResult appendConfig(ClusterConfig next) {
-    Entry e = Entry.config(currentTerm, log.lastIndex() + 1, next);
-    log.append(e); // in force from here on (thesis §4.1)
-    leader.configChanged();
+  /** Appends an entry of this leader's term; it is broadcast with the next {@link #ready()}. */
+  void appendAsLeader(Entry e) {
+    log.append(e);
     appendsWanted = true;
-    return new ConfigChangeResult(ConfigChangeResult.Status.ACCEPTED, currentTerm, e.index(), null, next);
   }
 
-  /**
-   * The leader's commit index may have moved from {@code commitBefore}. When that committed the
-   * latest configuration, servers it removed stop being replicated to, and a leader it removed
-   * steps down (thesis §4.2.2), handing over to a caught-up voter at once so the cluster does not
-   * wait out an election timeout.
-   */
-  private void afterLeaderCommit(long commitBefore) {
-    long configIndex = log.configIndex();
-    if (leader == null || commitBefore >= configIndex || log.commitIndex() < configIndex) {
-      return;
-    }
-    leader.configChanged();
-    if (!cluster().isVoter(id)) {
-      String successor = leader.caughtUpVoter();
-      becomeFollower(currentTerm, null);
-      if (successor != null) {
-        send(new TimeoutNow(id, successor, currentTerm));
-      }
-    }
-  }
-
-  /** Members other than this node the leader replicates to: the latest and committed configs. */
-  SortedSet<String> replicationTargets() {
-    TreeSet<String> targets = new TreeSet<>(cluster().members());
-    // Servers removed by a still-uncommitted entry keep receiving the log until it commits, so
-    // they usually learn of their removal (and stop campaigning) instead of timing out.
-    targets.addAll(log.configAt(log.commitIndex()).members());
-    targets.remove(id);
-    return targets;
+  /** Present exactly while this node leads, else null. */
+  Leader leader() {
+    return leader;
   }
 
   /**
@@ -808,7 +718,7 @@ public class RaftNode {
     }
   }
 
-  private void becomeFollower(long term, String leader) {
+  void becomeFollower(long term, String leader) {
     if (term > currentTerm) {
       currentTerm = term;
       votedFor = null;
@@ -827,10 +737,9 @@ public class RaftNode {
     leaderId = id;
     heartbeatElapsed = 0;
     electionElapsed = 0;
-    leader = new Leader(this, log, config, currentTerm);
+    leader = new Leader(this, configChanger, log, config, currentTerm);
     // §5.4.2 / §8: a no-op of the new term lets the leader commit what earlier terms left.
-    log.append(Entry.noop(currentTerm, log.lastIndex() + 1));
-    appendsWanted = true;
+    appendAsLeader(Entry.noop(currentTerm, log.lastIndex() + 1));
   }
 
   private void resetElectionTimer() {
