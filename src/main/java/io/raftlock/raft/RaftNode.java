@@ -10,8 +10,6 @@ import io.raftlock.raft.Message.ReadIndexResponse;
 import io.raftlock.raft.Message.RequestVote;
 import io.raftlock.raft.Message.RequestVoteResponse;
 import io.raftlock.raft.Message.TimeoutNow;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.random.RandomGenerator;
@@ -39,6 +37,7 @@ public class RaftNode {
   private final RandomGenerator random;
   private final RaftLog log;
   private final ConfigChanger configChanger;
+  private final FollowerReplication receiver;
   /**
    * The most up-to-date (term, index) this node's log ever reached durably. Until the log is at
    * least as up-to-date again, the node lost entries it may have acknowledged: it does not
@@ -65,13 +64,8 @@ public class RaftNode {
   /** The driver's volume is below its free-space reserve: see {@link #storageBelowReserve}. */
   private boolean belowReserve;
 
-  // Output not yet taken by ready().
-  private final List<Message> messages = new ArrayList<>();
-  private final List<Message> messagesAfterPersist = new ArrayList<>();
-  private final List<ReadState> readStates = new ArrayList<>();
-  private HardState lastHardState;
-  private SoftState lastSoftState;
-  private Ready outstanding;
+  /** Output not yet taken by ready(), and the Ready/advance handshake. */
+  private final Outbox outbox;
 
   public RaftNode(
       RaftConfig config, ClusterConfig initialCluster, PersistentState state, RandomGenerator random) {
@@ -82,12 +76,12 @@ public class RaftNode {
     // configuration from the leader's log or snapshot) or one that was removed. Neither campaigns.
     this.log = new RaftLog(state, initialCluster);
     this.configChanger = new ConfigChanger(this, log);
+    this.receiver = new FollowerReplication(log, id);
     this.currentTerm = state.hardState().currentTerm();
     this.votedFor = state.hardState().votedFor();
     this.repairIndex = state.durableLastIndex();
     this.repairTerm = state.durableLastTerm();
-    this.lastHardState = new HardState(currentTerm, votedFor, log.commitIndex());
-    this.lastSoftState = softState();
+    this.outbox = new Outbox(softState(), hardState());
     resetElectionTimer();
   }
 
@@ -194,13 +188,13 @@ public class RaftNode {
   private void dispatch(Message m) {
     if (m instanceof AppendEntries ae) {
       followLeader(m.from());
-      handleAppendEntries(ae);
+      sendIfAny(receiver.appendEntries(ae, currentTerm, belowReserve));
     } else if (m instanceof Heartbeat hb) {
       followLeader(m.from());
-      handleHeartbeat(hb);
+      send(receiver.heartbeat(hb, currentTerm));
     } else if (m instanceof InstallSnapshot is) {
       followLeader(m.from());
-      handleInstallSnapshot(is);
+      sendIfAny(receiver.installSnapshot(is, currentTerm, belowReserve));
     } else if (m instanceof RequestVote rv) {
       handleRequestVote(rv);
     } else if (m instanceof RequestVoteResponse r) {
@@ -226,7 +220,7 @@ public class RaftNode {
         send(new ReadIndexResponse(id, r.from(), currentTerm, r.requestId(), 0, false));
       }
     } else if (m instanceof ReadIndexResponse r) {
-      readStates.add(new ReadState(r.requestId(), r.success() ? r.readIndex() : -1));
+      outbox.addReadState(new ReadState(r.requestId(), r.success() ? r.readIndex() : -1));
     }
   }
 
@@ -431,27 +425,19 @@ public class RaftNode {
   public boolean hasReady() {
     return appendsWanted
         || (leader != null && (leader.broadcastWanted() || leader.commitWanted()))
-        || !messages.isEmpty()
-        || !messagesAfterPersist.isEmpty()
-        || !readStates.isEmpty()
+        || outbox.hasOutput()
         || log.hasUnpersisted()
         || log.hasCommittedToApply()
         || softStateChanged()
         || hardStateChanged();
   }
 
-  // Field comparisons, not record equality: hasReady() runs on every pass of the driver loop and
-  // should not allocate.
   private boolean softStateChanged() {
-    return role != lastSoftState.role()
-        || currentTerm != lastSoftState.term()
-        || !Objects.equals(leaderId, lastSoftState.leaderId());
+    return outbox.softStateChanged(role, leaderId, currentTerm);
   }
 
   private boolean hardStateChanged() {
-    return currentTerm != lastHardState.currentTerm()
-        || log.commitIndex() != lastHardState.commitIndex()
-        || !Objects.equals(votedFor, lastHardState.votedFor());
+    return outbox.hardStateChanged(currentTerm, votedFor, log.commitIndex());
   }
 
   /**
@@ -472,41 +458,18 @@ public class RaftNode {
     if (leader != null && leader.commitWanted()) {
       leader.sendPendingCommits();
     }
-    outstanding =
-        new Ready(
-            softStateChanged() ? softState() : null,
-            hardStateChanged() ? hardState() : null,
-            log.takePendingSnapshot(),
-            log.takeUnpersisted(),
-            List.copyOf(messages),
-            List.copyOf(messagesAfterPersist),
-            log.takeCommitted(config.maxEntriesPerReady()),
-            List.copyOf(readStates));
-    messages.clear();
-    messagesAfterPersist.clear();
-    readStates.clear();
-    return outstanding;
+    return outbox.take(softStateChanged() ? softState() : null,
+        hardStateChanged() ? hardState() : null, log, config.maxEntriesPerReady());
   }
 
   /** The driver handed the Ready's batch to storage, sent its messages and applied its entries. */
   public void advance(Ready rd) {
-    if (rd != outstanding) {
-      throw new IllegalStateException("advance() of a Ready that is not the outstanding one");
-    }
-    if (rd.softState() != null) {
-      lastSoftState = rd.softState();
-    }
-    if (rd.hardState() != null) {
-      lastHardState = rd.hardState();
-    }
-    outstanding = null;
+    outbox.advance(rd);
     log.checkInvariants();
   }
 
   private void checkNotOutstanding() {
-    if (outstanding != null) {
-      throw new IllegalStateException("call advance() before using the node again");
-    }
+    outbox.checkNotOutstanding();
   }
 
   // ---------------------------------------------------------------- queries
@@ -748,53 +711,6 @@ public class RaftNode {
         config.electionTicks() + random.nextInt(config.electionTicks());
   }
 
-  // ---------------------------------------------------------------- replication, follower side (§5.3)
-
-  private void handleAppendEntries(AppendEntries ae) {
-    if (ae.prevLogIndex() < log.commitIndex()) {
-      // Everything up to our commit index matches the leader already (Leader Completeness);
-      // tell it where we are instead of re-checking entries we may have compacted.
-      send(new AppendEntriesResponse(id, ae.from(), currentTerm, true, log.commitIndex(), 0, 0, 0));
-      return;
-    }
-    if (belowReserve && !ae.entries().isEmpty()) {
-      return; // they would have to be persisted: dropped as if lost (see storageBelowReserve)
-    }
-    if (log.matchTerm(ae.prevLogIndex(), ae.prevLogTerm())) {
-      long lastNew = log.appendFromLeader(ae.prevLogIndex(), ae.entries());
-      log.commitTo(Math.min(ae.leaderCommit(), lastNew));
-      send(new AppendEntriesResponse(id, ae.from(), currentTerm, true, lastNew, 0, 0, 0));
-      return;
-    }
-    long hintIndex = log.findConflictByTerm(Math.min(ae.prevLogIndex(), log.lastIndex()), ae.prevLogTerm());
-    send(new AppendEntriesResponse(
-        id, ae.from(), currentTerm, false, 0, ae.prevLogIndex(), hintIndex, log.term(hintIndex)));
-  }
-
-  private void handleHeartbeat(Heartbeat hb) {
-    // The leader only sends a commit index we are known to hold (≤ our matchIndex); after a
-    // crash that lost entries we may hold less, hence the min.
-    log.commitTo(Math.min(hb.commit(), log.lastIndex()));
-    send(new HeartbeatResponse(id, hb.from(), currentTerm, hb.seq(), log.lastIndex()));
-  }
-
-  private void handleInstallSnapshot(InstallSnapshot is) {
-    Snapshot snap = is.snapshot();
-    long match;
-    if (snap.index() <= log.commitIndex()) {
-      match = log.commitIndex();
-    } else if (log.matchTerm(snap.index(), snap.term())) {
-      log.commitTo(snap.index()); // we hold the entries it covers: just fast-forward commit
-      match = snap.index();
-    } else if (belowReserve) {
-      return; // the snapshot would have to be saved: dropped as if lost (see storageBelowReserve)
-    } else {
-      log.restore(snap);
-      match = snap.index();
-    }
-    send(new AppendEntriesResponse(id, is.from(), currentTerm, true, match, 0, 0, 0));
-  }
-
   /**
    * The rule that makes commitment safe (§5.4.2, Figure 8). Overridden only by a deliberately
    * broken test subclass that proves the simulator catches its violation.
@@ -806,18 +722,17 @@ public class RaftNode {
   // ---------------------------------------------------------------- sending
 
   void addReadState(ReadState rs) {
-    readStates.add(rs);
+    outbox.addReadState(rs);
   }
 
-  /**
-   * Routes an outgoing message: anything that vouches for this node's durable state (votes,
-   * append acknowledgements) waits for the current batch to be synced (§5.2, thesis §3.8).
-   */
+  /** Queues a message; {@link Outbox#send} holds back what must wait for the sync. */
   void send(Message m) {
-    if (m instanceof RequestVote || m instanceof RequestVoteResponse || m instanceof AppendEntriesResponse) {
-      messagesAfterPersist.add(m);
-    } else {
-      messages.add(m);
+    outbox.send(m);
+  }
+
+  private void sendIfAny(Message m) {
+    if (m != null) {
+      send(m);
     }
   }
 }
