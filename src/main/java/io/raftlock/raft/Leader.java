@@ -425,6 +425,14 @@ final class Leader {
     return best;
   }
 
+  /** Each follower's replication state, for {@link RaftStatus}. */
+  TreeMap<String, RaftStatus.PeerStatus> peerStatuses() {
+    TreeMap<String, RaftStatus.PeerStatus> peers = new TreeMap<>();
+    progress.forEach((peer, pr) -> peers.put(peer, new RaftStatus.PeerStatus(
+        pr.matchIndex, pr.nextIndex, pr.state.name(), pr.inflightCount(), pr.recentActive)));
+    return peers;
+  }
+
   boolean quorumRecentlyActive() {
     ClusterConfig cluster = cluster();
     int active = cluster.isVoter(id) ? 1 : 0; // ourselves, unless we appended our own removal

@@ -38,14 +38,7 @@ public class RaftNode {
   private final RaftLog log;
   private final ConfigChanger configChanger;
   private final FollowerReplication receiver;
-  /**
-   * The most up-to-date (term, index) this node's log ever reached durably. Until the log is at
-   * least as up-to-date again, the node lost entries it may have acknowledged: it does not
-   * campaign, and votes only for candidates at least as up-to-date as this mark.
-   */
-  private final long repairIndex;
-
-  private final long repairTerm;
+  private final Election election;
 
   // Persistent state (§5, Figure 2). Handed to storage through Ready.hardState.
   private long currentTerm;
@@ -57,7 +50,6 @@ public class RaftNode {
   private int electionElapsed;
   private int heartbeatElapsed;
   private int randomizedElectionTimeout;
-  private final TreeMap<String, Boolean> votes = new TreeMap<>();
   /** Present exactly while {@code role == LEADER}: the state of this leadership. */
   private Leader leader;
   private boolean appendsWanted;
@@ -79,8 +71,7 @@ public class RaftNode {
     this.receiver = new FollowerReplication(log, id);
     this.currentTerm = state.hardState().currentTerm();
     this.votedFor = state.hardState().votedFor();
-    this.repairIndex = state.durableLastIndex();
-    this.repairTerm = state.durableLastTerm();
+    this.election = new Election(log, id, state.durableLastIndex(), state.durableLastTerm());
     this.outbox = new Outbox(softState(), hardState());
     resetElectionTimer();
   }
@@ -128,14 +119,9 @@ public class RaftNode {
     if (!id.equals(m.to())) {
       return;
     }
-    // Messages are processed without consulting the configuration (thesis §4.1): a leader or
-    // candidate may be in a newer configuration than our log holds yet. The exception is a vote
-    // request from a server that is not a voter here and whose log is behind ours: we would deny
-    // it anyway, and ignoring it (as if lost) also keeps its term from disrupting us. This is
-    // what a removed server that missed its removal looks like: it lacks that committed entry.
-    if (m instanceof RequestVote rv
-        && !cluster().isVoter(rv.from())
-        && !log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm())) {
+    // Messages are processed without consulting the configuration (thesis §4.1), with one
+    // exception for vote requests: see Election.ignores.
+    if (m instanceof RequestVote rv && election.ignores(rv)) {
       return;
     }
     if (m.term() > currentTerm) {
@@ -545,19 +531,11 @@ public class RaftNode {
 
   /** True while the durable log is less up-to-date than what this node once held durably. */
   public boolean needsRepair() {
-    long index = log.persistedIndex();
-    long term = log.term(index);
-    return repairTerm > term || (repairTerm == term && repairIndex > index);
+    return election.needsRepair();
   }
 
   public RaftStatus status() {
-    TreeMap<String, RaftStatus.PeerStatus> peers = new TreeMap<>();
-    (leader == null ? new TreeMap<String, Progress>() : leader.progress).forEach(
-        (peer, pr) ->
-            peers.put(
-                peer,
-                new RaftStatus.PeerStatus(
-                    pr.matchIndex, pr.nextIndex, pr.state.name(), pr.inflightCount(), pr.recentActive)));
+    var peers = leader == null ? new TreeMap<String, RaftStatus.PeerStatus>() : leader.peerStatuses();
     Snapshot snap = log.snapshot();
     return new RaftStatus(id, role, currentTerm, leaderId, log.lastIndex(), log.lastTerm(),
         log.commitIndex(), log.appliedIndex(), log.persistedIndex(), snap == null ? 0 : snap.index(),
@@ -574,40 +552,25 @@ public class RaftNode {
 
   // ---------------------------------------------------------------- elections (§5.2, thesis §9.6)
 
-  /**
-   * Only voters with an intact log may become candidates. A server its latest configuration
-   * removes still campaigns while that change is uncommitted here and it was a voter before
-   * (thesis §4.2.2): a leader that appended its own removal and then lost leadership may hold
-   * the only log the remaining voters can elect, and without it they would wait forever. It
-   * does not count its own vote. Once it knows its removal committed it never campaigns.
-   */
+  /** See {@link Election#mayCampaign}; below the storage reserve a node could not lead. */
   private boolean promotable() {
-    if (needsRepair() || belowReserve) {
-      return false;
-    }
-    return cluster().isVoter(id)
-        || (log.configIndex() > log.commitIndex() && log.configAt(log.commitIndex()).isVoter(id));
+    return !belowReserve && election.mayCampaign();
   }
 
   private void campaign(boolean preVote, boolean transfer) {
     resetElectionTimer();
+    leaderId = null;
     long term;
     if (preVote) {
       role = Role.PRE_CANDIDATE;
-      leaderId = null;
       term = currentTerm + 1; // the term we would use; our own term does not change yet
     } else {
       role = Role.CANDIDATE;
       currentTerm++;
       votedFor = id;
-      leaderId = null;
       term = currentTerm;
     }
-    votes.clear();
-    if (cluster().isVoter(id)) {
-      votes.put(id, true); // a candidate outside its own configuration does not count itself
-    }
-    if (Quorum.isMajority(votes.size(), cluster().voters().size())) {
+    if (election.startCount() == Election.Tally.WON) {
       wonElection(preVote);
       return;
     }
@@ -627,26 +590,7 @@ public class RaftNode {
   }
 
   private void handleRequestVote(RequestVote rv) {
-    // We may vote for whom we already voted for; otherwise only if we have not voted and know
-    // no leader in this term. A pre-vote for a later term is hypothetical, so always eligible.
-    boolean eligible =
-        rv.from().equals(votedFor)
-            || (votedFor == null && leaderId == null)
-            || (rv.preVote() && rv.term() > currentTerm);
-    // A node that lost acknowledged entries must not help elect a candidate lacking them, so it
-    // also compares against its durable mark (blocking its votes entirely could leave a cluster
-    // where an intact candidate can never win).
-    boolean markOk =
-        rv.lastLogTerm() > repairTerm
-            || (rv.lastLogTerm() == repairTerm && rv.lastLogIndex() >= repairIndex);
-    // Whether we are a voter in our own log is not consulted: the candidate counts only voters of
-    // its configuration, and ours may be stale (a learner promoted by an entry we have not yet
-    // received may be the vote a new leader needs).
-    boolean grant =
-        eligible
-            && log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm())
-            && (!needsRepair() || markOk);
-    if (grant) {
+    if (election.grants(rv, votedFor, leaderId, currentTerm)) {
       send(new RequestVoteResponse(id, rv.from(), rv.term(), true, rv.preVote()));
       if (!rv.preVote()) {
         votedFor = rv.from();
@@ -660,23 +604,13 @@ public class RaftNode {
   private void handleVoteResponse(RequestVoteResponse r) {
     boolean current =
         (role == Role.PRE_CANDIDATE && r.preVote()) || (role == Role.CANDIDATE && !r.preVote());
-    if (!current || !cluster().isVoter(r.from())) {
+    if (!current) {
       return;
     }
-    votes.putIfAbsent(r.from(), r.voteGranted());
-    int granted = 0;
-    int rejected = 0;
-    for (boolean v : votes.values()) {
-      if (v) {
-        granted++;
-      } else {
-        rejected++;
-      }
-    }
-    int voters = cluster().voters().size();
-    if (Quorum.isMajority(granted, voters)) {
+    Election.Tally tally = election.record(r.from(), r.voteGranted());
+    if (tally == Election.Tally.WON) {
       wonElection(r.preVote());
-    } else if (Quorum.isMajority(rejected, voters)) {
+    } else if (tally == Election.Tally.LOST) {
       becomeFollower(currentTerm, null);
     }
   }
