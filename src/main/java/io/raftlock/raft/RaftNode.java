@@ -23,6 +23,13 @@ import java.util.random.RandomGenerator;
  * <p>Threading: not thread-safe; exactly one thread (the driver's event loop) calls it. Between
  * {@link #ready()} and {@link #advance(Ready)} no other method may be called.
  *
+ * <p>This class owns the persistent state (term, vote), the role transitions, the timers and
+ * the dispatch of messages by term. Each other job has a package-private class it delegates to:
+ * {@link Leader} (replication, commitment and reads while leading), {@link FollowerReplication}
+ * (the receiving end of replication), {@link Election} (campaign and vote rules, vote counting),
+ * {@link ConfigChanger} (membership changes) and {@link Outbox} (the output and the
+ * Ready/advance handshake).
+ *
  * <p>Membership (thesis §4.1, §4.2): the configuration in force is the latest CONFIG entry in
  * the log, committed or not, from the moment it is appended; the log keeps it and reverts it when
  * the entry is truncated. Leaders change it one server at a time ({@link #addLearner},
