@@ -21,6 +21,7 @@ import java.util.TreeMap;
  */
 final class Leader {
   private final RaftNode node;
+  private final ConfigChanger configChanger;
   private final RaftLog log;
   private final RaftConfig config;
   private final String id;
@@ -28,7 +29,7 @@ final class Leader {
   private final long term;
   /**
    * One entry per replication target: every member of the latest and of the committed
-   * configuration other than this node ({@link RaftNode#replicationTargets}). Hence every voter
+   * configuration other than this node ({@link ConfigChanger#replicationTargets}). Hence every voter
    * of the configuration in force, except this node, has one.
    */
   final TreeMap<String, Progress> progress = new TreeMap<>();
@@ -40,8 +41,9 @@ final class Leader {
   /** The commit index advanced: {@link #sendPendingCommits} runs in the next Ready. */
   private boolean commitWanted;
 
-  Leader(RaftNode node, RaftLog log, RaftConfig config, long term) {
+  Leader(RaftNode node, ConfigChanger configChanger, RaftLog log, RaftConfig config, long term) {
     this.node = node;
+    this.configChanger = configChanger;
     this.log = log;
     this.config = config;
     this.id = config.nodeId();
@@ -60,7 +62,7 @@ final class Leader {
    * no longer in any configuration we must serve.
    */
   private void syncProgress() {
-    java.util.SortedSet<String> targets = node.replicationTargets();
+    java.util.SortedSet<String> targets = configChanger.replicationTargets();
     for (var it = progress.entrySet().iterator(); it.hasNext(); ) {
       var e = it.next();
       if (!targets.contains(e.getKey())) {
@@ -421,6 +423,14 @@ final class Leader {
       }
     }
     return best;
+  }
+
+  /** Each follower's replication state, for {@link RaftStatus}. */
+  TreeMap<String, RaftStatus.PeerStatus> peerStatuses() {
+    TreeMap<String, RaftStatus.PeerStatus> peers = new TreeMap<>();
+    progress.forEach((peer, pr) -> peers.put(peer, new RaftStatus.PeerStatus(
+        pr.matchIndex, pr.nextIndex, pr.state.name(), pr.inflightCount(), pr.recentActive)));
+    return peers;
   }
 
   boolean quorumRecentlyActive() {

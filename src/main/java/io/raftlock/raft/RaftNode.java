@@ -10,13 +10,8 @@ import io.raftlock.raft.Message.ReadIndexResponse;
 import io.raftlock.raft.Message.RequestVote;
 import io.raftlock.raft.Message.RequestVoteResponse;
 import io.raftlock.raft.Message.TimeoutNow;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
-import java.util.SortedSet;
 import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.function.Function;
 import java.util.random.RandomGenerator;
 
 /**
@@ -27,6 +22,13 @@ import java.util.random.RandomGenerator;
  *
  * <p>Threading: not thread-safe; exactly one thread (the driver's event loop) calls it. Between
  * {@link #ready()} and {@link #advance(Ready)} no other method may be called.
+ *
+ * <p>This class owns the persistent state (term, vote), the role transitions, the timers and
+ * the dispatch of messages by term. Each other job has a package-private class it delegates to:
+ * {@link Leader} (replication, commitment and reads while leading), {@link FollowerReplication}
+ * (the receiving end of replication), {@link Election} (campaign and vote rules, vote counting),
+ * {@link ConfigChanger} (membership changes) and {@link Outbox} (the output and the
+ * Ready/advance handshake).
  *
  * <p>Membership (thesis §4.1, §4.2): the configuration in force is the latest CONFIG entry in
  * the log, committed or not, from the moment it is appended; the log keeps it and reverts it when
@@ -41,14 +43,9 @@ public class RaftNode {
   private final String id;
   private final RandomGenerator random;
   private final RaftLog log;
-  /**
-   * The most up-to-date (term, index) this node's log ever reached durably. Until the log is at
-   * least as up-to-date again, the node lost entries it may have acknowledged: it does not
-   * campaign, and votes only for candidates at least as up-to-date as this mark.
-   */
-  private final long repairIndex;
-
-  private final long repairTerm;
+  private final ConfigChanger configChanger;
+  private final FollowerReplication receiver;
+  private final Election election;
 
   // Persistent state (§5, Figure 2). Handed to storage through Ready.hardState.
   private long currentTerm;
@@ -60,20 +57,14 @@ public class RaftNode {
   private int electionElapsed;
   private int heartbeatElapsed;
   private int randomizedElectionTimeout;
-  private final TreeMap<String, Boolean> votes = new TreeMap<>();
   /** Present exactly while {@code role == LEADER}: the state of this leadership. */
   private Leader leader;
   private boolean appendsWanted;
   /** The driver's volume is below its free-space reserve: see {@link #storageBelowReserve}. */
   private boolean belowReserve;
 
-  // Output not yet taken by ready().
-  private final List<Message> messages = new ArrayList<>();
-  private final List<Message> messagesAfterPersist = new ArrayList<>();
-  private final List<ReadState> readStates = new ArrayList<>();
-  private HardState lastHardState;
-  private SoftState lastSoftState;
-  private Ready outstanding;
+  /** Output not yet taken by ready(), and the Ready/advance handshake. */
+  private final Outbox outbox;
 
   public RaftNode(
       RaftConfig config, ClusterConfig initialCluster, PersistentState state, RandomGenerator random) {
@@ -83,12 +74,12 @@ public class RaftNode {
     // A node outside the configuration may start: a server waiting to be added (it learns the
     // configuration from the leader's log or snapshot) or one that was removed. Neither campaigns.
     this.log = new RaftLog(state, initialCluster);
+    this.configChanger = new ConfigChanger(this, log);
+    this.receiver = new FollowerReplication(log, id);
     this.currentTerm = state.hardState().currentTerm();
     this.votedFor = state.hardState().votedFor();
-    this.repairIndex = state.durableLastIndex();
-    this.repairTerm = state.durableLastTerm();
-    this.lastHardState = new HardState(currentTerm, votedFor, log.commitIndex());
-    this.lastSoftState = softState();
+    this.election = new Election(log, id, state.durableLastIndex(), state.durableLastTerm());
+    this.outbox = new Outbox(softState(), hardState());
     resetElectionTimer();
   }
 
@@ -135,14 +126,9 @@ public class RaftNode {
     if (!id.equals(m.to())) {
       return;
     }
-    // Messages are processed without consulting the configuration (thesis §4.1): a leader or
-    // candidate may be in a newer configuration than our log holds yet. The exception is a vote
-    // request from a server that is not a voter here and whose log is behind ours: we would deny
-    // it anyway, and ignoring it (as if lost) also keeps its term from disrupting us. This is
-    // what a removed server that missed its removal looks like: it lacks that committed entry.
-    if (m instanceof RequestVote rv
-        && !cluster().isVoter(rv.from())
-        && !log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm())) {
+    // Messages are processed without consulting the configuration (thesis §4.1), with one
+    // exception for vote requests: see Election.ignores.
+    if (m instanceof RequestVote rv && election.ignores(rv)) {
       return;
     }
     if (m.term() > currentTerm) {
@@ -195,13 +181,13 @@ public class RaftNode {
   private void dispatch(Message m) {
     if (m instanceof AppendEntries ae) {
       followLeader(m.from());
-      handleAppendEntries(ae);
+      sendIfAny(receiver.appendEntries(ae, currentTerm, belowReserve));
     } else if (m instanceof Heartbeat hb) {
       followLeader(m.from());
-      handleHeartbeat(hb);
+      send(receiver.heartbeat(hb, currentTerm));
     } else if (m instanceof InstallSnapshot is) {
       followLeader(m.from());
-      handleInstallSnapshot(is);
+      sendIfAny(receiver.installSnapshot(is, currentTerm, belowReserve));
     } else if (m instanceof RequestVote rv) {
       handleRequestVote(rv);
     } else if (m instanceof RequestVoteResponse r) {
@@ -210,7 +196,7 @@ public class RaftNode {
       if (leader != null) {
         long commitBefore = log.commitIndex();
         leader.handleAppendResponse(r);
-        afterLeaderCommit(commitBefore);
+        configChanger.afterLeaderCommit(commitBefore);
       }
     } else if (m instanceof HeartbeatResponse r) {
       if (leader != null) {
@@ -227,7 +213,7 @@ public class RaftNode {
         send(new ReadIndexResponse(id, r.from(), currentTerm, r.requestId(), 0, false));
       }
     } else if (m instanceof ReadIndexResponse r) {
-      readStates.add(new ReadState(r.requestId(), r.success() ? r.readIndex() : -1));
+      outbox.addReadState(new ReadState(r.requestId(), r.success() ? r.readIndex() : -1));
     }
   }
 
@@ -256,8 +242,7 @@ public class RaftNode {
       return new ProposeResult(ProposeResult.Status.LEADERSHIP_TRANSFER, 0, 0, leader.leadTransferee);
     }
     Entry e = Entry.normal(currentTerm, log.lastIndex() + 1, data);
-    log.append(e);
-    appendsWanted = true;
+    appendAsLeader(e);
     return ProposeResult.accepted(currentTerm, e.index());
   }
 
@@ -291,7 +276,7 @@ public class RaftNode {
     long commitBefore = log.commitIndex();
     if (log.markPersisted(index, term) && leader != null && leader.maybeCommit()) {
       appendsWanted = true;
-      afterLeaderCommit(commitBefore);
+      configChanger.afterLeaderCommit(commitBefore);
     }
   }
 
@@ -335,89 +320,29 @@ public class RaftNode {
    * counts toward commitment (thesis §4.2.1). In force on this leader as soon as it is appended.
    */
   public ConfigChangeResult addLearner(String server) {
-    return change(server, c -> c.isMember(server)
-        ? ConfigChangeResult.refused(ConfigChangeResult.Status.ALREADY_MEMBER, c)
-        : appendConfig(c.withLearner(server)));
+    checkNotOutstanding();
+    return configChanger.addLearner(server);
   }
 
   /**
    * Makes learner {@code server} a voter once it has caught up: its match index on this leader
-   * must be at least {@code minMatchIndex}. A minimum of 0 (no catch-up requirement: the new
-   * voter may stall commits while it fetches the whole log, thesis §4.2.1) is refused unless
-   * {@code force}.
+   * must be at least {@code minMatchIndex}; 0 is refused unless {@code force} (thesis §4.2.1).
    */
   public ConfigChangeResult promoteLearner(String server, long minMatchIndex, boolean force) {
-    return change(server, c -> {
-      if (!c.learners().contains(server)) {
-        return ConfigChangeResult.refused(c.isVoter(server)
-            ? ConfigChangeResult.Status.NOT_A_LEARNER : ConfigChangeResult.Status.NOT_A_MEMBER, c);
-      }
-      if (minMatchIndex <= 0 && !force) {
-        return ConfigChangeResult.refused(ConfigChangeResult.Status.MIN_INDEX_REQUIRED, c);
-      }
-      if (leader.progress.get(server).matchIndex < minMatchIndex) {
-        return ConfigChangeResult.refused(ConfigChangeResult.Status.LEARNER_BEHIND, c);
-      }
-      return appendConfig(c.withVoter(server));
-    });
+    checkNotOutstanding();
+    return configChanger.promoteLearner(server, minMatchIndex, force);
   }
 
   /** Adds {@code server} directly as a voter (no catch-up phase; prefer a learner first). */
   public ConfigChangeResult addVoter(String server) {
-    return change(server, c -> c.isMember(server)
-        ? ConfigChangeResult.refused(ConfigChangeResult.Status.ALREADY_MEMBER, c)
-        : appendConfig(c.withVoter(server)));
-  }
-
-  /**
-   * Removes a voter or learner, possibly this leader itself (thesis §4.2.2): a removed leader
-   * keeps replicating, without counting itself, until the entry commits, then steps down.
-   */
-  public ConfigChangeResult removeServer(String server) {
-    return change(server, c -> {
-      if (!c.isMember(server)) {
-        return ConfigChangeResult.refused(ConfigChangeResult.Status.NOT_A_MEMBER, c);
-      }
-      if (c.isVoter(server) && c.voters().size() == 1) {
-        return ConfigChangeResult.refused(ConfigChangeResult.Status.LAST_VOTER, c);
-      }
-      return appendConfig(c.without(server));
-    });
-  }
-
-  /**
-   * One change: the refusals every change shares, then {@code plan} on the configuration in force
-   * (its own refusal, or the appended next configuration).
-   */
-  private ConfigChangeResult change(String server, Function<ClusterConfig, ConfigChangeResult> plan) {
     checkNotOutstanding();
-    ConfigChangeResult refused = refuseChange(server);
-    return refused != null ? refused : plan.apply(cluster());
+    return configChanger.addVoter(server);
   }
 
-  /** The refusals every change shares; null when a change may be proposed now. */
-  private ConfigChangeResult refuseChange(String server) {
-    ClusterConfig c = cluster();
-    if (server == null || server.isBlank()) {
-      return ConfigChangeResult.refused(ConfigChangeResult.Status.INVALID_ID, c);
-    }
-    if (leader == null) {
-      return new ConfigChangeResult(ConfigChangeResult.Status.NOT_LEADER, 0, 0, leaderId, c);
-    }
-    if (leader.leadTransferee != null) {
-      return new ConfigChangeResult(
-          ConfigChangeResult.Status.LEADERSHIP_TRANSFER, 0, 0, leader.leadTransferee, c);
-    }
-    if (!oneChangeAtATime()) {
-      return null;
-    }
-    if (log.term(log.commitIndex()) != currentTerm) {
-      return ConfigChangeResult.refused(ConfigChangeResult.Status.LEADER_NOT_READY, c);
-    }
-    if (log.configIndex() > log.commitIndex()) {
-      return ConfigChangeResult.refused(ConfigChangeResult.Status.CHANGE_IN_PROGRESS, c);
-    }
-    return null;
+  /** Removes a voter or learner, possibly this leader itself (thesis §4.2.2). */
+  public ConfigChangeResult removeServer(String server) {
+    checkNotOutstanding();
+    return configChanger.removeServer(server);
   }
 
   /**
@@ -430,43 +355,15 @@ public class RaftNode {
     return true;
   }
 
-  private ConfigChangeResult appendConfig(ClusterConfig next) {
-    Entry e = Entry.config(currentTerm, log.lastIndex() + 1, next);
-    log.append(e); // in force from here on (thesis §4.1)
-    leader.configChanged();
+  /** Appends an entry of this leader's term; it is broadcast with the next {@link #ready()}. */
+  void appendAsLeader(Entry e) {
+    log.append(e);
     appendsWanted = true;
-    return new ConfigChangeResult(ConfigChangeResult.Status.ACCEPTED, currentTerm, e.index(), null, next);
   }
 
-  /**
-   * The leader's commit index may have moved from {@code commitBefore}. When that committed the
-   * latest configuration, servers it removed stop being replicated to, and a leader it removed
-   * steps down (thesis §4.2.2), handing over to a caught-up voter at once so the cluster does not
-   * wait out an election timeout.
-   */
-  private void afterLeaderCommit(long commitBefore) {
-    long configIndex = log.configIndex();
-    if (leader == null || commitBefore >= configIndex || log.commitIndex() < configIndex) {
-      return;
-    }
-    leader.configChanged();
-    if (!cluster().isVoter(id)) {
-      String successor = leader.caughtUpVoter();
-      becomeFollower(currentTerm, null);
-      if (successor != null) {
-        send(new TimeoutNow(id, successor, currentTerm));
-      }
-    }
-  }
-
-  /** Members other than this node the leader replicates to: the latest and committed configs. */
-  SortedSet<String> replicationTargets() {
-    TreeSet<String> targets = new TreeSet<>(cluster().members());
-    // Servers removed by a still-uncommitted entry keep receiving the log until it commits, so
-    // they usually learn of their removal (and stop campaigning) instead of timing out.
-    targets.addAll(log.configAt(log.commitIndex()).members());
-    targets.remove(id);
-    return targets;
+  /** Present exactly while this node leads, else null. */
+  Leader leader() {
+    return leader;
   }
 
   /**
@@ -521,27 +418,19 @@ public class RaftNode {
   public boolean hasReady() {
     return appendsWanted
         || (leader != null && (leader.broadcastWanted() || leader.commitWanted()))
-        || !messages.isEmpty()
-        || !messagesAfterPersist.isEmpty()
-        || !readStates.isEmpty()
+        || outbox.hasOutput()
         || log.hasUnpersisted()
         || log.hasCommittedToApply()
         || softStateChanged()
         || hardStateChanged();
   }
 
-  // Field comparisons, not record equality: hasReady() runs on every pass of the driver loop and
-  // should not allocate.
   private boolean softStateChanged() {
-    return role != lastSoftState.role()
-        || currentTerm != lastSoftState.term()
-        || !Objects.equals(leaderId, lastSoftState.leaderId());
+    return outbox.softStateChanged(role, leaderId, currentTerm);
   }
 
   private boolean hardStateChanged() {
-    return currentTerm != lastHardState.currentTerm()
-        || log.commitIndex() != lastHardState.commitIndex()
-        || !Objects.equals(votedFor, lastHardState.votedFor());
+    return outbox.hardStateChanged(currentTerm, votedFor, log.commitIndex());
   }
 
   /**
@@ -562,41 +451,18 @@ public class RaftNode {
     if (leader != null && leader.commitWanted()) {
       leader.sendPendingCommits();
     }
-    outstanding =
-        new Ready(
-            softStateChanged() ? softState() : null,
-            hardStateChanged() ? hardState() : null,
-            log.takePendingSnapshot(),
-            log.takeUnpersisted(),
-            List.copyOf(messages),
-            List.copyOf(messagesAfterPersist),
-            log.takeCommitted(config.maxEntriesPerReady()),
-            List.copyOf(readStates));
-    messages.clear();
-    messagesAfterPersist.clear();
-    readStates.clear();
-    return outstanding;
+    return outbox.take(softStateChanged() ? softState() : null,
+        hardStateChanged() ? hardState() : null, log, config.maxEntriesPerReady());
   }
 
   /** The driver handed the Ready's batch to storage, sent its messages and applied its entries. */
   public void advance(Ready rd) {
-    if (rd != outstanding) {
-      throw new IllegalStateException("advance() of a Ready that is not the outstanding one");
-    }
-    if (rd.softState() != null) {
-      lastSoftState = rd.softState();
-    }
-    if (rd.hardState() != null) {
-      lastHardState = rd.hardState();
-    }
-    outstanding = null;
+    outbox.advance(rd);
     log.checkInvariants();
   }
 
   private void checkNotOutstanding() {
-    if (outstanding != null) {
-      throw new IllegalStateException("call advance() before using the node again");
-    }
+    outbox.checkNotOutstanding();
   }
 
   // ---------------------------------------------------------------- queries
@@ -672,19 +538,11 @@ public class RaftNode {
 
   /** True while the durable log is less up-to-date than what this node once held durably. */
   public boolean needsRepair() {
-    long index = log.persistedIndex();
-    long term = log.term(index);
-    return repairTerm > term || (repairTerm == term && repairIndex > index);
+    return election.needsRepair();
   }
 
   public RaftStatus status() {
-    TreeMap<String, RaftStatus.PeerStatus> peers = new TreeMap<>();
-    (leader == null ? new TreeMap<String, Progress>() : leader.progress).forEach(
-        (peer, pr) ->
-            peers.put(
-                peer,
-                new RaftStatus.PeerStatus(
-                    pr.matchIndex, pr.nextIndex, pr.state.name(), pr.inflightCount(), pr.recentActive)));
+    var peers = leader == null ? new TreeMap<String, RaftStatus.PeerStatus>() : leader.peerStatuses();
     Snapshot snap = log.snapshot();
     return new RaftStatus(id, role, currentTerm, leaderId, log.lastIndex(), log.lastTerm(),
         log.commitIndex(), log.appliedIndex(), log.persistedIndex(), snap == null ? 0 : snap.index(),
@@ -701,40 +559,25 @@ public class RaftNode {
 
   // ---------------------------------------------------------------- elections (§5.2, thesis §9.6)
 
-  /**
-   * Only voters with an intact log may become candidates. A server its latest configuration
-   * removes still campaigns while that change is uncommitted here and it was a voter before
-   * (thesis §4.2.2): a leader that appended its own removal and then lost leadership may hold
-   * the only log the remaining voters can elect, and without it they would wait forever. It
-   * does not count its own vote. Once it knows its removal committed it never campaigns.
-   */
+  /** See {@link Election#mayCampaign}; below the storage reserve a node could not lead. */
   private boolean promotable() {
-    if (needsRepair() || belowReserve) {
-      return false;
-    }
-    return cluster().isVoter(id)
-        || (log.configIndex() > log.commitIndex() && log.configAt(log.commitIndex()).isVoter(id));
+    return !belowReserve && election.mayCampaign();
   }
 
   private void campaign(boolean preVote, boolean transfer) {
     resetElectionTimer();
+    leaderId = null;
     long term;
     if (preVote) {
       role = Role.PRE_CANDIDATE;
-      leaderId = null;
       term = currentTerm + 1; // the term we would use; our own term does not change yet
     } else {
       role = Role.CANDIDATE;
       currentTerm++;
       votedFor = id;
-      leaderId = null;
       term = currentTerm;
     }
-    votes.clear();
-    if (cluster().isVoter(id)) {
-      votes.put(id, true); // a candidate outside its own configuration does not count itself
-    }
-    if (Quorum.isMajority(votes.size(), cluster().voters().size())) {
+    if (election.startCount() == Election.Tally.WON) {
       wonElection(preVote);
       return;
     }
@@ -754,26 +597,7 @@ public class RaftNode {
   }
 
   private void handleRequestVote(RequestVote rv) {
-    // We may vote for whom we already voted for; otherwise only if we have not voted and know
-    // no leader in this term. A pre-vote for a later term is hypothetical, so always eligible.
-    boolean eligible =
-        rv.from().equals(votedFor)
-            || (votedFor == null && leaderId == null)
-            || (rv.preVote() && rv.term() > currentTerm);
-    // A node that lost acknowledged entries must not help elect a candidate lacking them, so it
-    // also compares against its durable mark (blocking its votes entirely could leave a cluster
-    // where an intact candidate can never win).
-    boolean markOk =
-        rv.lastLogTerm() > repairTerm
-            || (rv.lastLogTerm() == repairTerm && rv.lastLogIndex() >= repairIndex);
-    // Whether we are a voter in our own log is not consulted: the candidate counts only voters of
-    // its configuration, and ours may be stale (a learner promoted by an entry we have not yet
-    // received may be the vote a new leader needs).
-    boolean grant =
-        eligible
-            && log.isUpToDate(rv.lastLogIndex(), rv.lastLogTerm())
-            && (!needsRepair() || markOk);
-    if (grant) {
+    if (election.grants(rv, votedFor, leaderId, currentTerm)) {
       send(new RequestVoteResponse(id, rv.from(), rv.term(), true, rv.preVote()));
       if (!rv.preVote()) {
         votedFor = rv.from();
@@ -787,28 +611,18 @@ public class RaftNode {
   private void handleVoteResponse(RequestVoteResponse r) {
     boolean current =
         (role == Role.PRE_CANDIDATE && r.preVote()) || (role == Role.CANDIDATE && !r.preVote());
-    if (!current || !cluster().isVoter(r.from())) {
+    if (!current) {
       return;
     }
-    votes.putIfAbsent(r.from(), r.voteGranted());
-    int granted = 0;
-    int rejected = 0;
-    for (boolean v : votes.values()) {
-      if (v) {
-        granted++;
-      } else {
-        rejected++;
-      }
-    }
-    int voters = cluster().voters().size();
-    if (Quorum.isMajority(granted, voters)) {
+    Election.Tally tally = election.record(r.from(), r.voteGranted());
+    if (tally == Election.Tally.WON) {
       wonElection(r.preVote());
-    } else if (Quorum.isMajority(rejected, voters)) {
+    } else if (tally == Election.Tally.LOST) {
       becomeFollower(currentTerm, null);
     }
   }
 
-  private void becomeFollower(long term, String leader) {
+  void becomeFollower(long term, String leader) {
     if (term > currentTerm) {
       currentTerm = term;
       votedFor = null;
@@ -827,63 +641,15 @@ public class RaftNode {
     leaderId = id;
     heartbeatElapsed = 0;
     electionElapsed = 0;
-    leader = new Leader(this, log, config, currentTerm);
+    leader = new Leader(this, configChanger, log, config, currentTerm);
     // §5.4.2 / §8: a no-op of the new term lets the leader commit what earlier terms left.
-    log.append(Entry.noop(currentTerm, log.lastIndex() + 1));
-    appendsWanted = true;
+    appendAsLeader(Entry.noop(currentTerm, log.lastIndex() + 1));
   }
 
   private void resetElectionTimer() {
     electionElapsed = 0;
     randomizedElectionTimeout =
         config.electionTicks() + random.nextInt(config.electionTicks());
-  }
-
-  // ---------------------------------------------------------------- replication, follower side (§5.3)
-
-  private void handleAppendEntries(AppendEntries ae) {
-    if (ae.prevLogIndex() < log.commitIndex()) {
-      // Everything up to our commit index matches the leader already (Leader Completeness);
-      // tell it where we are instead of re-checking entries we may have compacted.
-      send(new AppendEntriesResponse(id, ae.from(), currentTerm, true, log.commitIndex(), 0, 0, 0));
-      return;
-    }
-    if (belowReserve && !ae.entries().isEmpty()) {
-      return; // they would have to be persisted: dropped as if lost (see storageBelowReserve)
-    }
-    if (log.matchTerm(ae.prevLogIndex(), ae.prevLogTerm())) {
-      long lastNew = log.appendFromLeader(ae.prevLogIndex(), ae.entries());
-      log.commitTo(Math.min(ae.leaderCommit(), lastNew));
-      send(new AppendEntriesResponse(id, ae.from(), currentTerm, true, lastNew, 0, 0, 0));
-      return;
-    }
-    long hintIndex = log.findConflictByTerm(Math.min(ae.prevLogIndex(), log.lastIndex()), ae.prevLogTerm());
-    send(new AppendEntriesResponse(
-        id, ae.from(), currentTerm, false, 0, ae.prevLogIndex(), hintIndex, log.term(hintIndex)));
-  }
-
-  private void handleHeartbeat(Heartbeat hb) {
-    // The leader only sends a commit index we are known to hold (≤ our matchIndex); after a
-    // crash that lost entries we may hold less, hence the min.
-    log.commitTo(Math.min(hb.commit(), log.lastIndex()));
-    send(new HeartbeatResponse(id, hb.from(), currentTerm, hb.seq(), log.lastIndex()));
-  }
-
-  private void handleInstallSnapshot(InstallSnapshot is) {
-    Snapshot snap = is.snapshot();
-    long match;
-    if (snap.index() <= log.commitIndex()) {
-      match = log.commitIndex();
-    } else if (log.matchTerm(snap.index(), snap.term())) {
-      log.commitTo(snap.index()); // we hold the entries it covers: just fast-forward commit
-      match = snap.index();
-    } else if (belowReserve) {
-      return; // the snapshot would have to be saved: dropped as if lost (see storageBelowReserve)
-    } else {
-      log.restore(snap);
-      match = snap.index();
-    }
-    send(new AppendEntriesResponse(id, is.from(), currentTerm, true, match, 0, 0, 0));
   }
 
   /**
@@ -897,18 +663,17 @@ public class RaftNode {
   // ---------------------------------------------------------------- sending
 
   void addReadState(ReadState rs) {
-    readStates.add(rs);
+    outbox.addReadState(rs);
   }
 
-  /**
-   * Routes an outgoing message: anything that vouches for this node's durable state (votes,
-   * append acknowledgements) waits for the current batch to be synced (§5.2, thesis §3.8).
-   */
+  /** Queues a message; {@link Outbox#send} holds back what must wait for the sync. */
   void send(Message m) {
-    if (m instanceof RequestVote || m instanceof RequestVoteResponse || m instanceof AppendEntriesResponse) {
-      messagesAfterPersist.add(m);
-    } else {
-      messages.add(m);
+    outbox.send(m);
+  }
+
+  private void sendIfAny(Message m) {
+    if (m != null) {
+      send(m);
     }
   }
 }
