@@ -125,6 +125,8 @@ final class ReferenceModel {
   private final Map<Key, HolderCommand> releases = new HashMap<>();
   private final Map<Key, List<HolderCommand>> renews = new HashMap<>();
   private final Map<Long, SessionRecord> sessionRecords = new TreeMap<>();
+  /** TTL set by each entry that granted or renewed a client-owned lease, by index. */
+  private final Map<Long, Long> leaseTtlByIndex = new HashMap<>();
   private final List<String> invariantViolations = new ArrayList<>();
   private final Map<String, Long> commandCounts = new TreeMap<>();
 
@@ -177,6 +179,14 @@ final class ReferenceModel {
 
   List<HolderCommand> renews(String lock, String client, long token) {
     return renews.getOrDefault(new Key(lock, client, token), List.of());
+  }
+
+  /**
+   * The lease TTL that the entry at {@code index} set (a grant or renew of a client-owned
+   * holding), or 0 if it set none.
+   */
+  long leaseTtlAt(long index) {
+    return leaseTtlByIndex.getOrDefault(index, 0L);
   }
 
   int grantCount() {
@@ -372,6 +382,7 @@ final class ReferenceModel {
     } else {
       l.expiresAtMs = nowMs + c.ttlMs();
       l.leaseTtlMs = c.ttlMs();
+      leaseTtlByIndex.put(index, c.ttlMs());
     }
     Holding h = open.get(c.lockId());
     renews.computeIfAbsent(new Key(c.lockId(), h.client(), c.token()), k -> new ArrayList<>())
@@ -464,6 +475,9 @@ final class ReferenceModel {
     l.token = index;
     l.expiresAtMs = owner.session() > 0 ? Long.MAX_VALUE : nowMs + ttlMs;
     l.leaseTtlMs = ttlMs;
+    if (owner.session() == 0) {
+      leaseTtlByIndex.put(index, ttlMs);
+    }
     Holding previous = open.get(l.id);
     if (previous != null) {
       invariantViolations.add("index " + index + ": " + l.id + " granted to " + label
