@@ -4,7 +4,7 @@
 # SIGSTOP of nodes and clients, nft partitions and packet loss, libfaketime clock jumps and rate
 # changes, power loss on loop-mounted ext4 images, disk full. Then the final heal, convergence,
 # the node dumps and the history checker. Artifacts and summary.json go to the run directory.
-#   scripts/nemesis.sh [--seed N] [--profile short|standard] [--out DIR]
+#   scripts/nemesis.sh [--seed N] [--profile short|standard] [--out DIR] [--auth on|off]
 # Default: the standard profile (~10 minutes; >= 30 kill -9, >= 30 partitions, >= 20 pauses,
 # >= 10 power losses, >= 5 clock episodes). Exit status 0 only when the checker ran and found no
 # violation, the replicas converged and no node exited on its own. Faults need root; without it
@@ -16,23 +16,26 @@ cd "$(dirname "$0")/.."
 seed=$(( $(date +%s) % 100000 ))
 profile=standard
 out=
+auth=off
 while [ $# -gt 0 ]; do
   case "$1" in
     --seed) seed=$2; shift ;;
     --profile) profile=$2; shift ;;
     --out) out=$2; shift ;;
-    *) echo "unknown argument $1 (usage: scripts/nemesis.sh [--seed N] [--profile short|standard] [--out DIR])" >&2; exit 2 ;;
+    --auth) auth=$2; shift ;;
+    *) echo "unknown argument $1 (usage: scripts/nemesis.sh [--seed N] [--profile short|standard] [--out DIR] [--auth on|off])" >&2; exit 2 ;;
   esac
   shift
 done
 case "$profile" in short|standard) ;; *) echo "--profile must be short or standard" >&2; exit 2 ;; esac
+case "$auth" in on|off) ;; *) echo "--auth must be on or off" >&2; exit 2 ;; esac
 [ -n "$out" ] || out="target/nemesis/$profile-$seed"
 
 scripts/install-nemesis-tools.sh
 build_jar_if_stale
 CP=$(test_classpath)
 mkdir -p "$out"
-echo "nemesis: profile $profile, seed $seed, run directory $out"
+echo "nemesis: profile $profile, seed $seed, auth $auth, run directory $out"
 # The runner removes its nft table, mounts and processes itself, also on SIGINT/SIGTERM (shutdown hook).
 exec java "${CHRONICLE_FLAGS[@]}" -cp "$CP" io.raftlock.nemesis.NemesisRunner \
-  --seed "$seed" --profile "$profile" --out "$out" --jar target/raftlock.jar --classpath "$CP"
+  --seed "$seed" --profile "$profile" --out "$out" --jar target/raftlock.jar --classpath "$CP" --auth "$auth"

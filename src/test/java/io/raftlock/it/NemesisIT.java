@@ -13,10 +13,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The short nemesis profile (about 3 minutes): three fat-jar nodes on 127.0.0.1-3, ten client
- * JVMs on three locks with a 2 s TTL (seven on sessions, three on unary calls), and a seeded
- * schedule of kill -9 (nodes and clients), SIGSTOP (nodes and clients) and nft partitions; a
- * client paused past its TTL or killed lets its session expire. Faults whose tool or privilege is missing are skipped with a
+ * The short nemesis profile (about 3 minutes): three fat-jar nodes on 127.0.0.1-3 with auth on
+ * (as a real deployment runs; {@code -Dnemesis.auth=false} runs without), ten client JVMs on
+ * three locks with a 2 s TTL (seven on sessions, three on unary calls) sending the API key of a
+ * principal that may lock and read them, and a seeded schedule of kill -9 (nodes and clients),
+ * SIGSTOP (nodes and clients), nft partitions and wall-clock steps of more than a TTL (libfaketime);
+ * a client paused past its TTL or killed lets its session expire. Faults whose tool or privilege is missing are skipped with a
  * message (partitions without nft/root); the checker must then find no violation, the replicas
  * must converge after the final heal, and no node may exit on its own.
  *
@@ -26,13 +28,14 @@ class NemesisIT {
   private static final Path JAR = Path.of("target", "raftlock.jar");
 
   @Test
-  void shortProfileKeepsEveryLockSafeUnderKillPauseAndPartition() throws Exception {
+  void shortProfileKeepsEveryLockSafeUnderKillPausePartitionAndClockSteps() throws Exception {
     assertTrue(Files.exists(JAR), "the fat jar is built before integration tests");
     installTools();
     long seed = Long.getLong("nemesis.seed", 1L);
     Path run = Path.of("target", "nemesis", "it-" + seed);
+    boolean auth = Boolean.parseBoolean(System.getProperty("nemesis.auth", "true"));
     NemesisRunner.Result r = new NemesisRunner(new NemesisRunner.Options(seed, Profile.SHORT, run, JAR,
-        System.getProperty("java.class.path"), 10)).run();
+        System.getProperty("java.class.path"), 10, auth)).run();
 
     r.skipped().forEach((fault, why) -> System.out.println("NemesisIT skipped " + fault + " faults: " + why));
     assertTrue(r.faults().getOrDefault("kill", 0) > 0, "kill -9 faults ran: " + r.faults());

@@ -106,9 +106,14 @@ public final class NemesisClient {
     // A call retries until opTimeout; its last attempt may start just before and last attemptMs more.
     this.callBoundMs = opMs + attemptMs + 1_000;
     this.vertx = Vertx.vertx();
-    this.client = RaftLockClient.builder().vertx(vertx).endpoints(o.endpoints()).clientId(o.process())
-        .operationTimeout(o.opTimeout()).attemptTimeout(java.time.Duration.ofMillis(attemptMs))
-        .connectTimeout(java.time.Duration.ofMillis(Math.min(1_000, attemptMs))).build();
+    RaftLockClient.Builder builder = RaftLockClient.builder().vertx(vertx).endpoints(o.endpoints())
+        .clientId(o.process()).operationTimeout(o.opTimeout())
+        .attemptTimeout(java.time.Duration.ofMillis(attemptMs))
+        .connectTimeout(java.time.Duration.ofMillis(Math.min(1_000, attemptMs)));
+    if (o.apiKey() != null) {
+      builder.apiKey(o.apiKey());
+    }
+    this.client = builder.build();
     this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(java.time.Duration.ofMillis(1_000)).build();
     this.random = new Random(o.seed() * 1_000_003L + o.process().hashCode());

@@ -125,6 +125,19 @@ public record NemesisClientOptions(String process, List<String> endpoints, List<
         mode.equals("session"));
   }
 
+  /** Where a client process finds its API key when the cluster runs with auth on. */
+  public static final String API_KEY_ENV = "RAFTLOCK_API_KEY";
+
+  /**
+   * The API key to send with every call ({@code authorization: Bearer}), or {@code null} with auth
+   * off. Taken from the environment, not the command line, so that it stays out of process
+   * listings like any secret.
+   */
+  public String apiKey() {
+    String key = System.getenv(API_KEY_ENV);
+    return key == null || key.isBlank() ? null : key.trim();
+  }
+
   /** Back to a command line (for launching a client process with these options). */
   public List<String> toArgs() {
     return new ArrayList<>(Arrays.asList("--process", process, "--endpoints", String.join(",", endpoints),

@@ -31,23 +31,30 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <pre>java -cp TEST_CLASSPATH io.raftlock.nemesis.NemesisRunner [--seed N] [--profile short|standard]
  *     [--out DIR] [--jar target/raftlock.jar] [--classpath CP] [--clients 10]
- *     [--only kill,pause,...] [--fault-seconds S]</pre>
+ *     [--only kill,pause,...] [--fault-seconds S] [--auth on|off]</pre>
  * {@code --only} and {@code --fault-seconds} narrow a profile, to try one kind of fault quickly.
+ * {@code --auth on} runs the cluster with auth enabled ({@link NemesisAuth}): the clients send
+ * the API key of a principal that may lock and read the nemesis locks, the harness keeps the
+ * admin key for the dumps.
  */
 public final class NemesisRunner {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   static final String CLIENT_CLASS = "io.raftlock.nemesis.NemesisClient";
   static final long TTL_MS = 2_000;
   static final String LOCKS = "L0,L1,L2";
+  /** The lock-name prefix of {@link #LOCKS}: the clients' principal may lock and read it. */
+  static final String LOCK_PREFIX = "L*";
   static final Duration QUIET_TAIL = Duration.ofSeconds(20);
   static final Duration CONVERGENCE = Duration.ofSeconds(30);
 
   /** What to run. */
   public record Options(long seed, Profile profile, Path runDir, Path jar, String classpath, int clients,
-      Set<FaultKind> only, int faultSeconds) {
-    /** The profile as it is: every kind, its own fault time. */
-    public Options(long seed, Profile profile, Path runDir, Path jar, String classpath, int clients) {
-      this(seed, profile, runDir, jar, classpath, clients, EnumSet.allOf(FaultKind.class), profile.faultSeconds);
+      Set<FaultKind> only, int faultSeconds, boolean auth) {
+    /** The profile as it is: every kind, its own fault time; auth on or off. */
+    public Options(long seed, Profile profile, Path runDir, Path jar, String classpath, int clients,
+        boolean auth) {
+      this(seed, profile, runDir, jar, classpath, clients, EnumSet.allOf(FaultKind.class), profile.faultSeconds,
+          auth);
     }
 
     static Options parse(String[] args) {
@@ -59,6 +66,7 @@ public final class NemesisRunner {
       int clients = 10;
       Set<FaultKind> only = EnumSet.allOf(FaultKind.class);
       Integer faultSeconds = null;
+      boolean auth = false;
       for (int i = 0; i < args.length; i++) {
         String flag = args[i];
         if (i + 1 >= args.length) {
@@ -74,6 +82,7 @@ public final class NemesisRunner {
           case "--clients" -> clients = Integer.parseInt(v);
           case "--only" -> only = kinds(v);
           case "--fault-seconds" -> faultSeconds = Integer.parseInt(v);
+          case "--auth" -> auth = onOff(v);
           default -> throw new IllegalArgumentException("unknown option " + flag);
         }
       }
@@ -81,7 +90,15 @@ public final class NemesisRunner {
         out = Path.of("target", "nemesis", profile.name().toLowerCase(java.util.Locale.ROOT) + "-" + seed);
       }
       return new Options(seed, profile, out, jar, cp, clients, only,
-          faultSeconds == null ? profile.faultSeconds : faultSeconds);
+          faultSeconds == null ? profile.faultSeconds : faultSeconds, auth);
+    }
+
+    private static boolean onOff(String v) {
+      return switch (v) {
+        case "on" -> true;
+        case "off" -> false;
+        default -> throw new IllegalArgumentException("--auth must be on or off, was '" + v + "'");
+      };
     }
 
     /** "kill,power": fault kinds by their log names (to run a subset of a profile's faults). */
@@ -111,6 +128,8 @@ public final class NemesisRunner {
   private FencedResourceServer resource;
   private boolean nft;
   private String peerBindingWarning;
+  /** The run's API keys with auth on, {@code null} with auth off. */
+  private NemesisAuth.Keys keys;
 
   public NemesisRunner(Options options) {
     this.options = options;
@@ -154,6 +173,12 @@ public final class NemesisRunner {
       }
       say("leader " + cluster.leader().orElse("?") + "; nodes on " + cluster.endpoints());
       checkPeerBinding();
+      if (options.auth()) {
+        keys = NemesisAuth.enable(cluster.endpoint(cluster.leader().orElse(cluster.ids().get(0))),
+            cluster.ids().stream().map(cluster::endpoint).toList(), LOCK_PREFIX);
+        say("auth on: the clients' principal " + NemesisAuth.PRINCIPAL + " may lock and read " + LOCK_PREFIX
+            + "; the admin key is the harness's");
+      }
       resource = new FencedResourceServer(run.resolve("resource.jsonl"));
       boolean clientsRan = startClients(run);
       Thread clientPauser = clientsRan && wants(FaultKind.PAUSE) ? new ClientNemesis(log, stop, options.seed(),
@@ -268,8 +293,12 @@ public final class NemesisRunner {
 
   /** Starts (or restarts, appending to its history and log) client {@code id}. */
   private Process launchClient(String id, Path run) throws IOException {
-    Process p = new ProcessBuilder(clientCommands.get(id)).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(run.resolve("client-" + id + ".log").toFile())).start();
+    ProcessBuilder pb = new ProcessBuilder(clientCommands.get(id)).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(run.resolve("client-" + id + ".log").toFile()));
+    if (keys != null) {
+      pb.environment().put(NemesisClientOptions.API_KEY_ENV, keys.client());
+    }
+    Process p = pb.start();
     synchronized (clients) {
       clients.put(id, p);
     }
@@ -409,7 +438,8 @@ public final class NemesisRunner {
     for (String id : cluster.ids()) {
       Path out = run.resolve("dump-" + id + ".jsonl");
       Shell.Result r = Shell.run(List.of(java.toString(), "-jar", options.jar().toString(), "dump",
-          "--endpoint", cluster.endpoint(id), "--out", out.toString()), 180);
+          "--endpoint", cluster.endpoint(id), "--out", out.toString()), 180,
+          keys == null ? Map.of() : Map.of(NemesisClientOptions.API_KEY_ENV, keys.admin()));
       if (!r.ok()) {
         say("dump of " + id + " failed (" + r.exitCode() + "): " + r.output().lines().findFirst().orElse(""));
       }
@@ -420,6 +450,7 @@ public final class NemesisRunner {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("seed", options.seed());
     s.put("profile", options.profile().name().toLowerCase(java.util.Locale.ROOT));
+    s.put("auth", options.auth());
     s.put("started", started.toString());
     s.put("seconds", Duration.between(started, Instant.now()).toSeconds());
     s.put("faults", r.faults());

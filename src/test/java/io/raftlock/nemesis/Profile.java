@@ -14,8 +14,11 @@ import java.util.Set;
  * random kinds fill the remaining time.
  */
 public enum Profile {
-  /** About 3 minutes: kill, pause and partition (the failsafe test). */
-  SHORT(150, Map.of(FaultKind.KILL, 8, FaultKind.PAUSE, 8, FaultKind.PARTITION, 8)),
+  /**
+   * About 3 minutes: kill, pause, partition and a few wall-clock steps and rate changes (the
+   * failsafe test; the clock faults are what the lease-promise check is about).
+   */
+  SHORT(150, Map.of(FaultKind.KILL, 8, FaultKind.PAUSE, 8, FaultKind.PARTITION, 8, FaultKind.CLOCK, 4)),
   /** About 10 minutes: every fault, at least the counts. */
   STANDARD(560, quotas());
 

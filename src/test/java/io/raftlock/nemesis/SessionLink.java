@@ -56,6 +56,8 @@ final class SessionLink implements AutoCloseable {
   private final List<SocketAddress> endpoints = new ArrayList<>();
   private final Consumer<LockEventMessage> onEvent;
   private final Runnable onDown;
+  /** The {@code authorization} header of every stream, {@code null} with auth off. */
+  private final String authorization;
   private Stream current;
   /** Counts the streams started: a stream's number tells a caller whether it is still current. */
   private long generation;
@@ -63,11 +65,13 @@ final class SessionLink implements AutoCloseable {
   private long correlation;
 
   /**
+   * @param apiKey  sent as {@code authorization: Bearer} on every stream; {@code null}: none
    * @param onEvent a pushed event of the session (on the event loop)
    * @param onDown  the current stream went down (on the event loop)
    */
-  SessionLink(Vertx vertx, List<String> hostPorts, long seed, Consumer<LockEventMessage> onEvent,
-      Runnable onDown) {
+  SessionLink(Vertx vertx, List<String> hostPorts, long seed, String apiKey,
+      Consumer<LockEventMessage> onEvent, Runnable onDown) {
+    this.authorization = apiKey == null ? null : "Bearer " + apiKey;
     HttpClientOptions http = new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
         .setHttp2ClearTextUpgrade(false).setConnectTimeout(1_000);
     this.grpc = GrpcClient.client(vertx, new GrpcClientOptions(), http);
@@ -130,6 +134,9 @@ final class SessionLink implements AutoCloseable {
       return;
     }
     s.request = req;
+    if (authorization != null) {
+      req.headers().set("authorization", authorization);
+    }
     req.exceptionHandler(e -> down(s, "stream error: " + e));
     req.write(first);
     req.response().onComplete(r -> {

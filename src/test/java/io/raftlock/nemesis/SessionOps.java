@@ -80,7 +80,8 @@ final class SessionOps implements AutoCloseable {
     this.history = history;
     this.count = count;
     this.attemptMs = Math.max(200, Math.min(2_000, o.opTimeout().toMillis() / 2));
-    this.link = new SessionLink(vertx, o.endpoints(), o.process().hashCode() + o.seed(), this::event, wake::release);
+    this.link = new SessionLink(vertx, o.endpoints(), o.process().hashCode() + o.seed(), o.apiKey(),
+        this::event, wake::release);
     this.keeper = new Thread(this::keepAliveLoop, "nemesis-keepalive-" + o.process());
     keeper.setDaemon(true);
     keeper.start();

@@ -21,8 +21,15 @@ final class Shell {
   }
 
   static Result run(List<String> command, long timeoutSeconds) {
+    return run(command, timeoutSeconds, java.util.Map.of());
+  }
+
+  /** {@link #run(List, long)} with {@code env} added to the environment (secrets stay off argv). */
+  static Result run(List<String> command, long timeoutSeconds, java.util.Map<String, String> env) {
     try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+      pb.environment().putAll(env);
+      Process p = pb.start();
       p.getOutputStream().close();
       // The output is small (a few lines); read it fully, then the exit is near.
       byte[] out = p.getInputStream().readAllBytes();

@@ -22,6 +22,8 @@ public final class CheckReport {
     FAIL_APPLIED("no failed operation took effect (where decidable)"),
     LINEARIZABILITY("per-lock linearizability of acquire/release/renew/read"),
     FENCING("the fenced resource never accepted a stale token"),
+    LEASE_PROMISE("no lease or session expired before its holder's local deadline "
+        + "(RaftLockClient.localDeadline of the acknowledged request that last started it)"),
     SESSIONS("acknowledged session opens, keep-alives and closes are in the log; no session "
         + "refused as gone while the log has it live; acks name the session that holds"),
     CONVERGENCE("replicas at the same applied index have the same state hash"),

@@ -12,6 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CheckerTest {
+  /** History time (ns) past every lease of the runs below: expiries come after it. */
+  static final long LATER = 3_000_000_000L;
+
   @TempDir Path dir;
 
   /**
@@ -45,10 +48,11 @@ class CheckerTest {
         .dangling("c4", "acquire", "L2", 650, 0)
         .read("c5", "L1", 700, 710, "c2", 5)
         .read("c5", "L1", 800, 810, null, 0)
-        .ok("c1", "acquire", "L1", 1000, 1010, 9)
-        .fail("c1", "write", "L1", 1020, 1030, 2, "STALE").write("L1", 2, "c1", false, 5, 1025)
-        .read("c5", "L2", 1100, 1110, null, 0)
-        .fail("c5", "acquire", "L1", 1200, 1210, 0, "LOCK_HELD");
+        .ok("c1", "acquire", "L1", LATER + 1000, LATER + 1010, 9)
+        .fail("c1", "write", "L1", LATER + 1020, LATER + 1030, 2, "STALE")
+        .write("L1", 2, "c1", false, 5, LATER + 1025)
+        .read("c5", "L2", LATER + 1100, LATER + 1110, null, 0)
+        .fail("c5", "acquire", "L1", LATER + 1200, LATER + 1210, 0, "LOCK_HELD");
   }
 
   @Test
@@ -400,6 +404,55 @@ class CheckerTest {
     CheckReport report = Checker.check(dir);
 
     assertContains(only(report, Check.INPUT).message(), "no dump-*.jsonl");
+  }
+
+  /**
+   * c1 takes L1 with a 2 s lease (invoked at 100 ns: local deadline 100 ns + 2 s - 100 ms); the
+   * lease expires at index 2 and c2 takes L1 with token 3, acknowledged at {@code c2ReturnT}.
+   */
+  private Path expiryThenTakeover(long c2InvokeT, long c2ReturnT) {
+    RunDirBuilder run = new RunDirBuilder(dir);
+    run.acquire("L1", "c1", 0); // 1
+    run.expire(2_000); // 2
+    run.acquire("L1", "c2", 2_001); // 3
+    return run.ok("c1", "acquire", "L1", 100, 110, 1)
+        .ok("c2", "acquire", "L1", c2InvokeT, c2ReturnT, 3).build(3);
+  }
+
+  @Test
+  void aLockGrantedToAnotherBeforeTheHoldersLocalDeadlineIsFlagged() {
+    CheckReport report = Checker.check(expiryThenTakeover(1_000_000_000L, 1_500_000_000L));
+
+    assertContains(only(report, Check.LEASE_PROMISE).message(),
+        "L1 token 1 of c1 expired at index 2, 400 ms or more before the holder's local deadline");
+  }
+
+  @Test
+  void aLockGrantedToAnotherAfterTheHoldersLocalDeadlinePasses() {
+    CheckReport report = Checker.check(expiryThenTakeover(1_800_000_000L, 1_900_000_101L));
+
+    assertEquals(List.of(), report.violations(Check.LEASE_PROMISE), report::toString);
+    assertEquals(1L, report.counts()
+        .get("lease promise: expiries checked against the holder's deadline"));
+    assertEquals(0L, report.counts()
+        .get("lease promise: least slack ms (expiry bound - holder's deadline)"));
+  }
+
+  /** An acknowledged renew restarts the deadline from its invoke (before its first send). */
+  @Test
+  void aRenewMovesTheDeadline() {
+    RunDirBuilder run = new RunDirBuilder(dir);
+    run.acquire("L1", "c1", 0); // 1
+    run.renew("L1", "c1", 1, 1_000); // 2
+    run.expire(3_000); // 3
+    run.acquire("L1", "c2", 3_001); // 4
+    run.ok("c1", "acquire", "L1", 100, 110, 1)
+        .ok("c1", "renew", "L1", 1_000_000_000L, 1_100_000_000L, 1)
+        .ok("c2", "acquire", "L1", 2_500_000_000L, 2_600_000_000L, 4);
+
+    CheckReport report = Checker.check(run.build(3));
+
+    assertContains(only(report, Check.LEASE_PROMISE).message(), "300 ms or more before");
   }
 
   private static Violation only(CheckReport report, Check check) {

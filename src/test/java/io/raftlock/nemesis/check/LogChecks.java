@@ -32,6 +32,8 @@ import java.util.Set;
  *       line.
  *   <li>FENCING (with the log): every write the resource accepted carries a token the log
  *       granted to the writer on that lock.
+ *   <li>LEASE_PROMISE: no lease or session expired before its holder's local deadline
+ *       ({@link LeasePromiseChecks}).
  *   <li>SESSIONS: the session operations against the log's sessions ({@link SessionChecks}).
  *   <li>LINEARIZABILITY: acknowledged operations pin the real time of log entries
  *       ({@link LogClock}); they must not contradict each other, and every ok read must have
@@ -76,6 +78,7 @@ final class LogChecks {
     report.count("real-time anchors", clock.anchors());
     checkContradictions();
     checkReads();
+    new LeasePromiseChecks(ops, model, clock, report).run();
   }
 
   private boolean replay() {

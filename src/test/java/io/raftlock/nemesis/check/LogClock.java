@@ -83,7 +83,14 @@ final class LogClock {
     return i == upperIndex.length ? Long.MAX_VALUE : upperSuffixMin[i].t();
   }
 
-  private Anchor lowerAnchor(long x) {
+  /** The upper anchor that bounds entry x ({@link #upper}), or {@code null} if none does. */
+  Anchor upperAnchor(long x) {
+    int i = firstAtLeast(upperIndex, x);
+    return i == upperIndex.length ? null : upperSuffixMin[i];
+  }
+
+  /** The lower anchor that bounds entry x ({@link #lower}), or {@code null} if none does. */
+  Anchor lowerAnchor(long x) {
     // The last lower anchor with index <= x (x + 1 would overflow at the end of time).
     int i = x == Long.MAX_VALUE ? lowerIndex.length - 1 : firstAtLeast(lowerIndex, x + 1) - 1;
     return i < 0 ? null : lowerPrefixMax[i];

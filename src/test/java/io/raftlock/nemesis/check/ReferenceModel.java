@@ -95,13 +95,16 @@ final class ReferenceModel {
   private static final class Session {
     final long id;
     final String name;
+    /** The principal that opened it ("" with auth off): only it may use the session. */
+    final String principal;
     final long ttlMs;
     long expiresAtMs;
     final LinkedHashMap<String, Boolean> requestIds = new LinkedHashMap<>();
 
-    Session(long id, String name, long ttlMs, long expiresAtMs) {
+    Session(long id, String name, long ttlMs, long expiresAtMs, String principal) {
       this.id = id;
       this.name = name;
+      this.principal = principal;
       this.ttlMs = ttlMs;
       this.expiresAtMs = expiresAtMs;
     }
@@ -116,6 +119,7 @@ final class ReferenceModel {
   private final Map<String, Lock> locks = new HashMap<>();
   private final LinkedHashMap<List<String>, Remembered> dedupe = new LinkedHashMap<>();
   private final Map<Long, Session> sessions = new TreeMap<>();
+  private final ModelAcl acl = new ModelAcl();
   private long nowMs;
   private long lastIndex;
 
@@ -125,6 +129,8 @@ final class ReferenceModel {
   private final Map<Key, HolderCommand> releases = new HashMap<>();
   private final Map<Key, List<HolderCommand>> renews = new HashMap<>();
   private final Map<Long, SessionRecord> sessionRecords = new TreeMap<>();
+  /** TTL set by each entry that granted or renewed a client-owned lease, by index. */
+  private final Map<Long, Long> leaseTtlByIndex = new HashMap<>();
   private final List<String> invariantViolations = new ArrayList<>();
   private final Map<String, Long> commandCounts = new TreeMap<>();
 
@@ -179,6 +185,14 @@ final class ReferenceModel {
     return renews.getOrDefault(new Key(lock, client, token), List.of());
   }
 
+  /**
+   * The lease TTL that the entry at {@code index} set (a grant or renew of a client-owned
+   * holding), or 0 if it set none.
+   */
+  long leaseTtlAt(long index) {
+    return leaseTtlByIndex.getOrDefault(index, 0L);
+  }
+
   int grantCount() {
     return holdingByKey.size();
   }
@@ -226,11 +240,21 @@ final class ReferenceModel {
     commandCounts.merge(what, 1L, Long::sum);
   }
 
-  void apply(long index, LockCommand cmd) {
+  void apply(long index, LockCommand entry) {
     lastIndex = index;
+    String keyId = entry instanceof LockCommand.Authenticated a ? a.keyId() : null;
+    LockCommand cmd = entry instanceof LockCommand.Authenticated a ? a.command() : entry;
+    if (keyId != null) {
+      commandCounts.merge("authenticated", 1L, Long::sum);
+    }
     commandCounts.merge(cmd.getClass().getSimpleName(), 1L, Long::sum);
     if (!ModelRules.valid(cmd)) {
       commandCounts.merge("invalid", 1L, Long::sum);
+      return;
+    }
+    String principal = ModelAcl.internal(cmd) ? "" : acl.caller(keyId);
+    if (principal == null) {
+      commandCounts.merge("denied (no live API key)", 1L, Long::sum);
       return;
     }
     long sessionId = ModelRules.sessionOf(cmd);
@@ -239,9 +263,13 @@ final class ReferenceModel {
       commandCounts.merge("session not found", 1L, Long::sum);
       return;
     }
+    if (session != null && !session.principal.equals(principal)) {
+      commandCounts.merge("denied (another principal's session)", 1L, Long::sum);
+      return;
+    }
     String requestId = ModelRules.requestId(cmd);
     List<String> clientKey = requestId == null || session != null ? null
-        : List.of(((LockCommand.SessionOwned) cmd).clientId(), requestId);
+        : List.of(principal, ((LockCommand.SessionOwned) cmd).clientId(), requestId);
     if (clientKey != null && dedupe.containsKey(clientKey)
         || session != null && requestId != null && session.requestIds.containsKey(requestId)) {
       commandCounts.merge("duplicate", 1L, Long::sum);
@@ -253,7 +281,11 @@ final class ReferenceModel {
     while (it.hasNext() && it.next().recordedAtMs() + dedupeRetentionMs <= nowMs) {
       it.remove();
     }
-    execute(index, cmd, session);
+    if (cmd instanceof LockCommand.Acl c) {
+      acl.apply(c.op());
+    } else {
+      execute(index, cmd, session, principal);
+    }
     if (clientKey != null) {
       remember(dedupe, clientKey, new Remembered(nowMs), dedupeMaxEntries);
     } else if (session != null && requestId != null && sessions.containsKey(session.id)) {
@@ -272,7 +304,7 @@ final class ReferenceModel {
     }
   }
 
-  private void execute(long index, LockCommand cmd, Session session) {
+  private void execute(long index, LockCommand cmd, Session session, String principal) {
     if (cmd instanceof LockCommand.Acquire c) {
       acquire(index, c.lockId(), owner(c), label(c, session), c.ttlMs(), c.waitForLock(),
           c.waitTimeoutMs(), c.priority(), false, session);
@@ -301,7 +333,7 @@ final class ReferenceModel {
       }
       sessions.values().forEach(s -> s.expiresAtMs = Math.max(s.expiresAtMs, nowMs + s.ttlMs));
     } else if (cmd instanceof LockCommand.OpenSession c) {
-      sessions.put(index, new Session(index, c.name(), c.ttlMs(), nowMs + c.ttlMs()));
+      sessions.put(index, new Session(index, c.name(), c.ttlMs(), nowMs + c.ttlMs(), principal));
       sessionRecords.put(index, new SessionRecord(index, c.name(), c.ttlMs(), new ArrayList<>(),
           Long.MAX_VALUE, null));
     } else if (cmd instanceof LockCommand.KeepAlive) {
@@ -372,6 +404,7 @@ final class ReferenceModel {
     } else {
       l.expiresAtMs = nowMs + c.ttlMs();
       l.leaseTtlMs = c.ttlMs();
+      leaseTtlByIndex.put(index, c.ttlMs());
     }
     Holding h = open.get(c.lockId());
     renews.computeIfAbsent(new Key(c.lockId(), h.client(), c.token()), k -> new ArrayList<>())
@@ -464,6 +497,9 @@ final class ReferenceModel {
     l.token = index;
     l.expiresAtMs = owner.session() > 0 ? Long.MAX_VALUE : nowMs + ttlMs;
     l.leaseTtlMs = ttlMs;
+    if (owner.session() == 0) {
+      leaseTtlByIndex.put(index, ttlMs);
+    }
     Holding previous = open.get(l.id);
     if (previous != null) {
       invariantViolations.add("index " + index + ": " + l.id + " granted to " + label

@@ -42,6 +42,47 @@ class ReferenceModelTest {
     return m;
   }
 
+  /**
+   * A log written with auth on: the client commands come wrapped with the key id they were sent
+   * with. Replayed like the product's state machine: a live key's command applies; one without a
+   * key, with an unknown key or with a revoked one is refused and changes nothing (no grant).
+   */
+  private static LockCommand asAdmin(io.raftlock.lock.AclOp op) {
+    return new LockCommand.Authenticated("00000000000000aa", new LockCommand.Acl(op, T + 1));
+  }
+
+  @Test
+  void authenticatedCommandsApplyAndDeniedOnesAreNoOps() {
+    byte[] hash = new byte[32];
+    LockCommand[] log = {
+        new LockCommand.Acl(new io.raftlock.lock.AclOp.Enable("admin", "00000000000000aa", hash), T),
+        asAdmin(new io.raftlock.lock.AclOp.CreateRole("locks")),
+        asAdmin(new io.raftlock.lock.AclOp.ChangeGrant("locks",
+            new io.raftlock.lock.AclGrant("L", io.raftlock.lock.Permission.LOCK, false), true)),
+        asAdmin(new io.raftlock.lock.AclOp.CreatePrincipal("nemesis")),
+        asAdmin(new io.raftlock.lock.AclOp.AssignRole("nemesis", "locks", true)),
+        asAdmin(new io.raftlock.lock.AclOp.CreateKey("00000000000000bb", "nemesis", hash)),
+        new LockCommand.Authenticated("00000000000000bb", acquire("L1", "c1", 2_000, "r1", 2)),
+        acquire("L2", "c2", 2_000, "r2", 3), // no key: denied
+        new LockCommand.Authenticated("00000000000000cc", acquire("L3", "c3", 2_000, "r3", 4)),
+        asAdmin(new io.raftlock.lock.AclOp.RevokeKey("00000000000000bb")),
+        new LockCommand.Authenticated("00000000000000bb", acquire("L4", "c1", 2_000, "r4", 6)),
+    };
+    ReferenceModel model = replay(log);
+    LockStateMachine product = new LockStateMachine();
+    for (int i = 0; i < log.length; i++) {
+      product.apply(i + 1, log[i]);
+    }
+
+    assertEquals(List.of("L1"), List.copyOf(model.holdingsByLock().keySet()));
+    assertNotNull(model.holding("L1", "c1", 7));
+    assertEquals(3L, model.commandCounts().get("denied (no live API key)"));
+    assertEquals(9L, model.commandCounts().get("authenticated"));
+    for (String lock : List.of("L1", "L2", "L3", "L4")) {
+      assertEquals(model.holdingsByLock().containsKey(lock), product.lockInfo(lock).isPresent(), lock);
+    }
+  }
+
   @Test
   void waitersAreGrantedByPriorityThenArrival() {
     ReferenceModel m = replay(

@@ -17,6 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
  * and broken variants of that run, each of which must be caught.
  */
 class SessionCheckerTest {
+  /** History time (ns) past session 2's deadline: what follows its expiry comes after it. */
+  private static final long L = CheckerTest.LATER;
+
   @TempDir Path dir;
 
   /**
@@ -45,13 +48,14 @@ class SessionCheckerTest {
         .inSession("c2", 4, "ok", "open", "", 125, 135, 0, null)
         .inSession("c2", 4, "fail", "acquire", "L1", 300, 310, 0, "LOCK_HELD")
         .inSession("c2", 4, "ok", "keepalive", "", 320, 330, 0, null)
-        .inSession("c2", 4, "ok", "acquire", "L1", 600, 700, 9, null)
-        .inSession("c2", 4, "ok", "write", "L1", 710, 720, 9, null).write("L1", 9, "c2", true, 9, 715)
-        .inSession("c2", 4, "ok", "release", "L1", 730, 740, 9, null)
-        .inSession("c2", 4, "ok", "close", "", 750, 760, 0, null)
-        .inSession("c1", 2, "fail", "write", "L1", 900, 910, 3, "STALE_TOKEN")
-        .write("L1", 3, "c1", false, 9, 905)
-        .inSession("c1", 2, "fail", "keepalive", "", 920, 930, 0, "SESSION_NOT_FOUND");
+        .inSession("c2", 4, "ok", "acquire", "L1", L + 600, L + 700, 9, null)
+        .inSession("c2", 4, "ok", "write", "L1", L + 710, L + 720, 9, null)
+        .write("L1", 9, "c2", true, 9, L + 715)
+        .inSession("c2", 4, "ok", "release", "L1", L + 730, L + 740, 9, null)
+        .inSession("c2", 4, "ok", "close", "", L + 750, L + 760, 0, null)
+        .inSession("c1", 2, "fail", "write", "L1", L + 900, L + 910, 3, "STALE_TOKEN")
+        .write("L1", 3, "c1", false, 9, L + 905)
+        .inSession("c1", 2, "fail", "keepalive", "", L + 920, L + 930, 0, "SESSION_NOT_FOUND");
   }
 
   @Test
@@ -72,7 +76,7 @@ class SessionCheckerTest {
   /** Session B (c2) is told it got L1 at index 5, where the log has session A still holding. */
   @Test
   void aGrantToSessionBWhileSessionAStillHoldsIsFlagged() {
-    Path run = expiryRun().inSession("c2", 4, "ok", "acquire", "L1", 1_000, 1_010, 5, null).build(3);
+    Path run = expiryRun().inSession("c2", 4, "ok", "acquire", "L1", L + 1_000, L + 1_010, 5, null).build(3);
 
     List<Violation> model = of(Checker.check(run), Check.MODEL);
     assertEquals(1, model.size(), model::toString);
@@ -101,8 +105,8 @@ class SessionCheckerTest {
   @Test
   void aLockStillCountedHeldAfterItsSessionExpiredIsFlagged() {
     Path run = expiryRun()
-        .inSession("c1", 2, "ok", "renew", "L1", 940, 950, 3, null)
-        .read("c3", "L1", 1_000, 1_010, "c1", 3)
+        .inSession("c1", 2, "ok", "renew", "L1", L + 940, L + 950, 3, null)
+        .read("c3", "L1", L + 1_000, L + 1_010, "c1", 3)
         .build(3);
     CheckReport report = Checker.check(run);
 
@@ -120,10 +124,10 @@ class SessionCheckerTest {
     RunDirBuilder b = expiryRun();
     long live = b.openSession("c4", 3_040); // 12: never ends
     Path run = b
-        .inSession("c4", live, "fail", "keepalive", "", 1_100, 1_110, 0, "SESSION_NOT_FOUND")
-        .inSession("c1", 2, "ok", "close", "", 940, 950, 0, null) // it expired, never closed
-        .inSession("c3", 6, "ok", "open", "", 960, 970, 0, null) // index 6 is a keep-alive
-        .inSession("c1", 4, "ok", "acquire", "L1", 980, 990, 3, null) // token 3 is session 2's
+        .inSession("c4", live, "fail", "keepalive", "", L + 1_100, L + 1_110, 0, "SESSION_NOT_FOUND")
+        .inSession("c1", 2, "ok", "close", "", L + 940, L + 950, 0, null) // it expired, never closed
+        .inSession("c3", 6, "ok", "open", "", L + 960, L + 970, 0, null) // index 6 is a keep-alive
+        .inSession("c1", 4, "ok", "acquire", "L1", L + 980, L + 990, 3, null) // token 3 is session 2's
         .build(3);
 
     List<String> sessions = of(Checker.check(run), Check.SESSIONS).stream()
@@ -136,6 +140,41 @@ class SessionCheckerTest {
     assertTrue(sessions.stream().anyMatch(m -> m.contains("open of session 6")), sessions::toString);
     assertTrue(sessions.stream().anyMatch(m -> m.contains("in session 4, but the log gave that "
         + "holding to session 2")), sessions::toString);
+  }
+
+  /**
+   * The same run with c2 taking L1 (token 9) while c1's session still had a second to live: its
+   * last acknowledged keep-alive was invoked at 200 ns, so its deadline is 200 ns + 1.9 s.
+   */
+  @Test
+  void aSessionExpiredBeforeItsHoldersLocalDeadlineIsFlagged() {
+    RunDirBuilder run = new RunDirBuilder(dir);
+    run.openSession("c1", 0); // 1
+    run.acquireIn(1, "L1", "c1", 10); // 2
+    run.openSession("c2", 20); // 3
+    run.keepAlive(1, 1_000); // 4
+    run.keepAlive(3, 1_500); // 5
+    run.expire(3_000); // 6: session 1 expires
+    run.acquireIn(3, "L1", "c2", 3_010); // 7
+    run.inSession("c1", 1, "ok", "open", "", 100, 110, 0, null)
+        .inSession("c1", 1, "ok", "acquire", "L1", 120, 130, 2, null)
+        .inSession("c2", 3, "ok", "open", "", 125, 135, 0, null)
+        .inSession("c1", 1, "ok", "keepalive", "", 1_000_000_000L, 1_000_000_010L, 0, null)
+        .inSession("c2", 3, "ok", "acquire", "L1", 2_000_000_000L, 2_100_000_000L, 7, null);
+
+    List<Violation> promise = of(Checker.check(run.build(3)), Check.LEASE_PROMISE);
+    assertEquals(1, promise.size(), promise::toString);
+    assertTrue(promise.get(0).message().startsWith("session 1 of c1 expired at index 6, 800 ms"),
+        promise.get(0).message());
+  }
+
+  @Test
+  void aSessionExpiryAfterItsHoldersLocalDeadlinePasses() {
+    CheckReport report = Checker.check(expiryRun().build(3));
+
+    assertEquals(List.of(), report.violations(Check.LEASE_PROMISE), report::toString);
+    assertEquals(1L, report.counts()
+        .get("lease promise: expiries checked against the holder's deadline"));
   }
 
   private static List<Violation> of(CheckReport report, Check check) {

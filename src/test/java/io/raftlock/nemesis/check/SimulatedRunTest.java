@@ -40,6 +40,7 @@ class SimulatedRunTest {
     long stale = 0;
     long sessionExpiries = 0;
     long sessionHoldsEnded = 0;
+    long expiriesChecked = 0;
     for (int s = 0; s < 200; s++) {
       int seed = s;
       Path dir = Files.createDirectory(root.resolve("run-" + seed));
@@ -52,10 +53,14 @@ class SimulatedRunTest {
       stale += report.counts().getOrDefault("stale writes caught by fencing (rejected)", 0L);
       sessionExpiries += report.counts().get("model sessions expired");
       sessionHoldsEnded += report.counts().get("model holdings ended by session expiry");
+      expiriesChecked += report.counts().get(
+          "lease promise: expiries checked against the holder's deadline");
     }
     System.out.println("simulated: " + ops + " ops, " + reads + " reads, " + anchors
         + " anchors, " + stale + " stale writes caught, " + sessionExpiries + " session expiries ending "
-        + sessionHoldsEnded + " holdings");
+        + sessionHoldsEnded + " holdings, " + expiriesChecked + " expiries checked against the "
+        + "holder's deadline");
+    assertTrue(expiriesChecked > 1_000, "the lease promise is checked: " + expiriesChecked);
     assertTrue(sessionExpiries > 200 && sessionHoldsEnded > 50,
         "sessions expire with their locks: " + sessionExpiries + ", " + sessionHoldsEnded);
     assertTrue(ops > 5_000 && reads > 1_000 && anchors > 3_000 && stale > 20,
@@ -72,6 +77,11 @@ class SimulatedRunTest {
   @Test
   void entriesMissingFromTheDumpedLogAreCaught() throws IOException {
     assertCaughtOften(Bug.DROPPED_ENTRIES, CheckReport.Check.LOST_ACK);
+  }
+
+  @Test
+  void expiriesBeforeTheHoldersDeadlineAreCaught() throws IOException {
+    assertCaughtOften(Bug.EARLY_EXPIRY, CheckReport.Check.LEASE_PROMISE);
   }
 
   private void assertCaughtOften(Bug bug, CheckReport.Check check) throws IOException {
@@ -94,7 +104,9 @@ class SimulatedRunTest {
     /** Reads are served from a view that lags the log. */
     STALE_READS,
     /** Some applied (and acknowledged) entries are missing from the dumped log. */
-    DROPPED_ENTRIES
+    DROPPED_ENTRIES,
+    /** Expiry decisions are taken a second early (a lease clock stepped forward). */
+    EARLY_EXPIRY
   }
 
   /** One client operation in flight. */
@@ -149,13 +161,14 @@ class SimulatedRunTest {
       this.bug = bug;
     }
 
+    /** The leader's lease time: the history's ns clock in ms (one clock, as on one machine). */
     long nowMs() {
-      return RunDirBuilder.T0_MS + t / 1_000;
+      return RunDirBuilder.T0_MS + t / 1_000_000;
     }
 
     void run(int steps) {
       for (int i = 0; i < steps; i++) {
-        t += 1 + random.nextInt(400_000); // up to 400 ms of ns-clock per step
+        t += 1 + random.nextInt(400_000_000); // up to 400 ms per step
         step();
       }
       for (Pending p : List.copyOf(pending.values())) {
@@ -173,7 +186,8 @@ class SimulatedRunTest {
       } else if (action < 8) {
         complete(clients.get(random.nextInt(clients.size())));
       } else if (action == 8) {
-        append(new LockCommand.Expire(nowMs()));
+        // EARLY_EXPIRY: a leader whose lease time ran ahead of the others' by a second
+        append(new LockCommand.Expire(nowMs() + (bug == Bug.EARLY_EXPIRY ? 1_000 : 0)));
       } else if (action == 9) {
         sessionClients.forEach(this::keepAliveOrOpen);
       } else if (random.nextInt(8) == 0 && killed.size() < 2) {
