@@ -64,9 +64,14 @@ public final class ApiMapper {
 
   /** What a node proposes when {@code clientId}'s Watch stream or connection drops. */
   public static LockCommand.CancelClientWaits cancelClientWaits(String clientId, long timeMs) {
+    return cancelClientWaits(clientId, "", timeMs);
+  }
+
+  /** The same for the watches of one principal ({@code ""}: auth off, every principal's waits). */
+  public static LockCommand.CancelClientWaits cancelClientWaits(String clientId, String principal, long timeMs) {
     requireValid(Optional.ofNullable(
         FieldChecks.id("client_id", clientId, LockLimits.MAX_CLIENT_ID_LENGTH)));
-    return new LockCommand.CancelClientWaits(clientId, timeMs);
+    return new LockCommand.CancelClientWaits(clientId, principal, timeMs);
   }
 
   /** The query filter of a validated {@code GetLocksRequest} (an absent filter matches all). */

@@ -137,7 +137,7 @@ public final class AuthorizedLockApi implements LockApi {
 
   @Override
   public Future<Watch> watch(WatchRequest r, WatchSink sink) {
-    return authenticated(() -> service.watch(r, sink));
+    return checked(null, "", c -> service.watch(r, sink, c.principal()));
   }
 
   /** The part of a glob before its first wildcard: every name it matches starts with it. */

@@ -600,11 +600,16 @@ public final class LockService implements LockApi {
 
   @Override
   public Future<Watch> watch(WatchRequest r, WatchSink sink) {
-    long t0 = started(Method.WATCH);
-    return finished(Method.WATCH, t0, null, null, openWatch(r, sink));
+    return watch(r, sink, "");
   }
 
-  private Future<Watch> openWatch(WatchRequest r, WatchSink sink) {
+  /** A watch by {@code principal} ({@code ""}: auth off): see {@link WatchRegistry#open}. */
+  Future<Watch> watch(WatchRequest r, WatchSink sink, String principal) {
+    long t0 = started(Method.WATCH);
+    return finished(Method.WATCH, t0, null, null, openWatch(r, sink, principal));
+  }
+
+  private Future<Watch> openWatch(WatchRequest r, WatchSink sink, String principal) {
     try {
       refuseIfInvalid(RequestValidator.validate(r));
     } catch (ApiException e) {
@@ -616,7 +621,7 @@ public final class LockService implements LockApi {
     if (raft.belowStorageReserve()) {
       return Future.failedFuture(unavailable(STORAGE_BELOW_RESERVE));
     }
-    return watches.open(r.getClientId(), sink);
+    return watches.open(r.getClientId(), principal, sink);
   }
 
   /**
@@ -624,16 +629,16 @@ public final class LockService implements LockApi {
    * failures (an election) for up to {@link #CANCEL_ATTEMPTS} × {@code retryAfterMs}: a waiter
    * that can no longer be told about its grant must not be granted.
    */
-  private Future<Object> cancelWaitsOf(String clientId) {
+  private Future<Object> cancelWaitsOf(String clientId, String principal) {
     Promise<Object> done = Promise.promise();
-    cancelAttempt(clientId, 1, done);
+    cancelAttempt(clientId, principal, 1, done);
     return done.future();
   }
 
   private static final int CANCEL_ATTEMPTS = 50;
 
-  private void cancelAttempt(String clientId, int attempt, Promise<Object> done) {
-    byte[] cmd = LockCommandCodec.encode(ApiMapper.cancelClientWaits(clientId, wallClockMs.getAsLong()));
+  private void cancelAttempt(String clientId, String principal, int attempt, Promise<Object> done) {
+    byte[] cmd = LockCommandCodec.encode(ApiMapper.cancelClientWaits(clientId, principal, wallClockMs.getAsLong()));
     long proposedAt = nanoTime.getAsLong();
     onApi(raft.submit(cmd)).onComplete(ar -> {
       observer.proposed("CancelClientWaits", proposalOutcome(ar.cause()), nanoTime.getAsLong() - proposedAt);
@@ -642,7 +647,7 @@ public final class LockService implements LockApi {
       } else if (attempt < CANCEL_ATTEMPTS && ar.cause() instanceof ProposalException p && p.retryable()
           && p.reason() != ProposalException.Reason.STOPPED) {
         observer.retried("CancelClientWaits");
-        vertx.setTimer(options.retryAfterMs(), id -> cancelAttempt(clientId, attempt + 1, done));
+        vertx.setTimer(options.retryAfterMs(), id -> cancelAttempt(clientId, principal, attempt + 1, done));
       } else {
         done.fail(ar.cause());
       }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
@@ -48,7 +49,7 @@ public final class WatchRegistry {
 
   private final Context context;
   private final AppliedIndex appliedIndex;
-  private final Function<String, Future<?>> cancelWaits;
+  private final BiFunction<String, String, Future<?>> cancelWaits;
   /** Client ids with at least one open watch: read by the Raft thread to skip other events. */
   private final Set<String> watched = ConcurrentHashMap.newKeySet();
   private final Map<String, List<WatchImpl>> byClient = new HashMap<>();
@@ -62,9 +63,11 @@ public final class WatchRegistry {
 
   /**
    * @param context the API context (all watches live there)
-   * @param cancelWaits proposes CancelClientWaits for a client id; retries are its business
+   * @param cancelWaits proposes CancelClientWaits for a client id and principal; retries are its
+   *     business
    */
-  public WatchRegistry(Context context, AppliedIndex appliedIndex, Function<String, Future<?>> cancelWaits) {
+  public WatchRegistry(Context context, AppliedIndex appliedIndex,
+      BiFunction<String, String, Future<?>> cancelWaits) {
     this.context = context;
     this.appliedIndex = appliedIndex;
     this.cancelWaits = cancelWaits;
@@ -108,7 +111,16 @@ public final class WatchRegistry {
   }
 
   Future<LockApi.Watch> open(String clientId, LockApi.WatchSink sink) {
-    WatchImpl w = new WatchImpl(clientId, sink);
+    return open(clientId, "", sink);
+  }
+
+  /**
+   * A watch of {@code clientId} by {@code principal} ({@code ""}: auth off): it sees only the
+   * events of that principal's holdings and waits under the client id, and its end cancels only
+   * that principal's waits, since a client id names an owner only together with its principal.
+   */
+  Future<LockApi.Watch> open(String clientId, String principal, LockApi.WatchSink sink) {
+    WatchImpl w = new WatchImpl(clientId, principal, sink);
     byClient.computeIfAbsent(clientId, k -> new ArrayList<>()).add(w);
     openWatches++;
     watched.add(clientId);
@@ -254,7 +266,7 @@ public final class WatchRegistry {
     LockEventMessage message = null;
     // Copy: a slow consumer closes its watch, which edits the list.
     for (WatchImpl w : List.copyOf(ws)) {
-      if (w.startIndex >= 0 && e.index() > w.startIndex) {
+      if (w.startIndex >= 0 && e.index() > w.startIndex && w.sees(e)) {
         if (message == null) {
           message = ResponseMapper.event(e);
         }
@@ -265,12 +277,19 @@ public final class WatchRegistry {
 
   private final class WatchImpl extends Registration {
     final String clientId;
+    final String principal;
     /** -1 while pending; then the applied index of WATCH_STARTED. */
     long startIndex = -1;
 
-    WatchImpl(String clientId, LockApi.WatchSink sink) {
+    WatchImpl(String clientId, String principal, LockApi.WatchSink sink) {
       super(sink);
       this.clientId = clientId;
+      this.principal = principal;
+    }
+
+    /** A watch made while auth was off sees every event of its client id. */
+    boolean sees(LockEvent e) {
+      return principal.isEmpty() || principal.equals(e.principal());
     }
 
     @Override
@@ -287,7 +306,10 @@ public final class WatchRegistry {
         if (ws.isEmpty()) {
           byClient.remove(clientId);
           watched.remove(clientId);
-          cancelWaits.apply(clientId).onFailure(t ->
+        }
+        // The last watch of this client id and principal here: nobody can be told of a grant.
+        if (ws.stream().noneMatch(w -> w.principal.equals(principal))) {
+          cancelWaits.apply(clientId, principal).onFailure(t ->
               LOG.warning(() -> "could not cancel the waits of " + clientId + ": " + t));
         }
       }

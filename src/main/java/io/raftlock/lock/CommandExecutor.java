@@ -47,7 +47,7 @@ final class CommandExecutor {
     } else if (cmd instanceof LockCommand.Expire c) {
       return expire(c.timeMs());
     } else if (cmd instanceof LockCommand.CancelClientWaits c) {
-      return cancelClientWaits(c.clientId());
+      return cancelClientWaits(c.clientId(), c.principal());
     } else if (cmd instanceof LockCommand.Promote) {
       return promote();
     }
@@ -70,7 +70,7 @@ final class CommandExecutor {
     if (l == null) {
       l = table.grantNew(c.lockId(), label, session, index, now, c.ttlMs(),
           LockState.flatten(c.metadata()), caller.principal());
-      events.add(new LockEvent.Granted(c.lockId(), label, index, index, l.sessionId()));
+      events.add(new LockEvent.Granted(c.lockId(), label, index, index, l.sessionId(), l.principal));
       return granted(l, false);
     }
     if (l.heldBy(session, caller.principal(), c.clientId())) {
@@ -122,7 +122,7 @@ final class CommandExecutor {
     Waiter w = table.addWaiter(l, label, session, priority, waiterTtlMs, now, waitTimeoutMs,
         index, metadata, caller.principal());
     position = l.waiters.positionOf(w);
-    events.add(new LockEvent.Queued(l.lockId, label, 0, index, position, w.sessionId()));
+    events.add(new LockEvent.Queued(l.lockId, label, 0, index, position, w.sessionId(), w.principal));
     return new LockReply.Queued(position, LockQueries.estimatedWaitMs(l, position, now));
   }
 
@@ -133,7 +133,7 @@ final class CommandExecutor {
       return denied;
     }
     table.counters.releases++;
-    events.add(new LockEvent.Released(l.lockId, l.holder, l.token, index, l.sessionId()));
+    events.add(new LockEvent.Released(l.lockId, l.holder, l.token, index, l.sessionId(), l.principal));
     return new LockReply.Released(table.endHolding(l, index, now, events) != null);
   }
 
@@ -191,17 +191,22 @@ final class CommandExecutor {
     }
     Waiter w = table.removeWaiterAt(l, position);
     table.counters.waitCancels++;
-    events.add(new LockEvent.WaitCancelled(l.lockId, w.clientId, 0, index, w.sessionId()));
+    events.add(new LockEvent.WaitCancelled(l.lockId, w.clientId, 0, index, w.sessionId(), w.principal));
     return new LockReply.Cancelled(1);
   }
 
-  /** Removes every client-owned wait of the client, in arrival order (not its sessions'). */
-  private LockReply cancelClientWaits(String clientId) {
-    List<Waiter> waits = table.waitersOf(clientId);
+  /**
+   * Removes every client-owned wait of the client, in arrival order (not its sessions'): of
+   * {@code principal} only, unless it is empty (a watch made while auth was off), since a client
+   * id names an owner only together with its principal.
+   */
+  private LockReply cancelClientWaits(String clientId, String principal) {
+    List<Waiter> waits = table.waitersOf(clientId).stream()
+        .filter(w -> principal.isEmpty() || w.principal.equals(principal)).toList();
     for (Waiter w : waits) {
       table.removeWaiterAt(w.lock, w.lock.waiters.positionOf(w));
       table.counters.waitCancels++;
-      events.add(new LockEvent.WaitCancelled(w.lock.lockId, clientId, 0, index));
+      events.add(new LockEvent.WaitCancelled(w.lock.lockId, clientId, 0, index, 0, w.principal));
     }
     return new LockReply.Cancelled(waits.size());
   }
@@ -220,7 +225,7 @@ final class CommandExecutor {
         w = table.waits.peek()) {
       table.removeWaiterAt(w.lock, w.lock.waiters.positionOf(w));
       table.counters.waitTimeouts++;
-      events.add(new LockEvent.WaitTimedOut(w.lock.lockId, w.clientId, 0, index, w.sessionId()));
+      events.add(new LockEvent.WaitTimedOut(w.lock.lockId, w.clientId, 0, index, w.sessionId(), w.principal));
       timedOut++;
     }
     int before = events.size();
@@ -230,7 +235,7 @@ final class CommandExecutor {
     for (LockState l = table.leases.peek(); l != null && l.expiresAtMs <= t;
         l = table.leases.peek()) {
       table.counters.expirations++;
-      events.add(new LockEvent.Expired(l.lockId, l.holder, l.token, index));
+      events.add(new LockEvent.Expired(l.lockId, l.holder, l.token, index, 0, l.principal));
       before = events.size();
       table.endHolding(l, index, now, events);
       timedOut += countTimedOut(before);

@@ -78,7 +78,9 @@ final class CommandValidator {
     } else if (cmd instanceof LockCommand.CancelWait c) {
       return ids(c);
     } else if (cmd instanceof LockCommand.CancelClientWaits c) {
-      return id("client_id", c.clientId(), LockLimits.MAX_CLIENT_ID_LENGTH);
+      return firstOf(id("client_id", c.clientId(), LockLimits.MAX_CLIENT_ID_LENGTH),
+          c.principal().length() > LockLimits.MAX_CLIENT_ID_LENGTH
+              ? "principal length cannot exceed " + LockLimits.MAX_CLIENT_ID_LENGTH + " characters" : null);
     } else if (cmd instanceof LockCommand.Expire || cmd instanceof LockCommand.Promote) {
       return null; // they carry only their time
     } else if (cmd instanceof LockCommand.Acl) {

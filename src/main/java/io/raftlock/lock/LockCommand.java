@@ -245,18 +245,24 @@ public sealed interface LockCommand {
   }
 
   /**
-   * Cancel every wait of {@code clientId} (on all locks). The node proposes it when the client's
-   * push stream drops, so that a disconnected waiter is never granted. Locks the client holds are
-   * kept until released or expired.
+   * Cancel every wait of {@code clientId} (on all locks) of {@code principal} ({@code ""}: of
+   * every principal, as before auth). The node proposes it when the client's push stream (a
+   * watch made with that principal's key) drops, so that a disconnected waiter is never granted.
+   * Locks the client holds are kept until released or expired.
    */
-  record CancelClientWaits(String clientId, long timeMs) implements LockCommand {
+  record CancelClientWaits(String clientId, String principal, long timeMs) implements LockCommand {
     public CancelClientWaits {
       Objects.requireNonNull(clientId, "clientId");
+      Objects.requireNonNull(principal, "principal");
     }
-  
+
+    public CancelClientWaits(String clientId, long timeMs) {
+      this(clientId, "", timeMs);
+    }
+
     @Override
     public CancelClientWaits withTimeMs(long t) {
-      return new CancelClientWaits(clientId, t);
+      return new CancelClientWaits(clientId, principal, t);
     }
   }
 

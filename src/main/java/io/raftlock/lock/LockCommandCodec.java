@@ -24,6 +24,8 @@ import java.util.TreeMap;
  * tag 11 CloseSession  sessionId:s timeMs:s
  * tag 12 Acl          op (see {@link AclCodec}) timeMs:s
  * tag 13 Authenticated keyId, then the wrapped command from its tag on (never tag 13 again)
+ * tag 14 CancelClientWaits of one principal: clientId principal timeMs:s (principal non-empty;
+ *                      an empty one is tag 7, byte for byte what it was before principals)
  * tag 17..21           session-owned Acquire..CancelWait: tag 1..5 + 16, then sessionId:s (> 0
  *                      or never written), then the fields of tag 1..5
  * string   = length:varint utf8-bytes
@@ -51,6 +53,7 @@ public final class LockCommandCodec {
   static final int TAG_CLOSE_SESSION = 11;
   static final int TAG_ACL = 12;
   static final int TAG_AUTHENTICATED = 13;
+  static final int TAG_CANCEL_PRINCIPAL_CLIENT = 14;
   /** Added to tags 1..5 for a session-owned command; the session id follows the tag. */
   static final int SESSION_TAG_OFFSET = 16;
   /** Decoding bound: far above {@link LockLimits#MAX_METADATA_ENTRIES} yet cheap to reject. */
@@ -118,8 +121,11 @@ public final class LockCommandCodec {
     } else if (cmd instanceof LockCommand.Expire) {
       w.writeByte(TAG_EXPIRE);
     } else if (cmd instanceof LockCommand.CancelClientWaits c) {
-      w.writeByte(TAG_CANCEL_CLIENT);
+      w.writeByte(c.principal().isEmpty() ? TAG_CANCEL_CLIENT : TAG_CANCEL_PRINCIPAL_CLIENT);
       w.writeString(c.clientId());
+      if (!c.principal().isEmpty()) {
+        w.writeString(c.principal());
+      }
     } else if (cmd instanceof LockCommand.Promote) {
       w.writeByte(TAG_PROMOTE);
     } else {
@@ -214,10 +220,20 @@ public final class LockCommandCodec {
       case TAG_EXPIRE -> new LockCommand.Expire(r.readSignedVarLong());
       case TAG_CANCEL_CLIENT -> new LockCommand.CancelClientWaits(r.readString(),
           r.readSignedVarLong());
+      case TAG_CANCEL_PRINCIPAL_CLIENT -> cancelOfPrincipal(r.readString(), r.readString(),
+          r.readSignedVarLong());
       case TAG_PROMOTE -> new LockCommand.Promote(r.readSignedVarLong());
       case TAG_ACL -> new LockCommand.Acl(AclCodec.readOp(r), r.readSignedVarLong());
       default -> throw new LockCodecException("unknown command tag " + tag);
     };
+  }
+
+  /** Tag 14: one encoding per command, so its principal is never empty. */
+  private static LockCommand.CancelClientWaits cancelOfPrincipal(String clientId, String principal, long timeMs) {
+    if (principal.isEmpty()) {
+      throw new LockCodecException("tag 14 with an empty principal");
+    }
+    return new LockCommand.CancelClientWaits(clientId, principal, timeMs);
   }
 
   static void writeMetadata(ByteWriter w, Map<String, String> metadata) {

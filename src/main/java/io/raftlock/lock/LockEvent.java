@@ -5,7 +5,10 @@ package io.raftlock.lock;
  * order for the same log. {@code index} is the log index of the entry whose apply emitted the
  * event. {@code token} is the fencing token concerned; it is 0 for waiter events (the client
  * holds no token). {@code sessionId} is the owning session, 0 for a client-owned holding or wait
- * (then {@code clientId} is the owner; otherwise it is only the label).
+ * (then {@code clientId} is the owner; otherwise it is only the label). {@code principal} is the
+ * principal of the holding or wait ({@code ""}: made while auth was off): a client id names an
+ * owner only together with its principal, so a watch of a client id sees only its own principal's
+ * events.
  */
 public sealed interface LockEvent {
   String lockId();
@@ -18,19 +21,32 @@ public sealed interface LockEvent {
 
   long sessionId();
 
+  /** The principal of the holding or wait concerned; {@code ""} when none (auth off). */
+  default String principal() {
+    return "";
+  }
+
   /** {@code clientId} now holds {@code lockId} with {@code token} (= index of the grant). */
-  record Granted(String lockId, String clientId, long token, long index, long sessionId)
-      implements LockEvent {
+  record Granted(String lockId, String clientId, long token, long index, long sessionId,
+      String principal) implements LockEvent {
+    public Granted(String lockId, String clientId, long token, long index, long sessionId) {
+      this(lockId, clientId, token, index, sessionId, "");
+    }
+
     public Granted(String lockId, String clientId, long token, long index) {
-      this(lockId, clientId, token, index, 0);
+      this(lockId, clientId, token, index, 0, "");
     }
   }
 
   /** {@code clientId} joined the wait queue with {@code position} waiters ahead. */
   record Queued(String lockId, String clientId, long token, long index, int position,
-      long sessionId) implements LockEvent {
+      long sessionId, String principal) implements LockEvent {
+    public Queued(String lockId, String clientId, long token, long index, int position, long sessionId) {
+      this(lockId, clientId, token, index, position, sessionId, "");
+    }
+
     public Queued(String lockId, String clientId, long token, long index, int position) {
-      this(lockId, clientId, token, index, position, 0);
+      this(lockId, clientId, token, index, position, 0, "");
     }
   }
 
@@ -38,10 +54,14 @@ public sealed interface LockEvent {
    * The holder released the lock held with {@code token}; for a session-owned lock also when its
    * session was closed (then a {@link SessionClosed} follows in the same entry).
    */
-  record Released(String lockId, String clientId, long token, long index, long sessionId)
-      implements LockEvent {
+  record Released(String lockId, String clientId, long token, long index, long sessionId,
+      String principal) implements LockEvent {
+    public Released(String lockId, String clientId, long token, long index, long sessionId) {
+      this(lockId, clientId, token, index, sessionId, "");
+    }
+
     public Released(String lockId, String clientId, long token, long index) {
-      this(lockId, clientId, token, index, 0);
+      this(lockId, clientId, token, index, 0, "");
     }
   }
 
@@ -49,28 +69,40 @@ public sealed interface LockEvent {
    * The holder's lease (granted with {@code token}) ran out and was expired; for a
    * session-owned lock, its session expired (then a {@link SessionExpired} follows).
    */
-  record Expired(String lockId, String clientId, long token, long index, long sessionId)
-      implements LockEvent {
+  record Expired(String lockId, String clientId, long token, long index, long sessionId,
+      String principal) implements LockEvent {
+    public Expired(String lockId, String clientId, long token, long index, long sessionId) {
+      this(lockId, clientId, token, index, sessionId, "");
+    }
+
     public Expired(String lockId, String clientId, long token, long index) {
-      this(lockId, clientId, token, index, 0);
+      this(lockId, clientId, token, index, 0, "");
     }
   }
 
   /** The waiter's wait timeout passed; it will not be granted. */
-  record WaitTimedOut(String lockId, String clientId, long token, long index, long sessionId)
-      implements LockEvent {
+  record WaitTimedOut(String lockId, String clientId, long token, long index, long sessionId,
+      String principal) implements LockEvent {
+    public WaitTimedOut(String lockId, String clientId, long token, long index, long sessionId) {
+      this(lockId, clientId, token, index, sessionId, "");
+    }
+
     public WaitTimedOut(String lockId, String clientId, long token, long index) {
-      this(lockId, clientId, token, index, 0);
+      this(lockId, clientId, token, index, 0, "");
     }
   }
 
   /**
    * The wait was cancelled by the client, because it disconnected, or because its session ended.
    */
-  record WaitCancelled(String lockId, String clientId, long token, long index, long sessionId)
-      implements LockEvent {
+  record WaitCancelled(String lockId, String clientId, long token, long index, long sessionId,
+      String principal) implements LockEvent {
+    public WaitCancelled(String lockId, String clientId, long token, long index, long sessionId) {
+      this(lockId, clientId, token, index, sessionId, "");
+    }
+
     public WaitCancelled(String lockId, String clientId, long token, long index) {
-      this(lockId, clientId, token, index, 0);
+      this(lockId, clientId, token, index, 0, "");
     }
   }
 

@@ -100,13 +100,13 @@ final class LockTable {
       Waiter w = removeWaiterAt(l, 0);
       if (w.waitDeadlineMs <= nowMs) {
         counters.waitTimeouts++;
-        events.add(new LockEvent.WaitTimedOut(l.lockId, w.clientId, 0, index, w.sessionId()));
+        events.add(new LockEvent.WaitTimedOut(l.lockId, w.clientId, 0, index, w.sessionId(), w.principal));
         continue;
       }
       setHolder(l, w.clientId, w.session, index, nowMs, w.ttlMs, w.metadata);
       l.principal = w.principal;
       counters.grants++;
-      events.add(new LockEvent.Granted(l.lockId, w.clientId, index, index, w.sessionId()));
+      events.add(new LockEvent.Granted(l.lockId, w.clientId, index, index, w.sessionId(), w.principal));
       return w;
     }
     leases.remove(l);

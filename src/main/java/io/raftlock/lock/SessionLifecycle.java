@@ -64,7 +64,7 @@ final class SessionLifecycle {
       for (Waiter w : s.waitsByArrival()) {
         table.removeWaiterAt(w.lock, w.lock.waiters.positionOf(w));
         table.counters.waitCancels++;
-        events.add(new LockEvent.WaitCancelled(w.lock.lockId, w.clientId, 0, index, s.id));
+        events.add(new LockEvent.WaitCancelled(w.lock.lockId, w.clientId, 0, index, s.id, w.principal));
         waits++;
       }
     }
@@ -83,10 +83,10 @@ final class SessionLifecycle {
     for (LockState l : holds) {
       if (expired) {
         table.counters.expirations++;
-        events.add(new LockEvent.Expired(l.lockId, l.holder, l.token, index, s.id));
+        events.add(new LockEvent.Expired(l.lockId, l.holder, l.token, index, s.id, l.principal));
       } else {
         table.counters.releases++;
-        events.add(new LockEvent.Released(l.lockId, l.holder, l.token, index, s.id));
+        events.add(new LockEvent.Released(l.lockId, l.holder, l.token, index, s.id, l.principal));
       }
       table.endHolding(l, index, now, events);
     }

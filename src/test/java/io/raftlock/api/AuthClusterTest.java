@@ -24,6 +24,7 @@ import io.raftlock.proto.api.AcquireResponse;
 import io.raftlock.proto.api.BackoffAdviceRequest;
 import io.raftlock.proto.api.CancelWaitRequest;
 import io.raftlock.proto.api.EnqueueWaiterRequest;
+import io.raftlock.proto.api.LockEventMessage;
 import io.raftlock.proto.api.ErrorCode;
 import io.raftlock.proto.api.GetLockInfoRequest;
 import io.raftlock.proto.api.GetLocksRequest;
@@ -298,6 +299,35 @@ class AuthClusterTest {
         GetLockInfoRequest.newBuilder().setLockId("jobs/held").build());
     assertEquals("worker-1", info.getLockInfo().getOwnerId());
     assertEquals(token, info.getLockInfo().getVersion());
+  }
+
+  /**
+   * A client id names an owner only together with its principal: bob watching alice's client id
+   * sees none of her events, and the end of his watch leaves her wait alone (before, it cancelled
+   * it); her own watch is told of her grant.
+   */
+  @Test
+  void aWatchOfAnotherPrincipalsClientIdSeesNothingOfItAndCancelsNothingOfIt() {
+    String node = cluster.follower();
+    long token = as(node, adminKey).acquire(acquire("jobs/watched", "holder")).getLock().getVersion();
+    StockRaftLock.WatchStream hers = as(node, aliceKey).watch("shared-worker");
+    StockRaftLock.WatchStream his = as(node, bobKey).watch("shared-worker");
+    await().atMost(Duration.ofSeconds(10)).until(() -> hers.has(LockEventMessage.Kind.WATCH_STARTED)
+        && his.has(LockEventMessage.Kind.WATCH_STARTED));
+    assertTrue(as(node, aliceKey).acquire(AcquireRequest.newBuilder(acquire("jobs/watched", "shared-worker"))
+        .setWait(true).setWaitTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(120)).build())
+        .getQueued());
+    await().atMost(Duration.ofSeconds(10)).until(() -> hers.has(LockEventMessage.Kind.QUEUED));
+
+    his.cancel();
+    as(node, adminKey).call(StockRaftLock.RELEASE, ReleaseRequest.newBuilder().setLockId("jobs/watched")
+        .setClientId("holder").setVersion(token).build());
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> hers.has(LockEventMessage.Kind.GRANTED));
+    assertTrue(hers.first(LockEventMessage.Kind.GRANTED).getVersion() > token, "alice's wait survived bob's watch");
+    assertEquals(List.of(LockEventMessage.Kind.WATCH_STARTED),
+        his.events.stream().map(LockEventMessage::getKind).toList(), "bob saw nothing of alice's");
+    hers.cancel();
   }
 
   @Test

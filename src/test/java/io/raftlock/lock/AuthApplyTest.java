@@ -143,6 +143,21 @@ class AuthApplyTest {
     assertInstanceOf(LockReply.Cancelled.class, apply(new LockCommand.CancelClientWaits("w1", T0 + 10_000)));
   }
 
+  /** A client id names an owner only with its principal: a watch drop cancels its principal's waits. */
+  @Test
+  void aDisconnectedWatcherCancelsOnlyItsOwnPrincipalsWaits() {
+    as("k-carol", Cmds.acquire("jobs/held", "holder", 10_000, T0));
+    as("k-alice", Cmds.enqueue("jobs/held", "worker", 30_000, 0, T0));
+    as("k-bob", Cmds.enqueue("jobs/held", "worker", 30_000, 0, T0));
+
+    ApplyResult r = sm.apply(++index, new LockCommand.CancelClientWaits("worker", "bob", T0));
+    assertEquals(new LockReply.Cancelled(1), r.reply());
+    assertEquals("bob", r.events().get(0).principal(), "the event names the principal of the wait");
+    assertEquals(1, sm.lockInfo("jobs/held").orElseThrow().waiterCount(), "alice's wait is still there");
+    assertEquals(new LockReply.Cancelled(1), apply(new LockCommand.CancelClientWaits("worker", T0)),
+        "without a principal (auth off when the watch was made): every principal's waits");
+  }
+
   @Test
   void onlyAdminsChangeTheAclAndDisablingOpensTheCluster() {
     denied(as("k-alice", new LockCommand.Acl(new AclOp.CreateRole("mine"), T0)));

@@ -47,6 +47,7 @@ class LockCommandCodecTest {
         Combinators.combine(owned, sessionIds).as(LockCommandCodecTest::ownedBy),
         l.map(LockCommand.Expire::new),
         Combinators.combine(s, l).as(LockCommand.CancelClientWaits::new),
+        Combinators.combine(s, s, l).as(LockCommand.CancelClientWaits::new),
         l.map(LockCommand.Promote::new),
         Combinators.combine(s, l, md, l).as(LockCommand.OpenSession::new),
         Combinators.combine(l, l).as(LockCommand.KeepAlive::new),
@@ -132,6 +133,17 @@ class LockCommandCodecTest {
     assertThrows(LockCodecException.class, () -> LockCommandCodec.decode(tag));
     assertThrows(LockCodecException.class, () -> LockCommandCodec.decode(new byte[0]));
     assertThrows(LockCodecException.class, () -> LockCommandCodec.decode(null));
+  }
+
+  @Test
+  void aCancellationOfOnePrincipalHasItsOwnTagAndTheOldOneIsUnchanged() {
+    byte[] everyPrincipal = LockCommandCodec.encode(new LockCommand.CancelClientWaits("w", 0));
+    assertArrayEquals(new byte[] {1, 7, 1, 'w', 0}, everyPrincipal, "byte for byte what it was");
+    byte[] ofAlice = LockCommandCodec.encode(new LockCommand.CancelClientWaits("w", "alice", 0));
+    assertEquals(14, ofAlice[1]);
+    assertEquals(new LockCommand.CancelClientWaits("w", "alice", 0), LockCommandCodec.decode(ofAlice));
+    // Tag 14 with an empty principal would be a second encoding of tag 7's command.
+    assertThrows(LockCodecException.class, () -> LockCommandCodec.decode(new byte[] {1, 14, 1, 'w', 0, 0}));
   }
 
   @Test
