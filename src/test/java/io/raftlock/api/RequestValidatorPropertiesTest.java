@@ -40,11 +40,12 @@ import net.jqwik.api.statistics.Statistics;
  * invalid.) Valid generated requests are covered by {@link RequestConversionPropertiesTest}.
  *
  * <p>jqwik's automatic edge cases are off: for these wide combined generators they cost more
- * time than all 10,000 tries, and the generators already produce the boundaries on purpose
+ * time than all the tries, and the generators already produce the boundaries on purpose
  * (empty, exactly max + 1, just below the minimum duration, the default Duration, ...).
  */
 class RequestValidatorPropertiesTest {
-  static final int TRIES = 10_000;
+  /** Per property and run (random seeds, so runs add up); sized to keep the suite in its budget. */
+  static final int TRIES = 5_000;
 
   @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
   void acquire(@ForAll("invalidAcquire") Invalid<AcquireRequest> c) {

@@ -31,7 +31,8 @@ class LockStateMachineModelTest {
     return Ops.sequences(1, 80);
   }
 
-  @Property(tries = 10_000, edgeCases = EdgeCasesMode.NONE)
+  /** 6,000 sequences per run (random seeds, so runs add up), to keep the suite in its budget. */
+  @Property(tries = 6_000, edgeCases = EdgeCasesMode.NONE)
   void stateMachineAgreesWithTheModel(@ForAll("sequences") List<Ops.Op> ops) {
     LockStateMachine sm = new LockStateMachine(CONFIG);
     ReferenceModel model = new ReferenceModel(CONFIG);
