@@ -6,7 +6,7 @@
 #   W1      acquire+release pairs at 1, 8 and 64 clients; RaftLock through RaftLockClient, one
 #           client per simulated user (a thread calling tryLock/unlock)
 #   shared  W1 with 64 users sharing one RaftLockClient (a service with many threads)
-#   floor   ApiLoadBench, the raw asynchronous gRPC driver, in the same run: W1 at 64 clients and
+#   floor   ApiLoadBench, the raw asynchronous gRPC driver, in the same run: W1 at 1 and 64 clients and
 #           W2, so the client's own cost is visible next to what the server gives
 #   W2      16 contenders handing off one lock: handoffs/s, next grant after the release call
 #   W3      kill -9 of the leader during W1 with 8 clients (raw stubs with a retry policy)
