@@ -15,7 +15,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,11 +36,8 @@ class CliLockIT {
 
   @BeforeAll
   static void start() throws Exception {
-    assertTrue(Files.exists(JAR), "the fat jar is built before integration tests");
-    cluster = new ProcessCluster(3, root, JAR);
-    cluster.startAll();
-    cluster.awaitReadyLeader(null, Duration.ofSeconds(60));
-    endpoints = cluster.ids().stream().map(id -> "127.0.0.1:" + cluster.clientPort(id)).collect(Collectors.joining(","));
+    cluster = ProcessCluster.startedFromTheJar(root);
+    endpoints = cluster.endpoints();
   }
 
   @AfterAll

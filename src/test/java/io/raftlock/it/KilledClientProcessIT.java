@@ -38,7 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(240)
 class KilledClientProcessIT {
-  private static final Path JAR = Path.of("target", "raftlock.jar");
   private static final int LOCKS = 200;
   /** Short, so the test is quick, yet several keep-alives (one per TTL/3) of slack on a starved machine. */
   private static final Duration SESSION_TTL = Duration.ofSeconds(4);
@@ -61,11 +60,8 @@ class KilledClientProcessIT {
 
   @BeforeAll
   static void start() throws Exception {
-    assertTrue(Files.exists(JAR), "the fat jar is built before integration tests");
-    cluster = new ProcessCluster(3, root, JAR);
-    cluster.startAll();
-    cluster.awaitReadyLeader(null, Duration.ofSeconds(60));
-    endpoints = cluster.ids().stream().map(id -> "127.0.0.1:" + cluster.clientPort(id)).collect(Collectors.joining(","));
+    cluster = ProcessCluster.startedFromTheJar(root);
+    endpoints = cluster.endpoints();
   }
 
   @AfterAll

@@ -52,6 +52,23 @@ public final class ProcessCluster implements AutoCloseable {
     }
   }
 
+  /** Three processes from the fat jar in {@code target/}, started, with a ready leader. */
+  public static ProcessCluster startedFromTheJar(Path root) throws IOException {
+    Path jar = Path.of("target", "raftlock.jar");
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException("the fat jar is built before integration tests: " + jar);
+    }
+    ProcessCluster cluster = new ProcessCluster(3, root, jar);
+    cluster.startAll();
+    cluster.awaitReadyLeader(null, Duration.ofSeconds(60));
+    return cluster;
+  }
+
+  /** Every member's client address, comma-separated, as clients are configured. */
+  public String endpoints() {
+    return String.join(",", ids.stream().map(id -> "127.0.0.1:" + clientPort(id)).toList());
+  }
+
   private Path config(String id) {
     return root.resolve(id).resolve("node.json");
   }
