@@ -223,8 +223,8 @@ final class CompareSummary {
           run and system; that JVM is "the client JVM" of the CPU figures.
         - **RaftLock driver** (`ClientLoadBench`): W1 and W2 through `RaftLockClient`'s public API as an
           application uses it — each simulated user is a thread calling `tryLock(name, 60 s TTL, 30 s
-          wait)` and `unlock(handle)`, with its own client (default settings: its own Vert.x, its own
-          client id, every node listed as endpoint in config order), or, in the shared row, one client
+          wait)` and `unlock(handle)`, with its own client (default settings: its own session and
+          client id on the process's shared Vert.x, every node listed as endpoint in config order), or, in the shared row, one client
           for all users. **Floor** (`ApiLoadBench`, same run): Vert.x gRPC stubs, one event loop, one
           HTTP/2 connection to the leader, no waits, no request ids. **etcd driver**: `EtcdLoadBench`,
           etcd's native v3 gRPC API (`v3lock` `Lock`/`Unlock` with a lease per client, TTL 30 s, kept
