@@ -71,6 +71,16 @@ public final class ApiAuth {
     }
   }
 
+  /**
+   * The check of one operation of a long-lived stream, with its key as it is now (a key revoked
+   * since the stream opened is refused); nothing to hash or look up while auth is off.
+   */
+  public void require(String authorization, Permission permission, String name) {
+    if (enabled()) {
+      require(authenticate(authorization), permission, name);
+    }
+  }
+
   /** Refuses unless auth is off or the caller is an administrator. */
   public void requireAdmin(Caller caller) {
     require(caller, Permission.ADMIN, "");

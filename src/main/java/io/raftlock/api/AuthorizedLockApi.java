@@ -59,7 +59,7 @@ public final class AuthorizedLockApi implements LockApi {
 
   /** The fast check of a session stream's lock operations, with the key as it is at each one. */
   SessionStream.Access sessionAccess() {
-    return (permission, lockId) -> auth.require(caller(), permission, lockId);
+    return (permission, lockId) -> auth.require(authorization, permission, lockId);
   }
 
   /** The caller, or the refusal of its key. */

@@ -27,19 +27,18 @@ final class GrpcSessionStream {
       response.status(GrpcStatus.UNIMPLEMENTED).statusMessage("sessions are not served here").end();
       return;
     }
+    String authorization = req.headers().get(GrpcLockService.AUTHORIZATION);
     ApiAuth.Caller caller;
     try {
-      caller = auth.authenticate(req.headers().get(GrpcLockService.AUTHORIZATION));
+      caller = auth.authenticate(authorization);
     } catch (ApiException e) {
       GrpcLockService.fail(response, e);
       return;
     }
     response.setWriteQueueMaxSize(WRITE_QUEUE);
     Runnable[] unregister = {() -> { }};
-    String authorization = req.headers().get(GrpcLockService.AUTHORIZATION);
     // Each operation is checked with the key as it is now: a key revoked mid-stream is refused.
-    SessionStream.Access access = (permission, lockId) -> auth.require(auth.authenticate(authorization),
-        permission, lockId);
+    SessionStream.Access access = (permission, lockId) -> auth.require(authorization, permission, lockId);
     SessionStream stream = new SessionStream(service, caller.keyId(), access, new SessionStream.Sink() {
       @Override
       public boolean send(SessionResponse r) {

@@ -65,7 +65,7 @@ public final class RaftLockLockProvider implements ExtensibleLockProvider {
   @Override
   public Optional<SimpleLock> lock(LockConfiguration config) {
     String owner = client.clientId() + "/shedlock-" + holdings.incrementAndGet();
-    AcquireResponse r = Blocking.await(client.acquire(AcquireRequest.newBuilder()
+    AcquireResponse r = RaftLockClient.await(client.acquire(AcquireRequest.newBuilder()
         .setLockId(lockId(config.getName()))
         .setClientId(owner)
         .setTtl(lease(config.getLockAtMostFor()))

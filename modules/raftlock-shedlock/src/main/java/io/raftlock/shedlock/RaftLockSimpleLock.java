@@ -70,7 +70,7 @@ public final class RaftLockSimpleLock extends AbstractSimpleLock {
   protected void doUnlock() {
     Duration left = lockConfiguration.getLockAtLeastFor().minusNanos(System.nanoTime() - leaseAnsweredNanos);
     if (left.compareTo(RaftLockLockProvider.MIN_LEASE) >= 0) {
-      RenewResponse r = Blocking.await(client.renew(renewRequest(left)));
+      RenewResponse r = RaftLockClient.await(client.renew(renewRequest(left)));
       if (!r.getRenewed()) {
         gone("keep for lockAtLeastFor", r.getError());
       }
@@ -83,7 +83,7 @@ public final class RaftLockSimpleLock extends AbstractSimpleLock {
   }
 
   private void release() {
-    var r = Blocking.await(client.release(ReleaseRequest.newBuilder()
+    var r = RaftLockClient.await(client.release(ReleaseRequest.newBuilder()
         .setLockId(lockId).setClientId(owner).setVersion(token).build()));
     if (!r.getReleased()) {
       gone("release", r.getError());
@@ -110,7 +110,7 @@ public final class RaftLockSimpleLock extends AbstractSimpleLock {
   /** A new lease of {@code lockAtMostFor} from now; empty when this holding is already over. */
   @Override
   protected Optional<SimpleLock> doExtend(LockConfiguration newConfig) {
-    RenewResponse r = Blocking.await(client.renew(renewRequest(newConfig.getLockAtMostFor())));
+    RenewResponse r = RaftLockClient.await(client.renew(renewRequest(newConfig.getLockAtMostFor())));
     long answered = System.nanoTime();
     if (r.getRenewed()) {
       return Optional.of(new RaftLockSimpleLock(client, newConfig, lockId, owner, token, answered));
