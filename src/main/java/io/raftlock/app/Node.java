@@ -204,7 +204,7 @@ public final class Node {
       if (w != null) {
         w.publish(e);
       }
-    });
+    }, config.limits().toStateMachineConfig());
     RaftVerticle raft = new RaftVerticle(options, storage, transport, replica, cause -> failStop(config.nodeId(), cause));
     // The address book: the configured members, overlaid by what this node learned at runtime
     // (saved in its data directory). Read here, on the starting thread, not on an event loop.
