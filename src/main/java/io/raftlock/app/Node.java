@@ -9,6 +9,7 @@ import io.raftlock.api.NodeHttpServer;
 import io.raftlock.api.RateLimiter;
 import io.raftlock.api.WatchRegistry;
 import io.raftlock.config.NodeConfig;
+import io.raftlock.lock.LockStateMachine;
 import io.raftlock.metrics.NodeMetrics;
 import io.raftlock.node.ExpiryDriver;
 import io.raftlock.node.LockReplica;
@@ -204,7 +205,7 @@ public final class Node {
       if (w != null) {
         w.publish(e);
       }
-    });
+    }, config.limits().toStateMachineConfig());
     RaftVerticle raft = new RaftVerticle(options, storage, transport, replica, cause -> failStop(config.nodeId(), cause));
     // The address book: the configured members, overlaid by what this node learned at runtime
     // (saved in its data directory). Read here, on the starting thread, not on an event loop.
@@ -320,6 +321,15 @@ public final class Node {
   /** The lock state machine's content hash at this node's applied index (checkers, tests). */
   public Future<Long> stateHash() {
     return raft.query(sm -> ((LockReplica) sm).stateMachine().stateHash());
+  }
+
+  /**
+   * The lock limits in force on this node's replica at its applied index: genesis until a
+   * leader's Configure applies (they are replicated; the configuration file's {@code limits} are
+   * only what this node proposes when it leads).
+   */
+  public Future<LockStateMachine.Config> committedLimits() {
+    return raft.query(sm -> ((LockReplica) sm).stateMachine().config());
   }
 
   /**

@@ -44,6 +44,7 @@ import java.util.TreeMap;
  *     entries (default 256 MiB, 0: no reserve, a full volume fail-stops the node): a leader refuses
  *     proposals with a retryable error and hands leadership to a caught-up voter, and the node
  *     neither campaigns nor takes entries until the space is back (docs/storage.md)
+ * @param limits the lock limits this node puts in force when it leads ({@link Limits})
  */
 public record NodeConfig(
     String nodeId,
@@ -61,7 +62,19 @@ public record NodeConfig(
     int eventLoops,
     ClientApi api,
     TlsSettings tls,
-    long storageReserveBytes) {
+    long storageReserveBytes,
+    Limits limits) {
+
+  /** As the canonical constructor, with the code's recommended lock limits. */
+  public NodeConfig(String nodeId, Path dataDir, SortedMap<String, Member> members, long tickMs,
+      int electionTicks, int heartbeatTicks, int maxInflight, int maxEntriesPerAppend,
+      long maxBytesPerAppend, int snapshotEveryEntries, int snapshotKeepEntries,
+      boolean syncDurableMarkBeforeAck, int eventLoops, ClientApi api, TlsSettings tls,
+      long storageReserveBytes) {
+    this(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks, maxInflight,
+        maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries, snapshotKeepEntries,
+        syncDurableMarkBeforeAck, eventLoops, api, tls, storageReserveBytes, Limits.RECOMMENDED);
+  }
 
   /** A plaintext node with the default storage reserve (every configuration before these, and most tests). */
   public NodeConfig(String nodeId, Path dataDir, SortedMap<String, Member> members, long tickMs,
@@ -222,7 +235,8 @@ public record NodeConfig(
       @JsonProperty("eventLoops") Integer eventLoops,
       @JsonProperty("api") ClientApi api,
       @JsonProperty("tls") TlsSettings tls,
-      @JsonProperty("storageReserveBytes") Long storageReserveBytes) {
+      @JsonProperty("storageReserveBytes") Long storageReserveBytes,
+      @JsonProperty("limits") Limits limits) {
     if (dataDir == null || dataDir.isBlank()) {
       throw new ConfigException("dataDir", "is required");
     }
@@ -234,7 +248,19 @@ public record NodeConfig(
         or(heartbeatTicks, DEFAULT_HEARTBEAT_TICKS), or(maxInflight, 256), or(maxEntriesPerAppend, 512),
         or(maxBytesPerAppend, 1L << 20), or(snapshotEveryEntries, 10_000), or(snapshotKeepEntries, 5_000),
         or(syncDurableMarkBeforeAck, false), or(eventLoops, DEFAULT_EVENT_LOOPS), or(api, ClientApi.DEFAULTS),
-        or(tls, TlsSettings.NONE), or(storageReserveBytes, DEFAULT_STORAGE_RESERVE_BYTES));
+        or(tls, TlsSettings.NONE), or(storageReserveBytes, DEFAULT_STORAGE_RESERVE_BYTES),
+        or(limits, Limits.RECOMMENDED));
+  }
+
+  /** As the JSON creator, with the recommended lock limits. */
+  public static NodeConfig fromJson(String nodeId, String dataDir, Map<String, Member> members, Long tickMs,
+      Integer electionTicks, Integer heartbeatTicks, Integer maxInflight, Integer maxEntriesPerAppend,
+      Long maxBytesPerAppend, Integer snapshotEveryEntries, Integer snapshotKeepEntries,
+      Boolean syncDurableMarkBeforeAck, Integer eventLoops, ClientApi api, TlsSettings tls,
+      Long storageReserveBytes) {
+    return fromJson(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks, maxInflight,
+        maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries, snapshotKeepEntries,
+        syncDurableMarkBeforeAck, eventLoops, api, tls, storageReserveBytes, null);
   }
 
   /** As the JSON creator, plaintext, with the default storage reserve. */
@@ -244,7 +270,7 @@ public record NodeConfig(
       Boolean syncDurableMarkBeforeAck, Integer eventLoops, ClientApi api) {
     return fromJson(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks, maxInflight,
         maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries, snapshotKeepEntries,
-        syncDurableMarkBeforeAck, eventLoops, api, null, null);
+        syncDurableMarkBeforeAck, eventLoops, api, null, null, null);
   }
 
   /** As the JSON creator, with the default number of event loops. */
@@ -254,7 +280,7 @@ public record NodeConfig(
       Boolean syncDurableMarkBeforeAck, ClientApi api) {
     return fromJson(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks, maxInflight,
         maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries, snapshotKeepEntries,
-        syncDurableMarkBeforeAck, null, api, null, null);
+        syncDurableMarkBeforeAck, null, api, null, null, null);
   }
 
   private static <T> T or(T value, T dflt) {
@@ -301,6 +327,9 @@ public record NodeConfig(
     if (storageReserveBytes < 0) {
       throw new ConfigException("storageReserveBytes", "must be ≥ 0, was " + storageReserveBytes);
     }
+    if (limits == null) {
+      throw new ConfigException("limits", "is required (Limits.RECOMMENDED for the defaults)");
+    }
   }
 
   private static void positive(String field, long value) {
@@ -338,21 +367,28 @@ public record NodeConfig(
   public NodeConfig withMembers(Map<String, Member> newMembers) {
     return new NodeConfig(nodeId, dataDir, new TreeMap<>(newMembers), tickMs, electionTicks,
         heartbeatTicks, maxInflight, maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries,
-        snapshotKeepEntries, syncDurableMarkBeforeAck, eventLoops, api, tls, storageReserveBytes);
+        snapshotKeepEntries, syncDurableMarkBeforeAck, eventLoops, api, tls, storageReserveBytes, limits);
   }
 
   /** This configuration with other TLS settings. */
   public NodeConfig withTls(TlsSettings newTls) {
     return new NodeConfig(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks,
         maxInflight, maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries,
-        snapshotKeepEntries, syncDurableMarkBeforeAck, eventLoops, api, newTls, storageReserveBytes);
+        snapshotKeepEntries, syncDurableMarkBeforeAck, eventLoops, api, newTls, storageReserveBytes, limits);
   }
 
   /** This configuration with another storage reserve. */
   public NodeConfig withStorageReserveBytes(long bytes) {
     return new NodeConfig(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks, maxInflight,
         maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries, snapshotKeepEntries,
-        syncDurableMarkBeforeAck, eventLoops, api, tls, bytes);
+        syncDurableMarkBeforeAck, eventLoops, api, tls, bytes, limits);
+  }
+
+  /** This configuration with other lock limits. */
+  public NodeConfig withLimits(Limits newLimits) {
+    return new NodeConfig(nodeId, dataDir, members, tickMs, electionTicks, heartbeatTicks, maxInflight,
+        maxEntriesPerAppend, maxBytesPerAppend, snapshotEveryEntries, snapshotKeepEntries,
+        syncDurableMarkBeforeAck, eventLoops, api, tls, storageReserveBytes, newLimits);
   }
 
   public RaftConfig raftConfig() {

@@ -6,7 +6,7 @@ package io.raftlock.lock;
  * Once auth is enabled every client command must name a live API key ({@link
  * LockCommand.Authenticated}) whose principal has the permission the command needs; a refusal
  * is {@link ErrorCode#PERMISSION_DENIED} and changes nothing. Internal entries (expiry, promotion,
- * a disconnected client's wait cancellation) are decided by the leader and never checked.
+ * a disconnected client's wait cancellation, the leader's settings) are decided by the leader and never checked.
  */
 final class AccessRules {
   private AccessRules() {}
@@ -39,7 +39,7 @@ final class AccessRules {
   /** Entries the leader makes on its own: never auth-checked, whoever proposed them. */
   static boolean internal(LockCommand cmd) {
     return cmd instanceof LockCommand.Expire || cmd instanceof LockCommand.Promote
-        || cmd instanceof LockCommand.CancelClientWaits;
+        || cmd instanceof LockCommand.CancelClientWaits || cmd instanceof LockCommand.Configure;
   }
 
   /** The permission a client command needs, or null when authentication alone suffices. */

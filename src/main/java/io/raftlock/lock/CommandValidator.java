@@ -85,6 +85,8 @@ final class CommandValidator {
       return null; // they carry only their time
     } else if (cmd instanceof LockCommand.Acl) {
       return null; // checked against the ACL state it changes (AclChanges)
+    } else if (cmd instanceof LockCommand.Configure) {
+      return null; // a Config is in range by construction (and out-of-range bytes do not decode)
     } else if (cmd instanceof LockCommand.Authenticated c) {
       return c.keyId().isEmpty() || c.keyId().length() > AclState.MAX_KEY_ID_LENGTH
           ? "key_id must have 1.." + AclState.MAX_KEY_ID_LENGTH + " characters" : problem(c.command());

@@ -2,7 +2,6 @@ package io.raftlock.lock;
 
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -21,8 +20,8 @@ final class DedupeTable {
   record Entry(Key key, LockReply reply, long recordedAtMs, long fingerprint) {}
 
   private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>();
-  private final long retentionMs;
-  private final int maxEntries;
+  private long retentionMs;
+  private int maxEntries;
 
   DedupeTable(long retentionMs, int maxEntries) {
     this.retentionMs = retentionMs;
@@ -38,26 +37,43 @@ final class DedupeTable {
     return entries.get(new Key(clientId, requestId));
   }
 
-  /** Evicts entries recorded at or before {@code nowMs - retentionMs}. */
-  void evictExpired(long nowMs) {
+  /** Evicts entries recorded at or before {@code nowMs - retentionMs}; returns how many. */
+  int evictExpired(long nowMs) {
+    int evicted = 0;
     Iterator<Entry> it = entries.values().iterator();
-    while (it.hasNext()) {
-      if (it.next().recordedAtMs() + retentionMs > nowMs) {
-        return;
-      }
+    while (it.hasNext() && it.next().recordedAtMs() + retentionMs <= nowMs) {
       it.remove();
+      evicted++;
     }
+    return evicted;
+  }
+
+  /**
+   * New bounds from now on; entries beyond them are evicted at once, oldest first (expired ones,
+   * then the oldest beyond {@code maxEntries}). Returns how many were evicted.
+   */
+  int reconfigure(long newRetentionMs, int newMaxEntries, long nowMs) {
+    retentionMs = newRetentionMs;
+    maxEntries = newMaxEntries;
+    return evictExpired(nowMs) + evictBeyondMax();
+  }
+
+  private int evictBeyondMax() {
+    int evicted = 0;
+    Iterator<Entry> it = entries.values().iterator();
+    while (entries.size() > maxEntries) {
+      it.next();
+      it.remove();
+      evicted++;
+    }
+    return evicted;
   }
 
   /** Remembers a new request's reply (the key must be absent), then enforces the size bound. */
   void record(String clientId, String requestId, long fingerprint, LockReply reply, long nowMs) {
     Key key = new Key(clientId, requestId);
     entries.put(key, new Entry(key, reply, nowMs, fingerprint));
-    if (entries.size() > maxEntries) {
-      Iterator<Map.Entry<Key, Entry>> it = entries.entrySet().iterator();
-      it.next();
-      it.remove();
-    }
+    evictBeyondMax();
   }
 
   /** Appends an entry read from a snapshot (which lists them oldest first). */

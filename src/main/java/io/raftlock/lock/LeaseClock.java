@@ -83,6 +83,23 @@ public final class LeaseClock {
     return now >= nextDeadlineMs ? new LockCommand.Expire(now) : null;
   }
 
+  /**
+   * Everything a leader proposes on its own, in order: its term's {@link LockCommand.Promote}
+   * first (as {@link #expiryCommand}), then, once that has applied, a
+   * {@link LockCommand.Configure} while the committed settings differ from {@code desired} (this
+   * node's), then {@link LockCommand.Expire} when due; null when nothing is due. Settings go
+   * before expiry so that a new leader's limits are in force from its first decisions on.
+   */
+  public LockCommand leaderCommand(long term, boolean promotedInTerm, LockStateMachine sm,
+      LockStateMachine.Config desired, long wallMs, long monoNanos) {
+    LockCommand cmd = expiryCommand(term, promotedInTerm, sm.smTimeMs(), sm.nextDeadlineMs(),
+        wallMs, monoNanos);
+    if (cmd instanceof LockCommand.Promote || desired.equals(sm.config())) {
+      return cmd;
+    }
+    return new LockCommand.Configure(desired, nowMs(term, sm.smTimeMs(), wallMs, monoNanos));
+  }
+
   /** The term of the last anchor, or -1 before the first reading. */
   public long anchorTerm() {
     return anchorTerm;

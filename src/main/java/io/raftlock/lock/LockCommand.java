@@ -245,6 +245,25 @@ public sealed interface LockCommand {
   }
 
   /**
+   * Put {@code config} in force from this entry on, on every replica at once: the only way the
+   * state machine's settings change ({@link LockStateMachine.Config}, which starts at
+   * {@link LockStateMachine.Config#GENESIS}). The leader proposes it after its term's
+   * {@link Promote} when its node's configured limits differ from the committed ones. Lowering a
+   * bound keeps what exists (queued waiters stay) and evicts remembered request ids beyond it,
+   * oldest first. Idempotent by nature (a repeat changes nothing), so it has no request id.
+   */
+  record Configure(LockStateMachine.Config config, long timeMs) implements LockCommand {
+    public Configure {
+      Objects.requireNonNull(config, "config");
+    }
+
+    @Override
+    public Configure withTimeMs(long t) {
+      return new Configure(config, t);
+    }
+  }
+
+  /**
    * Cancel every wait of {@code clientId} (on all locks) of {@code principal} ({@code ""}: of
    * every principal, as before auth). The node proposes it when the client's push stream (a
    * watch made with that principal's key) drops, so that a disconnected waiter is never granted.
@@ -287,7 +306,7 @@ public sealed interface LockCommand {
    * ACL state committed at the entry's index, checks the principal's permissions there, and
    * records the principal on what the command creates. A revoked key's id resolves to nothing.
    * Only client commands are wrapped: internal entries ({@link Expire}, {@link Promote},
-   * {@link CancelClientWaits}) are never checked. Never nested.
+   * {@link CancelClientWaits}, {@link Configure}) are never checked. Never nested.
    */
   record Authenticated(String keyId, LockCommand command) implements LockCommand {
     public Authenticated {

@@ -26,6 +26,8 @@ import java.util.TreeMap;
  * tag 13 Authenticated keyId, then the wrapped command from its tag on (never tag 13 again)
  * tag 14 CancelClientWaits of one principal: clientId principal timeMs:s (principal non-empty;
  *                      an empty one is tag 7, byte for byte what it was before principals)
+ * tag 15 Configure     maxWaitersPerLock:s dedupeRetentionMs:s dedupeMaxEntries:s
+ *                      sessionDedupeMaxEntries:s timeMs:s (out-of-range settings do not decode)
  * tag 17..21           session-owned Acquire..CancelWait: tag 1..5 + 16, then sessionId:s (> 0
  *                      or never written), then the fields of tag 1..5
  * string   = length:varint utf8-bytes
@@ -54,6 +56,7 @@ public final class LockCommandCodec {
   static final int TAG_ACL = 12;
   static final int TAG_AUTHENTICATED = 13;
   static final int TAG_CANCEL_PRINCIPAL_CLIENT = 14;
+  static final int TAG_CONFIGURE = 15;
   /** Added to tags 1..5 for a session-owned command; the session id follows the tag. */
   static final int SESSION_TAG_OFFSET = 16;
   /** Decoding bound: far above {@link LockLimits#MAX_METADATA_ENTRIES} yet cheap to reject. */
@@ -148,6 +151,12 @@ public final class LockCommandCodec {
     } else if (cmd instanceof LockCommand.Acl c) {
       w.writeByte(TAG_ACL);
       AclCodec.writeOp(w, c.op());
+    } else if (cmd instanceof LockCommand.Configure c) {
+      w.writeByte(TAG_CONFIGURE);
+      w.writeSignedVarLong(c.config().maxWaitersPerLock());
+      w.writeSignedVarLong(c.config().dedupeRetentionMs());
+      w.writeSignedVarLong(c.config().dedupeMaxEntries());
+      w.writeSignedVarLong(c.config().sessionDedupeMaxEntries());
     } else {
       throw new IllegalArgumentException("unknown command " + cmd);
     }
@@ -224,8 +233,25 @@ public final class LockCommandCodec {
           r.readSignedVarLong());
       case TAG_PROMOTE -> new LockCommand.Promote(r.readSignedVarLong());
       case TAG_ACL -> new LockCommand.Acl(AclCodec.readOp(r), r.readSignedVarLong());
+      case TAG_CONFIGURE -> new LockCommand.Configure(readConfig(r), r.readSignedVarLong());
       default -> throw new LockCodecException("unknown command tag " + tag);
     };
+  }
+
+  /**
+   * Settings of tag 15. A {@link LockStateMachine.Config} cannot hold out-of-range values, so
+   * they are refused here: every replica refuses the same bytes alike (an undecodable entry).
+   */
+  private static LockStateMachine.Config readConfig(ByteReader r) {
+    int maxWaiters = r.readInt32();
+    long retentionMs = r.readSignedVarLong();
+    int maxEntries = r.readInt32();
+    int sessionMaxEntries = r.readInt32();
+    try {
+      return new LockStateMachine.Config(maxWaiters, retentionMs, maxEntries, sessionMaxEntries);
+    } catch (IllegalArgumentException e) {
+      throw new LockCodecException("configure with out-of-range settings");
+    }
   }
 
   /** Tag 14: one encoding per command, so its principal is never empty. */

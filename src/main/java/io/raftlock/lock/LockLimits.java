@@ -6,6 +6,14 @@ package io.raftlock.lock;
  * validates requests against them before proposing, and the state machine re-checks them
  * defensively (see {@link CommandValidator}). Lengths count UTF-16 chars, like the seed counts
  * characters.
+ *
+ * <p>Every value the state machine consults when it applies an entry (the id, metadata, TTL,
+ * wait-timeout, priority and time bounds, {@link #DEFAULT_TTL_MS}, the backoff constants) is part
+ * of the log's meaning: a replica replaying old entries under a binary in which one changed would
+ * apply them differently. They are pinned by a test; to change one, make it a committed setting
+ * ({@link LockStateMachine.Config}) instead. The {@code DEFAULT_*} sizes below are only the
+ * recommended settings ({@link LockStateMachine.Config#RECOMMENDED}), which reach a cluster
+ * through a committed {@code Configure}; the page limits are applied by queries, not entries.
  */
 public final class LockLimits {
   public static final int MAX_LOCK_ID_LENGTH = 256;

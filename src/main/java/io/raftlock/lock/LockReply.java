@@ -72,6 +72,12 @@ public sealed interface LockReply {
    */
   record Promoted(int leasesExtended) implements LockReply {}
 
+  /**
+   * A {@code Configure} was applied; {@code requestIdsEvicted} remembered request ids went
+   * because a lowered bound no longer covered them.
+   */
+  record Configured(int requestIdsEvicted) implements LockReply {}
+
   /** An access-control change ({@link LockCommand.Acl}) was applied. */
   record AuthChanged() implements LockReply {}
 

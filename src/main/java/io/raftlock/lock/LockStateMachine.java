@@ -30,6 +30,14 @@ import java.util.Optional;
  *   <li>execute; remember the reply and fingerprint under the request id if there is one.
  * </ol>
  *
+ * <p>Settings ({@link Config}: waiter cap, idempotency bounds) are replicated state like the
+ * rest: {@link Config#GENESIS} at index 0, changed only by an applied
+ * {@link LockCommand.Configure}. The other limits the pipeline checks ({@link LockLimits}: id and
+ * metadata sizes, TTL, wait-timeout and priority ranges, time bounds, the waiter TTL of
+ * {@code EnqueueWaiter}, backoff advice) and the ACL caps ({@link AclState}) decide how an entry
+ * applies too; they are part of the log's meaning, pinned by a test, and changing one needs a
+ * committed setting or a new command version, never an edit of the constant.
+ *
  * <p>Fencing: the token of a holding is the index of the entry that granted it, so tokens of a
  * lock strictly increase and are never reused (log indexes do). Not thread-safe: owned by the
  * Raft driver's thread.
@@ -37,7 +45,10 @@ import java.util.Optional;
 public final class LockStateMachine {
 
   /**
-   * Tunables. They are replicated: carried in snapshots, and must be equal on all replicas.
+   * Tunables. They are replicated state: a replica starts from {@link #GENESIS}, only a committed
+   * {@link LockCommand.Configure} changes them (at its index, on every replica), and snapshots
+   * carry them. No replica ever takes them from its own binary or configuration file, so two
+   * replicas that applied the same log agree on them whatever their versions or settings.
    *
    * @param maxWaitersPerLock enqueue beyond this gives {@code WAIT_QUEUE_FULL}
    * @param dedupeRetentionMs how long (state-machine time) a request id is remembered
@@ -46,12 +57,28 @@ public final class LockStateMachine {
    */
   public record Config(int maxWaitersPerLock, long dedupeRetentionMs, int dedupeMaxEntries,
       int sessionDedupeMaxEntries) {
-    public static final Config DEFAULT = new Config(LockLimits.DEFAULT_MAX_WAITERS_PER_LOCK,
-        LockLimits.DEFAULT_DEDUPE_RETENTION_MS, LockLimits.DEFAULT_DEDUPE_MAX_ENTRIES);
+    /** Longest idempotency retention a configuration may ask for (a leap year). */
+    public static final long MAX_DEDUPE_RETENTION_MS = 366L * 24 * 3_600_000;
+
+    /**
+     * The settings every log starts from, frozen: replaying a log from index 1 must apply its
+     * entries as they were applied when they were first committed, under whatever binary. These
+     * are literals on purpose (not {@link LockLimits} constants) and a test pins them; a new
+     * default belongs in {@link #RECOMMENDED}, which reaches a cluster as a committed Configure.
+     */
+    public static final Config GENESIS = new Config(1000, 600_000L, 100_000, 1000);
+
+    /**
+     * What this version of the code recommends; a node proposes it when its configuration file
+     * sets no {@code limits}. Equal to {@link #GENESIS} today, free to change later.
+     */
+    public static final Config RECOMMENDED = new Config(LockLimits.DEFAULT_MAX_WAITERS_PER_LOCK,
+        LockLimits.DEFAULT_DEDUPE_RETENTION_MS, LockLimits.DEFAULT_DEDUPE_MAX_ENTRIES,
+        LockLimits.DEFAULT_SESSION_DEDUPE_MAX_ENTRIES);
 
     public Config {
       if (maxWaitersPerLock < 0 || dedupeMaxEntries < 0 || dedupeRetentionMs < 0
-          || dedupeRetentionMs > 366L * 24 * 3_600_000 || sessionDedupeMaxEntries < 0) {
+          || dedupeRetentionMs > MAX_DEDUPE_RETENTION_MS || sessionDedupeMaxEntries < 0) {
         throw new IllegalArgumentException("bad lock state machine config");
       }
     }
@@ -63,7 +90,8 @@ public final class LockStateMachine {
     }
   }
 
-  final Config config;
+  /** The settings in force: {@link Config#GENESIS}, then each applied Configure's. */
+  Config config;
   final LockTable table;
   final DedupeTable dedupe;
   final SessionTable sessions = new SessionTable();
@@ -71,10 +99,15 @@ public final class LockStateMachine {
   AclState acl = AclState.EMPTY;
   long smTimeMs;
 
+  /** A replica of a log, at its start: {@link Config#GENESIS} (every replica must start so). */
   public LockStateMachine() {
-    this(Config.DEFAULT);
+    this(Config.GENESIS);
   }
 
+  /**
+   * A state machine starting from other settings: for tests and models only, since a replica
+   * that starts anywhere but {@link Config#GENESIS} applies a real log differently.
+   */
   public LockStateMachine(Config config) {
     this(config, new LockTable());
   }
@@ -142,6 +175,9 @@ public final class LockStateMachine {
     }
     smTimeMs = Math.max(smTimeMs, cmd.timeMs());
     dedupe.evictExpired(smTimeMs);
+    if (cmd instanceof LockCommand.Configure c) {
+      return ApplyResult.of(configure(c.config()));
+    }
     if (cmd instanceof LockCommand.Acl c) {
       AclState.Result changed = acl.apply(c.op());
       acl = changed.state();
@@ -154,6 +190,22 @@ public final class LockStateMachine {
       remember(keyed, session, fingerprint, reply, caller);
     }
     return new ApplyResult(reply, events);
+  }
+
+  /**
+   * Puts {@code next} in force from this entry on. Lowering a bound breaks nothing that exists:
+   * waiters already queued stay (only new ones are refused beyond the cap), and remembered
+   * request ids beyond a lowered size, or older than a shortened retention, are evicted now,
+   * oldest first (client-owned, then session by session in id order), as later entries would
+   * have evicted them.
+   */
+  private LockReply configure(Config next) {
+    config = next;
+    int evicted = dedupe.reconfigure(next.dedupeRetentionMs(), next.dedupeMaxEntries(), smTimeMs);
+    for (Session s : sessions.all()) {
+      evicted += s.trimRemembered(next.sessionDedupeMaxEntries());
+    }
+    return new LockReply.Configured(evicted);
   }
 
   /** The session a command names (0: none): lock commands of a session, keep-alive, close. */
@@ -221,6 +273,11 @@ public final class LockStateMachine {
   /** The committed access-control state (immutable; safe to publish to other threads). */
   public AclState acl() {
     return acl;
+  }
+
+  /** The settings in force (replicated; see {@link Config}). */
+  public Config config() {
+    return config;
   }
 
   /** State-machine time: the largest leader time applied so far. */

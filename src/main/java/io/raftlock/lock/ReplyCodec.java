@@ -21,6 +21,7 @@ package io.raftlock.lock;
  *  13 Expired with sessionsExpired > 0: locksExpired:s waitsTimedOut:s sessionsExpired:s
  *     (tag 6 means sessionsExpired = 0)
  *  14 AuthChanged (no fields)
+ *  15 Configured requestIdsEvicted:s
  * </pre>
  *
  * <p>A reply that existed before sessions keeps its old bytes, so old snapshots and old nodes'
@@ -82,6 +83,9 @@ final class ReplyCodec {
       writeError(w, e);
     } else if (reply instanceof LockReply.AuthChanged) {
       w.writeByte(14);
+    } else if (reply instanceof LockReply.Configured c) {
+      w.writeByte(15);
+      w.writeSignedVarLong(c.requestIdsEvicted());
     } else {
       throw new IllegalArgumentException("no encoding for reply type " + reply.getClass().getSimpleName());
     }
@@ -122,6 +126,7 @@ final class ReplyCodec {
       case 12 -> new LockReply.SessionClosed(r.readInt32(), r.readInt32());
       case 13 -> readExpiredWithSessions(r);
       case 14 -> new LockReply.AuthChanged();
+      case 15 -> new LockReply.Configured(r.readInt32());
       default -> throw new LockCodecException("unknown reply tag " + tag);
     };
   }

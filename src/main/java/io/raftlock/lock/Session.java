@@ -62,11 +62,19 @@ final class Session extends DeadlineHeap.Node {
   /** Remembers a new request (absent), evicting the oldest beyond {@code maxRequests}. */
   void remember(Remembered r, int maxRequests) {
     requests.put(r.requestId(), r);
-    if (requests.size() > maxRequests) {
-      Iterator<Remembered> it = requests.values().iterator();
+    trimRemembered(maxRequests);
+  }
+
+  /** Evicts the oldest remembered requests beyond {@code maxRequests}; returns how many. */
+  int trimRemembered(int maxRequests) {
+    int evicted = 0;
+    Iterator<Remembered> it = requests.values().iterator();
+    while (requests.size() > maxRequests) {
       it.next();
       it.remove();
+      evicted++;
     }
+    return evicted;
   }
 
   int rememberedCount() {

@@ -183,7 +183,7 @@ final class SnapshotCodec {
     int maxEntries = r.readCount(Integer.MAX_VALUE, "dedupeMaxEntries");
     int sessionMaxEntries = version >= VERSION_WITHOUT_ACL
         ? r.readCount(Integer.MAX_VALUE, "sessionDedupeMaxEntries")
-        : LockLimits.DEFAULT_SESSION_DEDUPE_MAX_ENTRIES;
+        : LockStateMachine.Config.GENESIS.sessionDedupeMaxEntries();
     try {
       return new LockStateMachine.Config(maxWaiters, retention, maxEntries, sessionMaxEntries);
     } catch (IllegalArgumentException e) {

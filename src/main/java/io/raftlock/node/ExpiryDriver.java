@@ -12,7 +12,7 @@ import java.util.logging.Logger;
 
 /**
  * Turns the leader's lease time into committed expiry (ARCHITECTURE.md: expiry is a log entry,
- * never a local decision). Every {@code checkMs} the leader asks {@link LockReplica#expiryCommand}
+ * never a local decision). Every {@code checkMs} the leader asks {@link LockReplica#leaderCommand}
  * (the pure {@link io.raftlock.lock.LeaseClock} rule, on the Raft context, with the core's current
  * term) and proposes what it answers: once lease time has passed the state machine's next
  * deadline, {@code Expire}; every replica then expires the same leases and wait timeouts at the
@@ -24,6 +24,11 @@ import java.util.logging.Logger;
  * expired earlier than its TTL measured from when this leader took over, whatever the difference
  * between the old leader's lease time and this one. No Expire is proposed before that Promote has
  * applied.
+ *
+ * <p><b>Settings.</b> After the Promote, while the committed lock limits differ from this node's
+ * configured ones, the rule answers {@code Configure}: a new leader puts its limits in force at
+ * one index on every replica, before its first Expire (logged, since with nodes configured
+ * differently each new leader changes them).
  *
  * <p>One proposal at a time: the next check after an Expire fails or applies proposes again if
  * something is still due, so a slow commit never queues a pile of Expire entries.
@@ -43,6 +48,7 @@ public final class ExpiryDriver {
   private volatile long promotedTerm = -1;
   private long proposedExpires;
   private long proposedPromotes;
+  private long proposedConfigures;
 
   /**
    * @param wallClockMs read only when a term's first reading anchors lease time
@@ -78,6 +84,10 @@ public final class ExpiryDriver {
     return proposedPromotes;
   }
 
+  public long proposedConfigures() {
+    return proposedConfigures;
+  }
+
   private void check() {
     RaftStatus s = raft.status();
     if (inFlight || s == null || s.role() != Role.LEADER || !s.leaderReady()) {
@@ -85,7 +95,7 @@ public final class ExpiryDriver {
     }
     inFlight = true;
     long promoted = promotedTerm;
-    raft.queryInTerm((sm, term) -> ((LockReplica) sm).expiryCommand(
+    raft.queryInTerm((sm, term) -> ((LockReplica) sm).leaderCommand(
             term, promoted == term, wallClockMs.getAsLong(), monotonicNanos.getAsLong()))
         .compose(cmd -> cmd == null ? Future.succeededFuture() : propose(cmd))
         .onComplete(ar -> context.runOnContext(v -> {
@@ -100,6 +110,9 @@ public final class ExpiryDriver {
     boolean promote = cmd instanceof LockCommand.Promote;
     if (promote) {
       proposedPromotes++;
+    } else if (cmd instanceof LockCommand.Configure c) {
+      proposedConfigures++;
+      LOG.info(() -> "proposing this node's lock limits " + c.config());
     } else {
       proposedExpires++;
     }

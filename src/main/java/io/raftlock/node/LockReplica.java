@@ -7,11 +7,13 @@ import io.raftlock.lock.LockCodecException;
 import io.raftlock.lock.LockCommand;
 import io.raftlock.lock.LockCommandCodec;
 import io.raftlock.lock.LockEvent;
+import io.raftlock.lock.LockReply;
 import io.raftlock.lock.LockReplyCodec;
 import io.raftlock.lock.LockStateMachine;
 import io.raftlock.lock.LockStats;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.logging.Logger;
 
 /**
  * The lock state machine as Raft's replicated state machine. Each apply returns the
@@ -23,10 +25,22 @@ import java.util.function.Consumer;
  * the forwarding node published those events itself when it applied the same entry, and callers
  * see one result type whether their command was proposed here or forwarded.
  *
+ * <p>Settings: the state machine starts from {@link LockStateMachine.Config#GENESIS} and follows
+ * the committed {@code Configure} entries; this node's configured limits ({@link #desiredConfig})
+ * reach it only through a Configure this node proposes as leader. When nodes are configured
+ * differently the settings of the latest leader to propose are in force, and a node that applies
+ * settings other than its own logs a warning.
+ *
  * <p>Owned by the Raft verticle's event loop.
  */
 public final class LockReplica implements ReplicatedStateMachine {
+  private static final Logger LOG = Logger.getLogger(LockReplica.class.getName());
+
   private LockStateMachine sm = new LockStateMachine();
+  /** The settings this node proposes when it leads (its configuration file's limits). */
+  private final LockStateMachine.Config desiredConfig;
+  /** The last committed settings warned about, so that each difference is logged once. */
+  private LockStateMachine.Config warnedConfig;
   /** This node's lease time when it leads; not replicated, not in snapshots. */
   private final LeaseClock leaseClock = new LeaseClock();
   private final Consumer<LockEvent> events;
@@ -41,8 +55,14 @@ public final class LockReplica implements ReplicatedStateMachine {
    */
   private volatile AclState publishedAcl = AclState.EMPTY;
 
+  /** A replica that proposes the code's recommended settings when it leads. */
   public LockReplica(Consumer<LockEvent> events) {
+    this(events, LockStateMachine.Config.RECOMMENDED);
+  }
+
+  public LockReplica(Consumer<LockEvent> events, LockStateMachine.Config desiredConfig) {
     this.events = events;
+    this.desiredConfig = desiredConfig;
   }
 
   @Override
@@ -53,7 +73,21 @@ public final class LockReplica implements ReplicatedStateMachine {
       publishedAcl = sm.acl();
     }
     r.events().forEach(events);
+    if (r.reply() instanceof LockReply.Configured) {
+      warnIfNotOwn(index);
+    }
     return r;
+  }
+
+  private void warnIfNotOwn(long index) {
+    LockStateMachine.Config committed = sm.config();
+    if (committed.equals(desiredConfig) || committed.equals(warnedConfig)) {
+      return;
+    }
+    warnedConfig = committed;
+    LOG.warning(() -> "lock limits committed at index " + index + " (" + committed
+        + ") differ from this node's configured limits (" + desiredConfig + "): the leader's are in"
+        + " force; give every node the same \"limits\" (this node proposes its own if it leads)");
   }
 
   @Override
@@ -118,12 +152,19 @@ public final class LockReplica implements ReplicatedStateMachine {
   }
 
   /**
-   * The leader's expiry decision now (Raft context): {@code Promote} until this term's Promote has
-   * applied, then {@code Expire} once lease time reaches the next deadline, else null. Uses the
-   * same {@link LeaseClock} as the stamps, so the decision and the entry agree on the time.
+   * What the leader proposes on its own now (Raft context; {@link LeaseClock#leaderCommand}):
+   * {@code Promote} until this term's Promote has applied, then {@code Configure} while the
+   * committed settings differ from this node's, then {@code Expire} once lease time reaches the
+   * next deadline, else null. Uses the same {@link LeaseClock} as the stamps, so the decision and
+   * the entry agree on the time.
    */
-  public LockCommand expiryCommand(long term, boolean promotedInTerm, long wallMs, long monoNanos) {
-    return leaseClock.expiryCommand(term, promotedInTerm, sm.smTimeMs(), sm.nextDeadlineMs(), wallMs, monoNanos);
+  public LockCommand leaderCommand(long term, boolean promotedInTerm, long wallMs, long monoNanos) {
+    return leaseClock.leaderCommand(term, promotedInTerm, sm, desiredConfig, wallMs, monoNanos);
+  }
+
+  /** The settings this node proposes when it leads. */
+  public LockStateMachine.Config desiredConfig() {
+    return desiredConfig;
   }
 
   /** Read access for queries, on the Raft context only. */

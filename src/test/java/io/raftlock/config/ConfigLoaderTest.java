@@ -51,6 +51,37 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void lockLimitsAreReadFieldByFieldAndDefaultToTheRecommendedOnes() {
+    NodeConfig c = ConfigLoader.parse("{\"nodeId\": \"a\", \"dataDir\": \"d\", \"limits\": "
+        + "{\"maxWaitersPerLock\": 10, \"sessionDedupeMaxEntries\": 50}, " + MEMBERS + "}", "t");
+    io.raftlock.lock.LockStateMachine.Config recommended = io.raftlock.lock.LockStateMachine.Config.RECOMMENDED;
+    assertEquals(new io.raftlock.lock.LockStateMachine.Config(10, recommended.dedupeRetentionMs(),
+        recommended.dedupeMaxEntries(), 50), c.limits().toStateMachineConfig());
+    assertEquals(c.limits(), c.withMembers(c.members()).limits());
+    NodeConfig plain = ConfigLoader.parse("{\"nodeId\": \"a\", \"dataDir\": \"d\", " + MEMBERS + "}", "t");
+    assertEquals(recommended, plain.limits().toStateMachineConfig());
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "maxWaitersPerLock, -1", "maxWaitersPerLock, 100001", "dedupeRetentionMs, 999",
+      "dedupeRetentionMs, 31622400001", "dedupeMaxEntries, 0", "sessionDedupeMaxEntries, 0",
+      "sessionDedupeMaxEntries, 100001"})
+  void outOfRangeLockLimitsAreRefusedNamingTheField(String field, long value) {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+        "{\"nodeId\": \"a\", \"dataDir\": \"d\", \"limits\": {\"" + field + "\": " + value + "}, "
+            + MEMBERS + "}", "t"));
+    assertTrue(e.getMessage().startsWith("limits." + field + ": must be between"), e.getMessage());
+  }
+
+  @Test
+  void anUnknownLockLimitIsRefused() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.parse(
+        "{\"nodeId\": \"a\", \"dataDir\": \"d\", \"limits\": {\"maxLocks\": 5}, " + MEMBERS + "}", "t"));
+    assertTrue(e.getMessage().startsWith("maxLocks"), e.getMessage());
+  }
+
+  @Test
   void storageReserveIsReadAndDefaultsTo256MiB() {
     NodeConfig c = ConfigLoader.parse("{\"nodeId\": \"a\", \"dataDir\": \"d\", \"storageReserveBytes\": 1048576, "
         + MEMBERS + "}", "t");

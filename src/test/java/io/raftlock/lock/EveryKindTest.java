@@ -30,6 +30,7 @@ class EveryKindTest {
       new LockCommand.KeepAlive(9, Cmds.T0),
       new LockCommand.CloseSession(9, Cmds.T0),
       new LockCommand.Acl(new AclOp.CreateRole("r"), Cmds.T0),
+      new LockCommand.Configure(new LockStateMachine.Config(5, 60_000, 10, 3), Cmds.T0),
       new LockCommand.Authenticated("k1", new LockCommand.Acquire("m", "c", 10_000, false, 0, 0,
           new TreeMap<>(), "", Cmds.T0)));
 

@@ -51,7 +51,16 @@ class LockCommandCodecTest {
         l.map(LockCommand.Promote::new),
         Combinators.combine(s, l, md, l).as(LockCommand.OpenSession::new),
         Combinators.combine(l, l).as(LockCommand.KeepAlive::new),
-        Combinators.combine(l, l).as(LockCommand.CloseSession::new));
+        Combinators.combine(l, l).as(LockCommand.CloseSession::new),
+        Combinators.combine(configs(), l).as(LockCommand.Configure::new));
+  }
+
+  /** Any settings a {@link LockStateMachine.Config} can hold. */
+  static Arbitrary<LockStateMachine.Config> configs() {
+    Arbitrary<Integer> n = Arbitraries.integers().greaterOrEqual(0);
+    return Combinators.combine(n,
+        Arbitraries.longs().between(0, LockStateMachine.Config.MAX_DEDUPE_RETENTION_MS), n, n)
+        .as(LockStateMachine.Config::new);
   }
 
   /** The same lock command, owned by session {@code sid}. */

@@ -29,7 +29,9 @@ class LockReplyCodecTest {
       new LockReply.SessionOpened(17, 10_000, 1_700_000_010_000L),
       new LockReply.KeptAlive(1_700_000_020_000L),
       new LockReply.SessionClosed(4, 2),
-      new LockReply.AuthChanged());
+      new LockReply.AuthChanged(),
+      new LockReply.Configured(7),
+      new LockReply.Configured(0));
 
   @Test
   void everyKindOfReplyRoundTrips() {

@@ -104,6 +104,7 @@ class LockStateMachineModelTest {
           step);
     }
     assertEquals(model.stats(), sm.stats(), step);
+    assertEquals(model.config, sm.config(), step);
     assertEquals(model.nextDeadline(), sm.nextDeadlineMs(), step);
     List<SessionInfo> sessions = model.sessionInfos();
     assertEquals(sessions, sm.listSessions(1000, 0).sessions(), step);

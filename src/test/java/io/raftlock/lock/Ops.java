@@ -13,6 +13,7 @@ import net.jqwik.api.Combinators;
  * so that expiry and promotion happen often, times that mostly move forward but sometimes
  * backwards, request ids drawn from a tiny pool so that duplicates are frequent (reused for
  * another command, or retried with the same command), a few {@code Promote}s (leader changes),
+ * a few {@code Configure}s (a new leader's limits, raising or lowering every bound),
  * a small share of invalid commands, and sessions: opened, kept alive, closed and expired, owning
  * locks and waits beside client-owned ones, sometimes named after they ended.
  */
@@ -25,6 +26,13 @@ final class Ops {
   /** Session TTLs; the last two are invalid. */
   private static final long[] SESSION_TTLS = {1_000, 2_000, 4_000, 4_000, 8_000, 20_000, 999,
       600_001};
+  /**
+   * Settings a leader may commit: the model test's start, every bound lowered (none
+   * waiting at all in one), and every bound raised.
+   */
+  private static final LockStateMachine.Config[] CONFIGS = {
+      new LockStateMachine.Config(3, 20_000, 6, 3), new LockStateMachine.Config(1, 4_000, 2, 1),
+      new LockStateMachine.Config(0, 20_000, 6, 3), new LockStateMachine.Config(5, 60_000, 10, 5)};
   /** A session id that is never opened (sequences are far shorter). */
   private static final long NEVER_OPENED = 100_000;
 
@@ -161,7 +169,7 @@ final class Ops {
         return new LockCommand.CancelWait(c.lockId(), c.clientId(), c.requestId(), c.timeMs(),
             sid);
       }
-      return cmd; // Expire, Promote, CancelClientWaits have no owner
+      return cmd; // Expire, Promote, Configure, CancelClientWaits have no owner
     }
 
     private LockCommand legacyShape(Op op, ReferenceModel model, long nextDeadline, String lock,
@@ -198,6 +206,8 @@ final class Ops {
       } else if (roll < 97) {
         // A new leader's grace; its clock may be behind the state machine's time.
         return new LockCommand.Promote(clock);
+      } else if (roll == 97) {
+        return new LockCommand.Configure(CONFIGS[op.client() % CONFIGS.length], clock);
       }
       return new LockCommand.CancelClientWaits(client.isEmpty() ? CLIENTS[op.client()] : client,
           clock);

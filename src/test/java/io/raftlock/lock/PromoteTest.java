@@ -234,9 +234,9 @@ class PromoteTest {
     ByteWriter w = new ByteWriter(64);
     w.writeFixedInt(SnapshotCodec.MAGIC);
     w.writeByte(1);
-    w.writeVarLong(LockStateMachine.Config.DEFAULT.maxWaitersPerLock());
-    w.writeVarLong(LockStateMachine.Config.DEFAULT.dedupeRetentionMs());
-    w.writeVarLong(LockStateMachine.Config.DEFAULT.dedupeMaxEntries());
+    w.writeVarLong(LockStateMachine.Config.GENESIS.maxWaitersPerLock());
+    w.writeVarLong(LockStateMachine.Config.GENESIS.dedupeRetentionMs());
+    w.writeVarLong(LockStateMachine.Config.GENESIS.dedupeMaxEntries());
     w.writeSignedVarLong(T0); // smTimeMs
     for (int i = 0; i < 7; i++) {
       w.writeSignedVarLong(0); // counters

@@ -57,7 +57,8 @@ final class ReferenceModel {
   final TreeMap<String, MLock> locks = new TreeMap<>();
   final TreeMap<Long, MSession> sessions = new TreeMap<>();
   final List<Remembered> dedupe = new ArrayList<>();
-  final LockStateMachine.Config config;
+  /** The settings in force: the constructor's, then each Configure's. */
+  LockStateMachine.Config config;
   long time;
   long grants;
   long releases;
@@ -158,6 +159,9 @@ final class ReferenceModel {
   }
 
   private LockReply execute(LockCommand cmd, MSession s) {
+    if (cmd instanceof LockCommand.Configure c) {
+      return configure(c.config());
+    }
     long sid = s == null ? 0 : s.id;
     if (cmd instanceof LockCommand.Acquire c) {
       MLock l = locks.get(c.lockId());
@@ -261,6 +265,24 @@ final class ReferenceModel {
     }
     int[] ended = endSessions(List.of(s), false);
     return new LockReply.SessionClosed(ended[0], ended[1]);
+  }
+
+  /** New bounds; remembered requests beyond them go now, oldest first. Queued waiters stay. */
+  private LockReply configure(LockStateMachine.Config next) {
+    config = next;
+    int before = dedupe.size();
+    dedupe.removeIf(r -> r.at + config.dedupeRetentionMs() <= time);
+    while (dedupe.size() > config.dedupeMaxEntries()) {
+      dedupe.remove(0);
+    }
+    int evicted = before - dedupe.size();
+    for (MSession session : sessions.values()) {
+      while (session.requests.size() > config.sessionDedupeMaxEntries()) {
+        session.requests.remove(0);
+        evicted++;
+      }
+    }
+    return new LockReply.Configured(evicted);
   }
 
   /** Cancels all waits of all the sessions, then per session releases its locks by lock id. */

@@ -8,6 +8,7 @@ import io.raftlock.lock.ApplyResult;
 import io.raftlock.lock.LockCommand;
 import io.raftlock.lock.LockCommandCodec;
 import io.raftlock.lock.LockEvent;
+import io.raftlock.lock.LockStateMachine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -35,9 +36,32 @@ class LockReplicaTest {
     LockReplica replica = new LockReplica(e -> {});
     replica.apply(1, replica.stampOnLeader(LockCommandCodec.encode(new LockCommand.Acquire(
         "lock-1", "client-1", 1_000, false, 0, 0, new TreeMap<>(), "req-1", 0)), 2, 50_000, 0));
-    assertEquals(new LockCommand.Promote(50_000), replica.expiryCommand(2, false, 0, 0));
-    assertNull(replica.expiryCommand(2, true, 99_999_999, 999_999_999L), "1 s lease, 999 ms elapsed");
-    assertEquals(new LockCommand.Expire(51_000), replica.expiryCommand(2, true, 0, 1_000_000_000L));
+    assertEquals(new LockCommand.Promote(50_000), replica.leaderCommand(2, false, 0, 0));
+    assertNull(replica.leaderCommand(2, true, 99_999_999, 999_999_999L), "1 s lease, 999 ms elapsed");
+    assertEquals(new LockCommand.Expire(51_000), replica.leaderCommand(2, true, 0, 1_000_000_000L));
+  }
+
+  @Test
+  void afterItsPromoteALeaderConfiguresItsOwnLimitsBeforeExpiring() {
+    LockStateMachine.Config lower = new LockStateMachine.Config(1, 60_000, 50, 5);
+    LockReplica replica = new LockReplica(e -> {}, lower);
+    replica.apply(1, replica.stampOnLeader(LockCommandCodec.encode(new LockCommand.Acquire(
+        "lock-1", "client-1", 1_000, false, 0, 0, new TreeMap<>(), "req-1", 0)), 2, 50_000, 0));
+    assertEquals(new LockCommand.Promote(50_000), replica.leaderCommand(2, false, 0, 0));
+    long due = 1_000_000_000L;
+    LockCommand configure = replica.leaderCommand(2, true, 0, due);
+    assertEquals(new LockCommand.Configure(lower, 51_000), configure, "settings first, though the lease is due");
+    replica.apply(2, LockCommandCodec.encode(configure));
+    assertEquals(lower, replica.stateMachine().config());
+    assertEquals(new LockCommand.Expire(51_000), replica.leaderCommand(2, true, 0, due));
+  }
+
+  @Test
+  void aLeaderWithTheCommittedLimitsProposesNoConfigure() {
+    LockReplica replica = new LockReplica(e -> {});
+    assertEquals(LockStateMachine.Config.GENESIS, replica.stateMachine().config());
+    assertEquals(LockStateMachine.Config.RECOMMENDED, replica.desiredConfig());
+    assertNull(replica.leaderCommand(2, true, 50_000, 0), "recommended = genesis: nothing to commit");
   }
 
   @Test

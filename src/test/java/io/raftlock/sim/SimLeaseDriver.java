@@ -12,11 +12,16 @@ import java.util.Map;
  * What the production driver does with time, on simulated nodes: a leader stamps every command
  * with its {@link LeaseClock} (as {@code LockReplica.stampOnLeader}) and after each tick asks the
  * same clock for its expiry decision (as {@code ExpiryDriver}): Promote once per term, then
- * Expire when due, one Promote in flight at a time. The clocks are the node's {@link SimClocks}, so
+ * Expire when due, one Promote in flight at a time; in between, like {@code LockReplica}, a
+ * Configure while the committed lock limits differ from the node's own. Nodes are configured
+ * differently on purpose ({@link #desiredConfig}): every change of leader may change the limits,
+ * so replicas must agree on them through crashes, snapshots and lost messages. The clocks are the node's {@link SimClocks}, so
  * wall-clock steps and monotonic rate skew reach the real rule. A restarted node starts with a
  * fresh clock, like a restarted process.
  */
 final class SimLeaseDriver {
+  /** The limits of the even-numbered nodes; the others keep {@link LockStateMachine.Config#GENESIS}. */
+  static final LockStateMachine.Config EVEN_NODES_CONFIG = new LockStateMachine.Config(3, 120_000, 5_000, 50);
   /** At most one Expire per leader per this much simulated time while the last is not applied. */
   private static final long EXPIRE_EVERY_MS = 50;
 
@@ -29,6 +34,8 @@ final class SimLeaseDriver {
     final LeaseClock clock = new LeaseClock();
     long promotedTerm = -1;
     SimCluster.Proposal promote;
+    /** The last Configure proposed: no second one while it is pending in the same term. */
+    SimCluster.Proposal configure;
     long lastExpireSimMs = Long.MIN_VALUE / 2;
 
     NodeLease(int incarnation) {
@@ -62,6 +69,11 @@ final class SimLeaseDriver {
     return LockCommandCodec.encode(LockCommandCodec.decode(command).withTimeMs(now));
   }
 
+  /** Node {@code id}'s configured limits: "n2", "n4", ... lowered ones, the others genesis. */
+  static LockStateMachine.Config desiredConfig(String id) {
+    return Integer.parseInt(id.substring(1)) % 2 == 0 ? EVEN_NODES_CONFIG : LockStateMachine.Config.GENESIS;
+  }
+
   /** After each tick of a live node: a leader proposes what the lease rule decides. */
   void afterTick(SimNode n) {
     if (!n.up || n.raft.role() != Role.LEADER) {
@@ -79,10 +91,14 @@ final class SimLeaseDriver {
     }
     long simMs = cluster.scheduler.nowMs();
     LockStateMachine sm = stateMachine(n);
-    LockCommand cmd = l.clock.expiryCommand(term, l.promotedTerm == term, sm.smTimeMs(),
-        sm.nextDeadlineMs(), clocks.wallMs(n.id, simMs), clocks.monoNanos(n.id, simMs));
+    LockCommand cmd = l.clock.leaderCommand(term, l.promotedTerm == term, sm, desiredConfig(n.id),
+        clocks.wallMs(n.id, simMs), clocks.monoNanos(n.id, simMs));
     if (cmd instanceof LockCommand.Promote) {
       l.promote = cluster.proposeOn(n.id, LockCommandCodec.encode(cmd));
+    } else if (cmd instanceof LockCommand.Configure) {
+      if (l.configure == null || !l.configure.outcome.equals("pending") || l.configure.term != term) {
+        l.configure = cluster.proposeOn(n.id, LockCommandCodec.encode(cmd));
+      }
     } else if (cmd != null && simMs - l.lastExpireSimMs >= EXPIRE_EVERY_MS) {
       l.lastExpireSimMs = simMs;
       cluster.proposeOn(n.id, LockCommandCodec.encode(cmd));
