@@ -220,7 +220,7 @@ public final class LockService implements LockApi {
 
   private final Vertx vertx;
   private final Context context;
-  private final RaftVerticle raft;
+  private final RaftVerticle<LockReplica> raft;
   private final Options options;
   private final LongSupplier wallClockMs;
   private final long startedAtMs;
@@ -238,14 +238,14 @@ public final class LockService implements LockApi {
    * Must be created on the API context. {@code wallClockMs} stamps commands proposed here (the
    * leader restamps them with its own clock, ARCHITECTURE.md data path 4).
    */
-  public LockService(Vertx vertx, RaftVerticle raft, Options options,
+  public LockService(Vertx vertx, RaftVerticle<LockReplica> raft, Options options,
       LongSupplier wallClockMs, LongSupplier nanoTime) {
     this.vertx = vertx;
     this.context = Objects.requireNonNull(Vertx.currentContext(), "create LockService on its event loop");
     this.raft = raft;
     this.watches = new WatchRegistry(context,
         then -> raft.query(sm -> {
-          then.accept(((LockReplica) sm).appliedIndex());
+          then.accept(sm.appliedIndex());
           return null;
         }),
         this::cancelWaitsOf);
@@ -439,7 +439,7 @@ public final class LockService implements LockApi {
       public void cancel(long timerId) {
         vertx.cancelTimer(timerId);
       }
-    }, nanoTime, id -> onApi(raft.query(sm -> ((LockReplica) sm).stateMachine().sessionInfo(id))), push);
+    }, nanoTime, id -> onApi(raft.query(sm -> sm.stateMachine().sessionInfo(id))), push);
   }
 
   /** Hint given with a refusal of this node's own making (about one election). */
@@ -509,7 +509,7 @@ public final class LockService implements LockApi {
       return Future.failedFuture(e);
     }
     Future<Long> barrier = stale ? Future.succeededFuture(0L) : raft.readBarrier(options.readTimeoutMs());
-    Future<T> result = barrier.compose(index -> raft.query(sm -> query.apply(((LockReplica) sm).stateMachine())));
+    Future<T> result = barrier.compose(index -> raft.query(sm -> query.apply(sm.stateMachine())));
     return onApi(result).transform(ar -> {
       permit.release();
       return ar.succeeded() ? Future.succeededFuture(ar.result()) : Future.failedFuture(translate(ar.cause(), true));
@@ -535,7 +535,7 @@ public final class LockService implements LockApi {
     if (s == null) {
       return Future.failedFuture(unavailable("node is starting"));
     }
-    return onApi(raft.query(sm -> ((LockReplica) sm).stateMachine().stats()))
+    return onApi(raft.query(sm -> sm.stateMachine().stats()))
         .map(stats -> GetStatusResponse.newBuilder()
             .setRaftStatus(ResponseMapper.raftStatus(s, r.getIncludeReplicationDetails()))
             .setLockStats(ResponseMapper.stats(stats))

@@ -17,7 +17,6 @@ import io.raftlock.raft.Role;
 import io.raftlock.raft.Snapshot;
 import io.raftlock.raft.SnapshotMeta;
 import io.raftlock.raft.SoftState;
-import io.raftlock.transport.PeerTransport;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -42,8 +41,10 @@ import java.util.logging.Logger;
  *
  * <p>Threading: every field below marked "context" is touched only on this verticle's event-loop
  * context. Public methods may be called from any thread; they hop onto the context.
+ *
+ * @param <S> the replicated state machine: queries see its own type, so callers need no casts
  */
-public final class RaftVerticle extends VerticleBase {
+public final class RaftVerticle<S extends ReplicatedStateMachine> extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(RaftVerticle.class.getName());
 
   /**
@@ -82,7 +83,7 @@ public final class RaftVerticle extends VerticleBase {
   private final Options options;
   private final RaftStorage storage;
   private final PeerTransport transport;
-  private final ReplicatedStateMachine stateMachine;
+  private final S stateMachine;
   private final List<Consumer<SoftState>> leadershipListeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<Boolean>> reserveListeners = new CopyOnWriteArrayList<>();
   private final Consumer<Throwable> onFatal;
@@ -121,7 +122,7 @@ public final class RaftVerticle extends VerticleBase {
   private volatile RaftStatus status; // written on context once per tick, read anywhere
 
   public RaftVerticle(Options options, RaftStorage storage, PeerTransport transport,
-      ReplicatedStateMachine stateMachine, Consumer<Throwable> onFatal) {
+      S stateMachine, Consumer<Throwable> onFatal) {
     this.options = options;
     this.storage = storage;
     this.transport = transport;
@@ -303,7 +304,7 @@ public final class RaftVerticle extends VerticleBase {
   }
 
   /** Runs {@code query} on the state machine, on the Raft context (it owns the state). */
-  public <T> Future<T> query(Function<ReplicatedStateMachine, T> query) {
+  public <T> Future<T> query(Function<? super S, T> query) {
     Promise<T> promise = Promise.promise();
     context.runOnContext(v -> {
       try {
@@ -320,7 +321,7 @@ public final class RaftVerticle extends VerticleBase {
    * {@link #status()} may be a tick behind): for decisions that must match the term of the
    * entries this node stamps (the lease clock re-anchors in every term).
    */
-  public <T> Future<T> queryInTerm(java.util.function.BiFunction<ReplicatedStateMachine, Long, T> query) {
+  public <T> Future<T> queryInTerm(java.util.function.BiFunction<? super S, Long, T> query) {
     return query(sm -> query.apply(sm, raft.term()));
   }
 
@@ -476,8 +477,7 @@ public final class RaftVerticle extends VerticleBase {
       MemberDirectory.Addresses a = directory.get(id);
       if (!connected.contains(id) && a != null) {
         try {
-          var address = io.raftlock.transport.PeerTransportConfig.PeerAddress.parse(a.peerAddress());
-          transport.addPeer(id, address.host(), address.port());
+          transport.addPeer(id, a.peerAddress());
         } catch (IllegalArgumentException e) {
           LOG.warning(() -> options.raft().nodeId() + " has a bad address for member " + id + ": " + a);
         }
@@ -518,7 +518,7 @@ public final class RaftVerticle extends VerticleBase {
    * page limits bound that turn.
    */
   public <T> Future<CommittedPage<T>> committedPage(long from, long to, int maxEntries, long maxBytes,
-      Function<ReplicatedStateMachine, T> stateQuery) {
+      Function<? super S, T> stateQuery) {
     Promise<CommittedPage<T>> promise = Promise.promise();
     context.runOnContext(v -> {
       if (raft == null) {

@@ -119,7 +119,7 @@ public final class ClusterPage {
   }
 
   /** The sources of a real node: its Raft verticle, its recent grants and its client API (or null). */
-  public static Sources sources(RaftVerticle raft, RecentGrants recent, LockService service) {
+  public static Sources sources(RaftVerticle<LockReplica> raft, RecentGrants recent, LockService service) {
     return new Sources() {
       @Override
       public RaftStatus status() {
@@ -128,7 +128,7 @@ public final class ClusterPage {
 
       @Override
       public Future<BusiestLocks.Summary> locks(int limit) {
-        return raft.query(sm -> BusiestLocks.pick(((LockReplica) sm).stateMachine(), recent, limit));
+        return raft.query(sm -> BusiestLocks.pick(sm.stateMachine(), recent, limit));
       }
 
       @Override
