@@ -1,5 +1,6 @@
 package io.raftlock.web;
 
+import io.raftlock.api.ApiStats;
 import io.raftlock.api.LockService;
 import io.raftlock.node.LockReplica;
 import io.raftlock.node.RaftVerticle;
@@ -136,7 +137,7 @@ public final class ClusterPage {
         if (service == null) {
           return new long[3];
         }
-        LockService.Stats s = service.stats();
+        ApiStats s = service.stats();
         return new long[] {s.admitted(), s.rateLimited(), s.invalid()};
       }
     };
