@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  * <p>Owned by the Raft verticle's event loop.
  */
 public final class LockReplica implements ReplicatedStateMachine {
-  private LockStateMachine sm = new LockStateMachine();
+  private LockStateMachine sm = initialState();
   /** This node's lease time when it leads; not replicated, not in snapshots. */
   private final LeaseClock leaseClock = new LeaseClock();
   private final Consumer<LockEvent> events;
@@ -82,6 +82,28 @@ public final class LockReplica implements ReplicatedStateMachine {
   }
 
   @Override
+  public boolean replaysSnapshots() {
+    return true;
+  }
+
+  /** A separate lock state machine: no events, no lease clock, nothing shared with this one. */
+  @Override
+  public Replica replica(byte[] base) {
+    LockStateMachine copy = base == null ? initialState() : LockStateMachine.restore(base);
+    return new Replica() {
+      @Override
+      public void apply(long index, byte[] command) {
+        copy.apply(index, command);
+      }
+
+      @Override
+      public byte[] snapshot() {
+        return copy.snapshot();
+      }
+    };
+  }
+
+  @Override
   public void restore(byte[] snapshot) {
     sm = LockStateMachine.restore(snapshot);
     publishedAcl = sm.acl();
@@ -91,6 +113,11 @@ public final class LockReplica implements ReplicatedStateMachine {
   public void restore(byte[] snapshot, long index) {
     restore(snapshot);
     appliedIndex = index;
+  }
+
+  /** The state before the first entry: one definition for the live replica and the replay. */
+  private static LockStateMachine initialState() {
+    return new LockStateMachine();
   }
 
   /** The index of the last entry applied (Raft context). */
