@@ -59,7 +59,7 @@ public final class AdminApi {
   public static final int DUMP_MAX_BYTES = 4 << 20;
 
   private final Vertx vertx;
-  private final RaftVerticle raft;
+  private final RaftVerticle<?> raft;
   private final long timeoutMs;
   private final long retryAfterMs;
   private ApiAuth auth = ApiAuth.OPEN;
@@ -69,7 +69,7 @@ public final class AdminApi {
    *     change may still commit)
    * @param retryAfterMs the retry hint of retryable refusals
    */
-  public AdminApi(Vertx vertx, RaftVerticle raft, long timeoutMs, long retryAfterMs) {
+  public AdminApi(Vertx vertx, RaftVerticle<?> raft, long timeoutMs, long retryAfterMs) {
     this.vertx = vertx;
     this.raft = raft;
     this.timeoutMs = timeoutMs;

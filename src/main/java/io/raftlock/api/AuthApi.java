@@ -47,12 +47,12 @@ public final class AuthApi {
   static final String DEFAULT_ADMIN = "admin";
 
   private final Vertx vertx;
-  private final RaftVerticle raft;
+  private final RaftVerticle<?> raft;
   private final ApiAuth auth;
   private final Supplier<AclState> acl;
   private final long timeoutMs;
 
-  public AuthApi(Vertx vertx, RaftVerticle raft, ApiAuth auth, Supplier<AclState> acl, long timeoutMs) {
+  public AuthApi(Vertx vertx, RaftVerticle<?> raft, ApiAuth auth, Supplier<AclState> acl, long timeoutMs) {
     this.vertx = vertx;
     this.raft = raft;
     this.auth = auth;

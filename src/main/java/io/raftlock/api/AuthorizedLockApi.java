@@ -53,7 +53,7 @@ public final class AuthorizedLockApi implements LockApi {
     return service;
   }
 
-  LockService.Observer observer() {
+  ApiObserver observer() {
     return service.observer();
   }
 

@@ -1,6 +1,8 @@
 package io.raftlock.api;
 
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
@@ -37,6 +39,13 @@ final class ContextMailbox {
     if (hopScheduled.compareAndSet(false, true)) {
       target.runOnContext(v -> drain());
     }
+  }
+
+  /** {@code f} as a future whose callbacks run on the target context (one hop per batch). */
+  <T> Future<T> deliver(Future<T> f) {
+    Promise<T> p = Promise.promise();
+    f.onComplete(ar -> execute(() -> p.handle(ar)));
+    return p.future();
   }
 
   private void drain() {

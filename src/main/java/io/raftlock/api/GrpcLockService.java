@@ -162,15 +162,15 @@ public final class GrpcLockService {
       ConnectionTracker connections) {
     GrpcServerResponse<?, LockEventMessage> response = req.response();
     response.setWriteQueueMaxSize(WATCH_WRITE_QUEUE);
-    LockService.Observer observer = api instanceof LockService s ? s.observer()
-        : api instanceof AuthorizedLockApi a ? a.observer() : LockService.Observer.NONE;
+    ApiObserver observer = api instanceof LockService s ? s.observer()
+        : api instanceof AuthorizedLockApi a ? a.observer() : ApiObserver.NONE;
     LockApi.WatchSink sink = new LockApi.WatchSink() {
       @Override
       public boolean push(LockEventMessage event) {
         try {
           response.write(event);
           if (response.writeQueueFull()) {
-            observer.overflowed(LockService.Queue.WATCH_WRITE_QUEUE);
+            observer.overflowed(ApiObserver.Queue.WATCH_WRITE_QUEUE);
             return false;
           }
           return true;

@@ -1,5 +1,7 @@
 package io.raftlock.api;
 
+import io.raftlock.api.ApiObserver.Method;
+import io.raftlock.api.ApiObserver.Queue;
 import io.raftlock.lock.ApplyResult;
 import io.raftlock.lock.ErrorCode;
 import io.raftlock.lock.LockCommand;
@@ -27,7 +29,6 @@ import io.raftlock.proto.api.GetStatusRequest;
 import io.raftlock.proto.api.GetStatusResponse;
 import io.raftlock.proto.api.HealthRequest;
 import io.raftlock.proto.api.HealthResponse;
-import io.raftlock.proto.api.HealthStatus;
 import io.raftlock.proto.api.LockEventMessage;
 import io.raftlock.proto.api.ReleaseRequest;
 import io.raftlock.proto.api.ReleaseResponse;
@@ -88,147 +89,18 @@ public final class LockService implements LockApi {
     }
   }
 
-  /** Counters read by metrics and tests (API context). */
-  public static final class Stats {
-    long admitted;
-    long rateLimited;
-    long invalid;
-    long redirects;
-    long forwarded;
-    long retryableFailures;
-    long timeouts;
-
-    public long admitted() {
-      return admitted;
-    }
-
-    public long rateLimited() {
-      return rateLimited;
-    }
-
-    public long invalid() {
-      return invalid;
-    }
-
-    public long redirects() {
-      return redirects;
-    }
-
-    public long forwarded() {
-      return forwarded;
-    }
-
-    public long retryableFailures() {
-      return retryableFailures;
-    }
-
-    public long timeouts() {
-      return timeouts;
-    }
-  }
-
-  /** The client API's methods, as metrics label them (the gRPC method names). */
-  public enum Method {
-    ACQUIRE("Acquire"),
-    RELEASE("Release"),
-    RENEW("Renew"),
-    GET_LOCK_INFO("GetLockInfo"),
-    GET_LOCKS("GetLocks"),
-    ENQUEUE_WAITER("EnqueueWaiter"),
-    CANCEL_WAIT("CancelWait"),
-    GET_BACKOFF_ADVICE("GetBackoffAdvice"),
-    GET_STATUS("GetStatus"),
-    HEALTH("Health"),
-    WATCH("Watch"),
-    /** Open, resume, keep-alive and close on a session stream (its lock requests count as theirs). */
-    SESSION("Session");
-
-    private final String rpcName;
-
-    Method(String rpcName) {
-      this.rpcName = rpcName;
-    }
-
-    public String rpcName() {
-      return rpcName;
-    }
-  }
-
-  /** Queues and caps whose overflow refuses or drops work. */
-  public enum Queue {
-    /** A client's token bucket was empty (RATE_LIMITED). */
-    CLIENT_RATE,
-    /** The node's in-flight request cap was reached (RATE_LIMITED). */
-    IN_FLIGHT,
-    /** A gRPC watch stream's write queue was full: the watch closed as a slow consumer. */
-    WATCH_WRITE_QUEUE,
-    /** A WebSocket's write queue was full: the connection closed as a slow consumer. */
-    WS_WRITE_QUEUE,
-    /** A WebSocket connection's in-flight cap was reached (RATE_LIMITED). */
-    WS_IN_FLIGHT,
-    /** A session stream's in-flight cap was reached (RATE_LIMITED). */
-    SESSION_IN_FLIGHT,
-    /** A session stream's write queue was full: the stream closed as a slow consumer. */
-    SESSION_WRITE_QUEUE
-  }
-
-  /**
-   * What the API reports to the metrics layer. Called on the API context (or, for the WebSocket
-   * hooks, on the connection's loop); implementations must be cheap and thread-safe, and must not
-   * throw. Labels passed here come from fixed sets: never a lock id or client id.
-   */
-  public interface Observer {
-    Observer NONE = new Observer() {};
-
-    /** A request of {@code method} was received (before validation). */
-    default void started(Method method) {}
-
-    /**
-     * The request was answered after {@code nanos}: {@code error} null when it succeeded, else
-     * the code of the refusal or of the lock-level outcome in the response.
-     */
-    default void finished(Method method, ErrorCode error, long nanos) {}
-
-    /** The request failed validation on {@code field} (a proto field name, map keys stripped). */
-    default void invalid(Method method, String field) {}
-
-    /** A follower in redirect mode answered NOT_LEADER / NO_LEADER. */
-    default void redirected(Method method) {}
-
-    /** A follower forwarded the write to the leader. */
-    default void forwarded(Method method) {}
-
-    /**
-     * A command of type {@code operation} (a {@link LockCommand} record name) was submitted to Raft
-     * and ended after {@code nanos} with {@code outcome}: "ok" or a lower-case
-     * {@link ProposalException.Reason} ("other" for anything else).
-     */
-    default void proposed(String operation, String outcome, long nanos) {}
-
-    /** The node retried a proposal of its own (cancelling a disconnected client's waits). */
-    default void retried(String operation) {}
-
-    /** A queue or cap overflowed. */
-    default void overflowed(Queue queue) {}
-
-    /** A health request was answered; {@code serving} is what it said. */
-    default void healthChecked(boolean serving) {}
-
-    /** A WebSocket connection opened (+1) or closed (-1). */
-    default void webSocketsOpen(int delta) {}
-  }
-
   private final Vertx vertx;
   private final Context context;
-  private final RaftVerticle raft;
+  private final RaftVerticle<LockReplica> raft;
   private final Options options;
   private final LongSupplier wallClockMs;
-  private final long startedAtMs;
   private final RateLimiter limiter;
   private final WatchRegistry watches;
-  private final Stats stats = new Stats();
+  private final ApiStats stats = new ApiStats();
   private final LongSupplier nanoTime;
-  private volatile Observer observer = Observer.NONE;
+  private final RequestReports reports;
+  private final ApiRefusals refusals;
+  private final NodeHealth health;
   private boolean draining;
   /** Completions from the Raft context (or a forward) reach the API context through here. */
   private final ContextMailbox toApi;
@@ -238,23 +110,28 @@ public final class LockService implements LockApi {
    * Must be created on the API context. {@code wallClockMs} stamps commands proposed here (the
    * leader restamps them with its own clock, ARCHITECTURE.md data path 4).
    */
-  public LockService(Vertx vertx, RaftVerticle raft, Options options,
+  public LockService(Vertx vertx, RaftVerticle<LockReplica> raft, Options options,
       LongSupplier wallClockMs, LongSupplier nanoTime) {
     this.vertx = vertx;
     this.context = Objects.requireNonNull(Vertx.currentContext(), "create LockService on its event loop");
     this.raft = raft;
-    this.watches = new WatchRegistry(context,
-        then -> raft.query(sm -> {
-          then.accept(((LockReplica) sm).appliedIndex());
-          return null;
-        }),
-        this::cancelWaitsOf);
     this.options = options;
     this.wallClockMs = wallClockMs;
-    this.startedAtMs = wallClockMs.getAsLong();
     this.limiter = new RateLimiter(options.rateLimits(), nanoTime);
     this.nanoTime = nanoTime;
     this.toApi = new ContextMailbox(context);
+    this.reports = new RequestReports(nanoTime);
+    this.refusals = new ApiRefusals(options.retryAfterMs(), stats);
+    this.health = new NodeHealth(raft, options.clientAddresses(), wallClockMs, () -> draining, refusals, toApi,
+        reports);
+    ClientWaitCancels cancels = new ClientWaitCancels(vertx, raft, wallClockMs, nanoTime, options.retryAfterMs(),
+        toApi, reports);
+    this.watches = new WatchRegistry(context,
+        then -> raft.query(sm -> {
+          then.accept(sm.appliedIndex());
+          return null;
+        }),
+        cancels::cancelWaitsOf);
     this.deadlines = new RequestDeadlines(vertx, options.requestTimeoutMs(), nanoTime);
     // Below the reserve this node takes no entries, so its events stop: watchers move elsewhere.
     raft.onStorageReserveChange(below -> {
@@ -268,15 +145,15 @@ public final class LockService implements LockApi {
       "this node's disk is below its storage reserve and its lock state is not advancing: watch another node";
 
   /** Where requests, refusals and proposals are reported (metrics); set before serving. */
-  public void observeWith(Observer observer) {
-    this.observer = Objects.requireNonNull(observer, "observer");
+  public void observeWith(ApiObserver observer) {
+    reports.observeWith(observer);
   }
 
-  public Observer observer() {
-    return observer;
+  public ApiObserver observer() {
+    return reports.observer();
   }
 
-  public Stats stats() {
+  public ApiStats stats() {
     return stats;
   }
 
@@ -386,7 +263,7 @@ public final class LockService implements LockApi {
     RateLimiter.Permit permit;
     try {
       // Redirect before admission: a redirected request holds no in-flight slot.
-      refuseIfInvalid(invalid);
+      refusals.refuseIfInvalid(invalid);
       redirectIfFollower(method);
       permit = admit(clientId, kind);
     } catch (ApiException e) {
@@ -394,7 +271,7 @@ public final class LockService implements LockApi {
     }
     if (raft.status() != null && raft.status().role() != Role.LEADER) {
       stats.forwarded++;
-      observer.forwarded(method);
+      reports.observer().forwarded(method);
     }
     LockCommand cmd = command.get();
     byte[] bytes = LockCommandCodec.encode(keyId == null ? cmd : new LockCommand.Authenticated(keyId, cmd));
@@ -402,12 +279,12 @@ public final class LockService implements LockApi {
     return onApiWithDeadline(raft.submit(bytes))
         .transform(ar -> {
           permit.release();
-          observer.proposed(cmd.getClass().getSimpleName(), proposalOutcome(ar.cause()),
+          reports.observer().proposed(cmd.getClass().getSimpleName(), RequestReports.proposalOutcome(ar.cause()),
               nanoTime.getAsLong() - proposedAt);
           if (ar.succeeded()) {
             return Future.succeededFuture(toResponse.apply(reply(ar.result())));
           }
-          return Future.failedFuture(translate(ar.cause(), false));
+          return Future.failedFuture(refusals.translate(ar.cause(), false));
         });
   }
 
@@ -439,7 +316,7 @@ public final class LockService implements LockApi {
       public void cancel(long timerId) {
         vertx.cancelTimer(timerId);
       }
-    }, nanoTime, id -> onApi(raft.query(sm -> ((LockReplica) sm).stateMachine().sessionInfo(id))), push);
+    }, nanoTime, id -> onApi(raft.query(sm -> sm.stateMachine().sessionInfo(id))), push);
   }
 
   /** Hint given with a refusal of this node's own making (about one election). */
@@ -457,9 +334,9 @@ public final class LockService implements LockApi {
       return;
     }
     stats.redirects++;
-    observer.redirected(method);
+    reports.observer().redirected(method);
     if (s.leaderId() == null) {
-      throw noLeader();
+      throw refusals.noLeader();
     }
     throw new ApiException(ApiMapper.notLeader(s.leaderId(),
         options.clientAddresses().getOrDefault(s.leaderId(), "")), ApiMapper.grpcStatus(ErrorCode.NOT_LEADER));
@@ -503,16 +380,16 @@ public final class LockService implements LockApi {
   private <T> Future<T> read(Optional<ValidationError> invalid, boolean stale, Function<LockStateMachine, T> query) {
     RateLimiter.Permit permit;
     try {
-      refuseIfInvalid(invalid);
+      refusals.refuseIfInvalid(invalid);
       permit = admit(null, RateLimiter.Kind.NEW_WORK);
     } catch (ApiException e) {
       return Future.failedFuture(e);
     }
     Future<Long> barrier = stale ? Future.succeededFuture(0L) : raft.readBarrier(options.readTimeoutMs());
-    Future<T> result = barrier.compose(index -> raft.query(sm -> query.apply(((LockReplica) sm).stateMachine())));
+    Future<T> result = barrier.compose(index -> raft.query(sm -> query.apply(sm.stateMachine())));
     return onApi(result).transform(ar -> {
       permit.release();
-      return ar.succeeded() ? Future.succeededFuture(ar.result()) : Future.failedFuture(translate(ar.cause(), true));
+      return ar.succeeded() ? Future.succeededFuture(ar.result()) : Future.failedFuture(refusals.translate(ar.cause(), true));
     });
   }
 
@@ -522,78 +399,18 @@ public final class LockService implements LockApi {
   @Override
   public Future<GetStatusResponse> getStatus(GetStatusRequest r) {
     long t0 = started(Method.GET_STATUS);
-    return finished(Method.GET_STATUS, t0, null, null, status(r));
-  }
-
-  private Future<GetStatusResponse> status(GetStatusRequest r) {
-    try {
-      refuseIfInvalid(RequestValidator.validate(r));
-    } catch (ApiException e) {
-      return Future.failedFuture(e);
-    }
-    RaftStatus s = raft.status();
-    if (s == null) {
-      return Future.failedFuture(unavailable("node is starting"));
-    }
-    return onApi(raft.query(sm -> ((LockReplica) sm).stateMachine().stats()))
-        .map(stats -> GetStatusResponse.newBuilder()
-            .setRaftStatus(ResponseMapper.raftStatus(s, r.getIncludeReplicationDetails()))
-            .setLockStats(ResponseMapper.stats(stats))
-            .setHealth(health(s, stats.activeLocks(), stats.waiters()))
-            .build());
+    return finished(Method.GET_STATUS, t0, null, null, health.status(r));
   }
 
   @Override
   public Future<HealthResponse> health(HealthRequest r) {
     long t0 = started(Method.HEALTH);
-    return finished(Method.HEALTH, t0, null, null, healthOf(r));
+    return finished(Method.HEALTH, t0, null, null, health.health(r));
   }
 
-  private Future<HealthResponse> healthOf(HealthRequest r) {
-    try {
-      refuseIfInvalid(RequestValidator.validate(r));
-    } catch (ApiException e) {
-      return Future.failedFuture(e);
-    }
-    RaftStatus s = raft.status();
-    if (s == null) {
-      return Future.succeededFuture(HealthResponse.newBuilder()
-          .setStatus(HealthStatus.ServingStatus.NOT_SERVING).setMessage("starting").build());
-    }
-    HealthStatus h = health(s, -1, -1);
-    observer.healthChecked(h.getStatus() == HealthStatus.ServingStatus.SERVING);
-    return Future.succeededFuture(HealthResponse.newBuilder()
-        .setStatus(h.getStatus()).setMessage(h.getMessage()).setHealthInfo(h).build());
-  }
-
-  /**
-   * SERVING when a leader is known, the log is intact, the disk is above its storage reserve and
-   * this node is not draining.
-   */
+  /** See {@link NodeHealth}: a leader known, the log intact, the disk above its reserve, not draining. */
   public boolean serving() {
-    RaftStatus s = raft.status();
-    return !draining && s != null && s.leaderId() != null && !s.needsRepair() && !raft.belowStorageReserve();
-  }
-
-  private HealthStatus health(RaftStatus s, int activeLocks, int waiters) {
-    boolean serving = serving();
-    String message = draining ? "shutting down"
-        : s.needsRepair() ? "log needs repair from the leader"
-        : raft.belowStorageReserve() ? "disk below the storage reserve"
-        : s.leaderId() == null ? "no leader known" : "serving";
-    HealthStatus.Builder b = HealthStatus.newBuilder()
-        .setStatus(serving ? HealthStatus.ServingStatus.SERVING : HealthStatus.ServingStatus.NOT_SERVING)
-        .setMessage(message)
-        .setIsRaftLeader(s.role() == Role.LEADER)
-        .setRaftLeaderAddress(s.leaderId() == null ? "" : options.clientAddresses().getOrDefault(s.leaderId(), ""))
-        .setRaftTerm(s.term())
-        .setRaftLastApplied(s.appliedIndex())
-        .setUptime(ApiMapper.durationOfMillis(Math.max(0, wallClockMs.getAsLong() - startedAtMs)))
-        .setLastHealthCheckAt(ApiMapper.timestampOfMillis(wallClockMs.getAsLong()));
-    if (activeLocks >= 0) {
-      b.setCurrentActiveLocks(activeLocks).setCurrentTotalWaiters(waiters);
-    }
-    return b.build();
+    return health.serving();
   }
 
   // ---------------------------------------------------------------- watch
@@ -611,57 +428,20 @@ public final class LockService implements LockApi {
 
   private Future<Watch> openWatch(WatchRequest r, WatchSink sink, String principal) {
     try {
-      refuseIfInvalid(RequestValidator.validate(r));
+      refusals.refuseIfInvalid(RequestValidator.validate(r));
     } catch (ApiException e) {
       return Future.failedFuture(e);
     }
     if (draining) {
-      return Future.failedFuture(unavailable("node is shutting down"));
+      return Future.failedFuture(refusals.unavailable("node is shutting down"));
     }
     if (raft.belowStorageReserve()) {
-      return Future.failedFuture(unavailable(STORAGE_BELOW_RESERVE));
+      return Future.failedFuture(refusals.unavailable(STORAGE_BELOW_RESERVE));
     }
     return watches.open(r.getClientId(), principal, sink);
   }
 
-  /**
-   * Proposes CancelClientWaits for a client whose last watch here closed, retrying retryable
-   * failures (an election) for up to {@link #CANCEL_ATTEMPTS} × {@code retryAfterMs}: a waiter
-   * that can no longer be told about its grant must not be granted.
-   */
-  private Future<Object> cancelWaitsOf(String clientId, String principal) {
-    Promise<Object> done = Promise.promise();
-    cancelAttempt(clientId, principal, 1, done);
-    return done.future();
-  }
-
-  private static final int CANCEL_ATTEMPTS = 50;
-
-  private void cancelAttempt(String clientId, String principal, int attempt, Promise<Object> done) {
-    byte[] cmd = LockCommandCodec.encode(ApiMapper.cancelClientWaits(clientId, principal, wallClockMs.getAsLong()));
-    long proposedAt = nanoTime.getAsLong();
-    onApi(raft.submit(cmd)).onComplete(ar -> {
-      observer.proposed("CancelClientWaits", proposalOutcome(ar.cause()), nanoTime.getAsLong() - proposedAt);
-      if (ar.succeeded()) {
-        done.complete(ar.result());
-      } else if (attempt < CANCEL_ATTEMPTS && ar.cause() instanceof ProposalException p && p.retryable()
-          && p.reason() != ProposalException.Reason.STOPPED) {
-        observer.retried("CancelClientWaits");
-        vertx.setTimer(options.retryAfterMs(), id -> cancelAttempt(clientId, principal, attempt + 1, done));
-      } else {
-        done.fail(ar.cause());
-      }
-    });
-  }
-
   // ---------------------------------------------------------------- admission and errors
-
-  private void refuseIfInvalid(Optional<ValidationError> invalid) {
-    if (invalid.isPresent()) {
-      stats.invalid++;
-      throw invalid(invalid.get());
-    }
-  }
 
   /**
    * An in-flight slot, charged to {@code key}'s token bucket; reads carry no client id
@@ -670,12 +450,12 @@ public final class LockService implements LockApi {
    */
   private RateLimiter.Permit admit(String key, RateLimiter.Kind kind) {
     if (draining) {
-      throw unavailable("node is shutting down");
+      throw refusals.unavailable("node is shutting down");
     }
     RateLimiter.Decision d = key == null ? limiter.tryAdmitInFlight(kind) : limiter.tryAdmit(key, kind);
     if (d instanceof RateLimiter.Rejection rej) {
       stats.rateLimited++;
-      observer.overflowed(rej.reason() == RateLimiter.Reason.CLIENT_RATE ? Queue.CLIENT_RATE : Queue.IN_FLIGHT);
+      reports.observer().overflowed(rej.reason() == RateLimiter.Reason.CLIENT_RATE ? Queue.CLIENT_RATE : Queue.IN_FLIGHT);
       String why = rej.reason() == RateLimiter.Reason.CLIENT_RATE
           ? "rate limit of client " + key + " exceeded" : "too many requests in flight on this node";
       throw new ApiException(ApiMapper.retryable(ErrorCode.RATE_LIMITED, why, rej.retryAfterNanos()),
@@ -685,122 +465,22 @@ public final class LockService implements LockApi {
     return (RateLimiter.Permit) d;
   }
 
-  private static ApiException invalid(ValidationError e) {
-    return new ApiException(ApiMapper.error(e), ApiMapper.grpcStatus(e.code()));
-  }
-
-  private ApiException unavailable(String message) {
-    return new ApiException(ApiMapper.retryable(ErrorCode.UNAVAILABLE, message,
-        options.retryAfterMs() * 1_000_000L), GrpcStatus.UNAVAILABLE);
-  }
-
-  private ApiException noLeader() {
-    return new ApiException(ApiMapper.retryable(ErrorCode.NO_LEADER,
-        "no leader is known (an election is under way); nothing was proposed",
-        options.retryAfterMs() * 1_000_000L), GrpcStatus.UNAVAILABLE);
-  }
-
-  /**
-   * A failure from the Raft side as the client sees it. Every retryable outcome says whether the
-   * command may have been applied, so the client knows to retry with the same request id. A read
-   * changes nothing, whatever happened: it is simply asked again.
-   */
-  private ApiException translate(Throwable t, boolean read) {
-    if (t instanceof ApiException e) {
-      return e;
-    }
-    long retryNanos = options.retryAfterMs() * 1_000_000L;
-    if (!(t instanceof ProposalException p)) {
-      return new ApiException(ApiMapper.error(ErrorCode.INTERNAL_ERROR, "internal error: " + t.getClass().getSimpleName()),
-          GrpcStatus.INTERNAL);
-    }
-    stats.retryableFailures++;
-    ErrorDetail detail = switch (p.reason()) {
-      case NO_LEADER -> noLeader().detail();
-      case NOT_LEADER, LEADERSHIP_TRANSFER -> ApiMapper.retryable(ErrorCode.NO_LEADER,
-          "leadership is changing; nothing was proposed", retryNanos);
-      case LEADERSHIP_LOST, SUPERSEDED, UNKNOWN_OUTCOME, FORWARD_FAILED -> ApiMapper.retryable(
-          ErrorCode.REPLICATION_FAILURE, read
-              ? "the read could not be confirmed by the leader (" + p.reason() + "); nothing changed, read again"
-              : "the outcome is unknown (" + p.reason() + "); retry with the same request_id", retryNanos);
-      case TIMEOUT -> {
-        stats.timeouts++;
-        yield ApiMapper.retryable(ErrorCode.TIMEOUT, read
-            ? "no answer in time; a read changes nothing, read again"
-            : "no answer in time; the outcome is unknown, retry with the same request_id", retryNanos);
-      }
-      case STORAGE_FULL -> ApiMapper.retryable(ErrorCode.UNAVAILABLE,
-          "the leader's disk is full; nothing was proposed", retryNanos * 10);
-      case STOPPED, STORAGE_FAILED -> ApiMapper.retryable(ErrorCode.UNAVAILABLE,
-          "this node is not serving (" + p.reason() + "); use another node", retryNanos);
-    };
-    return new ApiException(detail, ApiMapper.grpcStatus(ErrorCode.ofCode(detail.getCode().getNumber())));
-  }
-
   // ---------------------------------------------------------------- observation
 
-  /** Marks a request nobody observed at its start: its end is not reported either. */
-  private static final long UNOBSERVED = Long.MIN_VALUE;
-
-  /** Reports the start of a request; returns its start time ({@link #UNOBSERVED} when nobody observes). */
   private long started(Method method) {
-    Observer o = observer;
-    if (o == Observer.NONE) {
-      return UNOBSERVED;
-    }
-    o.started(method);
-    return nanoTime.getAsLong();
+    return reports.started(method);
   }
 
-  /**
-   * Reports how {@code f} ends: the refusal's code, or the lock-level error in the response
-   * ({@code hasError}/{@code error} null for responses without an error field). Returns {@code f}.
-   */
   private <R> Future<R> finished(Method method, long startedAt, java.util.function.Predicate<R> hasError,
       Function<R, ErrorDetail> error, Future<R> f) {
-    Observer o = observer;
-    if (o == Observer.NONE || startedAt == UNOBSERVED) {
-      return f;
-    }
-    return f.onComplete(ar -> {
-      ErrorCode code = null;
-      if (ar.failed()) {
-        if (ar.cause() instanceof ApiException e) {
-          code = codeOf(e.detail());
-          String field = e.detail().getDetailsMap().get("field");
-          if (field != null && (code == ErrorCode.INVALID_ARGUMENT || code == ErrorCode.INVALID_TTL)) {
-            int key = field.indexOf('[');
-            o.invalid(method, key < 0 ? field : field.substring(0, key)); // metadata[key] → metadata
-          }
-        } else {
-          code = ErrorCode.INTERNAL_ERROR;
-        }
-      } else if (hasError != null && ar.result() != null && hasError.test(ar.result())) {
-        code = codeOf(error.apply(ar.result()));
-      }
-      o.finished(method, code, nanoTime.getAsLong() - startedAt);
-    });
-  }
-
-  private static ErrorCode codeOf(ErrorDetail d) {
-    ErrorCode c = ErrorCode.ofCode(d.getCode().getNumber());
-    return c == null ? ErrorCode.INTERNAL_ERROR : c;
-  }
-
-  private static String proposalOutcome(Throwable cause) {
-    if (cause == null) {
-      return "ok";
-    }
-    return cause instanceof ProposalException p ? p.reason().name().toLowerCase(java.util.Locale.ROOT) : "other";
+    return reports.finished(method, startedAt, hasError, error, f);
   }
 
   // ---------------------------------------------------------------- context hops
 
   /** {@code f} as a future whose callbacks run on the API context (one hop per apply batch). */
   private <T> Future<T> onApi(Future<T> f) {
-    Promise<T> p = Promise.promise();
-    f.onComplete(ar -> toApi.execute(() -> p.handle(ar)));
-    return p.future();
+    return toApi.deliver(f);
   }
 
   /**

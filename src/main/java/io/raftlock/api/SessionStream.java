@@ -1,6 +1,6 @@
 package io.raftlock.api;
 
-import io.raftlock.api.LockService.Method;
+import io.raftlock.api.ApiObserver.Method;
 import io.raftlock.lock.ErrorCode;
 import io.raftlock.lock.LockCommand;
 import io.raftlock.lock.LockReply;
@@ -247,7 +247,7 @@ final class SessionStream {
       public boolean push(LockEventMessage event) {
         boolean ok = sink.send(SessionResponse.newBuilder().setEvent(event).build());
         if (!ok) {
-          service.observer().overflowed(LockService.Queue.SESSION_WRITE_QUEUE);
+          service.observer().overflowed(ApiObserver.Queue.SESSION_WRITE_QUEUE);
         }
         return ok;
       }
@@ -372,7 +372,7 @@ final class SessionStream {
   private boolean takeSlot(long corr, RateLimiter.Kind kind) {
     int cap = kind == RateLimiter.Kind.MAINTAIN ? MAX_IN_FLIGHT : MAX_IN_FLIGHT - RESERVED_FOR_MAINTENANCE;
     if (inFlight >= cap) {
-      service.observer().overflowed(LockService.Queue.SESSION_IN_FLIGHT);
+      service.observer().overflowed(ApiObserver.Queue.SESSION_IN_FLIGHT);
       answer0(corr, SessionResponse.newBuilder().setError(ApiMapper.retryable(ErrorCode.RATE_LIMITED,
           "more than " + cap + " requests in flight on this stream",
           service.retryAfterMs() * 1_000_000L)));

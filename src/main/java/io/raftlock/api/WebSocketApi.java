@@ -31,13 +31,13 @@ public final class WebSocketApi implements Handler<ServerWebSocket> {
   @Override
   public void handle(ServerWebSocket ws) {
     // Metrics hooks come from the node's LockService (none for another LockApi, e.g. a test fake).
-    LockService.Observer observer = api instanceof LockService s ? s.observer() : LockService.Observer.NONE;
+    ApiObserver observer = api instanceof LockService s ? s.observer() : ApiObserver.NONE;
     new WsConnection(vertx, api, options, ws, observer).start();
   }
 
   /** Serves one WebSocket with {@code as} in place of this API (a caller's view of it). */
   public void handle(ServerWebSocket ws, LockApi as) {
-    LockService.Observer observer = api instanceof LockService s ? s.observer() : LockService.Observer.NONE;
+    ApiObserver observer = api instanceof LockService s ? s.observer() : ApiObserver.NONE;
     new WsConnection(vertx, as, options, ws, observer).start();
   }
 

@@ -72,10 +72,10 @@ final class WsConnection {
   private boolean closeWhenIdle;
   private final WsSession session;
 
-  private final LockService.Observer observer;
+  private final ApiObserver observer;
 
   WsConnection(Vertx vertx, LockApi api, WebSocketApi.Options options, ServerWebSocket ws,
-      LockService.Observer observer) {
+      ApiObserver observer) {
     this.observer = observer;
     this.vertx = vertx;
     this.ctx = vertx.getOrCreateContext();
@@ -236,7 +236,7 @@ final class WsConnection {
   /** Takes an in-flight slot, or answers RATE_LIMITED and returns false. */
   private boolean admit(WsCodec.Inbound in) {
     if (inFlight >= options.maxInFlight()) {
-      observer.overflowed(LockService.Queue.WS_IN_FLIGHT);
+      observer.overflowed(ApiObserver.Queue.WS_IN_FLIGHT);
       send(WsCodec.error(in.id(), in.op(), WsCodec.rateLimited(
           "more than " + options.maxInFlight() + " requests in flight on this connection",
           options.retryAfterMs())));
@@ -415,7 +415,7 @@ final class WsConnection {
       return false;
     }
     if (ws.writeQueueFull()) {
-      observer.overflowed(LockService.Queue.WS_WRITE_QUEUE);
+      observer.overflowed(ApiObserver.Queue.WS_WRITE_QUEUE);
       close(CLOSE_POLICY_VIOLATION, "slow consumer: write queue full");
       return false;
     }

@@ -1,7 +1,7 @@
 package io.raftlock.app;
 
 import io.raftlock.config.NodeConfig;
-import io.raftlock.transport.PeerTransport;
+import io.raftlock.node.PeerTransport;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;

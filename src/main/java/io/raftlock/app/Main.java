@@ -8,7 +8,7 @@ import io.raftlock.storage.DataDirLock;
 import io.raftlock.logging.StopAwareLogManager;
 import io.raftlock.logging.TextLogFormatter;
 import io.raftlock.transport.GrpcPeerTransport;
-import io.raftlock.transport.PeerTransport;
+import io.raftlock.node.PeerTransport;
 import io.raftlock.transport.PeerTransportConfig;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -25,7 +25,7 @@ import io.raftlock.storage.StorageOptions;
 import io.raftlock.tls.NodeTls;
 import io.raftlock.transport.GrpcPeerTransport;
 import io.raftlock.transport.OutboundBind;
-import io.raftlock.transport.PeerTransport;
+import io.raftlock.node.PeerTransport;
 import io.raftlock.web.ClusterPage;
 import io.raftlock.web.RecentGrants;
 import io.vertx.core.Future;
@@ -52,14 +52,14 @@ public final class Node {
 
   private final NodeConfig config;
   private final Vertx vertx;
-  private final RaftVerticle raft;
+  private final RaftVerticle<LockReplica> raft;
   private final NodeTls tls;
   private String raftDeployment;
   private String httpDeployment;
   private volatile ExpiryDriver expiry; // runs on the client API context
   private final DataDirLock dirLock;
 
-  private Node(NodeConfig config, Vertx vertx, RaftVerticle raft, NodeTls tls, DataDirLock dirLock) {
+  private Node(NodeConfig config, Vertx vertx, RaftVerticle<LockReplica> raft, NodeTls tls, DataDirLock dirLock) {
     this.config = config;
     this.vertx = vertx;
     this.raft = raft;
@@ -206,7 +206,7 @@ public final class Node {
         w.publish(e);
       }
     }, config.limits().toStateMachineConfig());
-    RaftVerticle raft = new RaftVerticle(options, storage, transport, replica, cause -> failStop(config.nodeId(), cause));
+    RaftVerticle<LockReplica> raft = new RaftVerticle<>(options, storage, transport, replica, cause -> failStop(config.nodeId(), cause));
     // The address book: the configured members, overlaid by what this node learned at runtime
     // (saved in its data directory). Read here, on the starting thread, not on an event loop.
     Map<String, MemberDirectory.Addresses> book = new TreeMap<>();
@@ -320,7 +320,7 @@ public final class Node {
 
   /** The lock state machine's content hash at this node's applied index (checkers, tests). */
   public Future<Long> stateHash() {
-    return raft.query(sm -> ((LockReplica) sm).stateMachine().stateHash());
+    return raft.query(sm -> sm.stateMachine().stateHash());
   }
 
   /**
@@ -329,7 +329,7 @@ public final class Node {
    * only what this node proposes when it leads).
    */
   public Future<LockStateMachine.Config> committedLimits() {
-    return raft.query(sm -> ((LockReplica) sm).stateMachine().config());
+    return raft.query(sm -> sm.stateMachine().config());
   }
 
   /**

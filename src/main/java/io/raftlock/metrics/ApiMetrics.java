@@ -4,8 +4,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.raftlock.api.ApiObserver;
 import io.raftlock.api.LockService;
-import io.raftlock.api.LockService.Method;
+import io.raftlock.api.ApiObserver.Method;
 import io.raftlock.lock.ErrorCode;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -16,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * Client API meters, fed by {@link LockService} as its {@link LockService.Observer}: the seed's
+ * Client API meters, fed by {@link LockService} as its {@link ApiObserver}: the seed's
  * {@code ServerMetrics} hooks (requests by method and outcome, latency, redirects, forwards,
  * retries, proposals, validation/client/server errors, queue overflows, concurrent requests,
  * health checks). Every label comes from a fixed set (method, outcome, error code, field name,
@@ -25,7 +26,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>Meters are created on first use and cached in arrays indexed by enum ordinal, so the hot
  * path is an array read and an increment; Micrometer meters are thread-safe.
  */
-public final class ApiMetrics implements LockService.Observer {
+public final class ApiMetrics implements ApiObserver {
   /** Outcome of a request: how it ended, whatever the transport. */
   enum Outcome {
     /** Answered without error. */
@@ -58,7 +59,7 @@ public final class ApiMetrics implements LockService.Observer {
   private final Map<Method, AtomicInteger> inFlight = new EnumMap<>(Method.class);
   private final Map<Method, Counter> redirects = new EnumMap<>(Method.class);
   private final Map<Method, Counter> forwards = new EnumMap<>(Method.class);
-  private final Map<LockService.Queue, Counter> overflows = new EnumMap<>(LockService.Queue.class);
+  private final Map<ApiObserver.Queue, Counter> overflows = new EnumMap<>(ApiObserver.Queue.class);
   /** Validation errors by method, then field (field names come from the validator's code). */
   private final Map<Method, Map<String, Counter>> invalid = new EnumMap<>(Method.class);
   /** Proposals by command type, then outcome. */
@@ -88,7 +89,7 @@ public final class ApiMetrics implements LockService.Observer {
       // The successful series exist from the start, so a dashboard sees zero rather than nothing.
       requestCounter(m, Outcome.OK);
     }
-    for (LockService.Queue q : LockService.Queue.values()) {
+    for (ApiObserver.Queue q : ApiObserver.Queue.values()) {
       overflows.put(q, Counter.builder("raftlock.queue.overflows").tag("queue", q.name().toLowerCase(Locale.ROOT))
           .description("work refused or dropped because a queue or cap was full").register(registry));
     }
@@ -165,7 +166,7 @@ public final class ApiMetrics implements LockService.Observer {
   }
 
   @Override
-  public void overflowed(LockService.Queue queue) {
+  public void overflowed(ApiObserver.Queue queue) {
     overflows.get(queue).increment();
   }
 

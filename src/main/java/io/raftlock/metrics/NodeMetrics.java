@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.raftlock.api.ConnectionTracker;
+import io.raftlock.api.ApiObserver;
 import io.raftlock.api.LockService;
 import io.raftlock.api.WatchRegistry;
 import io.raftlock.lock.LockEvent;
@@ -156,7 +157,7 @@ public final class NodeMetrics {
   }
 
   /** The client API's observer ({@link LockService#observeWith}). */
-  public LockService.Observer api() {
+  public ApiObserver api() {
     return api;
   }
 

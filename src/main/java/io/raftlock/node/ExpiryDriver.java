@@ -37,7 +37,7 @@ public final class ExpiryDriver {
   private static final Logger LOG = Logger.getLogger(ExpiryDriver.class.getName());
 
   private final Vertx vertx;
-  private final RaftVerticle raft;
+  private final RaftVerticle<LockReplica> raft;
   private final LongSupplier wallClockMs;
   private final LongSupplier monotonicNanos;
   private final long checkMs;
@@ -54,7 +54,7 @@ public final class ExpiryDriver {
    * @param wallClockMs read only when a term's first reading anchors lease time
    * @param monotonicNanos advances lease time ({@code System::nanoTime})
    */
-  public ExpiryDriver(Vertx vertx, RaftVerticle raft, LongSupplier wallClockMs,
+  public ExpiryDriver(Vertx vertx, RaftVerticle<LockReplica> raft, LongSupplier wallClockMs,
       LongSupplier monotonicNanos, long checkMs) {
     this.vertx = vertx;
     this.raft = raft;
@@ -95,7 +95,7 @@ public final class ExpiryDriver {
     }
     inFlight = true;
     long promoted = promotedTerm;
-    raft.queryInTerm((sm, term) -> ((LockReplica) sm).leaderCommand(
+    raft.queryInTerm((sm, term) -> sm.leaderCommand(
             term, promoted == term, wallClockMs.getAsLong(), monotonicNanos.getAsLong()))
         .compose(cmd -> cmd == null ? Future.succeededFuture() : propose(cmd))
         .onComplete(ar -> context.runOnContext(v -> {

@@ -36,7 +36,7 @@ import java.util.logging.Logger;
 public final class LockReplica implements ReplicatedStateMachine {
   private static final Logger LOG = Logger.getLogger(LockReplica.class.getName());
 
-  private LockStateMachine sm = new LockStateMachine();
+  private LockStateMachine sm = initialState();
   /** The settings this node proposes when it leads (its configuration file's limits). */
   private final LockStateMachine.Config desiredConfig;
   /** The last committed settings warned about, so that each difference is logged once. */
@@ -116,6 +116,28 @@ public final class LockReplica implements ReplicatedStateMachine {
   }
 
   @Override
+  public boolean replaysSnapshots() {
+    return true;
+  }
+
+  /** A separate lock state machine: no events, no lease clock, nothing shared with this one. */
+  @Override
+  public Replica replica(byte[] base) {
+    LockStateMachine copy = base == null ? initialState() : LockStateMachine.restore(base);
+    return new Replica() {
+      @Override
+      public void apply(long index, byte[] command) {
+        copy.apply(index, command);
+      }
+
+      @Override
+      public byte[] snapshot() {
+        return copy.snapshot();
+      }
+    };
+  }
+
+  @Override
   public void restore(byte[] snapshot) {
     sm = LockStateMachine.restore(snapshot);
     publishedAcl = sm.acl();
@@ -125,6 +147,11 @@ public final class LockReplica implements ReplicatedStateMachine {
   public void restore(byte[] snapshot, long index) {
     restore(snapshot);
     appliedIndex = index;
+  }
+
+  /** The state before the first entry: one definition for the live replica and the replay. */
+  private static LockStateMachine initialState() {
+    return new LockStateMachine();
   }
 
   /** The index of the last entry applied (Raft context). */

@@ -15,17 +15,12 @@ import io.raftlock.raft.RaftStorage;
 import io.raftlock.raft.ReadState;
 import io.raftlock.raft.Role;
 import io.raftlock.raft.Snapshot;
-import io.raftlock.raft.SnapshotMeta;
 import io.raftlock.raft.SoftState;
-import io.raftlock.transport.PeerTransport;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
@@ -42,8 +37,10 @@ import java.util.logging.Logger;
  *
  * <p>Threading: every field below marked "context" is touched only on this verticle's event-loop
  * context. Public methods may be called from any thread; they hop onto the context.
+ *
+ * @param <S> the replicated state machine: queries see its own type, so callers need no casts
  */
-public final class RaftVerticle extends VerticleBase {
+public final class RaftVerticle<S extends ReplicatedStateMachine> extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(RaftVerticle.class.getName());
 
   /**
@@ -82,7 +79,7 @@ public final class RaftVerticle extends VerticleBase {
   private final Options options;
   private final RaftStorage storage;
   private final PeerTransport transport;
-  private final ReplicatedStateMachine stateMachine;
+  private final S stateMachine;
   private final List<Consumer<SoftState>> leadershipListeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<Boolean>> reserveListeners = new CopyOnWriteArrayList<>();
   private final Consumer<Throwable> onFatal;
@@ -94,22 +91,9 @@ public final class RaftVerticle extends VerticleBase {
   private final PendingProposals proposals = new PendingProposals(); // context
   /** Membership changes waiting for their CONFIG entry to commit, by index. */
   private final PendingProposals configChanges = new PendingProposals(); // context
-  private MemberDirectory directory; // set before start; null: peers stay as configured
-  private java.nio.file.Path directoryDir; // where the address book is saved; null: not saved
-  /** The member set the transport was last aligned with (latest ∪ committed configuration). */
-  private java.util.Set<String> alignedMembers = java.util.Set.of(); // context
-  private final List<Consumer<ClusterConfig>> configListeners = new CopyOnWriteArrayList<>();
-  private ClusterConfig lastConfig; // context
-  private long alignedConfigIndex = -1; // context
-  private boolean alignedConfigCommitted; // context
-  private boolean realignPeers; // context: a member's address arrived, connect it
-  /** How long a member that left stays connected, so the leader's parting message gets out. */
-  private static final long PARTING_GRACE_MS = 1_000;
-  /** Read barriers waiting for the leader's confirmation, by request id. */
-  private final Map<Long, Promise<Long>> readsAwaitingIndex = new HashMap<>(); // context
-  /** Confirmed read barriers waiting for the state machine to reach their index. */
-  private final TreeMap<Long, List<Promise<Long>>> readsAwaitingApply = new TreeMap<>(); // context
-  private long nextReadId; // context
+  private final PeerAlignment peers; // context, except registration before start
+  private final ReadBarriers reads = new ReadBarriers(); // context
+  private final Snapshots snapshots; // context
   private long timerId = -1; // context
   private long lastTickNanos = Long.MIN_VALUE / 2; // context
   private boolean drainScheduled; // context
@@ -117,16 +101,19 @@ public final class RaftVerticle extends VerticleBase {
   /** What the core was last told about the storage reserve (see {@link #syncStorageReserve}). */
   private boolean belowReserve; // context
   private long lastAppliedIndex; // context
-  private long lastSnapshotIndex; // context
   private volatile RaftStatus status; // written on context once per tick, read anywhere
 
   public RaftVerticle(Options options, RaftStorage storage, PeerTransport transport,
-      ReplicatedStateMachine stateMachine, Consumer<Throwable> onFatal) {
+      S stateMachine, Consumer<Throwable> onFatal) {
     this.options = options;
     this.storage = storage;
     this.transport = transport;
     this.stateMachine = stateMachine;
     this.onFatal = onFatal;
+    this.peers = new PeerAlignment(options == null ? "" : options.raft().nodeId(), transport, () -> stopped);
+    this.snapshots = options == null ? null : new Snapshots(options.raft().nodeId(), options.snapshotEveryEntries(),
+        options.snapshotKeepEntries(), stateMachine, storage, () -> observer, () -> stopped,
+        err -> context.runOnContext(v -> fail(err)));
   }
 
   /**
@@ -164,18 +151,17 @@ public final class RaftVerticle extends VerticleBase {
    * on a worker thread. Call before start.
    */
   public void followMembership(MemberDirectory directory, java.nio.file.Path dataDir) {
-    this.directory = java.util.Objects.requireNonNull(directory, "directory");
-    this.directoryDir = dataDir;
+    peers.follow(directory, dataDir);
   }
 
   /** The address book, or null if the membership is not followed. */
   public MemberDirectory directory() {
-    return directory;
+    return peers.directory();
   }
 
   /** The configuration in force changed; delivered on the Raft context. */
   public void onConfigChange(Consumer<ClusterConfig> listener) {
-    configListeners.add(listener);
+    peers.onConfigChange(listener);
   }
 
   /** Leadership changes, delivered on the Raft context (role, leader id, term). */
@@ -185,6 +171,7 @@ public final class RaftVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    peers.start(vertx);
     // Recovery reads and verifies the whole log: blocking I/O, so off the event loop.
     return vertx.executeBlocking(storage::recover)
         .compose(this::startCore)
@@ -199,7 +186,8 @@ public final class RaftVerticle extends VerticleBase {
     raft = new RaftNode(options.raft(), options.cluster(), state, new SplittableRandom(options.randomSeed()));
     if (state.snapshot() != null) {
       stateMachine.restore(state.snapshot().data(), state.snapshot().index());
-      lastAppliedIndex = lastSnapshotIndex = state.snapshot().index();
+      lastAppliedIndex = state.snapshot().index();
+      snapshots.restoredAt(lastAppliedIndex);
     }
     loop = new DriverLoop(raft, new Effects());
     LOG.info(() -> options.raft().nodeId() + " recovered: term " + state.hardState().currentTerm()
@@ -215,7 +203,7 @@ public final class RaftVerticle extends VerticleBase {
       vertx.cancelTimer(timerId);
       proposals.failAll(ProposalException.Reason.STOPPED, null);
       configChanges.failAll(ProposalException.Reason.STOPPED, null);
-      failReads(ProposalException.Reason.STOPPED);
+      reads.failAll(ProposalException.Reason.STOPPED);
       transport.close().onComplete(ar -> vertx.executeBlocking(() -> {
         storage.close();
         return null;
@@ -286,14 +274,14 @@ public final class RaftVerticle extends VerticleBase {
         promise.fail(new ProposalException(ProposalException.Reason.STOPPED, null));
         return;
       }
-      long id = ++nextReadId;
+      long id = reads.nextId();
       if (raft.readIndex(id) == RaftNode.ReadRequestStatus.NO_LEADER) {
         promise.fail(new ProposalException(ProposalException.Reason.NO_LEADER, null));
         return;
       }
-      readsAwaitingIndex.put(id, promise);
+      reads.await(id, promise);
       vertx.setTimer(timeoutMs, t -> {
-        if (readsAwaitingIndex.remove(id) != null) {
+        if (reads.expire(id)) {
           promise.tryFail(new ProposalException(ProposalException.Reason.TIMEOUT, raft.leaderId()));
         }
       });
@@ -303,7 +291,7 @@ public final class RaftVerticle extends VerticleBase {
   }
 
   /** Runs {@code query} on the state machine, on the Raft context (it owns the state). */
-  public <T> Future<T> query(Function<ReplicatedStateMachine, T> query) {
+  public <T> Future<T> query(Function<? super S, T> query) {
     Promise<T> promise = Promise.promise();
     context.runOnContext(v -> {
       try {
@@ -320,38 +308,8 @@ public final class RaftVerticle extends VerticleBase {
    * {@link #status()} may be a tick behind): for decisions that must match the term of the
    * entries this node stamps (the lease clock re-anchors in every term).
    */
-  public <T> Future<T> queryInTerm(java.util.function.BiFunction<ReplicatedStateMachine, Long, T> query) {
+  public <T> Future<T> queryInTerm(java.util.function.BiFunction<? super S, Long, T> query) {
     return query(sm -> query.apply(sm, raft.term()));
-  }
-
-  private void confirmedRead(ReadState rs) {
-    Promise<Long> p = readsAwaitingIndex.remove(rs.requestId());
-    if (p == null) {
-      return; // timed out already
-    }
-    if (rs.readIndex() < 0) {
-      p.fail(new ProposalException(ProposalException.Reason.LEADERSHIP_LOST, raft.leaderId()));
-    } else if (rs.readIndex() <= lastAppliedIndex) {
-      p.complete(rs.readIndex());
-    } else {
-      readsAwaitingApply.computeIfAbsent(rs.readIndex(), k -> new ArrayList<>()).add(p);
-    }
-  }
-
-  private void failReads(ProposalException.Reason reason) {
-    List<Promise<Long>> all = new ArrayList<>(readsAwaitingIndex.values());
-    readsAwaitingApply.values().forEach(all::addAll);
-    readsAwaitingIndex.clear();
-    readsAwaitingApply.clear();
-    all.forEach(p -> p.tryFail(new ProposalException(reason, null)));
-  }
-
-  /** Completes every confirmed read whose index is now applied. */
-  private void releaseAppliedReads() {
-    while (!readsAwaitingApply.isEmpty() && readsAwaitingApply.firstKey() <= lastAppliedIndex) {
-      var e = readsAwaitingApply.pollFirstEntry();
-      e.getValue().forEach(p -> p.complete(e.getKey()));
-    }
   }
 
   /** Hands leadership to {@code target} (null: the most caught-up voter). */
@@ -416,82 +374,12 @@ public final class RaftVerticle extends VerticleBase {
         promise.fail(new MembershipException(r.status(), r.leaderHint()));
         return;
       }
-      if (peerAddress != null && directory != null
-          && directory.put(id, new MemberDirectory.Addresses(peerAddress, clientAddress))) {
-        saveDirectory();
-      }
+      peers.recordAddresses(id, peerAddress, clientAddress);
       configChanges.add(r.index(), r.term(), promise);
       scheduleDrain();
     });
     // Completed during apply, on the context, before any later compaction: configAt is valid.
     return promise.future().map(a -> a.index() >= raft.configIndex() ? raft.clusterConfig() : raft.configAt(a.index()));
-  }
-
-  private void saveDirectory() {
-    if (directoryDir == null) {
-      return;
-    }
-    MemberDirectory d = directory;
-    java.nio.file.Path dir = directoryDir;
-    // Blocking file I/O: on a worker thread, in order (an older book never overwrites a newer).
-    vertx.executeBlocking(() -> {
-      d.save(dir);
-      return null;
-    }, true).onFailure(e -> LOG.log(Level.WARNING, options.raft().nodeId()
-        + " could not save the member address book", e));
-  }
-
-  /**
-   * After each drain: when the latest or the committed configuration changed, aligns the
-   * transport's peers with their union (a server removed by an uncommitted entry still receives
-   * the log until the entry commits). A member that left is disconnected after a grace period, so
-   * the parting AppendEntries that tells it its removal committed can leave first.
-   */
-  private void alignPeers() {
-    // Hot path (every drain): the union below changes only when the latest CONFIG entry changes
-    // (appended or truncated away) or commits, so nothing is computed otherwise.
-    long configIndex = raft.configIndex();
-    boolean configCommitted = raft.commitIndex() >= configIndex;
-    if (configIndex == alignedConfigIndex && configCommitted == alignedConfigCommitted && !realignPeers) {
-      return;
-    }
-    alignedConfigIndex = configIndex;
-    alignedConfigCommitted = configCommitted;
-    realignPeers = false;
-    ClusterConfig latest = raft.clusterConfig();
-    if (!latest.equals(lastConfig)) {
-      lastConfig = latest;
-      configListeners.forEach(l -> l.accept(latest));
-    }
-    if (directory == null) {
-      return;
-    }
-    java.util.TreeSet<String> wanted = new java.util.TreeSet<>(latest.members());
-    wanted.addAll(raft.configAt(raft.commitIndex()).members());
-    wanted.remove(options.raft().nodeId());
-    alignedMembers = java.util.Set.copyOf(wanted);
-    transport.admit(wanted);
-    java.util.Set<String> connected = transport.peers();
-    for (String id : wanted) {
-      MemberDirectory.Addresses a = directory.get(id);
-      if (!connected.contains(id) && a != null) {
-        try {
-          var address = io.raftlock.transport.PeerTransportConfig.PeerAddress.parse(a.peerAddress());
-          transport.addPeer(id, address.host(), address.port());
-        } catch (IllegalArgumentException e) {
-          LOG.warning(() -> options.raft().nodeId() + " has a bad address for member " + id + ": " + a);
-        }
-      }
-    }
-    for (String id : connected) {
-      if (!wanted.contains(id)) {
-        vertx.setTimer(PARTING_GRACE_MS, t -> {
-          if (!stopped && !alignedMembers.contains(id)) {
-            transport.removePeer(id);
-          }
-        });
-      }
-    }
   }
 
   /**
@@ -518,7 +406,7 @@ public final class RaftVerticle extends VerticleBase {
    * page limits bound that turn.
    */
   public <T> Future<CommittedPage<T>> committedPage(long from, long to, int maxEntries, long maxBytes,
-      Function<ReplicatedStateMachine, T> stateQuery) {
+      Function<? super S, T> stateQuery) {
     Promise<CommittedPage<T>> promise = Promise.promise();
     context.runOnContext(v -> {
       if (raft == null) {
@@ -669,8 +557,8 @@ public final class RaftVerticle extends VerticleBase {
       return;
     }
     loop.drain();
-    maybeSnapshot();
-    alignPeers();
+    snapshots.maybeTake(raft, lastAppliedIndex, vertx, context);
+    peers.align(raft);
   }
 
   private void publishStatus() {
@@ -686,30 +574,6 @@ public final class RaftVerticle extends VerticleBase {
     }
   }
 
-  /** Every {@code snapshotEveryEntries}: snapshot the state machine and compact the log. */
-  private void maybeSnapshot() {
-    if (options.snapshotEveryEntries() == 0
-        || lastAppliedIndex - lastSnapshotIndex < options.snapshotEveryEntries()) {
-      return;
-    }
-    long index = lastAppliedIndex;
-    long start = System.nanoTime();
-    Snapshot snap = new Snapshot(new SnapshotMeta(index, raft.termAt(index), raft.configAt(index)),
-        stateMachine.snapshot());
-    long nanos = System.nanoTime() - start;
-    observer.snapshotTaken(index, snap.data().length, nanos);
-    LOG.info(() -> options.raft().nodeId() + " took snapshot: index " + index + ", term " + snap.term()
-        + ", " + snap.data().length + " bytes in " + nanos / 1_000_000 + " ms");
-    long compactIndex = Math.max(0, index - options.snapshotKeepEntries());
-    raft.compact(snap, compactIndex);
-    lastSnapshotIndex = index;
-    storage.saveSnapshot(snap, compactIndex, err -> {
-      if (err != null) {
-        context.runOnContext(v -> fail(err));
-      }
-    });
-  }
-
   private void fail(Throwable cause) {
     if (stopped) {
       return;
@@ -718,7 +582,7 @@ public final class RaftVerticle extends VerticleBase {
     vertx.cancelTimer(timerId);
     proposals.failAll(ProposalException.Reason.STORAGE_FAILED, null);
     configChanges.failAll(ProposalException.Reason.STORAGE_FAILED, null);
-    failReads(ProposalException.Reason.STORAGE_FAILED);
+    reads.failAll(ProposalException.Reason.STORAGE_FAILED);
     LOG.log(Level.SEVERE, options.raft().nodeId() + " stops: stable storage failed; nothing more is acknowledged", cause);
     onFatal.accept(cause);
   }
@@ -741,9 +605,10 @@ public final class RaftVerticle extends VerticleBase {
       stateMachine.restore(snapshot.data(), snapshot.index());
       long nanos = System.nanoTime() - start;
       observer.snapshotInstalled(snapshot.index(), snapshot.data().length, nanos);
-      lastAppliedIndex = lastSnapshotIndex = snapshot.index();
+      lastAppliedIndex = snapshot.index();
+      snapshots.restoredAt(lastAppliedIndex);
       proposals.skippedTo(snapshot.index());
-      releaseAppliedReads();
+      reads.applied(lastAppliedIndex);
       LOG.info(() -> options.raft().nodeId() + " installed snapshot from the leader: index " + snapshot.index()
           + ", term " + snapshot.term() + ", " + snapshot.data().length + " bytes in " + nanos / 1_000_000 + " ms");
     }
@@ -758,12 +623,12 @@ public final class RaftVerticle extends VerticleBase {
       lastAppliedIndex = entry.index();
       proposals.applied(entry.index(), entry.term(), result);
       configChanges.applied(entry.index(), entry.term(), result);
-      releaseAppliedReads();
+      reads.applied(lastAppliedIndex);
     }
 
     @Override
     public void readStates(List<ReadState> states) {
-      states.forEach(RaftVerticle.this::confirmedRead);
+      states.forEach(rs -> reads.confirmed(rs, lastAppliedIndex, raft.leaderId()));
     }
 
     @Override
@@ -833,17 +698,8 @@ public final class RaftVerticle extends VerticleBase {
 
     @Override
     public void onPeerAddress(String peer, String peerAddress, String clientAddress) {
-      if (stopped || directory == null) {
-        return;
-      }
-      if (directory.put(peer, new MemberDirectory.Addresses(peerAddress, clientAddress))) {
-        LOG.info(() -> options.raft().nodeId() + " learned the addresses of " + peer + ": peers "
-            + peerAddress + ", clients " + clientAddress);
-        saveDirectory();
-      }
-      if (alignedMembers.contains(peer) && !transport.peers().contains(peer)) {
-        realignPeers = true; // connect it now that its address is known
-        drain();
+      if (!stopped && peers.learned(peer, peerAddress, clientAddress)) {
+        drain(); // connect it now that its address is known
       }
     }
   }

@@ -11,6 +11,35 @@ public interface ReplicatedStateMachine {
   /** The whole state, for a snapshot at the last applied index. */
   byte[] snapshot();
 
+  /**
+   * True when {@link #replica} is implemented: the node then builds snapshots on a worker thread
+   * and the event loop only hands over the entries since the last one. Default false: the
+   * snapshot is taken on the event loop.
+   */
+  default boolean replaysSnapshots() {
+    return false;
+  }
+
+  /**
+   * A second, independent copy of the state, started from {@code base} (a snapshot this state
+   * machine made; {@code null}: the initial state), that a worker thread advances with the same
+   * committed commands and snapshots. It must share nothing mutable with this instance, and its
+   * {@link Replica#snapshot} must equal, byte for byte, what {@link #snapshot()} returns here at
+   * the same index (replicas compare state hashes).
+   */
+  default Replica replica(byte[] base) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not replay snapshots");
+  }
+
+  /** See {@link #replica}: used by one thread at a time, never the event loop. */
+  interface Replica {
+    /** Applies a committed command, as {@link ReplicatedStateMachine#apply} did (no side effects). */
+    void apply(long index, byte[] command);
+
+    /** The whole state, as {@link ReplicatedStateMachine#snapshot()}. */
+    byte[] snapshot();
+  }
+
   /** Replaces the whole state by a snapshot. */
   void restore(byte[] snapshot);
 

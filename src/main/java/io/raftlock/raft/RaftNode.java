@@ -531,6 +531,11 @@ public class RaftNode {
     return log.firstIndex();
   }
 
+  /** The latest snapshot the log holds (made here, installed, or recovered); null when none. */
+  public Snapshot latestSnapshot() {
+    return log.snapshot();
+  }
+
   /** The entry at {@code index} if it is still in memory, else null. */
   public Entry entryAt(long index) {
     return index >= log.firstIndex() && index <= log.lastIndex() ? log.entry(index) : null;

@@ -15,7 +15,7 @@ import io.raftlock.proto.peer.RejectReason;
  * leader may or may not have applied the command, which is exactly what that reason says.
  *
  * <p>Across the transport an {@code Applied}'s result is the encoded {@code byte[]} (see
- * {@link PeerTransport}). Bytes leave without a copy (the command and the encoded result are not
+ * {@link io.raftlock.node.PeerTransport}). Bytes leave without a copy (the command and the encoded result are not
  * modified after they are handed over) and are copied once on arrival.
  *
  * <p>Stateless; safe from any thread.

@@ -1,5 +1,6 @@
 package io.raftlock.transport;
 
+import io.raftlock.node.PeerTransport;
 import io.raftlock.node.Applied;
 import io.raftlock.node.ProposalException;
 import io.raftlock.proto.peer.ForwardReply;
@@ -214,9 +215,12 @@ public final class GrpcPeerTransport implements PeerTransport {
   }
 
   @Override
-  public void addPeer(String id, String host, int port) {
+  public void addPeer(String id, String hostPort) {
+    addPeer(id, PeerTransportConfig.PeerAddress.parse(hostPort));
+  }
+
+  private void addPeer(String id, PeerTransportConfig.PeerAddress address) {
     requireContext("addPeer()");
-    PeerTransportConfig.PeerAddress address = new PeerTransportConfig.PeerAddress(host, port);
     if (id == null || id.equals(config.nodeId()) || address.equals(members.get(id))) {
       return;
     }
@@ -385,7 +389,7 @@ public final class GrpcPeerTransport implements PeerTransport {
         if (!members.containsKey(peer)) {
           defer(() -> {
             if (!members.containsKey(peer) && admitted.contains(peer)) {
-              addPeer(peer, address.host(), address.port());
+              addPeer(peer, address);
             }
             listener.onPeerAddress(peer, address.toString(), clientAddress);
           });

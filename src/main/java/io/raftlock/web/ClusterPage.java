@@ -1,5 +1,6 @@
 package io.raftlock.web;
 
+import io.raftlock.api.ApiStats;
 import io.raftlock.api.LockService;
 import io.raftlock.node.LockReplica;
 import io.raftlock.node.RaftVerticle;
@@ -119,7 +120,7 @@ public final class ClusterPage {
   }
 
   /** The sources of a real node: its Raft verticle, its recent grants and its client API (or null). */
-  public static Sources sources(RaftVerticle raft, RecentGrants recent, LockService service) {
+  public static Sources sources(RaftVerticle<LockReplica> raft, RecentGrants recent, LockService service) {
     return new Sources() {
       @Override
       public RaftStatus status() {
@@ -128,7 +129,7 @@ public final class ClusterPage {
 
       @Override
       public Future<BusiestLocks.Summary> locks(int limit) {
-        return raft.query(sm -> BusiestLocks.pick(((LockReplica) sm).stateMachine(), recent, limit));
+        return raft.query(sm -> BusiestLocks.pick(sm.stateMachine(), recent, limit));
       }
 
       @Override
@@ -136,7 +137,7 @@ public final class ClusterPage {
         if (service == null) {
           return new long[3];
         }
-        LockService.Stats s = service.stats();
+        ApiStats s = service.stats();
         return new long[] {s.admitted(), s.rateLimited(), s.invalid()};
       }
     };

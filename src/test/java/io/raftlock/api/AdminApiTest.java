@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class AdminApiTest {
   /** Never deployed: validation must refuse before touching it. */
-  private final RaftVerticle raft = new RaftVerticle(null, null, null, null, e -> {});
+  private final RaftVerticle<?> raft = new RaftVerticle<>(null, null, null, null, e -> {});
   private final AdminApi api = new AdminApi(null, raft, 1_000, 100);
 
   private static ApiException refused(Future<?> f) {

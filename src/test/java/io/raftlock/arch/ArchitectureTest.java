@@ -2,6 +2,7 @@ package io.raftlock.arch;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,8 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
+import io.raftlock.arch.cyclefixture.left.Left;
+import io.raftlock.arch.cyclefixture.right.Right;
 import io.raftlock.raft.archfixture.ImpureCore;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -53,6 +56,12 @@ class ArchitectureTest {
           .orShould().dependOnClassesThat().resideInAPackage("java.util.concurrent..")
           .because("one thread owns the core; nothing in it may start or coordinate threads");
 
+  /** Packages (one slice per top-level package under {@code root}) that depend on each other in a ring. */
+  static ArchRule noPackageCycles(String root) {
+    return slices().matching(root + ".(*)..").should().beFreeOfCycles()
+        .because("a package cycle hides which layer owns a concept (node owns the ports it needs)");
+  }
+
   private static final JavaClasses PRODUCTION =
       new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("io.raftlock");
 
@@ -71,6 +80,17 @@ class ArchitectureTest {
   @Test
   void coreStartsNoThreads() {
     NO_THREADS.check(PRODUCTION);
+  }
+
+  @Test
+  void packagesFormNoCycle() {
+    noPackageCycles("io.raftlock").check(PRODUCTION);
+  }
+
+  @Test
+  void cycleRuleCatchesARing() {
+    JavaClasses ring = new ClassFileImporter().importClasses(Left.class, Right.class);
+    assertTrue(noPackageCycles("io.raftlock.arch.cyclefixture").evaluate(ring).hasViolation());
   }
 
   @Test

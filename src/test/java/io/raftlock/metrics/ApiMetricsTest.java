@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.raftlock.api.LockService.Method;
-import io.raftlock.api.LockService.Queue;
+import io.raftlock.api.ApiObserver.Method;
+import io.raftlock.api.ApiObserver.Queue;
 import io.raftlock.lock.ErrorCode;
 import org.junit.jupiter.api.Test;
 

@@ -45,7 +45,7 @@ class GrpcClusterTest {
   private final BlockedEventLoops blocked = new BlockedEventLoops();
   private final Map<String, Integer> ports = new TreeMap<>();
   private final Map<String, Vertx> vertxes = new LinkedHashMap<>();
-  private final Map<String, RaftVerticle> nodes = new LinkedHashMap<>();
+  private final Map<String, RaftVerticle<?>> nodes = new LinkedHashMap<>();
   private final Map<String, RaftVerticleTest.SumStateMachine> machines = new LinkedHashMap<>();
   /**
    * Raft tick of the nodes a test starts (election timeout: 10 to 20 ticks, 0.5 to 1 s): long
@@ -85,7 +85,7 @@ class GrpcClusterTest {
     RaftVerticle.Options options = new RaftVerticle.Options(RaftConfig.defaults(id),
         ClusterConfig.ofVoters(ports.keySet()), tickMs, 200, 20, id.hashCode());
     RaftVerticleTest.SumStateMachine sm = new RaftVerticleTest.SumStateMachine();
-    RaftVerticle v = new RaftVerticle(options, storage, transport, sm, err -> {});
+    RaftVerticle<?> v = new RaftVerticle<>(options, storage, transport, sm, err -> {});
     vertx.deployVerticle(v).await();
     vertxes.put(id, vertx);
     nodes.put(id, v);

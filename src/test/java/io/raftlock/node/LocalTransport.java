@@ -1,7 +1,6 @@
 package io.raftlock.node;
 
 import io.raftlock.raft.Message;
-import io.raftlock.transport.PeerTransport;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

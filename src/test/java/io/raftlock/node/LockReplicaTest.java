@@ -1,7 +1,9 @@
 package io.raftlock.node;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.raftlock.lock.ApplyResult;
@@ -10,6 +12,7 @@ import io.raftlock.lock.LockCommandCodec;
 import io.raftlock.lock.LockEvent;
 import io.raftlock.lock.LockStateMachine;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -62,6 +65,44 @@ class LockReplicaTest {
     assertEquals(LockStateMachine.Config.GENESIS, replica.stateMachine().config());
     assertEquals(LockStateMachine.Config.RECOMMENDED, replica.desiredConfig());
     assertNull(replica.leaderCommand(2, true, 50_000, 0), "recommended = genesis: nothing to commit");
+  }
+
+  @Test
+  void aReplayedSnapshotIsTheLiveOne() {
+    LockReplica live = new LockReplica(e -> {});
+    List<byte[]> commands = List.of(
+        LockCommandCodec.encode(new LockCommand.OpenSession("svc", 10_000, new TreeMap<>(), 1_000)),
+        LockCommandCodec.encode(new LockCommand.Acquire("a", "c1", 5_000, false, 0, 0, new TreeMap<>(), "r1", 1_100)),
+        LockCommandCodec.encode(new LockCommand.Acquire("a", "c2", 5_000, true, 9_000, 1, new TreeMap<>(), "r2", 1_200)),
+        LockCommandCodec.encode(new LockCommand.Acquire("b", "c2", 2_000, false, 0, 0, new TreeMap<>(), "r3", 1_300)),
+        new byte[0], // a leader's empty entry reaches the state machine as well
+        LockCommandCodec.encode(new LockCommand.Expire(8_000)),
+        LockCommandCodec.encode(new LockCommand.Release("a", "c2", 2, "r4", 8_100, 0)));
+    long[] indexes = new long[commands.size()];
+    byte[] base = null;
+    int split = 3;
+    for (int i = 0; i < commands.size(); i++) {
+      indexes[i] = i + 1;
+      live.apply(indexes[i], commands.get(i));
+      if (i + 1 == split) {
+        base = live.snapshot();
+      }
+    }
+    ReplicatedStateMachine.Replica fromStart = live.replica(null);
+    ReplicatedStateMachine.Replica fromBase = live.replica(base);
+    for (int i = 0; i < commands.size(); i++) {
+      fromStart.apply(indexes[i], commands.get(i));
+      if (i >= split) {
+        fromBase.apply(indexes[i], commands.get(i));
+      }
+    }
+    assertArrayEquals(live.snapshot(), fromStart.snapshot(), "from the initial state");
+    assertArrayEquals(live.snapshot(), fromBase.snapshot(), "from a snapshot and the entries after it");
+    assertNotEquals(Arrays.toString(base), Arrays.toString(live.snapshot()), "the entries after the base changed the state");
+    live.apply(indexes.length + 1, LockCommandCodec.encode(
+        new LockCommand.Acquire("z", "c3", 5_000, false, 0, 0, new TreeMap<>(), "r9", 8_200)));
+    assertNotEquals(Arrays.toString(live.snapshot()), Arrays.toString(fromStart.snapshot()),
+        "the copy shares nothing with the live state");
   }
 
   @Test

@@ -44,7 +44,7 @@ class MembershipVerticleTest {
   private final BlockedEventLoops blocked = new BlockedEventLoops();
   private final Map<String, Integer> ports = new TreeMap<>();
   private final Map<String, Vertx> vertxes = new LinkedHashMap<>();
-  private final Map<String, RaftVerticle> nodes = new LinkedHashMap<>();
+  private final Map<String, RaftVerticle<?>> nodes = new LinkedHashMap<>();
   private final Map<String, RaftVerticleTest.SumStateMachine> machines = new LinkedHashMap<>();
 
   @BeforeAll
@@ -74,7 +74,7 @@ class MembershipVerticleTest {
     RaftVerticle.Options options = new RaftVerticle.Options(RaftConfig.defaults(id),
         ClusterConfig.ofVoters(bootstrap), 10, 50, 10, id.hashCode());
     RaftVerticleTest.SumStateMachine sm = new RaftVerticleTest.SumStateMachine();
-    RaftVerticle v = new RaftVerticle(options, storage, transport, sm, err -> {});
+    RaftVerticle<?> v = new RaftVerticle<>(options, storage, transport, sm, err -> {});
     v.followMembership(new MemberDirectory(book), dataRoot.resolve(id));
     vertx.deployVerticle(v).await();
     vertxes.put(id, vertx);
@@ -126,7 +126,7 @@ class MembershipVerticleTest {
     start("n4", Set.of("n1", "n2", "n3", "n4"), three);
     assertTrue(nodes.get("n4").status().removed());
 
-    RaftVerticle l = nodes.get(leader);
+    RaftVerticle<?> l = nodes.get(leader);
     assertEquals(ConfigChangeResult.Status.NOT_LEADER,
         refusal(nodes.get(follower).addLearner("n4", "127.0.0.1:" + ports.get("n4"), null)).status());
     assertEquals(ConfigChangeResult.Status.ALREADY_MEMBER,

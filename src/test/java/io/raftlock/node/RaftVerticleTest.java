@@ -67,7 +67,7 @@ class RaftVerticleTest {
   private final LocalTransport.Network network = new LocalTransport.Network();
   private final Map<String, InMemoryStorage> storages = new LinkedHashMap<>();
   private final Map<String, SumStateMachine> machines = new LinkedHashMap<>();
-  private final Map<String, RaftVerticle> nodes = new LinkedHashMap<>();
+  private final Map<String, RaftVerticle<?>> nodes = new LinkedHashMap<>();
   private final Map<String, String> deployments = new LinkedHashMap<>();
   private Vertx vertx;
 
@@ -91,7 +91,7 @@ class RaftVerticleTest {
     RaftVerticle.Options options = new RaftVerticle.Options(RaftConfig.defaults(id),
         ClusterConfig.ofVoters(Set.copyOf(IDS)), 10, 50, 10, id.hashCode());
     SumStateMachine sm = new SumStateMachine();
-    RaftVerticle v = new RaftVerticle(options, storages.get(id), network.transport(id), sm, err -> {});
+    RaftVerticle<?> v = new RaftVerticle<>(options, storages.get(id), network.transport(id), sm, err -> {});
     machines.put(id, sm);
     nodes.put(id, v);
     deployments.put(id, vertx.deployVerticle(v).await());

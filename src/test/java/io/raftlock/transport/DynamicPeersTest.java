@@ -68,7 +68,7 @@ class DynamicPeersTest {
   void aRemovedPeerGetsNothingMoreAndAnAddedOneIsReached() {
     Node a = fixture.started(TransportFixture.config("a", ab));
     Node c = fixture.started(TransportFixture.config("c", all));
-    a.context.runOnContext(v -> a.transport.addPeer("c", all.get("c").host(), all.get("c").port()));
+    a.context.runOnContext(v -> a.transport.addPeer("c", all.get("c").toString()));
     await().atMost(WAIT).until(() -> a.get(() -> a.transport.peers()).contains("c"));
     a.send(heartbeat("a", "c", 1));
     await().atMost(WAIT).until(() -> c.messages.stream().anyMatch(m -> m.term() == 1));

@@ -1,5 +1,6 @@
 package io.raftlock.transport;
 
+import io.raftlock.node.PeerTransport;
 import io.raftlock.node.Applied;
 import io.raftlock.raft.Message;
 import io.raftlock.testing.BlockedEventLoops;

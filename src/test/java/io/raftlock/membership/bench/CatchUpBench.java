@@ -52,7 +52,7 @@ public final class CatchUpBench {
     int exit = 0;
     try (LocalCluster cluster = new LocalCluster(3, root).start()) {
       String leader = cluster.awaitLeader();
-      RaftVerticle raft = raftOf(cluster.node(leader));
+      RaftVerticle<?> raft = raftOf(cluster.node(leader));
 
       // Load.
       Loader loader = new Loader(raft, entries);
@@ -92,10 +92,10 @@ public final class CatchUpBench {
   }
 
   /** The node's Raft verticle: {@link Node} does not expose it, and the benchmark proposes directly. */
-  private static RaftVerticle raftOf(Node node) throws ReflectiveOperationException {
+  private static RaftVerticle<?> raftOf(Node node) throws ReflectiveOperationException {
     Field f = Node.class.getDeclaredField("raft");
     f.setAccessible(true);
-    return (RaftVerticle) f.get(node);
+    return (RaftVerticle<?>) f.get(node);
   }
 
   /**
@@ -175,7 +175,7 @@ public final class CatchUpBench {
    * context, so the counters need no more than atomics for the main thread's reads.
    */
   private static final class Loader {
-    private final RaftVerticle leader;
+    private final RaftVerticle<?> leader;
     private final long total;
     final AtomicLong issued = new AtomicLong();
     final AtomicLong completed = new AtomicLong();
@@ -185,7 +185,7 @@ public final class CatchUpBench {
     final CountDownLatch done = new CountDownLatch(1);
     private long acquires; // Raft context only
 
-    Loader(RaftVerticle leader, long total) {
+    Loader(RaftVerticle<?> leader, long total) {
       this.leader = leader;
       this.total = total;
     }
@@ -252,13 +252,13 @@ public final class CatchUpBench {
    * about every {@code 1000 / LIGHT_LOAD_PER_SECOND} ms (the next is scheduled when one completes).
    */
   private static final class LightLoad {
-    private final RaftVerticle leader;
+    private final RaftVerticle<?> leader;
     private final AtomicBoolean stopped = new AtomicBoolean();
     final AtomicLong acked = new AtomicLong();
     private final io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
     private long token; // on this Vert.x's context only (each step is scheduled there)
 
-    LightLoad(RaftVerticle leader) {
+    LightLoad(RaftVerticle<?> leader) {
       this.leader = leader;
     }
 

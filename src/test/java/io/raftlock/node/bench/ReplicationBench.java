@@ -70,12 +70,12 @@ public final class ReplicationBench {
       ports.put(id, FreePorts.next());
     }
     Map<String, Vertx> vertxes = new LinkedHashMap<>();
-    Map<String, RaftVerticle> nodes = new LinkedHashMap<>();
+    Map<String, RaftVerticle<?>> nodes = new LinkedHashMap<>();
     for (String id : ports.keySet()) {
       Map<String, PeerTransportConfig.PeerAddress> members = new TreeMap<>();
       ports.forEach((n, p) -> members.put(n, new PeerTransportConfig.PeerAddress("127.0.0.1", p)));
       Vertx vertx = Vertx.vertx();
-      RaftVerticle v = new RaftVerticle(
+      RaftVerticle<?> v = new RaftVerticle<>(
           new RaftVerticle.Options(RaftConfig.defaults(id), ClusterConfig.ofVoters(ports.keySet()), 20, 0, 0, id.hashCode()),
           new ChronicleRaftStorage(StorageOptions.defaults(root.resolve(id)).withMarkBeforeAck(false)),
           new GrpcPeerTransport(vertx, PeerTransportConfig.of(id, "127.0.0.1", ports.get(id), members)),
@@ -110,7 +110,7 @@ public final class ReplicationBench {
 
   /** Keeps {@code window} proposals in flight; records latencies inside the measurement window. */
   private static final class Driver {
-    private final RaftVerticle leader;
+    private final RaftVerticle<?> leader;
     private final int window;
     private final byte[] payload = new byte[128];
     final long[] latencies = new long[20_000_000];
@@ -121,7 +121,7 @@ public final class ReplicationBench {
     int count;
     boolean stopped;
 
-    Driver(RaftVerticle leader, int window) {
+    Driver(RaftVerticle<?> leader, int window) {
       this.leader = leader;
       this.window = window;
     }

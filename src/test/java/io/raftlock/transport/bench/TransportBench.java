@@ -4,7 +4,7 @@ import io.raftlock.testing.FreePorts;
 import io.raftlock.raft.Entry;
 import io.raftlock.raft.Message;
 import io.raftlock.transport.GrpcPeerTransport;
-import io.raftlock.transport.PeerTransport;
+import io.raftlock.node.PeerTransport;
 import io.raftlock.transport.PeerTransportConfig;
 import io.raftlock.transport.PeerTransportConfig.PeerAddress;
 import io.vertx.core.Context;

@@ -1,7 +1,5 @@
-package io.raftlock.transport;
+package io.raftlock.node;
 
-import io.raftlock.node.Applied;
-import io.raftlock.node.ProposalException;
 import io.raftlock.raft.Message;
 import io.vertx.core.Future;
 
@@ -65,10 +63,12 @@ public interface PeerTransport {
   Future<Applied> forward(String leaderId, byte[] command);
 
   /**
-   * Starts talking to a member added at runtime (or moves a peer to a new address). Call on the
-   * node's context.
+   * Starts talking to a member added at runtime (or moves a peer to a new address), given as the
+   * {@code host:port} the member announces. Call on the node's context.
+   *
+   * @throws IllegalArgumentException when {@code hostPort} is not a valid host:port
    */
-  default void addPeer(String id, String host, int port) {}
+  default void addPeer(String id, String hostPort) {}
 
   /** Stops talking to a member that left; messages to it are dropped from now on. */
   default void removePeer(String id) {}
