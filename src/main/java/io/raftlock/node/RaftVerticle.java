@@ -548,6 +548,34 @@ public final class RaftVerticle extends VerticleBase {
     return promise.future();
   }
 
+  /**
+   * A snapshot of the state machine at this node's applied index, with that entry's term and the
+   * configuration in force there, taken in one turn of the Raft context (for a backup: call
+   * {@link #readBarrier} first to make it hold every acknowledged write). Nothing is stored or
+   * compacted. Serializing runs on the Raft context, as a local snapshot does.
+   */
+  public Future<Snapshot> currentSnapshot() {
+    Promise<Snapshot> promise = Promise.promise();
+    context.runOnContext(v -> {
+      if (stopped || raft == null) {
+        promise.fail(new ProposalException(ProposalException.Reason.STOPPED, null));
+        return;
+      }
+      try {
+        promise.complete(snapshotAtApplied());
+      } catch (RuntimeException e) {
+        promise.fail(e);
+      }
+    });
+    return promise.future();
+  }
+
+  /** The state machine as applied now; the applied entry is never compacted away (context). */
+  private Snapshot snapshotAtApplied() {
+    long index = lastAppliedIndex;
+    return new Snapshot(new SnapshotMeta(index, raft.termAt(index), raft.configAt(index)), stateMachine.snapshot());
+  }
+
   /** The status the Raft context published at its latest tick; null before start. */
   public RaftStatus status() {
     return status;
@@ -694,8 +722,7 @@ public final class RaftVerticle extends VerticleBase {
     }
     long index = lastAppliedIndex;
     long start = System.nanoTime();
-    Snapshot snap = new Snapshot(new SnapshotMeta(index, raft.termAt(index), raft.configAt(index)),
-        stateMachine.snapshot());
+    Snapshot snap = snapshotAtApplied();
     long nanos = System.nanoTime() - start;
     observer.snapshotTaken(index, snap.data().length, nanos);
     LOG.info(() -> options.raft().nodeId() + " took snapshot: index " + index + ", term " + snap.term()
