@@ -110,7 +110,9 @@ public final class AdminCalls {
   /**
    * A server-streaming call to {@code hostPort}: {@code onMessage} gets every message in order (on
    * the client's event loop), and the future completes when the stream ends with OK, or fails as
-   * {@link #call} does. {@code timeoutMs} bounds the whole stream.
+   * {@link #call} does. The first message must come within the attempt timeout (a node that does
+   * not answer is given up as soon as in a unary call); {@code timeoutMs} bounds the whole
+   * stream. Either deadline cancels the call.
    */
   public <Q, R> Future<Void> stream(String hostPort, ServiceMethod<R, Q> method, Q request,
       java.util.function.Consumer<R> onMessage, long timeoutMs) {
@@ -121,18 +123,37 @@ public final class AdminCalls {
       return Future.failedFuture(e);
     }
     Promise<Void> p = Promise.promise();
-    long timer = vertx.setTimer(timeoutMs, id -> p.tryFail(new Failure(GrpcStatus.DEADLINE_EXCEEDED,
-        "the stream from " + hostPort + " did not end in " + timeoutMs + " ms", MultiMap.caseInsensitiveMultiMap())));
+    java.util.concurrent.atomic.AtomicReference<io.vertx.grpc.client.GrpcClientRequest<Q, R>> call =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.function.Consumer<String> giveUp = why -> {
+      if (p.tryFail(new Failure(GrpcStatus.DEADLINE_EXCEEDED, why, MultiMap.caseInsensitiveMultiMap()))
+          && call.get() != null) {
+        call.get().cancel();
+      }
+    };
+    long timer = vertx.setTimer(timeoutMs, id -> giveUp.accept(
+        "the stream from " + hostPort + " did not end in " + timeoutMs + " ms"));
+    long firstTimer = vertx.setTimer(attemptTimeoutMs, id -> giveUp.accept(
+        "no answer from " + hostPort + " in " + attemptTimeoutMs + " ms"));
     grpc.request(target, method).compose(req -> {
+      call.set(req);
       req.timeout(timeoutMs, TimeUnit.MILLISECONDS);
       if (apiKey != null) {
         req.headers().set(GrpcLockService.AUTHORIZATION, "Bearer " + apiKey);
       }
       return req.send(request);
     }).compose(resp -> {
-      resp.handler(onMessage::accept);
+      resp.handler(m -> {
+        vertx.cancelTimer(firstTimer);
+        if (!p.future().isComplete()) {
+          onMessage.accept(m);
+        }
+      });
       return resp.end().recover(err -> failed(resp, err));
-    }).onComplete(ar -> settle(p, timer, hostPort, ar));
+    }).onComplete(ar -> {
+      vertx.cancelTimer(firstTimer);
+      settle(p, timer, hostPort, ar);
+    });
     return p.future();
   }
 

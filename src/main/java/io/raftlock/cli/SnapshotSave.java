@@ -57,7 +57,8 @@ final class SnapshotSave extends CliCommand.WithCommonOptions {
     Vertx vertx = Vertx.vertx();
     GrpcClient grpc = GrpcClient.client(vertx,
         new GrpcClientOptions().setMaxMessageSize(SnapshotApi.PIECE_BYTES * 2), http);
-    AdminCalls admin = new AdminCalls(vertx, grpc, Math.min(c.timeout.toMillis(), 10_000)).withApiKey(c.apiKey);
+    // The first piece comes after the barrier and the serialization: more room than a unary call.
+    AdminCalls admin = new AdminCalls(vertx, grpc, Math.min(c.timeout.toMillis(), 30_000)).withApiKey(c.apiKey);
     try {
       SnapshotDownload.Received r = SnapshotDownload.fetch(c, vertx, admin, targets, stale);
       SnapshotHeader h = r.header();

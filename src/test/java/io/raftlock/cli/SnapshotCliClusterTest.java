@@ -93,6 +93,7 @@ class SnapshotCliClusterTest {
     long sessionToken;
     long sessionId;
     String admin;
+    JsonNode saved;
     try (LocalCluster old = new LocalCluster(3, root.resolve("old")).start()) {
       String eps = endpoints(old);
       assertEquals(Cli.OK, run("auth", "enable", "--endpoints", eps, "--json"), err());
@@ -115,10 +116,23 @@ class SnapshotCliClusterTest {
       assertEquals(Cli.REFUSED, run("snapshot", "save", file.toString(), "--endpoints", eps));
       assertFalse(file.toFile().exists(), "a refused save writes nothing");
       // Any member answers after a read barrier: ask a follower.
-      assertEquals(Cli.OK, run("snapshot", "save", file.toString(), "--endpoint", old.clientAddress(old.follower()),
+      String survivor = old.follower();
+      assertEquals(Cli.OK, run("snapshot", "save", file.toString(), "--endpoint", old.clientAddress(survivor),
           "--api-key", admin, "--json"), err());
+      saved = json();
+
+      // A lost majority: no copy can be shown current, but --stale takes the survivor's state
+      // (which applied the grants: it passed the barrier above).
+      old.ids().stream().filter(id -> !id.equals(survivor)).forEach(old::stop);
+      Path stale = root.resolve("stale.rlsnap");
+      assertEquals(Cli.UNAVAILABLE, run("snapshot", "save", stale.toString(), "--endpoint",
+          old.clientAddress(survivor), "--api-key", admin, "--timeout", "2s"));
+      assertFalse(stale.toFile().exists());
+      assertEquals(Cli.OK, run("snapshot", "save", stale.toString(), "--endpoint", old.clientAddress(survivor),
+          "--api-key", admin, "--stale", "--json"), err());
+      assertFalse(json().get("linearizable").asBoolean());
+      assertTrue(json().get("index").asLong() >= sessionToken, json().toString());
     }
-    JsonNode saved = json();
     long index = saved.get("index").asLong();
     assertTrue(index >= sessionToken, "the copy holds every acknowledged write: " + saved);
     assertTrue(saved.get("linearizable").asBoolean());

@@ -15,6 +15,7 @@ import io.raftlock.raft.SnapshotMeta;
 import io.raftlock.storage.ChronicleRaftStorage;
 import io.raftlock.storage.SnapshotFile;
 import io.raftlock.storage.StorageOptions;
+import io.raftlock.testing.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -123,9 +124,12 @@ class SnapshotRestoreTest {
     Path future = root.resolve("future.rlsnap");
     Files.write(future, new String(good, StandardCharsets.ISO_8859_1).replaceFirst("\"version\":1", "\"version\":9")
         .getBytes(StandardCharsets.ISO_8859_1));
+    Path edited = root.resolve("edited.rlsnap");
+    Files.write(edited, new String(good, StandardCharsets.ISO_8859_1).replaceFirst("\"index\":40", "\"index\":41")
+        .getBytes(StandardCharsets.ISO_8859_1));
     Path missing = root.resolve("missing.rlsnap");
     Map<Path, String> reasons = Map.of(truncated, "TRUNCATED", damaged, "CORRUPT", foreign, "NOT_A_SNAPSHOT",
-        future, "UNSUPPORTED_VERSION", missing, "UNREADABLE");
+        future, "UNSUPPORTED_VERSION", edited, "HEADER_MISMATCH", missing, "UNREADABLE");
     for (Map.Entry<Path, String> e : reasons.entrySet()) {
       Path dir = root.resolve("dir-" + e.getValue());
       assertEquals(Cli.REFUSED, run("snapshot", "restore", e.getKey().toString(), "--data-dir", dir.toString(),
@@ -155,6 +159,16 @@ class SnapshotRestoreTest {
         "--node-id", "a", "--initial-cluster", "a,a b"));
     assertEquals(Cli.USAGE, run("snapshot", "restore", file.toString(), "--node-id", "node-1"), "--data-dir required");
     assertFalse(Files.exists(fresh));
+  }
+
+  @Test
+  void saveFromAnUnreachableMemberExitsThreeAndWritesNothing() {
+    Path out = root.resolve("never.rlsnap");
+    assertEquals(Cli.UNAVAILABLE, run("snapshot", "save", out.toString(), "--endpoint",
+        "127.0.0.1:" + FreePorts.next(), "--timeout", "1s"));
+    assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("cluster unavailable"));
+    assertFalse(Files.exists(out));
+    assertEquals(Cli.USAGE, run("snapshot", "save", root.toString(), "--endpoint", "127.0.0.1:1"), "FILE is a directory");
   }
 
   @Test
