@@ -78,7 +78,8 @@ public final class AdminApi {
 
   /**
    * Checks callers with {@code auth} once it is enabled: listing the members needs {@code read}
-   * on every name, everything else (changes, transfers, dumps of the log) {@code admin}.
+   * on every name, everything else (changes, transfers, dumps of the log, snapshots for a
+   * backup) {@code admin}.
    */
   public AdminApi withAuth(ApiAuth auth) {
     this.auth = java.util.Objects.requireNonNull(auth, "auth");
@@ -93,6 +94,7 @@ public final class AdminApi {
     unary(server, AdminGrpcService.RemoveServer, Permission.ADMIN, this::removeServer);
     unary(server, AdminGrpcService.TransferLeadership, Permission.ADMIN, this::transferLeadership);
     unary(server, AdminGrpcService.DumpCommitted, Permission.ADMIN, this::dumpCommitted);
+    new SnapshotApi(raft, timeoutMs, retryAfterMs).bind(server, auth);
     return server;
   }
 

@@ -102,30 +102,86 @@ public final class AdminCalls {
         req.headers().set(GrpcLockService.AUTHORIZATION, "Bearer " + apiKey);
       }
       return req.send(request);
-    }).compose(resp -> resp.last().recover(err -> {
-      if (resp.status() == null || resp.status() == GrpcStatus.OK) {
-        return Future.failedFuture(err);
+    }).compose(resp -> resp.last().recover(err -> failed(resp, err)))
+        .onComplete(ar -> settle(p, timer, hostPort, ar));
+    return p.future();
+  }
+
+  /**
+   * A server-streaming call to {@code hostPort}: {@code onMessage} gets every message in order (on
+   * the client's event loop), and the future completes when the stream ends with OK, or fails as
+   * {@link #call} does. The first message must come within the attempt timeout (a node that does
+   * not answer is given up as soon as in a unary call); {@code timeoutMs} bounds the whole
+   * stream. Either deadline cancels the call.
+   */
+  public <Q, R> Future<Void> stream(String hostPort, ServiceMethod<R, Q> method, Q request,
+      java.util.function.Consumer<R> onMessage, long timeoutMs) {
+    SocketAddress target;
+    try {
+      target = address(hostPort);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    Promise<Void> p = Promise.promise();
+    java.util.concurrent.atomic.AtomicReference<io.vertx.grpc.client.GrpcClientRequest<Q, R>> call =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.function.Consumer<String> giveUp = why -> {
+      if (p.tryFail(new Failure(GrpcStatus.DEADLINE_EXCEEDED, why, MultiMap.caseInsensitiveMultiMap()))
+          && call.get() != null) {
+        call.get().cancel();
       }
-      MultiMap m = MultiMap.caseInsensitiveMultiMap();
-      if (resp.headers() != null) {
-        m.addAll(resp.headers()); // a trailers-only answer carries its metadata here
+    };
+    long timer = vertx.setTimer(timeoutMs, id -> giveUp.accept(
+        "the stream from " + hostPort + " did not end in " + timeoutMs + " ms"));
+    long firstTimer = vertx.setTimer(attemptTimeoutMs, id -> giveUp.accept(
+        "no answer from " + hostPort + " in " + attemptTimeoutMs + " ms"));
+    grpc.request(target, method).compose(req -> {
+      call.set(req);
+      req.timeout(timeoutMs, TimeUnit.MILLISECONDS);
+      if (apiKey != null) {
+        req.headers().set(GrpcLockService.AUTHORIZATION, "Bearer " + apiKey);
       }
-      if (resp.trailers() != null) {
-        m.addAll(resp.trailers());
-      }
-      return Future.failedFuture(new Failure(resp.status(), resp.statusMessage(), m));
-    })).onComplete(ar -> {
-      vertx.cancelTimer(timer);
-      if (ar.succeeded()) {
-        p.tryComplete(ar.result());
-      } else if (ar.cause() instanceof Failure) {
-        p.tryFail(ar.cause());
-      } else {
-        p.tryFail(new Failure(GrpcStatus.UNAVAILABLE, "cannot reach " + hostPort + ": " + ar.cause(),
-            MultiMap.caseInsensitiveMultiMap()));
-      }
+      return req.send(request);
+    }).compose(resp -> {
+      resp.handler(m -> {
+        vertx.cancelTimer(firstTimer);
+        if (!p.future().isComplete()) {
+          onMessage.accept(m);
+        }
+      });
+      return resp.end().recover(err -> failed(resp, err));
+    }).onComplete(ar -> {
+      vertx.cancelTimer(firstTimer);
+      settle(p, timer, hostPort, ar);
     });
     return p.future();
+  }
+
+  /** A call that ended with a non-OK status as a {@link Failure} with the typed detail. */
+  private static <T> Future<T> failed(io.vertx.grpc.client.GrpcClientResponse<?, ?> resp, Throwable err) {
+    if (resp.status() == null || resp.status() == GrpcStatus.OK) {
+      return Future.failedFuture(err);
+    }
+    MultiMap m = MultiMap.caseInsensitiveMultiMap();
+    if (resp.headers() != null) {
+      m.addAll(resp.headers()); // a trailers-only answer carries its metadata here
+    }
+    if (resp.trailers() != null) {
+      m.addAll(resp.trailers());
+    }
+    return Future.failedFuture(new Failure(resp.status(), resp.statusMessage(), m));
+  }
+
+  private <T> void settle(Promise<T> p, long timer, String hostPort, io.vertx.core.AsyncResult<T> ar) {
+    vertx.cancelTimer(timer);
+    if (ar.succeeded()) {
+      p.tryComplete(ar.result());
+    } else if (ar.cause() instanceof Failure) {
+      p.tryFail(ar.cause());
+    } else {
+      p.tryFail(new Failure(GrpcStatus.UNAVAILABLE, "cannot reach " + hostPort + ": " + ar.cause(),
+          MultiMap.caseInsensitiveMultiMap()));
+    }
   }
 
   /**

@@ -22,7 +22,12 @@ abstract class CliCommand implements Callable<Integer> {
 
   @Override
   public final Integer call() {
-    return run(new CliContext(Cli.commandName(spec), common(), io));
+    return run(context());
+  }
+
+  /** The run's context; an offline command, which takes no common options, makes its own. */
+  CliContext context() {
+    return new CliContext(Cli.commandName(spec), common(), io);
   }
 
   /** {@code value}, or a usage error naming {@code option} when it is outside {@code min..max}. */

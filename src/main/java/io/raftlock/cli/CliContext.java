@@ -62,6 +62,25 @@ final class CliContext {
     this.apiKey = o.apiKey != null ? o.apiKey : env.get("RAFTLOCK_API_KEY");
   }
 
+  /** A command that contacts no cluster: streams and --json only. */
+  private CliContext(String command, Cli.Io io, boolean json) {
+    this.command = command;
+    this.out = io.out();
+    this.err = io.err();
+    this.json = json;
+    this.endpoints = List.of();
+    this.clientId = "";
+    this.clientIdGiven = false;
+    this.timeout = Duration.ofSeconds(15);
+    this.tls = null;
+    this.apiKey = null;
+  }
+
+  /** The context of an offline command ({@code snapshot restore}, {@code snapshot status}). */
+  static CliContext offline(String command, Cli.Io io, boolean json) {
+    return new CliContext(command, io, json);
+  }
+
   /**
    * {@code cli-} and a random UUID. Owner ids are public (info and locks print them), so they need
    * to be unique, not unguessable: a non-blocking random, not the SecureRandom of

@@ -29,11 +29,11 @@ final class CliHelp {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("0", "success");
     m.put("1", "refused: lock held by another client, not the holder, lock not found, not granted in time, "
-        + "no or unknown API key, permission denied");
+        + "no or unknown API key, permission denied, a snapshot file or data directory refused");
     m.put("2", "usage error: bad option or argument, invalid request (INVALID_ARGUMENT, INVALID_TTL)");
     m.put("3", "unavailable: no node answered, no leader, timed out (retried until --timeout)");
     m.put("4", "lock lost while held (lock command)");
-    m.put("5", "internal error reported by the server");
+    m.put("5", "internal error reported by the server, or a file that could not be written");
     m.put("127", "lock command: COMMAND could not be started");
     m.put("other", "lock command: COMMAND's own exit status; 128+N when raftlock is stopped by signal N");
     return m;

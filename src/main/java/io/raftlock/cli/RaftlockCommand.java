@@ -36,6 +36,7 @@ final class RaftlockCommand implements Callable<Integer> {
       MembersCommand.class,
       MembersCommand.TransferLeader.class,
       DumpCommand.class,
+      SnapshotCommand.class,
       AuthCommand.class,
       CompletionCommand.class,
       HelpCommand.class);

@@ -436,6 +436,24 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
     return promise.future();
   }
 
+  /**
+   * A snapshot of the state machine at this node's applied index when the build starts, with that
+   * entry's term and the configuration in force there (for a backup: call {@link #readBarrier}
+   * first to make it hold every acknowledged write). Nothing is stored or compacted. Built like
+   * the periodic snapshots ({@link Snapshots}): off the event loop when the state machine replays.
+   */
+  public Future<Snapshot> currentSnapshot() {
+    Promise<Snapshot> promise = Promise.promise();
+    context.runOnContext(v -> {
+      if (stopped || raft == null) {
+        promise.fail(new ProposalException(ProposalException.Reason.STOPPED, null));
+        return;
+      }
+      snapshots.current(raft, () -> lastAppliedIndex, vertx, context).onComplete(promise);
+    });
+    return promise.future();
+  }
+
   /** The status the Raft context published at its latest tick; null before start. */
   public RaftStatus status() {
     return status;
@@ -557,7 +575,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
       return;
     }
     loop.drain();
-    snapshots.maybeTake(raft, lastAppliedIndex, vertx, context);
+    snapshots.maybeTake(raft, () -> lastAppliedIndex, vertx, context);
     peers.align(raft);
   }
 

@@ -6,11 +6,17 @@ import io.raftlock.raft.RaftNode;
 import io.raftlock.raft.RaftStorage;
 import io.raftlock.raft.Snapshot;
 import io.raftlock.raft.SnapshotMeta;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -51,6 +57,8 @@ final class Snapshots {
   /** The worker side's copy of the state, at {@code replicaIndex}; null until the first build. */
   private ReplicatedStateMachine.Replica replica;
   private long replicaIndex;
+  /** Backups asked for while a build ran: started when it ends. */
+  private final List<Runnable> afterBuild = new ArrayList<>();
 
   Snapshots(String nodeId, int everyEntries, int keepEntries, ReplicatedStateMachine stateMachine,
       RaftStorage storage, Supplier<RaftVerticle.Observer> observer, BooleanSupplier stopped,
@@ -71,10 +79,33 @@ final class Snapshots {
   }
 
   /** After a drain: starts a snapshot of {@code appliedIndex} when enough entries were applied. */
-  void maybeTake(RaftNode raft, long appliedIndex, Vertx vertx, Context context) {
-    if (everyEntries == 0 || building || appliedIndex - lastSnapshotIndex < everyEntries) {
+  void maybeTake(RaftNode raft, LongSupplier appliedIndex, Vertx vertx, Context context) {
+    if (everyEntries == 0 || building || appliedIndex.getAsLong() - lastSnapshotIndex < everyEntries) {
       return;
     }
+    build(raft, appliedIndex, vertx, context).onSuccess(b -> {
+      if (!stopped.getAsBoolean() && b.snapshot().index() > lastSnapshotIndex) {
+        finish(raft, b.snapshot(), b.nanos(), b.where());
+      }
+    });
+  }
+
+  /**
+   * A snapshot of the state as applied when the build starts (for a backup), built as the periodic
+   * ones are and not compacted; completes on the context. While a build runs, this one starts
+   * when it ends: only one build touches the copy.
+   */
+  Future<Snapshot> current(RaftNode raft, LongSupplier appliedIndex, Vertx vertx, Context context) {
+    if (!building) {
+      return build(raft, appliedIndex, vertx, context).map(Built::snapshot);
+    }
+    Promise<Snapshot> later = Promise.promise();
+    afterBuild.add(() -> current(raft, appliedIndex, vertx, context).onComplete(later));
+    return later.future();
+  }
+
+  private Future<Built> build(RaftNode raft, LongSupplier appliedIndexNow, Vertx vertx, Context context) {
+    long appliedIndex = appliedIndexNow.getAsLong();
     SnapshotMeta meta = new SnapshotMeta(appliedIndex, raft.termAt(appliedIndex), raft.configAt(appliedIndex));
     Snapshot latest = raft.latestSnapshot();
     long latestIndex = latest == null ? 0 : latest.index();
@@ -84,23 +115,26 @@ final class Snapshots {
         ? Commands.collect(raft, fresh ? latestIndex : replicaIndex, appliedIndex) : null;
     if (commands == null) {
       long start = System.nanoTime();
-      finish(raft, new Snapshot(meta, stateMachine.snapshot()), System.nanoTime() - start, "on the event loop");
-      return;
+      Snapshot snap = new Snapshot(meta, stateMachine.snapshot());
+      return Future.succeededFuture(new Built(null, snap, System.nanoTime() - start, "on the event loop"));
     }
     building = true;
     ReplicatedStateMachine.Replica kept = fresh ? null : replica;
     byte[] base = fresh && latest != null ? latest.data() : null;
+    Promise<Built> done = Promise.promise();
     vertx.executeBlocking(() -> {
       long start = System.nanoTime();
       ReplicatedStateMachine.Replica copy = kept != null ? kept : stateMachine.replica(base);
       for (int i = 0; i < commands.indexes.length; i++) {
         copy.apply(commands.indexes[i], commands.data[i]);
       }
-      return new Built(copy, new Snapshot(meta, copy.snapshot()), System.nanoTime() - start);
-    }, false).onComplete(ar -> context.runOnContext(v -> built(raft, commands, ar)));
+      return new Built(copy, new Snapshot(meta, copy.snapshot()), System.nanoTime() - start,
+          "on a worker (" + commands.indexes.length + " commands replayed)");
+    }, false).onComplete(ar -> context.runOnContext(v -> built(ar, done)));
+    return done.future();
   }
 
-  private void built(RaftNode raft, Commands commands, io.vertx.core.AsyncResult<Built> ar) {
+  private void built(AsyncResult<Built> ar, Promise<Built> done) {
     building = false;
     if (ar.failed()) {
       // A bug in the replay, not in the live state: keep serving, snapshot on the loop from now on.
@@ -108,14 +142,15 @@ final class Snapshots {
       replica = null;
       LOG.log(Level.SEVERE, nodeId + " could not build a snapshot off the event loop; taking them on the loop",
           ar.cause());
-      return;
+      done.fail(ar.cause());
+    } else {
+      replica = ar.result().replica();
+      replicaIndex = ar.result().snapshot().index();
+      done.complete(ar.result());
     }
-    Built b = ar.result();
-    replica = b.replica();
-    replicaIndex = b.snapshot().index();
-    if (!stopped.getAsBoolean() && b.snapshot().index() > lastSnapshotIndex) {
-      finish(raft, b.snapshot(), b.nanos(), "on a worker (" + commands.indexes.length + " commands replayed)");
-    }
+    List<Runnable> waiting = List.copyOf(afterBuild);
+    afterBuild.clear();
+    waiting.forEach(Runnable::run);
   }
 
   private void finish(RaftNode raft, Snapshot snap, long nanos, String where) {
@@ -133,7 +168,7 @@ final class Snapshots {
     });
   }
 
-  private record Built(ReplicatedStateMachine.Replica replica, Snapshot snapshot, long nanos) {}
+  private record Built(ReplicatedStateMachine.Replica replica, Snapshot snapshot, long nanos, String where) {}
 
   /** The state-machine commands of the committed entries after {@code from} up to {@code to}. */
   private record Commands(long[] indexes, byte[][] data) {

@@ -49,14 +49,7 @@ final class SnapshotStore {
   void save(Snapshot s) throws IOException {
     String name = String.format("snap-%020d-%d", s.index(), s.term());
     Path tmp = dir.resolve(name + ".tmp");
-    byte[] config = s.meta().config().encode();
-    ByteBuffer b = ByteBuffer.allocate(4 + 1 + 8 + 8 + 4 + config.length + 4 + s.data().length + 4)
-        .order(ByteOrder.LITTLE_ENDIAN);
-    b.putInt(MAGIC).put((byte) 1).putLong(s.index()).putLong(s.term());
-    b.putInt(config.length).put(config).putInt(s.data().length).put(s.data());
-    CRC32C crc = new CRC32C();
-    crc.update(b.array(), 0, b.position());
-    b.putInt((int) crc.getValue()).flip();
+    ByteBuffer b = ByteBuffer.wrap(encode(s));
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
         StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
       while (b.hasRemaining()) {
@@ -81,8 +74,25 @@ final class SnapshotStore {
     return null;
   }
 
+  /** A snapshot in the format above: the bytes of a {@code .snap} file. */
+  static byte[] encode(Snapshot s) {
+    byte[] config = s.meta().config().encode();
+    ByteBuffer b = ByteBuffer.allocate(4 + 1 + 8 + 8 + 4 + config.length + 4 + s.data().length + 4)
+        .order(ByteOrder.LITTLE_ENDIAN);
+    b.putInt(MAGIC).put((byte) 1).putLong(s.index()).putLong(s.term());
+    b.putInt(config.length).put(config).putInt(s.data().length).put(s.data());
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), 0, b.position());
+    b.putInt((int) crc.getValue());
+    return b.array();
+  }
+
   static Snapshot read(Path p) throws IOException {
-    byte[] all = Files.readAllBytes(p);
+    return decode(Files.readAllBytes(p));
+  }
+
+  /** The snapshot {@link #encode} made, checked: checksum, magic, version, lengths. */
+  static Snapshot decode(byte[] all) throws IOException {
     if (all.length < 33) {
       throw new IOException("too short: " + all.length + " bytes");
     }

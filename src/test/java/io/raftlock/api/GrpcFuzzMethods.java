@@ -168,6 +168,9 @@ final class GrpcFuzzMethods {
     put(t, admin + "DumpCommitted", DumpCommittedRequest.getDefaultInstance(), Policy.READ, List.of(), List.of(), false, r -> DumpCommittedRequest.newBuilder()
         .setFrom(r.nextInt(50)).setTo(r.nextInt(50)).setMaxEntries(r.nextInt(100)).setMaxBytes(r.nextInt(1 << 16))
         .build());
+    // A read: the barrier commits nothing, and the stream of a small state ends at once.
+    put(t, admin + "SaveSnapshot", io.raftlock.proto.admin.SaveSnapshotRequest.getDefaultInstance(), Policy.READ, List.of(),
+        List.of(), false, r -> io.raftlock.proto.admin.SaveSnapshotRequest.newBuilder().setStale(r.nextBoolean()).build());
 
     String health = "grpc.health.v1.Health.";
     put(t, health + "Check", HealthCheckRequest.getDefaultInstance(), Policy.READ, List.of(), List.of(), false, r -> HealthCheckRequest.newBuilder()
