@@ -108,8 +108,8 @@ final class Firewall {
     String marks = "{ " + String.join(", ", gids.stream().sorted().map(String::valueOf).toList()) + " }";
     List<String> rules = new ArrayList<>();
     for (String host : hosts) {
-      rules.add("ct mark " + marks + " ip daddr " + host + " tcp dport " + clientPort + " drop");
-      rules.add("ct mark " + marks + " ip saddr " + host + " tcp sport " + clientPort + " drop");
+      rules.add("ct mark " + marks + " ip daddr " + host + " tcp dport " + clientPort + " counter drop");
+      rules.add("ct mark " + marks + " ip saddr " + host + " tcp sport " + clientPort + " counter drop");
     }
     return rules;
   }
@@ -149,6 +149,22 @@ final class Firewall {
   /** Removes every rule: deletes the table (no error when it is already gone). */
   static void heal() {
     Shell.run("sh", "-c", "nft list table inet " + TABLE + " >/dev/null 2>&1 && nft delete table inet " + TABLE);
+  }
+
+  /** Packets dropped so far by the fault table's counting rules (0 when there are none). */
+  static long droppedPackets() {
+    Shell.Result r = Shell.run("nft", "list", "table", "inet", TABLE);
+    return r.ok() ? countedPackets(r.output()) : 0;
+  }
+
+  /** The sum of the {@code counter packets N} of an {@code nft list} output. */
+  static long countedPackets(String listing) {
+    long n = 0;
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("counter packets (\\d+)").matcher(listing);
+    while (m.find()) {
+      n += Long.parseLong(m.group(1));
+    }
+    return n;
   }
 
   /** Removes the client marks' table too (the end of a run). */

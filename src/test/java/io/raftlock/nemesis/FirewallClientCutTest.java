@@ -20,10 +20,17 @@ class FirewallClientCutTest {
   void cutsTheClientPortOfEachNodeBothWaysForTheMarkedClientsOnly() {
     List<String> rules = Firewall.clientCutRules(Set.of(42_005, 42_002), List.of("127.0.0.1", "127.0.0.3"), 20_001);
     assertEquals(List.of(
-        "ct mark { 42002, 42005 } ip daddr 127.0.0.1 tcp dport 20001 drop",
-        "ct mark { 42002, 42005 } ip saddr 127.0.0.1 tcp sport 20001 drop",
-        "ct mark { 42002, 42005 } ip daddr 127.0.0.3 tcp dport 20001 drop",
-        "ct mark { 42002, 42005 } ip saddr 127.0.0.3 tcp sport 20001 drop"), rules);
+        "ct mark { 42002, 42005 } ip daddr 127.0.0.1 tcp dport 20001 counter drop",
+        "ct mark { 42002, 42005 } ip saddr 127.0.0.1 tcp sport 20001 counter drop",
+        "ct mark { 42002, 42005 } ip daddr 127.0.0.3 tcp dport 20001 counter drop",
+        "ct mark { 42002, 42005 } ip saddr 127.0.0.3 tcp sport 20001 counter drop"), rules);
+  }
+
+  @Test
+  void droppedPacketsAreTheSumOfTheCounters() {
+    assertEquals(12, Firewall.countedPackets("ct mark 0x0000a411 ip daddr 127.0.0.2 tcp dport 1 counter packets 5 bytes 300 drop\n"
+        + "ct mark 0x0000a411 ip saddr 127.0.0.2 tcp sport 1 counter packets 7 bytes 448 drop\n"));
+    assertEquals(0, Firewall.countedPackets("table inet raftlock_nemesis {\n}\n"));
   }
 
   @Test

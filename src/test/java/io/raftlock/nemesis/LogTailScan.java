@@ -42,6 +42,16 @@ final class LogTailScan {
   private static final int NOT_COMPLETE = 0x8000_0000;
   /** Chronicle's document header, just before the document's bytes. */
   static final int HEADER_BYTES = 4;
+  /** Held: java.util.logging keeps loggers weakly, and the level must outlive this class's init. */
+  private static final java.util.logging.Logger CHRONICLE_LOG = java.util.logging.Logger.getLogger("net.openhft");
+
+  static {
+    // The harness's console is the run's report: Chronicle's start-up banner and timing notes
+    // (INFO) would interleave with it. Its warnings still show.
+    System.setProperty("chronicle.announcer.disable", "true");
+    System.setProperty("chronicle.analytics.disable", "true");
+    CHRONICLE_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
 
   private LogTailScan() {}
 

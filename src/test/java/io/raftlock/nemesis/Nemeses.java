@@ -195,8 +195,10 @@ final class Nemeses {
     Duration held = between(2, 5);
     log.start("client-partition", nodes.size() == 1 ? nodes.get(0) : null, detail + " for " + held.toMillis() + " ms");
     stop.holdFor(held);
+    long dropped = Firewall.droppedPackets();
     Firewall.heal();
-    log.end("client-partition", nodes.size() == 1 ? nodes.get(0) : null, "rules removed");
+    log.end("client-partition", nodes.size() == 1 ? nodes.get(0) : null, "rules removed; " + dropped
+        + " packets of the cut clients dropped");
   }
 
   /** A random non-empty proper subset of the cuttable clients (all of them when there is one). */
