@@ -206,7 +206,8 @@ final class Nemeses {
     List<String> shuffled = new ArrayList<>(cuttableClients);
     java.util.Collections.shuffle(shuffled, random);
     int n = shuffled.size() == 1 ? 1 : 1 + random.nextInt(shuffled.size() - 1);
-    return shuffled.subList(0, n).stream().sorted().toList();
+    return shuffled.subList(0, n).stream().sorted(java.util.Comparator.comparingInt(c -> Integer.parseInt(c.substring(1))))
+        .toList();
   }
 
   private static int gid(String client) {
