@@ -73,6 +73,11 @@ final class Firewall {
     return CLIENT_GID_BASE + i;
   }
 
+  /** The group id of the client named {@code "c" + i}. */
+  static int clientGid(String clientId) {
+    return clientGid(Integer.parseInt(clientId.substring(1)));
+  }
+
   /**
    * Creates the table that marks each new connection of a client process with its group id; it
    * must exist before the clients connect (connections opened before it are not marked).

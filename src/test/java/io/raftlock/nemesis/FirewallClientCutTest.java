@@ -42,6 +42,7 @@ class FirewallClientCutTest {
   @Test
   void eachClientIsMarkedWithItsOwnGroupId() {
     assertEquals(42_007, Firewall.clientGid(7));
+    assertEquals(42_010, Firewall.clientGid("c10"));
     String script = Firewall.clientMarkScript(List.of(42_001, 42_002));
     assertTrue(script.contains("ct state new ct mark set meta skgid map { 42001 : 42001, 42002 : 42002 }"), script);
     assertTrue(script.contains("table inet " + Firewall.CLIENT_MARK_TABLE + " {"), script);

@@ -190,7 +190,7 @@ final class Nemeses {
         detail = "clients " + some + " cut from every node";
       }
     }
-    firewall.cutClients(clients.stream().map(Nemeses::gid).toList(),
+    firewall.cutClients(clients.stream().map(Firewall::clientGid).toList(),
         nodes.stream().map(NemesisCluster::host).toList());
     Duration held = between(2, 5);
     log.start("client-partition", nodes.size() == 1 ? nodes.get(0) : null, detail + " for " + held.toMillis() + " ms");
@@ -208,10 +208,6 @@ final class Nemeses {
     int n = shuffled.size() == 1 ? 1 : 1 + random.nextInt(shuffled.size() - 1);
     return shuffled.subList(0, n).stream().sorted(java.util.Comparator.comparingInt(c -> Integer.parseInt(c.substring(1))))
         .toList();
-  }
-
-  private static int gid(String client) {
-    return Firewall.clientGid(Integer.parseInt(client.substring(1)));
   }
 
   private void loss() {

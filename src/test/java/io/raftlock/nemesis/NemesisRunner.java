@@ -163,7 +163,7 @@ public final class NemesisRunner {
       probeTools(run);
       Firewall firewall = nft ? new Firewall(cluster.peerPort(), cluster.clientPort(), run) : null;
       if (clientCuts) {
-        firewall.markClients(clientIds().stream().map(c -> Firewall.clientGid(Integer.parseInt(c.substring(1)))).toList());
+        firewall.markClients(clientIds().stream().map(Firewall::clientGid).toList());
       }
       cluster.startAll();
       try {
