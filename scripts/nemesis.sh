@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The nemesis run of issue #11: a 3-node cluster of fat-jar JVMs on 127.0.0.1-3, 10 client JVMs
 # on locks L0-L2 (TTL 2 s) writing to a fenced resource, and a seeded schedule of faults: kill -9,
-# SIGSTOP of nodes and clients, nft partitions and packet loss, libfaketime clock jumps and rate
-# changes, power loss on loop-mounted ext4 images, disk full. Then the final heal, convergence,
+# SIGSTOP of nodes and clients, nft partitions between nodes and of clients from nodes, packet
+# loss, libfaketime clock jumps and rate changes, power loss on loop-mounted ext4 images (also
+# tearing the unacknowledged log writes), disk full. Then the final heal, convergence,
 # the node dumps and the history checker. Artifacts and summary.json go to the run directory.
 #   scripts/nemesis.sh [--seed N] [--profile short|standard] [--out DIR] [--auth on|off]
 # Default: the standard profile (~10 minutes; >= 30 kill -9, >= 30 partitions, >= 20 pauses,
-# >= 10 power losses, >= 5 clock episodes). Exit status 0 only when the checker ran and found no
-# violation, the replicas converged and no node exited on its own. Faults need root; without it
-# they are skipped with a message. Everything started is removed at the end, also on Ctrl-C.
+# >= 10 power losses of which 4 torn, >= 6 client partitions, >= 5 clock episodes). Exit status 0
+# only when the checker ran and found no violation, the replicas converged and no node exited on
+# its own. Faults need root; without it they are skipped with a message. Everything started is
+# removed at the end, also on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh

@@ -8,7 +8,11 @@ public enum FaultKind {
   LOSS("loss"),
   CLOCK("clock"),
   POWER("power"),
-  DISKFULL("diskfull");
+  DISKFULL("diskfull"),
+  /** Some or all clients cut off the client port of one or more nodes; the members still talk. */
+  CLIENT_PARTITION("client-partition"),
+  /** A power loss that also tears the node's unacknowledged log writes ({@link NodeDisk#tornPowerLoss}). */
+  TORN_POWER("torn-power");
 
   final String logName;
 

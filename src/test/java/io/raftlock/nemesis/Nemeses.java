@@ -21,9 +21,12 @@ final class Nemeses {
   private static final double MAX_CLOCK_STEP_S = 600;
   private final StopSignal stop;
   private final Consumer<String> out;
+  /** Client ids ("c1") that run with their own group id, so a client partition can cut them. */
+  private final List<String> cuttableClients;
 
   Nemeses(NemesisCluster cluster, Firewall firewall, NemesisLog log, Random random, long ttlMs,
-      StopSignal stop, Consumer<String> out) {
+      StopSignal stop, Consumer<String> out, List<String> cuttableClients) {
+    this.cuttableClients = List.copyOf(cuttableClients);
     this.cluster = cluster;
     this.firewall = firewall;
     this.log = log;
@@ -42,6 +45,8 @@ final class Nemeses {
       case CLOCK -> clock();
       case POWER -> power();
       case DISKFULL -> diskFull();
+      case CLIENT_PARTITION -> clientPartition();
+      case TORN_POWER -> tornPower();
       default -> throw new IllegalArgumentException(kind.toString());
     }
   }
@@ -145,6 +150,66 @@ final class Nemeses {
     return pairs;
   }
 
+  /**
+   * Cuts some or all clients off the client port of the leader, of every node but one follower, or
+   * of every node, while the members go on talking: clients fail over to the nodes they still
+   * reach (which forward to the leader); a session cut off everywhere for more than its TTL expires.
+   */
+  private void clientPartition() {
+    if (cuttableClients.isEmpty()) {
+      throw new IllegalStateException("no client runs with its own group id: nothing to cut");
+    }
+    List<String> ids = cluster.ids();
+    String leader = cluster.leader().orElse(ids.get(random.nextInt(ids.size())));
+    List<String> followers = new ArrayList<>(ids);
+    followers.remove(leader);
+    List<String> some = someClients();
+    List<String> clients;
+    List<String> nodes;
+    String detail;
+    switch (random.nextInt(4)) {
+      case 0 -> {
+        clients = cuttableClients;
+        nodes = List.of(leader);
+        detail = "every client cut from the leader " + leader;
+      }
+      case 1 -> {
+        clients = some;
+        nodes = List.of(leader);
+        detail = "clients " + some + " cut from the leader " + leader;
+      }
+      case 2 -> {
+        String reachable = followers.get(random.nextInt(followers.size()));
+        clients = some;
+        nodes = ids.stream().filter(id -> !id.equals(reachable)).toList();
+        detail = "clients " + some + " reach only the follower " + reachable;
+      }
+      default -> {
+        clients = some;
+        nodes = ids;
+        detail = "clients " + some + " cut from every node";
+      }
+    }
+    firewall.cutClients(clients.stream().map(Firewall::clientGid).toList(),
+        nodes.stream().map(NemesisCluster::host).toList());
+    Duration held = between(2, 5);
+    log.start("client-partition", nodes.size() == 1 ? nodes.get(0) : null, detail + " for " + held.toMillis() + " ms");
+    stop.holdFor(held);
+    long dropped = Firewall.droppedPackets();
+    Firewall.heal();
+    log.end("client-partition", nodes.size() == 1 ? nodes.get(0) : null, "rules removed; " + dropped
+        + " packets of the cut clients dropped");
+  }
+
+  /** A random non-empty proper subset of the cuttable clients (all of them when there is one). */
+  private List<String> someClients() {
+    List<String> shuffled = new ArrayList<>(cuttableClients);
+    java.util.Collections.shuffle(shuffled, random);
+    int n = shuffled.size() == 1 ? 1 : 1 + random.nextInt(shuffled.size() - 1);
+    return shuffled.subList(0, n).stream().sorted(java.util.Comparator.comparingInt(c -> Integer.parseInt(c.substring(1))))
+        .toList();
+  }
+
   private void loss() {
     int percent = 10 + random.nextInt(31);
     Duration held = between(3, 5);
@@ -204,6 +269,32 @@ final class Nemeses {
     stop.holdFor(down);
     cluster.start(id);
     log.end("power", id, how + "; restarted");
+  }
+
+  /**
+   * A power loss whose last, unacknowledged log writes are torn or reordered on the way to the
+   * disk ({@link NodeDisk#tornPowerLoss}). Only nodes whose durable mark bounds what they
+   * acknowledged can take it: the leader among them half the time, else one of them at random.
+   */
+  private void tornPower() throws IOException, InterruptedException {
+    List<String> strict = cluster.ids().stream().filter(NemesisCluster::marksBeforeAck).toList();
+    String leader = cluster.leader().orElse("");
+    String id = strict.contains(leader) && random.nextBoolean() ? leader : strict.get(random.nextInt(strict.size()));
+    Duration down = between(1, 3);
+    log.start("torn-power", id, "power loss of the " + role(id) + " tearing its unacknowledged writes: kill -9, "
+        + "restart after " + down.toMillis() + " ms");
+    cluster.kill(id);
+    String how;
+    try {
+      how = cluster.disk(id).tornPowerLoss(random);
+    } catch (IOException | RuntimeException e) {
+      // The node restarts all the same: the run goes on, and the log says what happened.
+      how = "tearing failed: " + e;
+      out.accept(id + ": " + how);
+    }
+    stop.holdFor(down);
+    cluster.start(id);
+    log.end("torn-power", id, how + "; restarted");
   }
 
   private void diskFull() throws IOException {

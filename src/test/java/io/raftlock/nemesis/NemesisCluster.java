@@ -67,11 +67,22 @@ final class NemesisCluster implements AutoCloseable {
       // shared by 14 JVMs on two cores, and shorter timeouts turn CPU starvation into elections.
       Files.writeString(dir.resolve("node.json"), "{\n  \"nodeId\": \"" + id + "\",\n  \"dataDir\": \""
           + disk.dataDir() + "\",\n  \"tickMs\": 25,\n  \"electionTicks\": 20,\n  \"heartbeatTicks\": 4,\n"
-          + "  \"snapshotEveryEntries\": 0,\n  \"members\": {\n" + members + "\n  }\n}\n");
+          + "  \"snapshotEveryEntries\": 0,\n  \"syncDurableMarkBeforeAck\": " + marksBeforeAck(id) + ",\n"
+          + "  \"members\": {\n" + members + "\n  }\n}\n");
       if (fakeClocks) {
         setClock(id, "+0");
       }
     }
+  }
+
+  /**
+   * Whether node {@code id} syncs its durable mark before acknowledging: node-1 runs the shipped
+   * default (the mark follows within milliseconds), node-2 and node-3 the strict mode, whose mark
+   * bounds every acknowledged entry, which is what lets torn power losses hit them
+   * ({@link LogTailScan}). Both modes stay under every other fault.
+   */
+  static boolean marksBeforeAck(String id) {
+    return !"node-1".equals(id);
   }
 
   /** node-i's loopback address, 127.0.0.i. */

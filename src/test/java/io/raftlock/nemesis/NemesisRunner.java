@@ -127,6 +127,8 @@ public final class NemesisRunner {
   private NemesisCluster cluster;
   private FencedResourceServer resource;
   private boolean nft;
+  /** Clients run with their own group ids and their connections are marked: client partitions work. */
+  private boolean clientCuts;
   private String peerBindingWarning;
   /** The run's API keys with auth on, {@code null} with auth off. */
   private NemesisAuth.Keys keys;
@@ -160,6 +162,9 @@ public final class NemesisRunner {
     try (NemesisLog log = new NemesisLog(run.resolve("nemesis.jsonl"))) {
       probeTools(run);
       Firewall firewall = nft ? new Firewall(cluster.peerPort(), cluster.clientPort(), run) : null;
+      if (clientCuts) {
+        firewall.markClients(clientIds().stream().map(Firewall::clientGid).toList());
+      }
       cluster.startAll();
       try {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
@@ -183,7 +188,8 @@ public final class NemesisRunner {
       boolean clientsRan = startClients(run);
       Thread clientPauser = clientsRan && wants(FaultKind.PAUSE) ? new ClientNemesis(log, stop, options.seed(),
           options.clients(), TTL_MS, this::client, id -> launchClient(id, run)).start() : null;
-      runSchedule(new Nemeses(cluster, firewall, log, random, TTL_MS, stop, this::say), log);
+      runSchedule(new Nemeses(cluster, firewall, log, random, TTL_MS, stop, this::say,
+          clientsRan && clientCuts ? clientIds() : List.of()), log);
       if (clientPauser != null) {
         clientPauser.interrupt();
         clientPauser.join(10_000);
@@ -221,16 +227,22 @@ public final class NemesisRunner {
     String nftWhy = Firewall.unavailableReason();
     nft = nftWhy == null;
     if (nft) {
-      Firewall.heal();
+      Firewall.removeAll();
     } else {
       skip(FaultKind.PARTITION, nftWhy);
       skip(FaultKind.LOSS, nftWhy);
+      skip(FaultKind.CLIENT_PARTITION, nftWhy);
     }
-    boolean wantDisks = wants(FaultKind.POWER) || wants(FaultKind.DISKFULL);
+    clientCuts = nft && wants(FaultKind.CLIENT_PARTITION) && Shell.onPath("setpriv");
+    if (nft && !Shell.onPath("setpriv")) {
+      skip(FaultKind.CLIENT_PARTITION, "setpriv (util-linux) is missing: clients cannot get their own group ids");
+    }
+    boolean wantDisks = wants(FaultKind.POWER) || wants(FaultKind.DISKFULL) || wants(FaultKind.TORN_POWER);
     String loopWhy = wantDisks ? NodeDisk.loopUnavailableReason(run) : "not in this profile";
     if (loopWhy != null && wantDisks) {
       skip(FaultKind.POWER, loopWhy + "; data dirs are plain directories");
       skip(FaultKind.DISKFULL, loopWhy + "; data dirs are plain directories");
+      skip(FaultKind.TORN_POWER, loopWhy + "; data dirs are plain directories");
     }
     boolean fakeClocks = wants(FaultKind.CLOCK) && Files.exists(Path.of(NemesisCluster.LIBFAKETIME));
     if (wants(FaultKind.CLOCK) && !fakeClocks) {
@@ -270,25 +282,39 @@ public final class NemesisRunner {
   private boolean startClients(Path run) throws IOException {
     if (!classPresent(CLIENT_CLASS)) {
       say("SKIPPED clients: " + CLIENT_CLASS + " is not on the classpath; faults run without a workload");
+      skip(FaultKind.CLIENT_PARTITION, "no clients to cut");
       return false;
     }
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     long durationS = options.faultSeconds() * 2L + 300;
     for (int i = 1; i <= options.clients(); i++) {
       String id = "c" + i;
+      List<String> cmd = new ArrayList<>();
+      if (clientCuts) {
+        // Its own group id (root stays its user): the client's connections carry it as their mark.
+        cmd.addAll(List.of("setpriv", "--regid", Integer.toString(Firewall.clientGid(i)), "--clear-groups"));
+      }
       // Small heaps and the C1 compiler only: ten client JVMs share two cores with the nodes.
       // Every third client runs on plain unary calls, the others on a session each.
-      List<String> cmd = List.of(java.toString(), "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+      cmd.addAll(List.of(java.toString(), "-Xmx96m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
           "-cp", options.classpath(), CLIENT_CLASS, "--process", id, "--endpoints", cluster.endpoints(),
           "--locks", LOCKS, "--resource", resource.url(), "--history", run.resolve("history-" + id + ".jsonl").toString(),
           "--seed", Long.toString(options.seed() * 1_000 + i), "--ttl-ms", Long.toString(TTL_MS),
-          "--duration-s", Long.toString(durationS), "--mode", i % 3 == 0 ? "unary" : "session");
+          "--duration-s", Long.toString(durationS), "--mode", i % 3 == 0 ? "unary" : "session"));
       clientCommands.put(id, cmd);
       launchClient(id, run);
     }
     say(options.clients() + " clients started on locks " + LOCKS + " (TTL " + TTL_MS + " ms; c3, c6, c9 unary, "
-        + "the others on sessions)");
+        + "the others on sessions" + (clientCuts ? "; each with its own group id, for client partitions)" : ")"));
     return true;
+  }
+
+  private List<String> clientIds() {
+    List<String> ids = new ArrayList<>();
+    for (int i = 1; i <= options.clients(); i++) {
+      ids.add("c" + i);
+    }
+    return ids;
   }
 
   /** Starts (or restarts, appending to its history and log) client {@code id}. */
@@ -510,7 +536,7 @@ public final class NemesisRunner {
       cluster.close();
     }
     if (nft) {
-      Firewall.heal();
+      Firewall.removeAll();
     }
     if (resource != null) {
       try {

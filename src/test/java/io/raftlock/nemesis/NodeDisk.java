@@ -1,11 +1,14 @@
 package io.raftlock.nemesis;
 
+import io.raftlock.storage.StoreProbe;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Random;
 
 /**
  * A node's data directory: on its own loop-mounted ext4 image when the machine allows it (root,
@@ -17,8 +20,16 @@ import java.nio.file.StandardCopyOption;
  * whatever the kernel wrote back on its own. Dirty pages still in the ext4 page cache, including
  * unsynced writes to memory-mapped files, are not in the copy: they are lost as in a power cut.
  * The original is then unmounted and replaced by the copy, which is mounted again (ext4 replays its
- * journal). Not simulated: torn sectors and disk write reordering; and the copy is not one atomic
- * instant (background writeback may run during it, the node being already dead).
+ * journal). The copy is not one atomic instant (background writeback may run during it, the node
+ * being already dead).
+ *
+ * <p><b>Torn power loss</b> ({@link #tornPowerLoss}): the node's last writes are first all synced
+ * to the image, so the copy holds everything the node wrote; then, on the copy, the records the
+ * node had not yet acknowledged (above its durable mark, {@link LogTailScan}) lose random pages or
+ * sectors, or their tail, as a power cut in the middle of their write may leave them, in any order
+ * ({@link TornWrites}). Only sound for a node that syncs its durable mark before acknowledging.
+ * Not simulated: damage to bytes the node had synced (a disk that breaks its fsync promise), and
+ * torn in-place rewrites of earlier pages (Chronicle's index and header words, the hard-state slot).
  */
 final class NodeDisk implements AutoCloseable {
   /** Sparse; the storage refuses to append below 256 MiB free, so the image must be well above that. */
@@ -124,6 +135,24 @@ final class NodeDisk implements AutoCloseable {
     }
     mount();
     return "image copied without sync and remounted";
+  }
+
+  /**
+   * Power loss in the middle of the node's last, unacknowledged writes (see the class comment): all
+   * its writes synced to the image, the image copied and remounted, then the records above the
+   * durable mark damaged as {@code random} chooses. The node must be dead. Returns what was done.
+   */
+  String tornPowerLoss(Random random) throws IOException {
+    requireLoop();
+    // syncfs: the dead node's dirty pages (its unsynced appends) reach the image, so the tear
+    // below chooses which of them survive instead of losing all of them.
+    Shell.check("sync", "-f", mountPoint().toString());
+    powerLoss();
+    List<LogTailScan.Span> spans = LogTailScan.unacknowledged(dataDir());
+    TornWrites.Plan plan = TornWrites.choose(spans, random);
+    TornWrites.apply(plan);
+    String mark = StoreProbe.durableMark(dataDir()).map(m -> m.term() + "/" + m.index()).orElse("none");
+    return "all writes synced, image copied and remounted; durable mark " + mark + ", " + plan.describe();
   }
 
   /** Fills the file system until writes fail with ENOSPC; returns the bytes left free. */

@@ -15,10 +15,13 @@ import java.util.Set;
  */
 public enum Profile {
   /**
-   * About 3 minutes: kill, pause, partition and a few wall-clock steps and rate changes (the
-   * failsafe test; the clock faults are what the lease-promise check is about).
+   * About 3 minutes: kill, pause, partitions between members and of clients from nodes, a few
+   * wall-clock steps and rate changes (what the lease-promise check is about) and torn power
+   * losses (the failsafe test). As many faults as before the last two kinds came in: they took
+   * the place of two kills, a pause and two member partitions.
    */
-  SHORT(150, Map.of(FaultKind.KILL, 8, FaultKind.PAUSE, 8, FaultKind.PARTITION, 8, FaultKind.CLOCK, 4)),
+  SHORT(150, Map.of(FaultKind.KILL, 6, FaultKind.PAUSE, 7, FaultKind.PARTITION, 6, FaultKind.CLOCK, 4,
+      FaultKind.CLIENT_PARTITION, 3, FaultKind.TORN_POWER, 2)),
   /** About 10 minutes: every fault, at least the counts. */
   STANDARD(560, quotas());
 
@@ -35,7 +38,9 @@ public enum Profile {
     q.put(FaultKind.KILL, 30);
     q.put(FaultKind.PARTITION, 30);
     q.put(FaultKind.PAUSE, 20);
-    q.put(FaultKind.POWER, 10);
+    q.put(FaultKind.POWER, 6);
+    q.put(FaultKind.TORN_POWER, 4);
+    q.put(FaultKind.CLIENT_PARTITION, 6);
     q.put(FaultKind.CLOCK, 6);
     q.put(FaultKind.LOSS, 4);
     q.put(FaultKind.DISKFULL, 3);
