@@ -36,7 +36,7 @@ final class ModelAcl {
   /** Entries the leader makes on its own are never checked. */
   static boolean internal(LockCommand cmd) {
     return cmd instanceof LockCommand.Expire || cmd instanceof LockCommand.Promote
-        || cmd instanceof LockCommand.CancelClientWaits;
+        || cmd instanceof LockCommand.CancelClientWaits || cmd instanceof LockCommand.Configure;
   }
 
   /** Applies an allowed change; one that does not fit the state changes nothing. */

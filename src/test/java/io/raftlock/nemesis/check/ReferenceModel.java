@@ -2,6 +2,7 @@ package io.raftlock.nemesis.check;
 
 import io.raftlock.lock.LockCommand;
 import io.raftlock.lock.LockLimits;
+import io.raftlock.lock.LockStateMachine;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -112,10 +113,11 @@ final class ReferenceModel {
 
   private record Remembered(long recordedAtMs) {}
 
-  private final long dedupeRetentionMs;
-  private final int dedupeMaxEntries;
-  private final int maxWaitersPerLock;
-  private final int sessionDedupeMaxEntries;
+  // The committed settings: GENESIS's values until a Configure entry changes them.
+  private long dedupeRetentionMs;
+  private int dedupeMaxEntries;
+  private int maxWaitersPerLock;
+  private int sessionDedupeMaxEntries;
   private final Map<String, Lock> locks = new HashMap<>();
   private final LinkedHashMap<List<String>, Remembered> dedupe = new LinkedHashMap<>();
   private final Map<Long, Session> sessions = new TreeMap<>();
@@ -340,8 +342,36 @@ final class ReferenceModel {
       keepAlive(session, index);
     } else if (cmd instanceof LockCommand.CloseSession) {
       endSessions(index, List.of(session), "session-close");
+    } else if (cmd instanceof LockCommand.Configure c) {
+      configure(c.config());
     } else {
       throw new IllegalArgumentException("unknown command " + cmd);
+    }
+  }
+
+  /**
+   * New settings from their log position on: queued waiters stay (only new ones meet a lower
+   * cap); remembered request ids beyond a lower bound or older than a shorter retention are
+   * forgotten at once, oldest first, as the state machine does.
+   */
+  private void configure(LockStateMachine.Config config) {
+    maxWaitersPerLock = config.maxWaitersPerLock();
+    dedupeRetentionMs = config.dedupeRetentionMs();
+    dedupeMaxEntries = config.dedupeMaxEntries();
+    sessionDedupeMaxEntries = config.sessionDedupeMaxEntries();
+    Iterator<Remembered> it = dedupe.values().iterator();
+    while (it.hasNext() && it.next().recordedAtMs() + dedupeRetentionMs <= nowMs) {
+      it.remove();
+    }
+    trimOldest(dedupe, dedupeMaxEntries);
+    sessions.values().forEach(s -> trimOldest(s.requestIds, sessionDedupeMaxEntries));
+  }
+
+  private static void trimOldest(LinkedHashMap<?, ?> memory, int max) {
+    Iterator<?> oldest = memory.keySet().iterator();
+    while (memory.size() > max && oldest.hasNext()) {
+      oldest.next();
+      oldest.remove();
     }
   }
 

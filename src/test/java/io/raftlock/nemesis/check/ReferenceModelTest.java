@@ -206,6 +206,7 @@ class ReferenceModelTest {
     long grants = 0;
     long sessionGrants = 0;
     long sessionEndsSeen = 0;
+    long configures = 0;
     for (int seed = 0; seed < 3_000; seed++) {
       Random random = new Random(seed);
       LockStateMachine sm = new LockStateMachine(config);
@@ -217,6 +218,7 @@ class ReferenceModelTest {
       int length = 1 + random.nextInt(60);
       for (long index = 1; index <= length; index++) {
         LockCommand cmd = gen.next(index);
+        configures += cmd instanceof LockCommand.Configure ? 1 : 0;
         for (LockEvent e : sm.apply(index, cmd).events()) {
           record(expected, sessionEnds, e, cmd, gen);
         }
@@ -237,6 +239,7 @@ class ReferenceModelTest {
     assertTrue(grants > 10_000, "the generator reaches grants: " + grants);
     assertTrue(sessionGrants > 1_000, "the generator reaches session grants: " + sessionGrants);
     assertTrue(sessionEndsSeen > 1_000, "the generator reaches session ends: " + sessionEndsSeen);
+    assertTrue(configures > 1_000, "the generator reaches new settings: " + configures);
   }
 
   private static void record(Map<String, List<Holding>> holdings, Map<Long, Long> sessionEnds,
@@ -311,9 +314,16 @@ class ReferenceModelTest {
         case 10 -> open(index);
         case 11 -> random.nextInt(3) == 0 ? new LockCommand.CloseSession(session(), now)
             : new LockCommand.KeepAlive(session(), now);
-        default -> random.nextInt(4) == 0 ? new LockCommand.Promote(now)
+        default -> random.nextInt(8) == 0 ? configure()
+            : random.nextInt(4) == 0 ? new LockCommand.Promote(now)
             : new LockCommand.Expire(now + random.nextInt(3_000));
       };
+    }
+
+    /** New committed settings (a leader with other limits): caps raised or lowered below the state. */
+    private LockCommand configure() {
+      return new LockCommand.Configure(new LockStateMachine.Config(random.nextInt(4),
+          1_000 + random.nextInt(5_000), random.nextInt(8), random.nextInt(4)), now);
     }
 
     /** Two names for four sessions, so that equal names must not make equal owners. */
