@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.raftlock.proto.api.AcquireRequest;
@@ -20,13 +19,9 @@ import io.raftlock.testing.LocalCluster;
 import io.raftlock.testing.StockAuth;
 import io.raftlock.testing.StockRaftLock;
 import io.raftlock.testing.StockSession;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -40,25 +35,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(300)
 class SnapshotCliClusterTest {
-  static final ObjectMapper JSON = new ObjectMapper();
   @TempDir Path root;
-  final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-  final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+  final CliRun cli = new CliRun();
   final List<ManagedChannel> channels = new ArrayList<>();
 
   int run(String... args) {
-    outBytes.reset();
-    errBytes.reset();
-    return Cli.run(List.of(args), new PrintStream(outBytes, true, StandardCharsets.UTF_8),
-        new PrintStream(errBytes, true, StandardCharsets.UTF_8), Map.of());
+    return cli.run(args);
   }
 
   JsonNode json() throws Exception {
-    return JSON.readTree(outBytes.toString(StandardCharsets.UTF_8));
+    return cli.json();
   }
 
   String err() {
-    return errBytes.toString(StandardCharsets.UTF_8);
+    return cli.err();
   }
 
   static String endpoints(LocalCluster c) {

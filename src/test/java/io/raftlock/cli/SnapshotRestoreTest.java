@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.raftlock.lock.LockCommand;
 import io.raftlock.lock.LockStateMachine;
 import io.raftlock.raft.ClusterConfig;
@@ -16,8 +15,6 @@ import io.raftlock.storage.ChronicleRaftStorage;
 import io.raftlock.storage.SnapshotFile;
 import io.raftlock.storage.StorageOptions;
 import io.raftlock.testing.FreePorts;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,13 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
  * non-empty data directory, a member outside the cluster) that write nothing.
  */
 class SnapshotRestoreTest {
-  static final ObjectMapper JSON = new ObjectMapper();
   static final long INDEX = 40;
   static final long TERM = 3;
   @TempDir Path root;
   Path file;
-  final ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-  final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
+  final CliRun cli = new CliRun();
 
   @BeforeEach
   void backup() throws Exception {
@@ -56,14 +51,11 @@ class SnapshotRestoreTest {
   }
 
   int run(String... args) {
-    outBytes.reset();
-    errBytes.reset();
-    return Cli.run(List.of(args), new PrintStream(outBytes, true, StandardCharsets.UTF_8),
-        new PrintStream(errBytes, true, StandardCharsets.UTF_8), Map.of());
+    return cli.run(args);
   }
 
   JsonNode json() throws Exception {
-    return JSON.readTree(outBytes.toString(StandardCharsets.UTF_8));
+    return cli.json();
   }
 
   static PersistentState recover(Path dataDir) throws Exception {
@@ -79,7 +71,7 @@ class SnapshotRestoreTest {
   void restoreWritesADataDirectoryANodeRecoversAsAnInstalledSnapshot() throws Exception {
     Path dir = root.resolve("node-1");
     assertEquals(Cli.OK, run("snapshot", "restore", file.toString(), "--data-dir", dir.toString(),
-        "--node-id", "node-1", "--json"), errBytes.toString(StandardCharsets.UTF_8));
+        "--node-id", "node-1", "--json"), cli.err());
     assertEquals("[\"node-4\"]", json().get("droppedLearners").toString());
     PersistentState s = recover(dir);
     assertEquals(INDEX, s.snapshot().index());
@@ -107,7 +99,7 @@ class SnapshotRestoreTest {
     assertEquals(1, j.get("locks").asInt());
     assertEquals("node-2", j.get("node").asText());
     assertEquals(Cli.OK, run("snapshot", "status", file.toString()));
-    assertTrue(outBytes.toString(StandardCharsets.UTF_8).contains("1 locks held"));
+    assertTrue(cli.out().contains("1 locks held"));
   }
 
   @Test
@@ -137,7 +129,7 @@ class SnapshotRestoreTest {
       assertEquals(e.getValue(), json().get("error").get("code").asText(), json().toString());
       assertFalse(Files.exists(dir), "nothing written for " + e.getValue());
       assertEquals(Cli.REFUSED, run("snapshot", "status", e.getKey().toString()));
-      assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains(e.getKey().toString()), e.getValue());
+      assertTrue(cli.err().contains(e.getKey().toString()), e.getValue());
     }
   }
 
@@ -154,7 +146,7 @@ class SnapshotRestoreTest {
     Path fresh = root.resolve("fresh");
     assertEquals(Cli.USAGE, run("snapshot", "restore", file.toString(), "--data-dir", fresh.toString(),
         "--node-id", "node-4"));
-    assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("not a voter"));
+    assertTrue(cli.err().contains("not a voter"));
     assertEquals(Cli.USAGE, run("snapshot", "restore", file.toString(), "--data-dir", fresh.toString(),
         "--node-id", "a", "--initial-cluster", "a,a b"));
     assertEquals(Cli.USAGE, run("snapshot", "restore", file.toString(), "--node-id", "node-1"), "--data-dir required");
@@ -166,7 +158,7 @@ class SnapshotRestoreTest {
     Path out = root.resolve("never.rlsnap");
     assertEquals(Cli.UNAVAILABLE, run("snapshot", "save", out.toString(), "--endpoint",
         "127.0.0.1:" + FreePorts.next(), "--timeout", "1s"));
-    assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("cluster unavailable"));
+    assertTrue(cli.err().contains("cluster unavailable"));
     assertFalse(Files.exists(out));
     assertEquals(Cli.USAGE, run("snapshot", "save", root.toString(), "--endpoint", "127.0.0.1:1"), "FILE is a directory");
   }
@@ -174,14 +166,14 @@ class SnapshotRestoreTest {
   @Test
   void theSubcommandsHaveHelpAndCompletion() {
     assertEquals(Cli.OK, run("snapshot", "restore", "--help"));
-    assertTrue(outBytes.toString(StandardCharsets.UTF_8).contains("--initial-cluster"));
+    assertTrue(cli.out().contains("--initial-cluster"));
     assertEquals(Cli.OK, run("snapshot", "save", "--help"));
-    assertTrue(outBytes.toString(StandardCharsets.UTF_8).contains("--stale"));
+    assertTrue(cli.out().contains("--stale"));
     assertEquals(Cli.USAGE, run("snapshot"));
     assertEquals(Cli.USAGE, run("snapshot", "restor"));
-    assertTrue(errBytes.toString(StandardCharsets.UTF_8).contains("restore"), "a typo suggestion");
+    assertTrue(cli.err().contains("restore"), "a typo suggestion");
     assertEquals(Cli.OK, run("completion", "bash"));
-    String script = outBytes.toString(StandardCharsets.UTF_8);
+    String script = cli.out();
     assertTrue(script.contains("snapshot") && script.contains("--data-dir"), "completion covers the command");
   }
 }
