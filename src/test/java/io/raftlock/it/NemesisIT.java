@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * (as a real deployment runs; {@code -Dnemesis.auth=false} runs without), ten client JVMs on
  * three locks with a 2 s TTL (seven on sessions, three on unary calls) sending the API key of a
  * principal that may lock and read them, and a seeded schedule of kill -9 (nodes and clients),
- * SIGSTOP (nodes and clients), nft partitions and wall-clock steps of more than a TTL (libfaketime);
+ * SIGSTOP (nodes and clients), nft partitions (between members, and clients cut off from nodes),
+ * wall-clock steps of more than a TTL (libfaketime) and power losses that tear the unsynced log tail;
  * a client paused past its TTL or killed lets its session expire. Faults whose tool or privilege is missing are skipped with a
  * message (partitions without nft/root); the checker must then find no violation, the replicas
  * must converge after the final heal, and no node may exit on its own.
@@ -40,8 +41,10 @@ class NemesisIT {
     r.skipped().forEach((fault, why) -> System.out.println("NemesisIT skipped " + fault + " faults: " + why));
     assertTrue(r.faults().getOrDefault("kill", 0) > 0, "kill -9 faults ran: " + r.faults());
     assertTrue(r.faults().getOrDefault("pause", 0) > 0, "pause faults ran: " + r.faults());
-    if (!r.skipped().containsKey("partition")) {
-      assertTrue(r.faults().getOrDefault("partition", 0) > 0, "partitions ran: " + r.faults());
+    for (String kind : List.of("partition", "client-partition", "clock", "torn-power")) {
+      if (!r.skipped().containsKey(kind)) {
+        assertTrue(r.faults().getOrDefault(kind, 0) > 0, kind + " faults ran: " + r.faults());
+      }
     }
     assertEquals(List.of(), r.unexpectedExits(), "no node exits unless killed");
     assertTrue(r.converged(), "replicas converge within 30 s of the final heal");
