@@ -203,8 +203,9 @@ public final class AdminApi {
       long to = r.getTo() == 0 ? Long.MAX_VALUE : r.getTo();
       int maxEntries = r.getMaxEntries() == 0 ? DUMP_DEFAULT_ENTRIES : r.getMaxEntries();
       int maxBytes = r.getMaxBytes() == 0 ? DUMP_DEFAULT_BYTES : r.getMaxBytes();
-      return raft.committedPage(r.getFrom(), to, maxEntries, maxBytes,
-          sm -> sm instanceof LockReplica lr ? lr.stateMachine().stateHash() : null);
+      // Encoded below on this (the admin API's) context, not on the Raft loop that answers.
+      return CallerContext.back(raft.committedPage(r.getFrom(), to, maxEntries, maxBytes,
+          sm -> sm instanceof LockReplica lr ? lr.stateMachine().stateHash() : null));
     }).map(page -> {
       DumpCommittedResponse.Builder b = DumpCommittedResponse.newBuilder()
           .setNodeId(page.nodeId())

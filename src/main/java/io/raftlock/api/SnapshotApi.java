@@ -11,6 +11,7 @@ import io.raftlock.proto.admin.SnapshotHeader;
 import io.raftlock.proto.admin.SnapshotPiece;
 import io.raftlock.raft.Snapshot;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
@@ -22,20 +23,22 @@ import java.util.zip.CRC32C;
 /**
  * {@code Admin/SaveSnapshot}: the committed state for a backup ({@code raftlock snapshot save}).
  * The node asked first passes a read barrier (ReadIndex: the leader confirmed it still leads,
- * and this node applied that commit index), then serializes its state machine at its applied
- * index in one turn of the Raft context, so the copy holds every write acknowledged before the
- * call. Any member answers; {@code stale} skips the barrier (a cluster with no leader).
+ * and this node applied that commit index), then takes its state machine at its applied index
+ * (built off the Raft event loop like the periodic snapshots), so the copy holds every write
+ * acknowledged before the call. Any member answers; {@code stale} skips the barrier (a cluster
+ * with no leader).
  *
  * <p>The bytes go out as pieces of at most {@link #PIECE_BYTES}, the header in the first, and
  * the writes follow the stream's back-pressure so a slow reader does not queue the whole copy
- * a second time. Runs on the client API's context.
+ * a second time. Runs on the client API's context: the Raft verticle's answer is brought back to
+ * it, and the checksum over the whole copy is computed on a worker.
  */
 public final class SnapshotApi {
   private static final Logger LOG = Logger.getLogger(SnapshotApi.class.getName());
   /** Data per piece: well under any gRPC client's default message limit. */
   public static final int PIECE_BYTES = 64 * 1024;
 
-  private final RaftVerticle raft;
+  private final RaftVerticle<?> raft;
   private final long barrierTimeoutMs;
   private final long retryAfterMs;
 
@@ -43,7 +46,7 @@ public final class SnapshotApi {
    * @param barrierTimeoutMs bound on the read barrier; past it the call fails retryable
    * @param retryAfterMs the retry hint of retryable refusals
    */
-  public SnapshotApi(RaftVerticle raft, long barrierTimeoutMs, long retryAfterMs) {
+  public SnapshotApi(RaftVerticle<?> raft, long barrierTimeoutMs, long retryAfterMs) {
     this.raft = raft;
     this.barrierTimeoutMs = barrierTimeoutMs;
     this.retryAfterMs = retryAfterMs;
@@ -58,13 +61,16 @@ public final class SnapshotApi {
         GrpcLockService.fail(req.response(), e);
         return;
       }
-      save(msg).onComplete(ar -> {
-        if (ar.succeeded()) {
-          send(req, ar.result(), msg.getStale());
-        } else {
-          answerFailure(req.response(), toApi(ar.cause()));
-        }
-      });
+      Vertx vertx = Vertx.currentContext().owner();
+      CallerContext.back(save(msg))
+          .compose(s -> vertx.executeBlocking(() -> new Checked(s, crc32c(s.data())), false))
+          .onComplete(ar -> {
+            if (ar.succeeded()) {
+              send(req, ar.result(), msg.getStale());
+            } else {
+              answerFailure(req.response(), toApi(ar.cause()));
+            }
+          });
     });
     return server;
   }
@@ -78,9 +84,17 @@ public final class SnapshotApi {
     return barrier.compose(index -> raft.currentSnapshot());
   }
 
-  private void send(GrpcServerRequest<?, SnapshotPiece> req, Snapshot s, boolean stale) {
+  /** A snapshot with the CRC32C of its bytes. */
+  private record Checked(Snapshot snapshot, int crc32c) {}
+
+  private static int crc32c(byte[] data) {
     CRC32C crc = new CRC32C();
-    crc.update(s.data());
+    crc.update(data);
+    return (int) crc.getValue();
+  }
+
+  private void send(GrpcServerRequest<?, SnapshotPiece> req, Checked checked, boolean stale) {
+    Snapshot s = checked.snapshot();
     SnapshotHeader header = SnapshotHeader.newBuilder()
         .setNodeId(raft.status().nodeId())
         .setIndex(s.index())
@@ -88,7 +102,7 @@ public final class SnapshotApi {
         .addAllVoters(s.meta().config().voters())
         .addAllLearners(s.meta().config().learners())
         .setTotalBytes(s.data().length)
-        .setCrc32C((int) crc.getValue())
+        .setCrc32C(checked.crc32c())
         .setLinearizable(!stale)
         .build();
     LOG.info(() -> header.getNodeId() + " streams a snapshot for a backup: index " + s.index() + ", term "

@@ -323,6 +323,12 @@ public final class Node {
     return raft.query(sm -> sm.stateMachine().stateHash());
   }
 
+  /** Configure entries this node proposed as leader since it started (its limits differed). */
+  public long proposedConfigures() {
+    ExpiryDriver e = expiry;
+    return e == null ? 0 : e.proposedConfigures();
+  }
+
   /**
    * The lock limits in force on this node's replica at its applied index: genesis until a
    * leader's Configure applies (they are replicated; the configuration file's {@code limits} are

@@ -3,6 +3,7 @@ package io.raftlock.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.raftlock.lock.LockStateMachine;
 import io.raftlock.lock.LockStats;
+import io.raftlock.storage.DataDirLock;
 import io.raftlock.storage.DataDirSeeder;
 import io.raftlock.storage.RestorePlan;
 import io.raftlock.storage.SnapshotFile;
@@ -142,6 +143,8 @@ final class SnapshotCommand implements Callable<Integer> {
         s = DataDirSeeder.seed(dataDir, plan);
       } catch (DataDirSeeder.NotEmptyException e) {
         return refused(c, "DATA_DIR_NOT_EMPTY", e.getMessage());
+      } catch (DataDirLock.InUseException e) {
+        return refused(c, "DATA_DIR_IN_USE", e.getMessage() + "; a restore writes only a directory no node uses");
       } catch (IOException | RuntimeException e) {
         c.err.println(c.command + ": cannot write " + dataDir + ": " + e.getMessage());
         return Cli.INTERNAL;

@@ -46,9 +46,10 @@ public final class ExpiryDriver {
   private boolean inFlight;
   /** Term in which this node's Promote applied; expiry waits for it in every new term. */
   private volatile long promotedTerm = -1;
-  private long proposedExpires;
-  private long proposedPromotes;
-  private long proposedConfigures;
+  // Written on the driver's context, read by tests and metrics on other threads.
+  private volatile long proposedExpires;
+  private volatile long proposedPromotes;
+  private volatile long proposedConfigures;
 
   /**
    * @param wallClockMs read only when a term's first reading anchors lease time

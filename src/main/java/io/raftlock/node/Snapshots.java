@@ -57,8 +57,9 @@ final class Snapshots {
   /** The worker side's copy of the state, at {@code replicaIndex}; null until the first build. */
   private ReplicatedStateMachine.Replica replica;
   private long replicaIndex;
-  /** Backups asked for while a build ran: started when it ends. */
-  private final List<Runnable> afterBuild = new ArrayList<>();
+  /** Backups asked for while a build ran: one build serves them all when it ends. */
+  private final List<Promise<Snapshot>> backupsWaiting = new ArrayList<>();
+  private Runnable afterBuild;
 
   Snapshots(String nodeId, int everyEntries, int keepEntries, ReplicatedStateMachine stateMachine,
       RaftStorage storage, Supplier<RaftVerticle.Observer> observer, BooleanSupplier stopped,
@@ -92,15 +93,22 @@ final class Snapshots {
 
   /**
    * A snapshot of the state as applied when the build starts (for a backup), built as the periodic
-   * ones are and not compacted; completes on the context. While a build runs, this one starts
-   * when it ends: only one build touches the copy.
+   * ones are and not compacted; completes on the context. While a build runs, the backups asked
+   * for meanwhile share one build that starts when it ends (only one build touches the copy, and
+   * a build that starts after a request reflects everything applied before it).
    */
   Future<Snapshot> current(RaftNode raft, LongSupplier appliedIndex, Vertx vertx, Context context) {
     if (!building) {
       return build(raft, appliedIndex, vertx, context).map(Built::snapshot);
     }
     Promise<Snapshot> later = Promise.promise();
-    afterBuild.add(() -> current(raft, appliedIndex, vertx, context).onComplete(later));
+    backupsWaiting.add(later);
+    afterBuild = () -> {
+      List<Promise<Snapshot>> waiting = List.copyOf(backupsWaiting);
+      backupsWaiting.clear();
+      build(raft, appliedIndex, vertx, context).map(Built::snapshot)
+          .onComplete(ar -> waiting.forEach(p -> p.handle(ar)));
+    };
     return later.future();
   }
 
@@ -148,9 +156,11 @@ final class Snapshots {
       replicaIndex = ar.result().snapshot().index();
       done.complete(ar.result());
     }
-    List<Runnable> waiting = List.copyOf(afterBuild);
-    afterBuild.clear();
-    waiting.forEach(Runnable::run);
+    Runnable next = afterBuild;
+    afterBuild = null;
+    if (next != null) {
+      next.run();
+    }
   }
 
   private void finish(RaftNode raft, Snapshot snap, long nanos, String where) {

@@ -4,6 +4,7 @@ import io.raftlock.raft.PersistBatch;
 import io.raftlock.raft.PersistentState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -38,25 +39,36 @@ public final class DataDirSeeder {
   /** What the directory holds once written, as a node recovers it. */
   public record Seeded(long index, long term, long currentTerm, long commitIndex) {}
 
-  /** Writes {@code plan} into {@code dataDir}; blocking. */
+  /**
+   * Writes {@code plan} into {@code dataDir}; blocking. The directory is locked before anything is
+   * written and checked again under the lock: a node that took it in the meantime makes this
+   * fail with nothing touched, and what is removed after a failure is only what this restore
+   * wrote while it held the lock.
+   */
   public static Seeded seed(Path dataDir, RestorePlan plan) throws IOException {
     Path dir = dataDir.toAbsolutePath().normalize();
-    refuseNonEmpty(dir);
+    refuseNonEmpty(dir, false);
     boolean created = !Files.exists(dir);
-    try (DataDirLock lock = DataDirLock.acquire(dir)) {
-      write(dir, plan);
-      return readBack(dir, plan);
-    } catch (IOException | RuntimeException e) {
+    DataDirLock lock = DataDirLock.acquire(dir); // held by a node: refused, nothing touched
+    boolean written = false;
+    try {
+      refuseNonEmpty(dir, true); // someone wrote here before the lock: theirs, left alone
       try {
-        removeWritten(dir, created);
-      } catch (UncheckedIOException x) {
-        e.addSuppressed(x);
+        write(dir, plan);
+        Seeded seeded = readBack(dir, plan);
+        written = true;
+        return seeded;
+      } catch (IOException | RuntimeException e) {
+        removeWritten(dir, e);
+        throw e;
       }
-      throw e;
+    } finally {
+      release(lock, dir, created, written);
     }
   }
 
-  private static void refuseNonEmpty(Path dir) throws IOException {
+  /** Refuses a directory with content ({@code locked}: besides the lock file this restore holds). */
+  private static void refuseNonEmpty(Path dir, boolean locked) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }
@@ -64,7 +76,8 @@ public final class DataDirSeeder {
       throw new NotEmptyException(dir, "is a file");
     }
     try (Stream<Path> entries = Files.list(dir)) {
-      List<String> names = entries.map(p -> p.getFileName().toString()).sorted().limit(5).toList();
+      List<String> names = entries.map(p -> p.getFileName().toString())
+          .filter(n -> !locked || !n.equals(DataDirLock.FILE_NAME)).sorted().limit(5).toList();
       if (!names.isEmpty()) {
         throw new NotEmptyException(dir, "is not empty (" + String.join(", ", names) + ")");
       }
@@ -118,19 +131,35 @@ public final class DataDirSeeder {
     }
   }
 
-  /** Deletes what the restore wrote: the directory's content, and the directory if it made it. */
-  private static void removeWritten(Path dir, boolean created) {
-    if (!Files.exists(dir)) {
-      return;
-    }
+  /** After a failure, under the lock: deletes what the restore wrote (all but the lock file). */
+  private static void removeWritten(Path dir, Exception failure) {
     try (Stream<Path> all = Files.walk(dir)) {
       for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-        if (created || !p.equals(dir)) {
+        if (!p.equals(dir) && !p.equals(dir.resolve(DataDirLock.FILE_NAME))) {
           Files.deleteIfExists(p);
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("restore failed and could not clean up " + dir + ": remove it by hand", e);
+      failure.addSuppressed(new UncheckedIOException("restore failed and could not clean up " + dir
+          + ": remove it by hand", e));
+    }
+  }
+
+  /**
+   * Releases the lock. Unless the directory was written, its lock file goes first (deleted while
+   * held, so it is ours), then the directory if this restore created it and nobody else wrote in it.
+   */
+  private static void release(DataDirLock lock, Path dir, boolean created, boolean written) throws IOException {
+    if (!written) {
+      Files.deleteIfExists(dir.resolve(DataDirLock.FILE_NAME));
+    }
+    lock.close();
+    if (!written && created) {
+      try {
+        Files.deleteIfExists(dir);
+      } catch (DirectoryNotEmptyException someoneElses) {
+        // A node started here after the lock was released: its directory now.
+      }
     }
   }
 }

@@ -37,7 +37,7 @@ public record RestorePlan(String nodeId, Snapshot snapshot, HardState hardState)
   public static RestorePlan of(Snapshot backup, String nodeId, List<String> voters) {
     SortedSet<String> members = voters == null || voters.isEmpty()
         ? new TreeSet<>(backup.meta().config().voters()) : new TreeSet<>(voters);
-    if (voters != null && members.size() != voters.size()) {
+    if (voters != null && !voters.isEmpty() && members.size() != voters.size()) {
       throw new IllegalArgumentException("--initial-cluster names a member twice: " + voters);
     }
     for (String id : members) {

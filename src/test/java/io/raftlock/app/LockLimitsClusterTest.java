@@ -71,7 +71,10 @@ class LockLimitsClusterTest {
     awaitLimitsOnEveryNode(ONE_WAITER.toStateMachineConfig());
     CommittedState state = CommittedState.of(cluster);
     assertEquals(1, state.hashes().stream().distinct().count(), "replicas agree: " + state);
-    RaftLockGrpcClient leader = client(cluster.awaitLeader());
+    String leaderId = cluster.awaitLeader();
+    assertEquals(0, cluster.node(leaderId).proposedConfigures(),
+        "the limits came back from the log and the snapshot: the new leader had nothing to propose");
+    RaftLockGrpcClient leader = client(leaderId);
     assertTrue(acquire(leader, "w1", true).getQueued(), "the queued waiter survived the restart");
     assertEquals(ErrorCode.WAIT_QUEUE_FULL, acquire(leader, "w3", true).getError().getCode());
   }

@@ -75,7 +75,7 @@ class LockReplicaTest {
         LockCommandCodec.encode(new LockCommand.Acquire("a", "c1", 5_000, false, 0, 0, new TreeMap<>(), "r1", 1_100)),
         LockCommandCodec.encode(new LockCommand.Acquire("a", "c2", 5_000, true, 9_000, 1, new TreeMap<>(), "r2", 1_200)),
         LockCommandCodec.encode(new LockCommand.Acquire("b", "c2", 2_000, false, 0, 0, new TreeMap<>(), "r3", 1_300)),
-        new byte[0], // a leader's empty entry reaches the state machine as well
+        new byte[0], // undecodable: answered INTERNAL_ERROR alike by the live state and the copy
         LockCommandCodec.encode(new LockCommand.Expire(8_000)),
         LockCommandCodec.encode(new LockCommand.Release("a", "c2", 2, "r4", 8_100, 0)));
     long[] indexes = new long[commands.size()];
