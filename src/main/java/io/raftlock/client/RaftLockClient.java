@@ -26,7 +26,6 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,7 +38,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -82,8 +80,6 @@ public final class RaftLockClient implements AutoCloseable {
   public static final java.time.Duration DEFAULT_SESSION_TTL = java.time.Duration.ofSeconds(10);
   static final long MIN_TTL_MS = 1_000;
   static final long MAX_TTL_MS = 86_400_000;
-  static final long MIN_SESSION_TTL_MS = 1_000;
-  static final long MAX_SESSION_TTL_MS = 600_000;
   /** How long close() waits for the session's close (or the releases) to be answered. */
   static final long CLOSE_WAIT_MS = 3_000;
 
@@ -103,16 +99,16 @@ public final class RaftLockClient implements AutoCloseable {
   /** The close under way or done; set once, by the first close (guarded by this). */
   private CompletableFuture<Void> closing;
 
-  private RaftLockClient(Builder b) {
+  private RaftLockClient(ClientSettings b, HttpClientOptions http) {
     this.ownsVertx = b.vertx == null;
     this.vertx = ownsVertx ? SharedVertx.acquire() : b.vertx;
     this.threads = new ClientThreads(vertx.getOrCreateContext());
     this.clientId = b.clientId != null ? b.clientId : "client-" + UUID.randomUUID();
     this.random = new Random();
     this.operationTimeoutNanos = b.operationTimeout.toNanos();
-    this.grpc = GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true), b.http);
+    this.grpc = GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true), http);
     Endpoints endpoints = new Endpoints(b.endpoints, b.spreadEndpoints ? random.nextInt(b.endpoints.size()) : 0);
-    CallHeaders headers = b.apiKey == null ? CallHeaders.NONE : CallHeaders.apiKey(b.apiKey);
+    CallHeaders headers = b.headers();
     this.rpc = new Rpc(vertx, grpc, endpoints, b.retryPolicy, random, b.attemptTimeout.toMillis(), headers);
     SessionEvents events = new SessionEvents();
     this.channel = new SessionChannel(vertx, grpc, endpoints, b.retryPolicy, random, clientId, b.sessionTtl, headers, b.spreadEndpoints, events);
@@ -150,146 +146,16 @@ public final class RaftLockClient implements AutoCloseable {
     return builder().endpoints(endpoints).build();
   }
 
-  /** Client settings; only the endpoints are required. */
-  public static final class Builder {
-    private List<SocketAddress> endpoints = List.of();
-    private String clientId;
-    private Vertx vertx;
-    private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
-    private java.time.Duration attemptTimeout = java.time.Duration.ofSeconds(6);
-    private java.time.Duration connectTimeout = java.time.Duration.ofSeconds(1);
-    private java.time.Duration operationTimeout = java.time.Duration.ofSeconds(30);
-    private java.time.Duration sessionTtl = DEFAULT_SESSION_TTL;
-    private boolean spreadEndpoints = true;
-    private BiConsumer<LockHandle, LostReason> lostListener = (h, r) -> { };
-    private ClientTls tls;
-    private String apiKey;
-    private HttpClientOptions http; // set by build()
-
+  /**
+   * Client settings; only the endpoints are required. The setters and their checks are
+   * {@link ClientSettings}'s; each refuses a bad value when called.
+   */
+  public static final class Builder extends ClientSettings {
     private Builder() {}
 
-    /** Connect over TLS (a cluster whose client ports have {@code tls.client} configured). */
-    public Builder tls(ClientTls settings) {
-      this.tls = Objects.requireNonNull(settings);
-      return this;
-    }
-
-    /**
-     * The API key for a cluster with auth enabled, sent as {@code authorization: Bearer KEY} on
-     * every call and on the session stream. Send it only over TLS ({@link #tls}): a key is a
-     * password.
-     */
-    public Builder apiKey(String key) {
-      CallHeaders.apiKey(key); // refuses an empty or unprintable key here, not at the first call
-      this.apiKey = key;
-      return this;
-    }
-
-    /** Client API addresses, comma separated ("host:port,host:port"). */
-    public Builder endpoints(String commaSeparated) {
-      return endpoints(Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
-    }
-
-    /**
-     * Whether the client starts at a random endpoint of its list (default true), so that processes
-     * configured alike spread over the nodes, and then moves its session stream to the leader,
-     * where writes cost least (a follower forwards each one); false starts at the first one listed
-     * (e.g. the node on the same host) and stays there. Either way the client moves on when a node
-     * fails and follows leader hints.
-     */
-    public Builder spreadEndpoints(boolean spread) {
-      this.spreadEndpoints = spread;
-      return this;
-    }
-
-    public Builder endpoints(List<String> hostPorts) {
-      if (hostPorts.isEmpty()) {
-        throw new IllegalArgumentException("at least one endpoint is needed");
-      }
-      this.endpoints = hostPorts.stream().map(Endpoints::parse).toList();
-      return this;
-    }
-
-    /**
-     * The TTL of the client's session (1 s..10 min, default 10 s): how long its locks outlive a
-     * client that went silent (crashed, paused, cut off), and the period of its one keep-alive
-     * (a third of it). Every lock of the client lives as long as the session.
-     */
-    public Builder sessionTtl(java.time.Duration ttl) {
-      Objects.requireNonNull(ttl, "ttl");
-      if (ttl.toMillis() < MIN_SESSION_TTL_MS || ttl.toMillis() > MAX_SESSION_TTL_MS) {
-        throw new IllegalArgumentException("session ttl must be between 1 s and 10 min, got " + ttl);
-      }
-      this.sessionTtl = ttl;
-      return this;
-    }
-
-    /**
-     * The session's name and the label of its locks and waits (1..256 chars); default: a random
-     * UUID. It is a label only: the session owns the locks, so two clients with the same id are
-     * two owners (they never both hold a lock).
-     */
-    public Builder clientId(String id) {
-      if (id == null || id.isEmpty() || id.length() > 256) {
-        throw new IllegalArgumentException("client id must be 1..256 characters");
-      }
-      this.clientId = id;
-      return this;
-    }
-
-    /** Run on this Vert.x instance (not closed by the client) instead of the process's shared one. */
-    public Builder vertx(Vertx v) {
-      this.vertx = Objects.requireNonNull(v);
-      return this;
-    }
-
-    public Builder retryPolicy(RetryPolicy p) {
-      this.retryPolicy = Objects.requireNonNull(p);
-      return this;
-    }
-
-    /** Bound on one call to one node (default 6 s: the server's request timeout plus a second). */
-    public Builder attemptTimeout(java.time.Duration d) {
-      this.attemptTimeout = positive(d);
-      return this;
-    }
-
-    public Builder connectTimeout(java.time.Duration d) {
-      this.connectTimeout = positive(d);
-      return this;
-    }
-
-    /** How long an operation keeps retrying across nodes before it fails (default 30 s). */
-    public Builder operationTimeout(java.time.Duration d) {
-      this.operationTimeout = positive(d);
-      return this;
-    }
-
-    /** Called (on the callback thread) for every lock this client loses, before per-handle listeners. */
-    public Builder onLost(BiConsumer<LockHandle, LostReason> listener) {
-      this.lostListener = Objects.requireNonNull(listener);
-      return this;
-    }
-
+    /** The client, started with these settings; fails here if a TLS file cannot be read. */
     public RaftLockClient build() {
-      if (endpoints.isEmpty()) {
-        throw new IllegalArgumentException("at least one endpoint is needed");
-      }
-      // Built (and the TLS files read) before anything starts: a missing file fails here.
-      // HTTP/2 with prior knowledge: an h2c upgrade sends the first request as HTTP/1.1 and waits
-      // for its end, which a session stream (open, then more requests) never reaches.
-      HttpClientOptions options = new HttpClientOptions()
-          .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
-          .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
-      http = tls == null ? options : tls.applyTo(options);
-      return new RaftLockClient(this);
-    }
-
-    private static java.time.Duration positive(java.time.Duration d) {
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException("duration must be positive: " + d);
-      }
-      return d;
+      return new RaftLockClient(this, httpOptions());
     }
   }
 
