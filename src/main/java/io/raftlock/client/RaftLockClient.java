@@ -13,7 +13,6 @@ import io.raftlock.proto.api.GetStatusRequest;
 import io.raftlock.proto.api.GetStatusResponse;
 import io.raftlock.proto.api.HealthRequest;
 import io.raftlock.proto.api.HealthResponse;
-import io.raftlock.proto.api.LockEventMessage;
 import io.raftlock.proto.api.RaftLockGrpcClient;
 import io.raftlock.proto.api.ReleaseRequest;
 import io.raftlock.proto.api.ReleaseResponse;
@@ -56,10 +55,13 @@ import java.util.logging.Logger;
  * }
  * }</pre>
  *
- * <p><b>Jobs.</b> This class is the public face: settings, argument checks, threads. The session
- * and its stream are {@link SessionChannel} (with {@link StreamCall} per connection and
- * {@link SessionLease} for the keep-alive and local deadline), acquisitions {@link Acquisitions},
- * held locks {@link Holdings}, plain calls {@link Rpc}, endpoint choice {@link Endpoints}.
+ * <p><b>Jobs.</b> This class is the public face: argument checks, the async and blocking form of
+ * each call on the client's threads ({@link ClientThreads}), the client's start and close. Its
+ * settings and their checks are {@link ClientSettings}. The locks on the session are
+ * {@link SessionLocks}: the session and its stream {@link SessionChannel} (with {@link StreamCall}
+ * per connection and {@link SessionLease} for the keep-alive and local deadline), acquisitions
+ * {@link Acquisitions}, held locks {@link Holdings}. Plain calls are {@link Rpc}, endpoint choice
+ * {@link Endpoints}.
  *
  * <p><b>Threads.</b> All state lives on one event-loop context of the client's Vert.x instance:
  * the one given to the builder, or else one Vert.x shared by all such clients of the process
@@ -88,9 +90,7 @@ public final class RaftLockClient implements AutoCloseable {
   private final ClientThreads threads;
   private final GrpcClient grpc;
   private final Rpc rpc;
-  private final SessionChannel channel;
-  private final Holdings holdings;
-  private final Acquisitions acquisitions;
+  private final SessionLocks locks;
   private final String clientId;
   private final Random random;
   private final long operationTimeoutNanos;
@@ -110,31 +110,7 @@ public final class RaftLockClient implements AutoCloseable {
     Endpoints endpoints = new Endpoints(b.endpoints, b.spreadEndpoints ? random.nextInt(b.endpoints.size()) : 0);
     CallHeaders headers = b.headers();
     this.rpc = new Rpc(vertx, grpc, endpoints, b.retryPolicy, random, b.attemptTimeout.toMillis(), headers);
-    SessionEvents events = new SessionEvents();
-    this.channel = new SessionChannel(vertx, grpc, endpoints, b.retryPolicy, random, clientId, b.sessionTtl, headers, b.spreadEndpoints, events);
-    this.holdings = new Holdings(this, vertx, channel, this::nextRequestId, b.lostListener);
-    this.acquisitions = new Acquisitions(vertx, channel, holdings, this::nextRequestId, clientId, random,
-        operationTimeoutNanos);
-  }
-
-  /** The session's news, passed to the held locks first, then to the acquisitions. */
-  private final class SessionEvents implements SessionChannel.Listener {
-    @Override
-    public void onEvent(LockEventMessage event) {
-      holdings.onEvent(event);
-      acquisitions.onEvent(event);
-    }
-
-    @Override
-    public void onResumed() {
-      acquisitions.onResumed();
-    }
-
-    @Override
-    public void onLost(LostReason reason) {
-      holdings.onSessionLost(reason);
-      acquisitions.onSessionLost();
-    }
+    this.locks = new SessionLocks(this, vertx, grpc, endpoints, b, headers, clientId, random, this::nextRequestId);
   }
 
   public static Builder builder() {
@@ -168,7 +144,7 @@ public final class RaftLockClient implements AutoCloseable {
    * Blocking (not on an event loop).
    */
   public long sessionId() {
-    return await(threads.run(() -> Future.succeededFuture(channel.sessionId())));
+    return await(threads.run(() -> Future.succeededFuture(locks.sessionId())));
   }
 
   // ---------------------------------------------------------------- locks: async
@@ -213,7 +189,7 @@ public final class RaftLockClient implements AutoCloseable {
    */
   public CompletionStage<Boolean> unlockAsync(LockHandle handle) {
     Objects.requireNonNull(handle, "handle");
-    return threads.run(() -> holdings.release(handle));
+    return threads.run(() -> locks.release(handle));
   }
 
   /**
@@ -262,7 +238,7 @@ public final class RaftLockClient implements AutoCloseable {
   public boolean unlock(LockHandle handle) {
     ClientThreads.checkMayBlock();
     Objects.requireNonNull(handle, "handle");
-    CompletableFuture<Boolean> outcome = threads.forBlockedCaller(() -> holdings.release(handle));
+    CompletableFuture<Boolean> outcome = threads.forBlockedCaller(() -> locks.release(handle));
     try {
       return outcome.get(operationTimeoutNanos, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
@@ -383,9 +359,8 @@ public final class RaftLockClient implements AutoCloseable {
 
   private CompletableFuture<Void> startClose() {
     Future<Void> f = threads.onContext(() -> {
-      acquisitions.failAll(new RaftLockException(ErrorCode.UNAVAILABLE, "client closed"));
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MS);
-      return holdings.endSession(deadline).compose(v -> grpc.close().recover(t -> Future.succeededFuture()));
+      return locks.end(new RaftLockException(ErrorCode.UNAVAILABLE, "client closed"), deadline).compose(v -> grpc.close().recover(t -> Future.succeededFuture()));
     });
     CompletableFuture<Void> out = new CompletableFuture<>();
     f.onComplete(ar -> {
@@ -425,14 +400,11 @@ public final class RaftLockClient implements AutoCloseable {
     if (closed) {
       return Future.failedFuture(new IllegalStateException("client is closed"));
     }
-    if (holdings.has(name) || acquisitions.isAcquiring(name)) {
-      return Future.failedFuture(new IllegalStateException("this client already holds or is acquiring " + name));
-    }
-    return acquisitions.start(name, ttl, waitTimeout, options);
+    return locks.acquire(name, ttl, waitTimeout, options);
   }
 
   void detach(LockHandle h) {
-    threads.context.runOnContext(v -> holdings.detach(h));
+    threads.context.runOnContext(v -> locks.detach(h));
   }
 
   void callback(Runnable r) {
@@ -476,21 +448,21 @@ public final class RaftLockClient implements AutoCloseable {
    * stopped. (Named for the per-lock renewals it paused before sessions.)
    */
   void suspendRenewals(boolean suspended) {
-    threads.context.runOnContext(v -> channel.suspendKeepAlives(suspended));
+    threads.context.runOnContext(v -> locks.suspendKeepAlives(suspended));
   }
 
   /** For tests and figures: sessions this client opened. */
   int sessionsOpened() {
-    return await(threads.run(() -> Future.succeededFuture(channel.sessionsOpened)));
+    return await(threads.run(() -> Future.succeededFuture(locks.sessionsOpened())));
   }
 
   /** For tests and figures: resumes of the session on a new stream. */
   int resumes() {
-    return await(threads.run(() -> Future.succeededFuture(channel.resumes)));
+    return await(threads.run(() -> Future.succeededFuture(locks.resumes())));
   }
 
   /** For tests and figures: keep-alives sent by this client over all its sessions. */
   long keepAlivesSent() {
-    return await(threads.run(() -> Future.succeededFuture(channel.keepAlivesSent())));
+    return await(threads.run(() -> Future.succeededFuture(locks.keepAlivesSent())));
   }
 }
