@@ -13,7 +13,6 @@ import io.raftlock.proto.api.GetStatusRequest;
 import io.raftlock.proto.api.GetStatusResponse;
 import io.raftlock.proto.api.HealthRequest;
 import io.raftlock.proto.api.HealthResponse;
-import io.raftlock.proto.api.LockEventMessage;
 import io.raftlock.proto.api.RaftLockGrpcClient;
 import io.raftlock.proto.api.ReleaseRequest;
 import io.raftlock.proto.api.ReleaseResponse;
@@ -26,7 +25,6 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,7 +37,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -58,10 +55,13 @@ import java.util.logging.Logger;
  * }
  * }</pre>
  *
- * <p><b>Jobs.</b> This class is the public face: settings, argument checks, threads. The session
- * and its stream are {@link SessionChannel} (with {@link StreamCall} per connection and
- * {@link SessionLease} for the keep-alive and local deadline), acquisitions {@link Acquisitions},
- * held locks {@link Holdings}, plain calls {@link Rpc}, endpoint choice {@link Endpoints}.
+ * <p><b>Jobs.</b> This class is the public face: argument checks, the async and blocking form of
+ * each call on the client's threads ({@link ClientThreads}), the client's start and close. Its
+ * settings and their checks are {@link ClientSettings}. The locks on the session are
+ * {@link SessionLocks}: the session and its stream {@link SessionChannel} (with {@link StreamCall}
+ * per connection and {@link SessionLease} for the keep-alive and local deadline), acquisitions
+ * {@link Acquisitions}, held locks {@link Holdings}. Plain calls are {@link Rpc}, endpoint choice
+ * {@link Endpoints}.
  *
  * <p><b>Threads.</b> All state lives on one event-loop context of the client's Vert.x instance:
  * the one given to the builder, or else one Vert.x shared by all such clients of the process
@@ -82,8 +82,6 @@ public final class RaftLockClient implements AutoCloseable {
   public static final java.time.Duration DEFAULT_SESSION_TTL = java.time.Duration.ofSeconds(10);
   static final long MIN_TTL_MS = 1_000;
   static final long MAX_TTL_MS = 86_400_000;
-  static final long MIN_SESSION_TTL_MS = 1_000;
-  static final long MAX_SESSION_TTL_MS = 600_000;
   /** How long close() waits for the session's close (or the releases) to be answered. */
   static final long CLOSE_WAIT_MS = 3_000;
 
@@ -92,9 +90,7 @@ public final class RaftLockClient implements AutoCloseable {
   private final ClientThreads threads;
   private final GrpcClient grpc;
   private final Rpc rpc;
-  private final SessionChannel channel;
-  private final Holdings holdings;
-  private final Acquisitions acquisitions;
+  private final SessionLocks locks;
   private final String clientId;
   private final Random random;
   private final long operationTimeoutNanos;
@@ -103,42 +99,18 @@ public final class RaftLockClient implements AutoCloseable {
   /** The close under way or done; set once, by the first close (guarded by this). */
   private CompletableFuture<Void> closing;
 
-  private RaftLockClient(Builder b) {
+  private RaftLockClient(ClientSettings b, HttpClientOptions http) {
     this.ownsVertx = b.vertx == null;
     this.vertx = ownsVertx ? SharedVertx.acquire() : b.vertx;
     this.threads = new ClientThreads(vertx.getOrCreateContext());
     this.clientId = b.clientId != null ? b.clientId : "client-" + UUID.randomUUID();
     this.random = new Random();
     this.operationTimeoutNanos = b.operationTimeout.toNanos();
-    this.grpc = GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true), b.http);
+    this.grpc = GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true), http);
     Endpoints endpoints = new Endpoints(b.endpoints, b.spreadEndpoints ? random.nextInt(b.endpoints.size()) : 0);
-    CallHeaders headers = b.apiKey == null ? CallHeaders.NONE : CallHeaders.apiKey(b.apiKey);
+    CallHeaders headers = b.headers();
     this.rpc = new Rpc(vertx, grpc, endpoints, b.retryPolicy, random, b.attemptTimeout.toMillis(), headers);
-    SessionEvents events = new SessionEvents();
-    this.channel = new SessionChannel(vertx, grpc, endpoints, b.retryPolicy, random, clientId, b.sessionTtl, headers, b.spreadEndpoints, events);
-    this.holdings = new Holdings(this, vertx, channel, this::nextRequestId, b.lostListener);
-    this.acquisitions = new Acquisitions(vertx, channel, holdings, this::nextRequestId, clientId, random,
-        operationTimeoutNanos);
-  }
-
-  /** The session's news, passed to the held locks first, then to the acquisitions. */
-  private final class SessionEvents implements SessionChannel.Listener {
-    @Override
-    public void onEvent(LockEventMessage event) {
-      holdings.onEvent(event);
-      acquisitions.onEvent(event);
-    }
-
-    @Override
-    public void onResumed() {
-      acquisitions.onResumed();
-    }
-
-    @Override
-    public void onLost(LostReason reason) {
-      holdings.onSessionLost(reason);
-      acquisitions.onSessionLost();
-    }
+    this.locks = new SessionLocks(this, vertx, grpc, endpoints, b, headers, clientId, random, this::nextRequestId);
   }
 
   public static Builder builder() {
@@ -150,146 +122,16 @@ public final class RaftLockClient implements AutoCloseable {
     return builder().endpoints(endpoints).build();
   }
 
-  /** Client settings; only the endpoints are required. */
-  public static final class Builder {
-    private List<SocketAddress> endpoints = List.of();
-    private String clientId;
-    private Vertx vertx;
-    private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
-    private java.time.Duration attemptTimeout = java.time.Duration.ofSeconds(6);
-    private java.time.Duration connectTimeout = java.time.Duration.ofSeconds(1);
-    private java.time.Duration operationTimeout = java.time.Duration.ofSeconds(30);
-    private java.time.Duration sessionTtl = DEFAULT_SESSION_TTL;
-    private boolean spreadEndpoints = true;
-    private BiConsumer<LockHandle, LostReason> lostListener = (h, r) -> { };
-    private ClientTls tls;
-    private String apiKey;
-    private HttpClientOptions http; // set by build()
-
+  /**
+   * Client settings; only the endpoints are required. The setters and their checks are
+   * {@link ClientSettings}'s; each refuses a bad value when called.
+   */
+  public static final class Builder extends ClientSettings {
     private Builder() {}
 
-    /** Connect over TLS (a cluster whose client ports have {@code tls.client} configured). */
-    public Builder tls(ClientTls settings) {
-      this.tls = Objects.requireNonNull(settings);
-      return this;
-    }
-
-    /**
-     * The API key for a cluster with auth enabled, sent as {@code authorization: Bearer KEY} on
-     * every call and on the session stream. Send it only over TLS ({@link #tls}): a key is a
-     * password.
-     */
-    public Builder apiKey(String key) {
-      CallHeaders.apiKey(key); // refuses an empty or unprintable key here, not at the first call
-      this.apiKey = key;
-      return this;
-    }
-
-    /** Client API addresses, comma separated ("host:port,host:port"). */
-    public Builder endpoints(String commaSeparated) {
-      return endpoints(Arrays.stream(commaSeparated.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList());
-    }
-
-    /**
-     * Whether the client starts at a random endpoint of its list (default true), so that processes
-     * configured alike spread over the nodes, and then moves its session stream to the leader,
-     * where writes cost least (a follower forwards each one); false starts at the first one listed
-     * (e.g. the node on the same host) and stays there. Either way the client moves on when a node
-     * fails and follows leader hints.
-     */
-    public Builder spreadEndpoints(boolean spread) {
-      this.spreadEndpoints = spread;
-      return this;
-    }
-
-    public Builder endpoints(List<String> hostPorts) {
-      if (hostPorts.isEmpty()) {
-        throw new IllegalArgumentException("at least one endpoint is needed");
-      }
-      this.endpoints = hostPorts.stream().map(Endpoints::parse).toList();
-      return this;
-    }
-
-    /**
-     * The TTL of the client's session (1 s..10 min, default 10 s): how long its locks outlive a
-     * client that went silent (crashed, paused, cut off), and the period of its one keep-alive
-     * (a third of it). Every lock of the client lives as long as the session.
-     */
-    public Builder sessionTtl(java.time.Duration ttl) {
-      Objects.requireNonNull(ttl, "ttl");
-      if (ttl.toMillis() < MIN_SESSION_TTL_MS || ttl.toMillis() > MAX_SESSION_TTL_MS) {
-        throw new IllegalArgumentException("session ttl must be between 1 s and 10 min, got " + ttl);
-      }
-      this.sessionTtl = ttl;
-      return this;
-    }
-
-    /**
-     * The session's name and the label of its locks and waits (1..256 chars); default: a random
-     * UUID. It is a label only: the session owns the locks, so two clients with the same id are
-     * two owners (they never both hold a lock).
-     */
-    public Builder clientId(String id) {
-      if (id == null || id.isEmpty() || id.length() > 256) {
-        throw new IllegalArgumentException("client id must be 1..256 characters");
-      }
-      this.clientId = id;
-      return this;
-    }
-
-    /** Run on this Vert.x instance (not closed by the client) instead of the process's shared one. */
-    public Builder vertx(Vertx v) {
-      this.vertx = Objects.requireNonNull(v);
-      return this;
-    }
-
-    public Builder retryPolicy(RetryPolicy p) {
-      this.retryPolicy = Objects.requireNonNull(p);
-      return this;
-    }
-
-    /** Bound on one call to one node (default 6 s: the server's request timeout plus a second). */
-    public Builder attemptTimeout(java.time.Duration d) {
-      this.attemptTimeout = positive(d);
-      return this;
-    }
-
-    public Builder connectTimeout(java.time.Duration d) {
-      this.connectTimeout = positive(d);
-      return this;
-    }
-
-    /** How long an operation keeps retrying across nodes before it fails (default 30 s). */
-    public Builder operationTimeout(java.time.Duration d) {
-      this.operationTimeout = positive(d);
-      return this;
-    }
-
-    /** Called (on the callback thread) for every lock this client loses, before per-handle listeners. */
-    public Builder onLost(BiConsumer<LockHandle, LostReason> listener) {
-      this.lostListener = Objects.requireNonNull(listener);
-      return this;
-    }
-
+    /** The client, started with these settings; fails here if a TLS file cannot be read. */
     public RaftLockClient build() {
-      if (endpoints.isEmpty()) {
-        throw new IllegalArgumentException("at least one endpoint is needed");
-      }
-      // Built (and the TLS files read) before anything starts: a missing file fails here.
-      // HTTP/2 with prior knowledge: an h2c upgrade sends the first request as HTTP/1.1 and waits
-      // for its end, which a session stream (open, then more requests) never reaches.
-      HttpClientOptions options = new HttpClientOptions()
-          .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
-          .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
-      http = tls == null ? options : tls.applyTo(options);
-      return new RaftLockClient(this);
-    }
-
-    private static java.time.Duration positive(java.time.Duration d) {
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException("duration must be positive: " + d);
-      }
-      return d;
+      return new RaftLockClient(this, httpOptions());
     }
   }
 
@@ -302,7 +144,7 @@ public final class RaftLockClient implements AutoCloseable {
    * Blocking (not on an event loop).
    */
   public long sessionId() {
-    return await(threads.run(() -> Future.succeededFuture(channel.sessionId())));
+    return await(threads.run(() -> Future.succeededFuture(locks.sessionId())));
   }
 
   // ---------------------------------------------------------------- locks: async
@@ -347,7 +189,7 @@ public final class RaftLockClient implements AutoCloseable {
    */
   public CompletionStage<Boolean> unlockAsync(LockHandle handle) {
     Objects.requireNonNull(handle, "handle");
-    return threads.run(() -> holdings.release(handle));
+    return threads.run(() -> locks.release(handle));
   }
 
   /**
@@ -396,7 +238,7 @@ public final class RaftLockClient implements AutoCloseable {
   public boolean unlock(LockHandle handle) {
     ClientThreads.checkMayBlock();
     Objects.requireNonNull(handle, "handle");
-    CompletableFuture<Boolean> outcome = threads.forBlockedCaller(() -> holdings.release(handle));
+    CompletableFuture<Boolean> outcome = threads.forBlockedCaller(() -> locks.release(handle));
     try {
       return outcome.get(operationTimeoutNanos, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
@@ -517,9 +359,8 @@ public final class RaftLockClient implements AutoCloseable {
 
   private CompletableFuture<Void> startClose() {
     Future<Void> f = threads.onContext(() -> {
-      acquisitions.failAll(new RaftLockException(ErrorCode.UNAVAILABLE, "client closed"));
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MS);
-      return holdings.endSession(deadline).compose(v -> grpc.close().recover(t -> Future.succeededFuture()));
+      return locks.end(new RaftLockException(ErrorCode.UNAVAILABLE, "client closed"), deadline).compose(v -> grpc.close().recover(t -> Future.succeededFuture()));
     });
     CompletableFuture<Void> out = new CompletableFuture<>();
     f.onComplete(ar -> {
@@ -559,14 +400,11 @@ public final class RaftLockClient implements AutoCloseable {
     if (closed) {
       return Future.failedFuture(new IllegalStateException("client is closed"));
     }
-    if (holdings.has(name) || acquisitions.isAcquiring(name)) {
-      return Future.failedFuture(new IllegalStateException("this client already holds or is acquiring " + name));
-    }
-    return acquisitions.start(name, ttl, waitTimeout, options);
+    return locks.acquire(name, ttl, waitTimeout, options);
   }
 
   void detach(LockHandle h) {
-    threads.context.runOnContext(v -> holdings.detach(h));
+    threads.context.runOnContext(v -> locks.detach(h));
   }
 
   void callback(Runnable r) {
@@ -610,21 +448,21 @@ public final class RaftLockClient implements AutoCloseable {
    * stopped. (Named for the per-lock renewals it paused before sessions.)
    */
   void suspendRenewals(boolean suspended) {
-    threads.context.runOnContext(v -> channel.suspendKeepAlives(suspended));
+    threads.context.runOnContext(v -> locks.suspendKeepAlives(suspended));
   }
 
   /** For tests and figures: sessions this client opened. */
   int sessionsOpened() {
-    return await(threads.run(() -> Future.succeededFuture(channel.sessionsOpened)));
+    return await(threads.run(() -> Future.succeededFuture(locks.sessionsOpened())));
   }
 
   /** For tests and figures: resumes of the session on a new stream. */
   int resumes() {
-    return await(threads.run(() -> Future.succeededFuture(channel.resumes)));
+    return await(threads.run(() -> Future.succeededFuture(locks.resumes())));
   }
 
   /** For tests and figures: keep-alives sent by this client over all its sessions. */
   long keepAlivesSent() {
-    return await(threads.run(() -> Future.succeededFuture(channel.keepAlivesSent())));
+    return await(threads.run(() -> Future.succeededFuture(locks.keepAlivesSent())));
   }
 }

@@ -8,7 +8,6 @@ import io.raftlock.raft.Message;
 import io.raftlock.tls.ReloadableTls;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpClientOptions;
@@ -23,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
 
@@ -37,9 +34,9 @@ import java.util.random.RandomGenerator;
  * <p>Threading: {@link #start} must run on the Raft verticle's event-loop context; the transport
  * binds its server and opens its calls from there, so every gRPC callback runs on that context's
  * event loop, and it confines every field to it. {@link #send} and {@link #close} must be called
- * there too ({@code send} checks). Listener callbacks run on that context; {@code onUnreachable}
- * and {@code onSnapshotStatus} are always deferred to a later task, so they never re-enter the
- * caller of {@code send} (the driver may be in the middle of draining a {@code Ready}).
+ * there too ({@code send} checks). The listener is called on that context too
+ * ({@link ListenerCalls}: news always in a later task, never re-entering the caller of
+ * {@code send}). Who this node talks to and who may call it: {@link PeerAddressBook}.
  *
  * <p>Nothing here blocks: connection set-up, writes, backoff and deadlines are all futures and
  * timers on the context.
@@ -53,7 +50,7 @@ public final class GrpcPeerTransport implements PeerTransport {
 
   // --- confined to the transport's context once started ---
   private ContextInternal context;
-  private Listener listener;
+  private ListenerCalls calls;
   /** Held in a field: Vert.x 5 closes a client that nothing references any more. */
   private GrpcClient client;
   /** Mutual TLS for both ends of every peer call, or null for plaintext. Set before start. */
@@ -61,14 +58,7 @@ public final class GrpcPeerTransport implements PeerTransport {
   private PeerServer server;
   private final Map<String, PeerChannel> channels = new HashMap<>();
   private final Map<String, SnapshotSender> snapshotSenders = new HashMap<>();
-  /**
-   * Every member's peer address, this node's included: starts as the configured members and
-   * follows the configuration at runtime ({@link #addPeer}, {@link #removePeer}). Concurrent only
-   * so that {@link #peers()} may be read from anywhere; written on the context.
-   */
-  private final Map<String, PeerTransportConfig.PeerAddress> members = new java.util.concurrent.ConcurrentHashMap<>();
-  /** Members of the configurations in force, admitted as callers even before their address is known. */
-  private volatile Set<String> admitted = Set.of();
+  private final PeerAddressBook addresses;
   private volatile String advertisedClientAddress;
   /** Forwards awaiting the leader's answer; each removes itself once its outcome is known. */
   private final Set<ForwardCall> forwards = new LinkedHashSet<>();
@@ -88,7 +78,7 @@ public final class GrpcPeerTransport implements PeerTransport {
     this.vertx = vertx;
     this.config = config;
     this.backoff = new Backoff(config.reconnectBaseMs(), config.reconnectMaxMs(), random);
-    this.members.putAll(config.members());
+    this.addresses = new PeerAddressBook(config.nodeId(), config.members());
   }
 
   /**
@@ -140,7 +130,7 @@ public final class GrpcPeerTransport implements PeerTransport {
     }
     started = true;
     this.context = ((ContextInternal) current).unwrap();
-    this.listener = listener;
+    this.calls = new ListenerCalls(context, listener);
     this.client = GrpcClient.client(vertx, grpcClientOptions(), httpClientOptions());
     this.server = new PeerServer(vertx, config, stats, inbound(), tls);
     return server.listen().map(boundPort -> {
@@ -149,11 +139,7 @@ public final class GrpcPeerTransport implements PeerTransport {
         server.close(); // close() ran while we were binding: release the port now
         return null;
       }
-      new java.util.TreeMap<>(members).forEach((id, address) -> {
-        if (!id.equals(config.nodeId())) {
-          openChannel(id, address);
-        }
-      });
+      addresses.others().forEach(this::openChannel);
       long intervalMs = Math.max(5, Math.min(250, config.callDeadlineMs() / 4));
       watchdogTimer = vertx.setPeriodic(intervalMs, id -> watchdog());
       LOG.info(() -> config.nodeId() + " peer transport listening on " + config.listenHost()
@@ -170,7 +156,7 @@ public final class GrpcPeerTransport implements PeerTransport {
     PeerChannel channel = closed ? null : channels.get(message.to());
     if (channel == null || !config.nodeId().equals(message.from())) {
       stats.dropped++;
-      if (!closed && port >= 0 && admitted.contains(message.to())) {
+      if (!closed && port >= 0 && addresses.admitted(message.to())) {
         // A member whose address this node has not learned yet: it will call us and advertise it.
         LOG.fine(() -> "no address yet for member " + message.to() + "; dropped a message");
       } else if (!closed && port >= 0) { // else closed, or not listening yet: the driver's mistake
@@ -201,7 +187,6 @@ public final class GrpcPeerTransport implements PeerTransport {
           closed ? ProposalException.Reason.STOPPED : ProposalException.Reason.FORWARD_FAILED,
           null));
     }
-    PeerTransportConfig.PeerAddress a = members.get(leaderId);
     ForwardCall call = new ForwardCall(leaderId, command, config, vertx, context,
         (done, failedHere) -> {
           forwards.remove(done);
@@ -211,7 +196,7 @@ public final class GrpcPeerTransport implements PeerTransport {
         });
     forwards.add(call);
     stats.forwardsSent++;
-    return call.start(client, SocketAddress.inetSocketAddress(a.port(), a.host()));
+    return call.start(client, addresses.socketAddress(leaderId));
   }
 
   @Override
@@ -221,11 +206,10 @@ public final class GrpcPeerTransport implements PeerTransport {
 
   private void addPeer(String id, PeerTransportConfig.PeerAddress address) {
     requireContext("addPeer()");
-    if (id == null || id.equals(config.nodeId()) || address.equals(members.get(id))) {
+    if (!addresses.put(id, address)) {
       return;
     }
     closeChannel(id);
-    members.put(id, address);
     if (port() >= 0 && !closed) {
       openChannel(id, address);
       LOG.info(() -> config.nodeId() + " peer transport: talking to " + id + " at " + address);
@@ -235,7 +219,7 @@ public final class GrpcPeerTransport implements PeerTransport {
   @Override
   public void removePeer(String id) {
     requireContext("removePeer()");
-    if (id == null || id.equals(config.nodeId()) || members.remove(id) == null) {
+    if (!addresses.remove(id)) {
       return;
     }
     closeChannel(id);
@@ -244,26 +228,24 @@ public final class GrpcPeerTransport implements PeerTransport {
 
   @Override
   public void admit(Set<String> ids) {
-    admitted = Set.copyOf(ids);
+    addresses.admit(ids);
   }
 
   @Override
   public Set<String> peers() {
-    Set<String> peers = new java.util.TreeSet<>(members.keySet());
-    peers.remove(config.nodeId());
-    return peers;
+    return addresses.peers();
   }
 
   /** The peer address of {@code id} as this transport knows it, or null. */
   public PeerTransportConfig.PeerAddress address(String id) {
-    return members.get(id);
+    return addresses.get(id);
   }
 
   private void openChannel(String id, PeerTransportConfig.PeerAddress address) {
     PeerChannel channel = new PeerChannel(id, config.nodeId(),
         SocketAddress.inetSocketAddress(address.port(), address.host()), config, vertx,
         client, backoff, this::reportUnreachable, stats);
-    PeerTransportConfig.PeerAddress self = members.get(config.nodeId());
+    PeerTransportConfig.PeerAddress self = addresses.self();
     channel.advertise(self == null ? null : self.toString(), advertisedClientAddress);
     channels.put(id, channel);
     channel.start();
@@ -292,6 +274,9 @@ public final class GrpcPeerTransport implements PeerTransport {
       return closing;
     }
     closed = true;
+    if (calls != null) {
+      calls.close();
+    }
     if (watchdogTimer >= 0) {
       vertx.cancelTimer(watchdogTimer);
     }
@@ -334,9 +319,8 @@ public final class GrpcPeerTransport implements PeerTransport {
       onSnapshotDone(null, peer, false); // a dead peer costs nothing, not even a connection
       return;
     }
-    PeerTransportConfig.PeerAddress a = members.get(peer);
-    SnapshotSender sender = new SnapshotSender(snapshot,
-        SocketAddress.inetSocketAddress(a.port(), a.host()), config, this::onSnapshotDone);
+    SnapshotSender sender = new SnapshotSender(snapshot, addresses.socketAddress(peer), config,
+        this::onSnapshotDone);
     snapshotSenders.put(peer, sender);
     sender.start(client);
   }
@@ -350,14 +334,14 @@ public final class GrpcPeerTransport implements PeerTransport {
     } else {
       stats.snapshotsFailed++;
     }
-    defer(() -> listener.onSnapshotStatus(peer, delivered));
+    calls.defer(l -> l.onSnapshotStatus(peer, delivered));
   }
 
   private PeerServer.Inbound inbound() {
     return new PeerServer.Inbound() {
       @Override
       public void deliver(Message message) {
-        GrpcPeerTransport.this.deliver(message);
+        calls.deliver(message);
       }
 
       @Override
@@ -385,23 +369,20 @@ public final class GrpcPeerTransport implements PeerTransport {
           LOG.warning(() -> "ignored the malformed address " + peerAddress + " advertised by " + peer);
           return;
         }
-        // Only members this node knows nothing about are learned: a configured address wins.
-        if (!members.containsKey(peer)) {
-          defer(() -> {
-            if (!members.containsKey(peer) && admitted.contains(peer)) {
-              addPeer(peer, address);
-            }
-            listener.onPeerAddress(peer, address.toString(), clientAddress);
-          });
-        } else {
-          defer(() -> listener.onPeerAddress(peer, members.get(peer) == null
-              ? address.toString() : members.get(peer).toString(), clientAddress));
-        }
+        boolean known = addresses.knows(peer);
+        calls.defer(l -> {
+          if (!known && addresses.learns(peer)) {
+            addPeer(peer, address);
+          }
+          // Reported as recorded: a configured (or added) address wins over the advertised one.
+          PeerTransportConfig.PeerAddress recorded = known ? addresses.get(peer) : null;
+          l.onPeerAddress(peer, (recorded == null ? address : recorded).toString(), clientAddress);
+        });
       }
 
       @Override
       public boolean isPeer(String id) {
-        return members.containsKey(id) || admitted.contains(id);
+        return addresses.mayCall(id);
       }
     };
   }
@@ -418,76 +399,15 @@ public final class GrpcPeerTransport implements PeerTransport {
           new ProposalException(ProposalException.Reason.STOPPED, null)));
     }
     stats.forwardsReceived++;
-    return onContext(() -> listener.onForward(from, command))
+    return calls.call(l -> l.onForward(from, command))
         .map(ForwardMapper::applied)
         .recover(e -> e instanceof ProposalException p
             ? Future.succeededFuture(ForwardMapper.rejected(p))
             : Future.failedFuture(e));
   }
 
-  /**
-   * Runs {@code action} on the transport's context (the server's handler may carry a duplicate
-   * of it; {@code emit} switches on the spot, no extra task) and returns its future; an action
-   * that throws yields a failed future.
-   */
-  private <T> Future<T> onContext(Supplier<Future<T>> action) {
-    if (Vertx.currentContext() == context) {
-      return invoke(action);
-    }
-    Promise<T> promise = context.promise();
-    if (context.nettyEventLoop().inEventLoop()) {
-      context.emit(null, v -> invoke(action).onComplete(promise));
-    } else {
-      context.runOnContext(v -> invoke(action).onComplete(promise));
-    }
-    return promise.future();
-  }
-
-  private static <T> Future<T> invoke(Supplier<Future<T>> action) {
-    try {
-      return action.get();
-    } catch (RuntimeException e) {
-      LOG.log(Level.SEVERE, "peer transport listener failed", e);
-      return Future.failedFuture(e);
-    }
-  }
-
   private void reportUnreachable(String peer) {
-    defer(() -> listener.onUnreachable(peer));
-  }
-
-  /**
-   * Hands an inbound message to the listener on the transport's context. Server handlers run on
-   * its event loop but may carry a duplicate of the context; {@code emit} switches to the
-   * transport's own context on the spot, so nothing is queued and order is kept.
-   */
-  private void deliver(Message message) {
-    if (closed) {
-      return;
-    }
-    if (Vertx.currentContext() == context) {
-      safely(() -> listener.onMessage(message));
-    } else if (context.nettyEventLoop().inEventLoop()) {
-      context.emit(message, m -> safely(() -> listener.onMessage(m)));
-    } else {
-      context.runOnContext(v -> deliver(message));
-    }
-  }
-
-  private void defer(Runnable callback) {
-    context.runOnContext(v -> {
-      if (!closed) {
-        safely(callback);
-      }
-    });
-  }
-
-  private void safely(Runnable callback) {
-    try {
-      callback.run();
-    } catch (RuntimeException e) {
-      LOG.log(Level.SEVERE, "peer transport listener failed", e);
-    }
+    calls.defer(l -> l.onUnreachable(peer));
   }
 
   private void watchdog() {

@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The small pure pieces: config validation, backoff, snapshot reassembly. */
+/** The small pure pieces: config validation, the peer address book, backoff, snapshot reassembly. */
 class TransportPartsTest {
   private static final Map<String, PeerAddress> MEMBERS = Map.of(
       "a", PeerAddress.parse("127.0.0.1:7001"), "b", PeerAddress.parse("127.0.0.1:7002"));
@@ -41,6 +41,28 @@ class TransportPartsTest {
     assertEquals(Set.of("b"), ok.peers().keySet());
     assertTrue(ok.isPeer("b"));
     assertTrue(!ok.isPeer("a") && !ok.isPeer("c") && !ok.isPeer(null));
+  }
+
+  @Test
+  void theAddressBookLearnsOnlyAdmittedMembersItHasNoAddressFor() {
+    PeerAddressBook book = new PeerAddressBook("a", MEMBERS);
+    assertEquals(Set.of("b"), book.peers());
+    assertEquals(Set.of("b"), book.others().keySet());
+    assertEquals(MEMBERS.get("a"), book.self());
+    assertTrue(!book.learns("c") && !book.mayCall("c"), "a stranger is neither learned nor let in");
+    book.admit(Set.of("a", "b", "c"));
+    assertTrue(book.learns("c") && book.mayCall("c"), "admitted, no address yet");
+    assertTrue(!book.learns("b") && book.mayCall("b"), "a configured address wins");
+
+    assertTrue(book.put("c", PeerAddress.parse("127.0.0.1:7003")));
+    assertTrue(!book.learns("c") && book.knows("c"));
+    assertTrue(!book.put("c", PeerAddress.parse("127.0.0.1:7003")), "the same address changes nothing");
+    assertTrue(!book.put("a", PeerAddress.parse("127.0.0.1:7009")), "this node's own address is configured");
+    assertEquals(Set.of("b", "c"), book.peers());
+
+    assertTrue(book.remove("c") && !book.remove("c") && !book.remove("a") && !book.remove(null));
+    assertEquals(Set.of("b"), book.peers());
+    assertTrue(book.learns("c"), "still admitted: it may advertise its address again");
   }
 
   @Test
