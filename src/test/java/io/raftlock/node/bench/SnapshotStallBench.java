@@ -106,10 +106,11 @@ public final class SnapshotStallBench {
     prober.join();
     int taken = snapshots.get() - before;
     long[] builds = Arrays.copyOfRange(buildNanos, before, before + taken);
-    System.out.printf("%-30s %,d locks: %d snapshots in %.1f s, build %s ms; loop probe p99 %.1f ms, max %.1f ms (%d probes)%n",
+    System.out.printf("%-30s %,d locks: %d snapshots in %.1f s, build %s ms; loop probe p99 %.1f ms, max %.1f ms"
+        + " at JVM uptime %.3f s (%d probes)%n",
         mode.label, next.get(), taken, seconds,
         Arrays.toString(Arrays.stream(builds).map(n -> n / 1_000_000).toArray()),
-        probe.percentile(0.99) / 1e6, probe.percentile(1.0) / 1e6, probe.count);
+        probe.percentile(0.99) / 1e6, probe.percentile(1.0) / 1e6, probe.longestAtUptimeMs / 1e3, probe.count);
     vertx.close().await();
   }
 
@@ -138,6 +139,9 @@ public final class SnapshotStallBench {
     private final long[] delays = new long[1_000_000];
     volatile boolean stop;
     int count;
+    /** JVM uptime when the longest delay began: to match it with a GC log ({@code -Xlog:gc}). */
+    long longestAtUptimeMs;
+    private long longest;
 
     Probe(RaftVerticle<?> node) {
       this.node = node;
@@ -146,9 +150,14 @@ public final class SnapshotStallBench {
     @Override
     public void run() {
       while (!stop && count < delays.length) {
+        long uptimeMs = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
         long sent = System.nanoTime();
         long ran = node.query(sm -> System.nanoTime()).await();
         delays[count++] = ran - sent;
+        if (ran - sent > longest) {
+          longest = ran - sent;
+          longestAtUptimeMs = uptimeMs;
+        }
         java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
       }
     }
