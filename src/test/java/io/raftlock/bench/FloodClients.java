@@ -1,0 +1,142 @@
+package io.raftlock.bench;
+
+import com.google.protobuf.Duration;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.raftlock.bench.ApiLoadBench.NodeRef;
+import io.raftlock.proto.api.AcquireRequest;
+import io.raftlock.testing.StockRaftLock;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The flooding side of {@link FloodBench}: {@code connections} WebSocket connections or gRPC
+ * channels to one node, each sending acquire requests at its share of {@code ratePerSecond}
+ * without waiting for answers (paced in 10 ms batches). Every acquire names a lock of its own with
+ * a 1 s TTL, so each admitted one is a grant to commit and, a second later, an expiry.
+ *
+ * <p>What the node does with the flood is counted from the answers: admitted (any answer that is
+ * not a refusal), refused ({@code RATE_LIMITED} / {@code RESOURCE_EXHAUSTED}), failed (another
+ * error, a deadline, a reset). A request the client could not even hand to its connection (the
+ * WebSocket's write queue full because the node stopped reading, or more than
+ * {@link #MAX_OUTSTANDING} gRPC calls unanswered) is counted as held back, not sent.
+ */
+final class FloodClients implements AutoCloseable {
+  /** Unanswered gRPC calls per channel beyond which the flooder holds back (its own memory). */
+  static final int MAX_OUTSTANDING = 20_000;
+  static final long BATCH_MS = 10;
+
+  enum Transport { WS, GRPC }
+
+  /** Totals over all connections. */
+  final AtomicLong sent = new AtomicLong();
+  final AtomicLong heldBack = new AtomicLong();
+  final AtomicLong admitted = new AtomicLong();
+  final AtomicLong refused = new AtomicLong();
+  final AtomicLong failed = new AtomicLong();
+
+  private final Vertx vertx = Vertx.vertx();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final List<WebSocket> sockets = new ArrayList<>();
+  private final List<Long> timers = new ArrayList<>();
+  private final String runId = Long.toString(System.nanoTime(), 36);
+
+  /** Opens the connections and starts sending; {@link #close} stops. */
+  FloodClients(Transport transport, int connections, double ratePerSecond, NodeRef target) throws Exception {
+    double perBatch = ratePerSecond / connections * BATCH_MS / 1000.0;
+    for (int c = 0; c < connections; c++) {
+      String clientId = "flood-" + runId + "-" + c;
+      if (transport == Transport.WS) {
+        startWs(target, clientId, perBatch);
+      } else {
+        startGrpc(target, clientId, perBatch);
+      }
+    }
+  }
+
+  private void startWs(NodeRef target, String clientId, double perBatch) throws Exception {
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
+        .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20));
+    WebSocket ws = client.connect(target.port(), target.host(), "/v1/ws")
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    sockets.add(ws);
+    ws.textMessageHandler(text -> {
+      if (text.contains("\"RATE_LIMITED\"")) {
+        refused.incrementAndGet();
+      } else if (text.contains("\"error\"")) {
+        failed.incrementAndGet();
+      } else {
+        admitted.incrementAndGet();
+      }
+    });
+    long[] seq = {0};
+    double[] owed = {0};
+    timers.add(vertx.setPeriodic(BATCH_MS, id -> {
+      owed[0] += perBatch;
+      for (; owed[0] >= 1; owed[0]--) {
+        if (ws.writeQueueFull()) {
+          heldBack.incrementAndGet();
+          continue;
+        }
+        long n = seq[0]++;
+        ws.writeTextMessage("{\"id\":\"" + n + "\",\"op\":\"acquire\",\"request\":{\"lockId\":\"flood/" + clientId
+            + "/" + n + "\",\"clientId\":\"" + clientId + "\",\"ttl\":\"1s\"}}");
+        sent.incrementAndGet();
+      }
+    }));
+  }
+
+  private void startGrpc(NodeRef target, String clientId, double perBatch) {
+    ManagedChannel channel = ManagedChannelBuilder.forAddress(target.host(), target.port()).usePlaintext().build();
+    channels.add(channel);
+    StockRaftLock api = new StockRaftLock(channel, 10_000);
+    AtomicLong outstanding = new AtomicLong();
+    long[] seq = {0};
+    double[] owed = {0};
+    Duration ttl = Duration.newBuilder().setSeconds(1).build();
+    timers.add(vertx.setPeriodic(BATCH_MS, id -> {
+      owed[0] += perBatch;
+      for (; owed[0] >= 1; owed[0]--) {
+        if (outstanding.get() >= MAX_OUTSTANDING) {
+          heldBack.incrementAndGet();
+          continue;
+        }
+        long n = seq[0]++;
+        outstanding.incrementAndGet();
+        sent.incrementAndGet();
+        api.async(StockRaftLock.ACQUIRE, AcquireRequest.newBuilder().setLockId("flood/" + clientId + "/" + n)
+            .setClientId(clientId).setTtl(ttl).build()).whenComplete((r, t) -> {
+              outstanding.decrementAndGet();
+              if (t == null) {
+                admitted.incrementAndGet();
+              } else if (t instanceof StatusRuntimeException e
+                  && e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+                refused.incrementAndGet();
+              } else {
+                failed.incrementAndGet();
+              }
+            });
+      }
+    }));
+  }
+
+  @Override
+  public void close() throws Exception {
+    timers.forEach(vertx::cancelTimer);
+    for (WebSocket ws : sockets) {
+      ws.close();
+    }
+    for (ManagedChannel c : channels) {
+      c.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    }
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+}
