@@ -213,7 +213,7 @@ public record NodeConfig(
   public static final long DEFAULT_TICK_MS = 20;
   public static final int DEFAULT_ELECTION_TICKS = 10;
   public static final int DEFAULT_HEARTBEAT_TICKS = 2;
-  public static final int DEFAULT_EVENT_LOOPS = 1;
+  public static final int DEFAULT_EVENT_LOOPS = 2;
   public static final long DEFAULT_STORAGE_RESERVE_BYTES = StorageOptions.DEFAULT_RESERVE_BYTES;
   /** More would only add threads that wait: one node never has that many independent loops of work. */
   public static final int MAX_EVENT_LOOPS = 64;

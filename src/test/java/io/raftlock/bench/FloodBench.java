@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * FloodBench --nodes id=host:port:pid,... [--seconds 60] [--factor 10] [--calibrate-s 5]
- *            [--variants ws:1,grpc:1,grpc:64]
+ *            [--variants ws:1,grpc:1,grpc:64] [--profile DIR]
  * </pre>
  *
  * The commit capacity is measured first: 64 gRPC callers doing acquire+release pairs as fast as
@@ -60,10 +60,12 @@ public final class FloodBench {
 
   private final List<NodeRef> nodes;
   private final int seconds;
+  private final java.nio.file.Path profileDir; // null: no recording
 
-  private FloodBench(List<NodeRef> nodes, int seconds) {
+  private FloodBench(List<NodeRef> nodes, int seconds, java.nio.file.Path profileDir) {
     this.nodes = nodes;
     this.seconds = seconds;
+    this.profileDir = profileDir;
   }
 
   public static void main(String[] args) throws Exception {
@@ -73,7 +75,7 @@ public final class FloodBench {
     }
     if (!opts.containsKey("--nodes")) {
       System.err.println("usage: FloodBench --nodes id=host:port:pid,... [--seconds 60] [--factor 10]"
-          + " [--calibrate-s 5] [--variants ws:1,grpc:1,grpc:64]");
+          + " [--calibrate-s 5] [--variants ws:1,grpc:1,grpc:64] [--profile DIR]");
       System.exit(2);
     }
     List<NodeRef> nodes = new ArrayList<>();
@@ -82,7 +84,8 @@ public final class FloodBench {
       String[] f = idRest[1].split(":");
       nodes.add(new NodeRef(idRest[0], f[0], Integer.parseInt(f[1]), Long.parseLong(f[2])));
     }
-    FloodBench bench = new FloodBench(nodes, Integer.parseInt(opts.getOrDefault("--seconds", "60")));
+    FloodBench bench = new FloodBench(nodes, Integer.parseInt(opts.getOrDefault("--seconds", "60")),
+        opts.containsKey("--profile") ? java.nio.file.Path.of(opts.get("--profile")) : null);
     double capacity = bench.calibrate(Integer.parseInt(opts.getOrDefault("--calibrate-s", "5")));
     double rate = capacity * Double.parseDouble(opts.getOrDefault("--factor", "10"));
     System.out.printf("commit capacity %.0f entries/s; flood rate %.0f acquires/s%n", capacity, rate);
@@ -146,6 +149,7 @@ public final class FloodBench {
     watch.start();
     PoliteClient polite = new PoliteClient(follower, POLITE_TTL_S);
     polite.start();
+    String recording = startRecording(leader, variant);
     long start = System.nanoTime();
     FloodClients flood = new FloodClients(variant.transport(), variant.connections(), rate, leader);
     try {
@@ -153,6 +157,7 @@ public final class FloodBench {
     } finally {
       flood.close();
     }
+    stopRecording(leader, recording);
     double s = (System.nanoTime() - start) / 1e9;
     polite.stop();
     watch.stop();
@@ -163,6 +168,32 @@ public final class FloodBench {
     return new Result(variant, rate, s, terms, watch.leaderChanges(), polite.latencies, polite.errors.get(),
         polite.spuriousExpiries.get(), flood.sent.get(), flood.heldBack.get(), flood.admitted.get(),
         flood.refused.get(), flood.failed.get(), cpuPercent, ApiLoadBench.loadAverage());
+  }
+
+  /**
+   * With {@code --profile}: a JFR recording of the leader (started with jcmd before the flood:
+   * attaching under full load stalls a node), or null.
+   */
+  private String startRecording(NodeRef leader, Variant variant) throws Exception {
+    if (profileDir == null) {
+      return null;
+    }
+    java.nio.file.Files.createDirectories(profileDir);
+    String name = "flood-" + variant.transport().name().toLowerCase() + "-" + variant.connections();
+    ApiLoadBench.jcmd(leader.pid(), "Started recording", "JFR.start", "name=" + name, "settings=profile");
+    return name;
+  }
+
+  /** Writes the recording and its CPU-sample summary (by thread, by method) next to it. */
+  private void stopRecording(NodeRef leader, String name) throws Exception {
+    if (name == null) {
+      return;
+    }
+    java.nio.file.Path jfr = profileDir.resolve("leader-" + name + ".jfr").toAbsolutePath();
+    java.nio.file.Files.deleteIfExists(jfr);
+    ApiLoadBench.jcmd(leader.pid(), "", "JFR.stop", "name=" + name, "filename=" + jfr);
+    java.nio.file.Files.writeString(profileDir.resolve("leader-" + name + ".txt"), ApiJfrSummary.summarize(jfr, 25));
+    System.out.println("JFR of the leader: " + jfr + " (summary beside it)");
   }
 
   /** Polls every node's status every 50 ms on its own thread, counting changes of the leader seen. */
