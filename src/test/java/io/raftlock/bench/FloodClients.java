@@ -63,8 +63,10 @@ final class FloodClients implements AutoCloseable {
   }
 
   private void startWs(NodeRef target, String clientId, double perBatch) throws Exception {
+    // A node that stopped reading this socket does not read its close frame either: after 1 s the
+    // client closes the TCP connection itself.
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20));
+        .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20).setClosingTimeout(1));
     WebSocket ws = client.connect(target.port(), target.host(), "/v1/ws")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     sockets.add(ws);
@@ -137,6 +139,6 @@ final class FloodClients implements AutoCloseable {
     for (ManagedChannel c : channels) {
       c.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
     }
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    vertx.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 }
