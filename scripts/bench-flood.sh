@@ -6,7 +6,7 @@
 # acquire/renew/release at a time. Prints per variant the terms of every node before and after,
 # leader changes, the polite client's p50/p99/max and errors, spurious expiries, the flood's
 # admitted/refused counts and node CPU.
-#   scripts/bench-flood.sh [--seconds 60] [--factor 10] [--calibrate-s 5] [--variants ws:1,grpc:1,grpc:64]
+#   scripts/bench-flood.sh [--seconds 60] [--factor 10] [--calibrate-s 10] [--variants ws:1,grpc:1,grpc:64]
 #                          [--rate R] [--profile DIR]
 # --rate R: flood at R acquires/s instead of factor x the calibrated capacity.
 # --profile DIR: a JFR recording of the leader per variant and its CPU-sample summary in DIR.

@@ -27,14 +27,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * client on a follower runs one acquire, renew and release at a time.
  *
  * <pre>
- * FloodBench --nodes id=host:port:pid,... [--seconds 60] [--factor 10] [--calibrate-s 5]
+ * FloodBench --nodes id=host:port:pid,... [--seconds 60] [--factor 10] [--calibrate-s 10]
  *            [--variants ws:1,grpc:1,grpc:64] [--rate R] [--profile DIR]
  * </pre>
  *
  * The commit capacity is measured first: 64 gRPC callers doing acquire+release pairs as fast as
- * they are answered, entries committed per second from the leader's commit index ({@code --rate}
- * sets the flood's rate instead: on a machine loaded by other work the calibration can land far
- * below what the cluster commits once the load moves). Per variant it
+ * they are answered for {@code --calibrate-s} unmeasured (the JIT warms up), then as long again
+ * measured: entries committed per second from the leader's commit index ({@code --rate} sets the
+ * flood's rate instead). Per variant it
  * reports every node's Raft term before and after (no change is the target), the leader changes
  * the poller saw, the polite client's latency (target p99 under 100 ms) and errors, the flood's
  * counts, spurious expiries (a renew or release the polite client sent before its lease's local
@@ -58,7 +58,7 @@ public final class FloodBench {
 
   record Result(Variant variant, double floodRate, double seconds, Map<String, long[]> terms, int leaderChanges,
       ApiLatencies polite, long politeErrors, long spuriousExpiries, long sent, long heldBack, long admitted,
-      long refused, long failed, Map<String, Double> cpuPercent, String load) { }
+      long refused, long failed, long closedByNode, Map<String, Double> cpuPercent, String load) { }
 
   private final List<NodeRef> nodes;
   private final int seconds;
@@ -77,7 +77,7 @@ public final class FloodBench {
     }
     if (!opts.containsKey("--nodes")) {
       System.err.println("usage: FloodBench --nodes id=host:port:pid,... [--seconds 60] [--factor 10]"
-          + " [--calibrate-s 5] [--variants ws:1,grpc:1,grpc:64] [--rate R] [--profile DIR]");
+          + " [--calibrate-s 10] [--variants ws:1,grpc:1,grpc:64] [--rate R] [--profile DIR]");
       System.exit(2);
     }
     List<NodeRef> nodes = new ArrayList<>();
@@ -88,7 +88,7 @@ public final class FloodBench {
     }
     FloodBench bench = new FloodBench(nodes, Integer.parseInt(opts.getOrDefault("--seconds", "60")),
         opts.containsKey("--profile") ? java.nio.file.Path.of(opts.get("--profile")) : null);
-    double capacity = bench.calibrate(Integer.parseInt(opts.getOrDefault("--calibrate-s", "5")));
+    double capacity = bench.calibrate(Integer.parseInt(opts.getOrDefault("--calibrate-s", "10")));
     double rate = opts.containsKey("--rate") ? Double.parseDouble(opts.get("--rate"))
         : capacity * Double.parseDouble(opts.getOrDefault("--factor", "10"));
     System.out.printf("commit capacity %.0f entries/s; flood rate %.0f acquires/s%n", capacity, rate);
@@ -102,8 +102,17 @@ public final class FloodBench {
     System.exit(0);
   }
 
-  /** Entries committed per second under 64 closed-loop acquire+release callers on the leader. */
+  /**
+   * Entries committed per second under 64 closed-loop acquire+release callers on the leader, after
+   * as long again unmeasured: fresh node JVMs commit several times less until the JIT has
+   * compiled the hot paths.
+   */
   double calibrate(int calibrateS) throws Exception {
+    measureCapacity(calibrateS);
+    return measureCapacity(calibrateS);
+  }
+
+  private double measureCapacity(int calibrateS) throws Exception {
     NodeRef leader = ApiLoadBench.awaitLeader(nodes);
     ManagedChannel channel = channel(leader);
     try {
@@ -170,7 +179,7 @@ public final class FloodBench {
     nodes.forEach(n -> terms.get(n.id())[1] = status(n).path("term").asLong());
     return new Result(variant, rate, s, terms, watch.leaderChanges(), polite.latencies, polite.errors.get(),
         polite.spuriousExpiries.get(), flood.sent.get(), flood.heldBack.get(), flood.admitted.get(),
-        flood.refused.get(), flood.failed.get(), cpuPercent, ApiLoadBench.loadAverage());
+        flood.refused.get(), flood.failed.get(), flood.closedByNode.get(), cpuPercent, ApiLoadBench.loadAverage());
   }
 
   /**
@@ -350,10 +359,11 @@ public final class FloodBench {
     StringBuilder terms = new StringBuilder();
     r.terms().forEach((id, t) -> terms.append(id).append(' ').append(t[0]).append("→").append(t[1]).append(", "));
     return String.format("terms %s leader changes %d, polite p50 %.1f ms p99 %.1f ms max %.1f ms (%d calls,"
-            + " %d errors, %d spurious expiries), flood sent %,d held back %,d admitted %,d refused %,d failed %,d",
+            + " %d errors, %d spurious expiries), flood sent %,d held back %,d admitted %,d refused %,d failed %,d"
+            + " (connections closed by the node %d)",
         terms, r.leaderChanges(), r.polite().percentileMs(50), r.polite().percentileMs(99),
         r.polite().percentileMs(100), r.polite().count(), r.politeErrors(), r.spuriousExpiries(), r.sent(),
-        r.heldBack(), r.admitted(), r.refused(), r.failed());
+        r.heldBack(), r.admitted(), r.refused(), r.failed(), r.closedByNode());
   }
 
   private static void print(List<Result> results) {

@@ -28,8 +28,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * error, a deadline, a reset). A request the client could not even hand to its connection (the
  * WebSocket's write queue full because the node stopped reading, or more than
  * {@link #MAX_OUTSTANDING} gRPC calls unanswered) is counted as held back, not sent.
+ *
+ * <p>As a process of its own (the nemesis's flood fault): {@code FloodClients host:port ws|grpc
+ * connections ratePerSecond seconds} floods for that long, then prints its counts on one line.
  */
-final class FloodClients implements AutoCloseable {
+public final class FloodClients implements AutoCloseable {
   /** Unanswered gRPC calls per channel beyond which the flooder holds back (its own memory). */
   static final int MAX_OUTSTANDING = 20_000;
   static final long BATCH_MS = 10;
@@ -42,6 +45,9 @@ final class FloodClients implements AutoCloseable {
   final AtomicLong admitted = new AtomicLong();
   final AtomicLong refused = new AtomicLong();
   final AtomicLong failed = new AtomicLong();
+  /** WebSocket connections the node closed before {@link #close} (e.g. 1008, slow consumer). */
+  final AtomicLong closedByNode = new AtomicLong();
+  private volatile boolean closing;
 
   private final Vertx vertx = Vertx.vertx();
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -70,6 +76,13 @@ final class FloodClients implements AutoCloseable {
     WebSocket ws = client.connect(target.port(), target.host(), "/v1/ws")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     sockets.add(ws);
+    ws.closeHandler(v -> {
+      if (!closing) {
+        closedByNode.incrementAndGet();
+        System.err.println("the node closed flood connection " + clientId + ": " + ws.closeStatusCode() + " "
+            + ws.closeReason());
+      }
+    });
     ws.textMessageHandler(text -> {
       if (text.contains("\"RATE_LIMITED\"")) {
         refused.incrementAndGet();
@@ -83,7 +96,7 @@ final class FloodClients implements AutoCloseable {
     double[] owed = {0};
     timers.add(vertx.setPeriodic(BATCH_MS, id -> {
       owed[0] += perBatch;
-      for (; owed[0] >= 1; owed[0]--) {
+      for (; owed[0] >= 1 && !ws.isClosed(); owed[0]--) { // closed: by close(), or by the node
         if (ws.writeQueueFull()) {
           heldBack.incrementAndGet();
           continue;
@@ -130,8 +143,33 @@ final class FloodClients implements AutoCloseable {
     }));
   }
 
+  public static void main(String[] args) throws Exception {
+    if (args.length != 5) {
+      System.err.println("usage: FloodClients host:port ws|grpc connections ratePerSecond seconds");
+      System.exit(2);
+    }
+    String[] hostPort = args[0].split(":");
+    NodeRef target = new NodeRef("target", hostPort[0], Integer.parseInt(hostPort[1]), -1);
+    FloodClients flood = new FloodClients(Transport.valueOf(args[1].toUpperCase()), Integer.parseInt(args[2]),
+        Double.parseDouble(args[3]), target);
+    try {
+      TimeUnit.SECONDS.sleep(Long.parseLong(args[4])); // a driver's own thread
+    } finally {
+      flood.close();
+    }
+    System.out.println(flood.counts());
+    System.exit(0);
+  }
+
+  /** The totals on one line. */
+  String counts() {
+    return String.format("sent %d, held back %d, admitted %d, refused %d, failed %d, connections closed by the node %d",
+        sent.get(), heldBack.get(), admitted.get(), refused.get(), failed.get(), closedByNode.get());
+  }
+
   @Override
   public void close() throws Exception {
+    closing = true;
     timers.forEach(vertx::cancelTimer);
     for (WebSocket ws : sockets) {
       ws.close();

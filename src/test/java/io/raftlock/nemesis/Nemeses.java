@@ -47,6 +47,7 @@ final class Nemeses {
       case DISKFULL -> diskFull();
       case CLIENT_PARTITION -> clientPartition();
       case TORN_POWER -> tornPower();
+      case FLOOD -> flood();
       default -> throw new IllegalArgumentException(kind.toString());
     }
   }
@@ -199,6 +200,40 @@ final class Nemeses {
     Firewall.heal();
     log.end("client-partition", nodes.size() == 1 ? nodes.get(0) : null, "rules removed; " + dropped
         + " packets of the cut clients dropped");
+  }
+
+  /** Acquires per second of the flood fault: many times what a 3-node cluster commits on 2 cores. */
+  static final int FLOOD_RATE = 5_000;
+
+  /**
+   * A client process floods the leader (a random node when none answers) with acquire requests
+   * of locks of its own, from one WebSocket, one gRPC channel or 64 channels, for a few seconds;
+   * it stops by itself. Its counts end the fault's log line.
+   */
+  private void flood() throws IOException, InterruptedException {
+    String id = cluster.leader().orElse(target());
+    String transport = random.nextBoolean() ? "ws" : "grpc";
+    int connections = random.nextBoolean() ? 1 : 64;
+    long seconds = 2 + random.nextInt(4);
+    log.start("flood", id, FLOOD_RATE + " acquires/s at the " + role(id) + " from " + connections + " "
+        + (transport.equals("ws") ? "WebSocket" : "gRPC") + " connection(s) for " + seconds + " s");
+    java.nio.file.Path out = java.nio.file.Files.createTempFile("raftlock-flood", ".log");
+    Process p = io.raftlock.testing.ChildJvm.start(io.raftlock.bench.FloodClients.class, out,
+        cluster.endpoint(id), transport, Integer.toString(connections), Integer.toString(FLOOD_RATE),
+        Long.toString(seconds));
+    String counts;
+    try {
+      // It stops by itself after `seconds`; a JVM start and a close on a loaded machine fit in 60 s more.
+      if (p.waitFor(seconds + 60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0) {
+        counts = new String(p.getInputStream().readAllBytes()).trim();
+      } else {
+        counts = "flood process failed: " + java.nio.file.Files.readString(out).lines().reduce((a, b) -> b).orElse("");
+      }
+    } finally {
+      p.destroyForcibly();
+      java.nio.file.Files.deleteIfExists(out);
+    }
+    log.end("flood", id, counts);
   }
 
   /** A random non-empty proper subset of the cuttable clients (all of them when there is one). */
