@@ -8,6 +8,9 @@ import io.grpc.StatusRuntimeException;
 import io.raftlock.bench.ApiLoadBench.NodeRef;
 import io.raftlock.proto.api.AcquireRequest;
 import io.raftlock.testing.StockRaftLock;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -30,10 +33,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #MAX_OUTSTANDING} gRPC calls unanswered) is counted as held back, not sent.
  *
  * <p>As a process of its own (the nemesis's flood fault): {@code FloodClients host:port ws|grpc
- * connections ratePerSecond seconds} floods for that long, then prints its counts on one line.
+ * connections ratePerSecond seconds [lockPrefix]} floods for that long, then prints its counts on
+ * one line; with {@code RAFTLOCK_API_KEY} in its environment every request carries that key.
  */
 public final class FloodClients implements AutoCloseable {
-  /** Unanswered gRPC calls per channel beyond which the flooder holds back (its own memory). */
+  /**
+   * Unanswered gRPC calls of all channels together beyond which the flooder holds back: its own
+   * memory (a million queued calls made the driver's collector stall the polite client beside it).
+   */
   static final int MAX_OUTSTANDING = 20_000;
   static final long BATCH_MS = 10;
 
@@ -53,10 +60,21 @@ public final class FloodClients implements AutoCloseable {
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<WebSocket> sockets = new ArrayList<>();
   private final List<Long> timers = new ArrayList<>();
+  private final AtomicLong outstanding = new AtomicLong(); // gRPC calls of every channel
   private final String runId = Long.toString(System.nanoTime(), 36);
+  private final String lockPrefix;
+  private final String apiKey; // null: auth off
 
   /** Opens the connections and starts sending; {@link #close} stops. */
   FloodClients(Transport transport, int connections, double ratePerSecond, NodeRef target) throws Exception {
+    this(transport, connections, ratePerSecond, target, "flood/", null);
+  }
+
+  /** Locks named {@code lockPrefix + client + "/" + n}; every request with {@code apiKey} unless null. */
+  FloodClients(Transport transport, int connections, double ratePerSecond, NodeRef target, String lockPrefix,
+      String apiKey) throws Exception {
+    this.lockPrefix = lockPrefix;
+    this.apiKey = apiKey;
     double perBatch = ratePerSecond / connections * BATCH_MS / 1000.0;
     for (int c = 0; c < connections; c++) {
       String clientId = "flood-" + runId + "-" + c;
@@ -73,8 +91,12 @@ public final class FloodClients implements AutoCloseable {
     // client closes the TCP connection itself.
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
         .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20).setClosingTimeout(1));
-    WebSocket ws = client.connect(target.port(), target.host(), "/v1/ws")
-        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    WebSocketConnectOptions connect = new WebSocketConnectOptions().setHost(target.host()).setPort(target.port())
+        .setURI("/v1/ws");
+    if (apiKey != null) {
+      connect.addHeader("Authorization", "Bearer " + apiKey);
+    }
+    WebSocket ws = client.connect(connect).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     sockets.add(ws);
     ws.closeHandler(v -> {
       if (!closing) {
@@ -102,7 +124,7 @@ public final class FloodClients implements AutoCloseable {
           continue;
         }
         long n = seq[0]++;
-        ws.writeTextMessage("{\"id\":\"" + n + "\",\"op\":\"acquire\",\"request\":{\"lockId\":\"flood/" + clientId
+        ws.writeTextMessage("{\"id\":\"" + n + "\",\"op\":\"acquire\",\"request\":{\"lockId\":\"" + lockPrefix + clientId
             + "/" + n + "\",\"clientId\":\"" + clientId + "\",\"ttl\":\"1s\"}}");
         sent.incrementAndGet();
       }
@@ -112,8 +134,13 @@ public final class FloodClients implements AutoCloseable {
   private void startGrpc(NodeRef target, String clientId, double perBatch) {
     ManagedChannel channel = ManagedChannelBuilder.forAddress(target.host(), target.port()).usePlaintext().build();
     channels.add(channel);
-    StockRaftLock api = new StockRaftLock(channel, 10_000);
-    AtomicLong outstanding = new AtomicLong();
+    io.grpc.Channel calls = channel;
+    if (apiKey != null) {
+      Metadata headers = new Metadata();
+      headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + apiKey);
+      calls = io.grpc.ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+    StockRaftLock api = new StockRaftLock(calls, 10_000);
     long[] seq = {0};
     double[] owed = {0};
     Duration ttl = Duration.newBuilder().setSeconds(1).build();
@@ -127,7 +154,7 @@ public final class FloodClients implements AutoCloseable {
         long n = seq[0]++;
         outstanding.incrementAndGet();
         sent.incrementAndGet();
-        api.async(StockRaftLock.ACQUIRE, AcquireRequest.newBuilder().setLockId("flood/" + clientId + "/" + n)
+        api.async(StockRaftLock.ACQUIRE, AcquireRequest.newBuilder().setLockId(lockPrefix + clientId + "/" + n)
             .setClientId(clientId).setTtl(ttl).build()).whenComplete((r, t) -> {
               outstanding.decrementAndGet();
               if (t == null) {
@@ -144,14 +171,14 @@ public final class FloodClients implements AutoCloseable {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 5) {
-      System.err.println("usage: FloodClients host:port ws|grpc connections ratePerSecond seconds");
+    if (args.length != 5 && args.length != 6) {
+      System.err.println("usage: FloodClients host:port ws|grpc connections ratePerSecond seconds [lockPrefix]");
       System.exit(2);
     }
     String[] hostPort = args[0].split(":");
     NodeRef target = new NodeRef("target", hostPort[0], Integer.parseInt(hostPort[1]), -1);
     FloodClients flood = new FloodClients(Transport.valueOf(args[1].toUpperCase()), Integer.parseInt(args[2]),
-        Double.parseDouble(args[3]), target);
+        Double.parseDouble(args[3]), target, args.length == 6 ? args[5] : "flood/", System.getenv("RAFTLOCK_API_KEY"));
     try {
       TimeUnit.SECONDS.sleep(Long.parseLong(args[4])); // a driver's own thread
     } finally {

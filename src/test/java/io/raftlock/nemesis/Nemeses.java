@@ -23,9 +23,13 @@ final class Nemeses {
   private final Consumer<String> out;
   /** Client ids ("c1") that run with their own group id, so a client partition can cut them. */
   private final List<String> cuttableClients;
+  /** The clients' API key once auth is on (null before or without): the flood uses it too. */
+  private final java.util.function.Supplier<String> clientKey;
 
   Nemeses(NemesisCluster cluster, Firewall firewall, NemesisLog log, Random random, long ttlMs,
-      StopSignal stop, Consumer<String> out, List<String> cuttableClients) {
+      StopSignal stop, Consumer<String> out, List<String> cuttableClients,
+      java.util.function.Supplier<String> clientKey) {
+    this.clientKey = clientKey;
     this.cuttableClients = List.copyOf(cuttableClients);
     this.cluster = cluster;
     this.firewall = firewall;
@@ -218,9 +222,13 @@ final class Nemeses {
     log.start("flood", id, FLOOD_RATE + " acquires/s at the " + role(id) + " from " + connections + " "
         + (transport.equals("ws") ? "WebSocket" : "gRPC") + " connection(s) for " + seconds + " s");
     java.nio.file.Path out = java.nio.file.Files.createTempFile("raftlock-flood", ".log");
+    // With auth on it floods as the clients' principal, on locks that principal may take ("L*"),
+    // so the flood passes authentication and reaches Raft; its lock and client names are its own.
+    String key = clientKey.get();
     Process p = io.raftlock.testing.ChildJvm.start(io.raftlock.bench.FloodClients.class, out,
+        key == null ? java.util.Map.of() : java.util.Map.of(NemesisClientOptions.API_KEY_ENV, key),
         cluster.endpoint(id), transport, Integer.toString(connections), Integer.toString(FLOOD_RATE),
-        Long.toString(seconds));
+        Long.toString(seconds), "L-flood/");
     String counts;
     try {
       // It stops by itself after `seconds`; a JVM start and a close on a loaded machine fit in 60 s more.
