@@ -77,11 +77,27 @@ public final class FloodClients implements AutoCloseable {
     this.apiKey = apiKey;
     double perBatch = ratePerSecond / connections * BATCH_MS / 1000.0;
     for (int c = 0; c < connections; c++) {
+      if (transport == Transport.GRPC) {
+        channels.add(ManagedChannelBuilder.forAddress(target.host(), target.port()).usePlaintext().build());
+      }
+    }
+    awaitConnected(); // a gRPC channel connects lazily: the flood's time starts once it can send
+    for (int c = 0; c < connections; c++) {
       String clientId = "flood-" + runId + "-" + c;
       if (transport == Transport.WS) {
         startWs(target, clientId, perBatch);
       } else {
-        startGrpc(target, clientId, perBatch);
+        startGrpc(channels.get(c), clientId, perBatch);
+      }
+    }
+  }
+
+  /** Waits up to 10 s for every gRPC channel to be connected (a driver thread, not an event loop). */
+  private void awaitConnected() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (ManagedChannel c : channels) {
+      while (c.getState(true) != io.grpc.ConnectivityState.READY && System.nanoTime() < deadline) {
+        TimeUnit.MILLISECONDS.sleep(10);
       }
     }
   }
@@ -131,9 +147,7 @@ public final class FloodClients implements AutoCloseable {
     }));
   }
 
-  private void startGrpc(NodeRef target, String clientId, double perBatch) {
-    ManagedChannel channel = ManagedChannelBuilder.forAddress(target.host(), target.port()).usePlaintext().build();
-    channels.add(channel);
+  private void startGrpc(ManagedChannel channel, String clientId, double perBatch) {
     io.grpc.Channel calls = channel;
     if (apiKey != null) {
       Metadata headers = new Metadata();
@@ -198,6 +212,11 @@ public final class FloodClients implements AutoCloseable {
   public void close() throws Exception {
     closing = true;
     timers.forEach(vertx::cancelTimer);
+    // Calls sent in the last moments get up to 5 s to be answered before the channels are cut.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (outstanding.get() > 0 && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(10);
+    }
     for (WebSocket ws : sockets) {
       ws.close();
     }
