@@ -3,7 +3,8 @@
 # on locks L0-L2 (TTL 2 s) writing to a fenced resource, and a seeded schedule of faults: kill -9,
 # SIGSTOP of nodes and clients, nft partitions between nodes and of clients from nodes, packet
 # loss, libfaketime clock jumps and rate changes, power loss on loop-mounted ext4 images (also
-# tearing the unacknowledged log writes), disk full. Then the final heal, convergence,
+# tearing the unacknowledged log writes), disk full, client floods of the leader (a process sending
+# 5,000 acquires/s for 2-5 s). Then the final heal, convergence,
 # the node dumps and the history checker. Artifacts and summary.json go to the run directory.
 #   scripts/nemesis.sh [--seed N] [--profile short|standard] [--out DIR] [--auth on|off]
 # Default: the standard profile (~10 minutes; >= 30 kill -9, >= 30 partitions, >= 20 pauses,

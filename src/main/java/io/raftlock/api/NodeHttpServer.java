@@ -138,6 +138,11 @@ public final class NodeHttpServer extends VerticleBase {
     return service;
   }
 
+  /** The Netty event loop of this server's context, once deployed: every client connection's. */
+  public io.netty.channel.EventLoop eventLoop() {
+    return ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop();
+  }
+
   public ConnectionTracker connections() {
     return connections;
   }

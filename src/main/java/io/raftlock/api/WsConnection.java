@@ -63,6 +63,12 @@ final class WsConnection {
   private boolean closed;
   /** Requests (and watch registrations) whose future has not completed; <= maxInFlight. */
   private int inFlight;
+  /**
+   * Reading is paused: the connection reached its in-flight budget. Its next frames stay in the
+   * socket (TCP pushes back on the client) instead of being decoded and refused on the loop;
+   * reading resumes once half the budget has drained.
+   */
+  private boolean readPaused;
   /** Protocol violations since the last well-formed request. */
   private int protocolErrors;
   private long lastSeenNanos;
@@ -223,7 +229,7 @@ final class WsConnection {
       future = Future.failedFuture(new IllegalStateException(in.op() + " returned no future"));
     }
     future.onComplete(ar -> onLoop(() -> {
-      inFlight--;
+      completed();
       if (ar.failed()) {
         send(WsCodec.error(in.id(), in.op(), detailOf(ar.cause())));
       } else {
@@ -233,7 +239,11 @@ final class WsConnection {
     }));
   }
 
-  /** Takes an in-flight slot, or answers RATE_LIMITED and returns false. */
+  /**
+   * Takes an in-flight slot, or answers RATE_LIMITED and returns false. The slot that fills the
+   * budget pauses reading, so a refusal here is rare: only a frame already read when the budget
+   * filled (a fragment's continuation, a frame the socket had buffered).
+   */
   private boolean admit(WsCodec.Inbound in) {
     if (inFlight >= options.maxInFlight()) {
       observer.overflowed(ApiObserver.Queue.WS_IN_FLIGHT);
@@ -243,7 +253,21 @@ final class WsConnection {
       return false;
     }
     inFlight++;
+    if (inFlight >= options.maxInFlight() && !readPaused) {
+      readPaused = true;
+      ws.pause();
+    }
     return true;
+  }
+
+  /** A request's slot is free; reading resumes once half the budget is free. */
+  private void completed() {
+    inFlight--;
+    if (readPaused && !closed && inFlight <= options.maxInFlight() / 2) {
+      readPaused = false;
+      touch(); // the pause was the node's: it does not count towards the idle timeout
+      ws.resume();
+    }
   }
 
   private void reply(WsCodec.Inbound in, Message response) {
@@ -305,7 +329,7 @@ final class WsConnection {
       future = Future.failedFuture(new IllegalStateException("watch returned no future"));
     }
     future.onComplete(ar -> onLoop(() -> {
-      inFlight--;
+      completed();
       registered(in, entry, ar);
       closeIfIdle();
     }));

@@ -288,7 +288,11 @@ public final class Node {
             server.withTls(tls.client(), tls.clientCertificatesRequired());
           }
           metrics.bindConnections(server.connections());
-          return vertx.deployVerticle(server);
+          LoopPlacement.nextApartFrom(vertx, raft.eventLoop(), config.eventLoops());
+          return vertx.deployVerticle(server).map(serverId -> {
+            logPlacement(config, raft, server);
+            return serverId;
+          });
         })
         .map(id -> {
           node.httpDeployment = id;
@@ -306,6 +310,20 @@ public final class Node {
           }
         });
     return started.future();
+  }
+
+  /** Which threads run Raft and the client API: apart unless the node has a single loop. */
+  private static void logPlacement(NodeConfig config, RaftVerticle<?> raft, NodeHttpServer server) {
+    if (raft.eventLoop() == server.eventLoop()) {
+      if (config.eventLoops() > 1) {
+        LOG.warning(() -> config.nodeId() + ": the client API shares the Raft event loop although eventLoops is "
+            + config.eventLoops());
+      }
+      return;
+    }
+    // Logged from each loop itself, so the log names the threads (nothing waits for them).
+    raft.eventLoop().execute(() -> LOG.info(config.nodeId() + ": Raft and the peer transport run on this loop"));
+    server.eventLoop().execute(() -> LOG.info(config.nodeId() + ": client connections run on this loop"));
   }
 
   /** Fail-stop (STORAGE.md): after a storage failure nothing may be acknowledged any more. */

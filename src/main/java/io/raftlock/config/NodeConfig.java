@@ -31,13 +31,14 @@ import java.util.TreeMap;
  *     second flush per group commit. Off by default: the mark is synced within milliseconds after
  *     the acknowledgement instead, so only damage to entries acknowledged in that window, found
  *     after a crash inside it, could go unnoticed. The entries themselves are always synced first.
- * @param eventLoops Vert.x event-loop threads of the node (default 1). With one, the Raft engine,
- *     the peer transport and the client API share a thread: a proposal, its AppendEntries and its
- *     reply never wait for another thread to wake up. On the two-core benchmark machine that
- *     lowered the nodes' CPU per acquire+release in 6 of 7 A/B rounds (leader 66 → 45 µs, median
- *     of one set) and raised 64-client throughput by 1–16 % (medians of two sets; docs/benchmarks.md).
- *     More loops let the client API's HTTP/2 work run beside the Raft loop on machines with cores
- *     to spare; the Raft verticle stays on one of them either way.
+ * @param eventLoops Vert.x event-loop threads of the node (default 2). From two on, the Raft
+ *     engine and the peer transport have a loop to themselves and the client API's server (every
+ *     client connection) runs on another ({@code LoopPlacement}): one client flooding the leader
+ *     is decoded, admitted and refused on a thread the OS schedules apart from Raft's ticks,
+ *     heartbeats and votes (issue 18; with one loop the same flood changed the term in every run,
+ *     docs/benchmarks.md). With one, everything shares a thread: a proposal never waits for
+ *     another thread to wake up, which cost less CPU per request on the two-core benchmark
+ *     machine, but client load then delays Raft's timing.
  * @param api the client API settings ({@link ClientApi})
  * @param tls TLS on the client and peer ports ({@link TlsSettings}); plaintext by default
  * @param storageReserveBytes free space on the data volume below which the node writes no new
@@ -213,7 +214,7 @@ public record NodeConfig(
   public static final long DEFAULT_TICK_MS = 20;
   public static final int DEFAULT_ELECTION_TICKS = 10;
   public static final int DEFAULT_HEARTBEAT_TICKS = 2;
-  public static final int DEFAULT_EVENT_LOOPS = 1;
+  public static final int DEFAULT_EVENT_LOOPS = 2;
   public static final long DEFAULT_STORAGE_RESERVE_BYTES = StorageOptions.DEFAULT_RESERVE_BYTES;
   /** More would only add threads that wait: one node never has that many independent loops of work. */
   public static final int MAX_EVENT_LOOPS = 64;

@@ -522,6 +522,11 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
             : Future.failedFuture(e));
   }
 
+  /** The Netty event loop this verticle runs on, once deployed (the node keeps client I/O off it). */
+  public io.netty.channel.EventLoop eventLoop() {
+    return ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop();
+  }
+
   private void tick() {
     // Periodic timers run at a fixed rate: after the loop was busy, the overdue ticks fire back to
     // back. Counting them all would age every election timer in one burst right after a stall

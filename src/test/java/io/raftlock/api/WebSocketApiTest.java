@@ -398,16 +398,24 @@ class WebSocketApiTest {
   }
 
   @Test
-  void requestsInFlightAreBoundedPerConnection() throws Exception {
+  void aConnectionAtItsInFlightBudgetIsNotReadUntilHalfOfItDrains() throws Exception {
     WsTestClient client = start(WebSocketApi.Options.defaults().withMaxInFlight(2));
-    client.send("{\"id\":\"1\",\"op\":\"acquire\",\"request\":{\"lockId\":\"never\"}}");
-    client.send("{\"id\":\"2\",\"op\":\"acquire\",\"request\":{\"lockId\":\"never\"}}");
-    JsonObject refused = client.call("3", "health", "{}");
-    assertEquals("3", refused.getString("id"));
-    JsonObject error = refused.getJsonObject("error");
-    assertEquals("RATE_LIMITED", error.getString("code"));
-    assertEquals("0.050s", error.getString("retryAfter"));
-    assertEquals(2, fake.calls.size(), "the third request never reached the API");
+    client.send("{\"id\":\"1\",\"op\":\"acquire\",\"request\":{\"lockId\":\"later\"}}");
+    client.send("{\"id\":\"2\",\"op\":\"acquire\",\"request\":{\"lockId\":\"later\"}}");
+    client.send("{\"id\":\"3\",\"op\":\"health\"}");
+    await().atMost(java.time.Duration.ofSeconds(10)).until(() -> fake.later.size() == 2);
+    assertEquals(2, fake.calls.size(), "the third request stays unread while two are in flight");
+
+    fake.later.poll().run(); // one slot free: half the budget, reading resumes
+    JsonObject first = client.next();
+    assertEquals("1", first.getString("id"));
+    JsonObject third = client.next();
+    assertEquals("3", third.getString("id"));
+    assertNull(third.getValue("error"), "answered, not refused: " + third);
+    assertEquals("SERVING", third.getJsonObject("response").getString("status"));
+    assertEquals(3, fake.calls.size());
+    fake.later.poll().run();
+    assertEquals("2", client.next().getString("id"));
   }
 
   // ------------------------------------------------------------------ watches

@@ -49,7 +49,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A {@link LockApi} for the WebSocket tests: canned responses, recorded requests, and the watch
  * sinks exposed so a test can push events. A lock id picks a failure: {@code "refused"} fails with
  * an ApiException (RATE_LIMITED, retry after 250 ms), {@code "boom"} with a plain exception,
- * {@code "throws"} throws, {@code "never"} never completes. A watch of client id {@code ""} fails
+ * {@code "throws"} throws, {@code "never"} never completes, {@code "later"} completes when the
+ * test runs the completion it left in {@link #later}. A watch of client id {@code ""} fails
  * with INVALID_ARGUMENT, as validation would.
  */
 final class WsFakeLockApi implements LockApi {
@@ -86,6 +87,8 @@ final class WsFakeLockApi implements LockApi {
   /** Every request received, in order. */
   final ConcurrentLinkedDeque<Message> calls = new ConcurrentLinkedDeque<>();
   final Map<String, WatchSink> sinks = new ConcurrentHashMap<>();
+  /** Completions of the {@code "later"} requests, in arrival order; a test runs them. */
+  final ConcurrentLinkedDeque<Runnable> later = new ConcurrentLinkedDeque<>();
   final Map<String, AtomicInteger> watchCloses = new ConcurrentHashMap<>();
   private final Map<String, Context> watchContexts = new ConcurrentHashMap<>();
 
@@ -202,6 +205,11 @@ final class WsFakeLockApi implements LockApi {
       case "boom" -> Future.failedFuture(new IllegalStateException("secret internals"));
       case "throws" -> throw new IllegalStateException("secret thrown");
       case "never" -> Promise.<T>promise().future();
+      case "later" -> {
+        Promise<T> p = Promise.promise();
+        later.add(() -> p.complete(response));
+        yield p.future();
+      }
       default -> Future.succeededFuture(response);
     };
   }

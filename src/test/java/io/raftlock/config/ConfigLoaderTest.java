@@ -29,7 +29,7 @@ class ConfigLoaderTest {
   void defaultsFillOmittedTuning() {
     NodeConfig c = ConfigLoader.parse("{\"nodeId\": \"a\", \"dataDir\": \"d\", " + MEMBERS + "}", "t");
     assertEquals(NodeConfig.DEFAULT_TICK_MS, c.tickMs());
-    assertEquals(1, c.eventLoops());
+    assertEquals(2, c.eventLoops(), "Raft on a loop of its own, client connections on another");
     assertEquals(7002, c.members().get("b").peerAddress().port());
     assertEquals(NodeConfig.singleNodeDefault().dataDir(), Path.of("data"));
   }

@@ -12,7 +12,9 @@ public enum FaultKind {
   /** Some or all clients cut off the client port of one or more nodes; the members still talk. */
   CLIENT_PARTITION("client-partition"),
   /** A power loss that also tears the node's unacknowledged log writes ({@link NodeDisk#tornPowerLoss}). */
-  TORN_POWER("torn-power");
+  TORN_POWER("torn-power"),
+  /** A client process flooding the leader with acquire requests (issue 18): costs latency, never the leader. */
+  FLOOD("flood");
 
   final String logName;
 

@@ -23,9 +23,13 @@ final class Nemeses {
   private final Consumer<String> out;
   /** Client ids ("c1") that run with their own group id, so a client partition can cut them. */
   private final List<String> cuttableClients;
+  /** The clients' API key once auth is on (null before or without): the flood uses it too. */
+  private final java.util.function.Supplier<String> clientKey;
 
   Nemeses(NemesisCluster cluster, Firewall firewall, NemesisLog log, Random random, long ttlMs,
-      StopSignal stop, Consumer<String> out, List<String> cuttableClients) {
+      StopSignal stop, Consumer<String> out, List<String> cuttableClients,
+      java.util.function.Supplier<String> clientKey) {
+    this.clientKey = clientKey;
     this.cuttableClients = List.copyOf(cuttableClients);
     this.cluster = cluster;
     this.firewall = firewall;
@@ -47,6 +51,7 @@ final class Nemeses {
       case DISKFULL -> diskFull();
       case CLIENT_PARTITION -> clientPartition();
       case TORN_POWER -> tornPower();
+      case FLOOD -> flood();
       default -> throw new IllegalArgumentException(kind.toString());
     }
   }
@@ -199,6 +204,44 @@ final class Nemeses {
     Firewall.heal();
     log.end("client-partition", nodes.size() == 1 ? nodes.get(0) : null, "rules removed; " + dropped
         + " packets of the cut clients dropped");
+  }
+
+  /** Acquires per second of the flood fault: many times what a 3-node cluster commits on 2 cores. */
+  static final int FLOOD_RATE = 5_000;
+
+  /**
+   * A client process floods the leader (a random node when none answers) with acquire requests
+   * of locks of its own, from one WebSocket, one gRPC channel or 64 channels, for a few seconds;
+   * it stops by itself. Its counts end the fault's log line.
+   */
+  private void flood() throws IOException, InterruptedException {
+    String id = cluster.leader().orElse(target());
+    String transport = random.nextBoolean() ? "ws" : "grpc";
+    int connections = random.nextBoolean() ? 1 : 64;
+    long seconds = 2 + random.nextInt(4);
+    log.start("flood", id, FLOOD_RATE + " acquires/s at the " + role(id) + " from " + connections + " "
+        + (transport.equals("ws") ? "WebSocket" : "gRPC") + " connection(s) for " + seconds + " s");
+    java.nio.file.Path out = java.nio.file.Files.createTempFile("raftlock-flood", ".log");
+    // With auth on it floods as the clients' principal, on locks that principal may take ("L*"),
+    // so the flood passes authentication and reaches Raft; its lock and client names are its own.
+    String key = clientKey.get();
+    Process p = io.raftlock.testing.ChildJvm.start(io.raftlock.bench.FloodClients.class, out,
+        key == null ? java.util.Map.of() : java.util.Map.of(NemesisClientOptions.API_KEY_ENV, key),
+        cluster.endpoint(id), transport, Integer.toString(connections), Integer.toString(FLOOD_RATE),
+        Long.toString(seconds), "L-flood/");
+    String counts;
+    try {
+      // It stops by itself after `seconds`; a JVM start and a close on a loaded machine fit in 60 s more.
+      if (p.waitFor(seconds + 60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0) {
+        counts = new String(p.getInputStream().readAllBytes()).trim();
+      } else {
+        counts = "flood process failed: " + java.nio.file.Files.readString(out).lines().reduce((a, b) -> b).orElse("");
+      }
+    } finally {
+      p.destroyForcibly();
+      java.nio.file.Files.deleteIfExists(out);
+    }
+    log.end("flood", id, counts);
   }
 
   /** A random non-empty proper subset of the cuttable clients (all of them when there is one). */

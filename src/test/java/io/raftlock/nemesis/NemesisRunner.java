@@ -189,7 +189,7 @@ public final class NemesisRunner {
       Thread clientPauser = clientsRan && wants(FaultKind.PAUSE) ? new ClientNemesis(log, stop, options.seed(),
           options.clients(), TTL_MS, this::client, id -> launchClient(id, run)).start() : null;
       runSchedule(new Nemeses(cluster, firewall, log, random, TTL_MS, stop, this::say,
-          clientsRan && clientCuts ? clientIds() : List.of()), log);
+          clientsRan && clientCuts ? clientIds() : List.of(), () -> keys == null ? null : keys.client()), log);
       if (clientPauser != null) {
         clientPauser.interrupt();
         clientPauser.join(10_000);

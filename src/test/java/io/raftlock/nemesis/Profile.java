@@ -17,11 +17,11 @@ public enum Profile {
   /**
    * About 3 minutes: kill, pause, partitions between members and of clients from nodes, a few
    * wall-clock steps and rate changes (what the lease-promise check is about) and torn power
-   * losses (the failsafe test). As many faults as before the last two kinds came in: they took
-   * the place of two kills, a pause and two member partitions.
+   * losses (the failsafe test) and client floods of the leader. As many faults as before the last
+   * three kinds came in: they took the place of three kills, two pauses and two member partitions.
    */
-  SHORT(150, Map.of(FaultKind.KILL, 6, FaultKind.PAUSE, 7, FaultKind.PARTITION, 6, FaultKind.CLOCK, 4,
-      FaultKind.CLIENT_PARTITION, 3, FaultKind.TORN_POWER, 2)),
+  SHORT(150, Map.of(FaultKind.KILL, 5, FaultKind.PAUSE, 6, FaultKind.PARTITION, 6, FaultKind.CLOCK, 4,
+      FaultKind.CLIENT_PARTITION, 3, FaultKind.TORN_POWER, 2, FaultKind.FLOOD, 2)),
   /** About 10 minutes: every fault, at least the counts. */
   STANDARD(560, quotas());
 
@@ -44,6 +44,7 @@ public enum Profile {
     q.put(FaultKind.CLOCK, 6);
     q.put(FaultKind.LOSS, 4);
     q.put(FaultKind.DISKFULL, 3);
+    q.put(FaultKind.FLOOD, 4);
     return q;
   }
 

@@ -11,11 +11,12 @@ import org.junit.jupiter.api.Test;
 /** The short profile (the failsafe run) carries the new faults without growing. */
 class ProfileTest {
   @Test
-  void theShortProfilePlansAsManyFaultsAsBeforeWithClientPartitionsAndTornPowerLosses() {
+  void theShortProfilePlansAsManyFaultsAsBeforeWithClientPartitionsTornPowerLossesAndFloods() {
     List<Profile.Planned> plan = Profile.SHORT.plan(new Random(1), EnumSet.noneOf(FaultKind.class), 0);
-    assertEquals(28, plan.size(), "28 quota faults, as before the two new kinds");
+    assertEquals(28, plan.size(), "28 quota faults, as before the three new kinds");
     assertEquals(3, plan.stream().filter(p -> p.kind() == FaultKind.CLIENT_PARTITION).count());
     assertEquals(2, plan.stream().filter(p -> p.kind() == FaultKind.TORN_POWER).count());
+    assertEquals(2, plan.stream().filter(p -> p.kind() == FaultKind.FLOOD).count());
     assertEquals(150, Profile.SHORT.faultSeconds);
   }
 

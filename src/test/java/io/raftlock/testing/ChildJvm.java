@@ -15,6 +15,14 @@ public final class ChildJvm {
     return builder(main, args).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
   }
 
+  /** As {@link #start}, with {@code env} added to the child's environment (secrets stay off its command line). */
+  public static Process start(Class<?> main, Path log, java.util.Map<String, String> env, String... args)
+      throws IOException {
+    ProcessBuilder pb = builder(main, args).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
   /** The child's stdout and stderr both go to {@code log}. */
   public static Process startLogged(Class<?> main, Path log, String... args) throws IOException {
     return builder(main, args).redirectErrorStream(true)

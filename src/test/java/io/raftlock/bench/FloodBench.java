@@ -1,0 +1,386 @@
+package io.raftlock.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.Duration;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.raftlock.bench.ApiLoadBench.NodeRef;
+import io.raftlock.proto.api.AcquireRequest;
+import io.raftlock.proto.api.AcquireResponse;
+import io.raftlock.proto.api.ReleaseRequest;
+import io.raftlock.proto.api.RenewRequest;
+import io.raftlock.testing.HttpJson;
+import io.raftlock.testing.StockRaftLock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One client must not cost the cluster its leader (issue 18): a flood of acquire requests at
+ * {@code --factor} (default 10) times what the cluster commits, aimed at the leader for
+ * {@code --seconds}, from one WebSocket, one gRPC channel, and 64 gRPC channels, while a polite
+ * client on a follower runs one acquire, renew and release at a time.
+ *
+ * <pre>
+ * FloodBench --nodes id=host:port:pid,... [--seconds 60] [--factor 10] [--calibrate-s 10]
+ *            [--variants ws:1,grpc:1,grpc:64] [--rate R] [--profile DIR]
+ * </pre>
+ *
+ * The commit capacity is measured first: 64 gRPC callers doing acquire+release pairs as fast as
+ * they are answered for {@code --calibrate-s} unmeasured (the JIT warms up), then as long again
+ * measured: entries committed per second from the leader's commit index ({@code --rate} sets the
+ * flood's rate instead). Per variant it
+ * reports every node's Raft term before and after (no change is the target), the leader changes
+ * the poller saw, the polite client's latency (target p99 under 100 ms) and errors, the flood's
+ * counts, spurious expiries (a renew or release the polite client sent before its lease's local
+ * deadline that found the lock no longer its own) and each node's CPU.
+ */
+public final class FloodBench {
+  /** The polite client's lease: long against its calls, so only a stalled cluster expires it. */
+  static final int POLITE_TTL_S = 2;
+
+  record Variant(FloodClients.Transport transport, int connections) {
+    static Variant parse(String spec) {
+      String[] f = spec.split(":");
+      return new Variant(FloodClients.Transport.valueOf(f[0].toUpperCase()), Integer.parseInt(f[1]));
+    }
+
+    @Override
+    public String toString() {
+      return transport.name().toLowerCase() + " x" + connections;
+    }
+  }
+
+  record Result(Variant variant, double floodRate, double seconds, Map<String, long[]> terms, int leaderChanges,
+      ApiLatencies polite, long politeErrors, long spuriousExpiries, long sent, long heldBack, long admitted,
+      long refused, long failed, long closedByNode, Map<String, Double> cpuPercent, String load) { }
+
+  private final List<NodeRef> nodes;
+  private final int seconds;
+  private final java.nio.file.Path profileDir; // null: no recording
+
+  private FloodBench(List<NodeRef> nodes, int seconds, java.nio.file.Path profileDir) {
+    this.nodes = nodes;
+    this.seconds = seconds;
+    this.profileDir = profileDir;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts = new LinkedHashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      opts.put(args[i], args[i + 1]);
+    }
+    if (!opts.containsKey("--nodes")) {
+      System.err.println("usage: FloodBench --nodes id=host:port:pid,... [--seconds 60] [--factor 10]"
+          + " [--calibrate-s 10] [--variants ws:1,grpc:1,grpc:64] [--rate R] [--profile DIR]");
+      System.exit(2);
+    }
+    List<NodeRef> nodes = new ArrayList<>();
+    for (String spec : opts.get("--nodes").split(",")) {
+      String[] idRest = spec.split("=", 2);
+      String[] f = idRest[1].split(":");
+      nodes.add(new NodeRef(idRest[0], f[0], Integer.parseInt(f[1]), Long.parseLong(f[2])));
+    }
+    FloodBench bench = new FloodBench(nodes, Integer.parseInt(opts.getOrDefault("--seconds", "60")),
+        opts.containsKey("--profile") ? java.nio.file.Path.of(opts.get("--profile")) : null);
+    double capacity = bench.calibrate(Integer.parseInt(opts.getOrDefault("--calibrate-s", "10")));
+    double rate = opts.containsKey("--rate") ? Double.parseDouble(opts.get("--rate"))
+        : capacity * Double.parseDouble(opts.getOrDefault("--factor", "10"));
+    System.out.printf("commit capacity %.0f entries/s; flood rate %.0f acquires/s%n", capacity, rate);
+    List<Result> results = new ArrayList<>();
+    for (String spec : opts.getOrDefault("--variants", "ws:1,grpc:1,grpc:64").split(",")) {
+      Result r = bench.run(Variant.parse(spec), rate);
+      results.add(r);
+      System.out.println(r.variant() + " done: " + summaryLine(r));
+    }
+    print(results);
+    System.exit(0);
+  }
+
+  /**
+   * Entries committed per second under 64 closed-loop acquire+release callers on the leader, after
+   * as long again unmeasured: fresh node JVMs commit several times less until the JIT has
+   * compiled the hot paths.
+   */
+  double calibrate(int calibrateS) throws Exception {
+    measureCapacity(calibrateS);
+    return measureCapacity(calibrateS);
+  }
+
+  private double measureCapacity(int calibrateS) throws Exception {
+    NodeRef leader = ApiLoadBench.awaitLeader(nodes);
+    ManagedChannel channel = channel(leader);
+    try {
+      StockRaftLock api = new StockRaftLock(channel, 10_000);
+      AtomicBoolean stop = new AtomicBoolean();
+      long before = status(leader).path("commitIndex").asLong();
+      long start = System.nanoTime();
+      List<CompletableFuture<Void>> callers = new ArrayList<>();
+      for (int c = 0; c < 64; c++) {
+        callers.add(pairs(api, "calibrate-" + c, stop));
+      }
+      TimeUnit.SECONDS.sleep(calibrateS);
+      long after = status(leader).path("commitIndex").asLong();
+      double s = (System.nanoTime() - start) / 1e9;
+      stop.set(true);
+      CompletableFuture.allOf(callers.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+      return (after - before) / s;
+    } finally {
+      channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Acquire+release pairs of one lock, one at a time, until {@code stop}. */
+  private static CompletableFuture<Void> pairs(StockRaftLock api, String client, AtomicBoolean stop) {
+    if (stop.get()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return api.async(StockRaftLock.ACQUIRE, AcquireRequest.newBuilder().setLockId("calibrate/" + client)
+            .setClientId(client).setTtl(Duration.newBuilder().setSeconds(10)).build())
+        .thenCompose(r -> api.async(StockRaftLock.RELEASE, ReleaseRequest.newBuilder()
+            .setLockId("calibrate/" + client).setClientId(client).setVersion(r.getLock().getVersion()).build()))
+        .handle((r, t) -> null)
+        .thenCompose(x -> pairs(api, client, stop));
+  }
+
+  /** One variant: terms and CPU before, the flood and the polite client for the run, then after. */
+  Result run(Variant variant, double rate) throws Exception {
+    NodeRef leader = ApiLoadBench.awaitLeader(nodes);
+    NodeRef follower = nodes.stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
+    Map<String, long[]> terms = new LinkedHashMap<>();
+    nodes.forEach(n -> terms.put(n.id(), new long[] {status(n).path("term").asLong(), -1}));
+    Map<String, Long> pids = new LinkedHashMap<>();
+    nodes.forEach(n -> pids.put(n.id(), n.pid()));
+    Map<String, ProcCpu.Sample> cpu = ProcCpu.sample(pids);
+    LeaderWatch watch = new LeaderWatch(nodes);
+    watch.start();
+    PoliteClient polite = new PoliteClient(follower, POLITE_TTL_S);
+    polite.start();
+    String recording = startRecording(leader, variant);
+    long start = System.nanoTime();
+    FloodClients flood = new FloodClients(variant.transport(), variant.connections(), rate, leader);
+    try {
+      TimeUnit.SECONDS.sleep(seconds);
+    } finally {
+      flood.close();
+    }
+    stopRecording(leader, recording);
+    double s = (System.nanoTime() - start) / 1e9;
+    polite.stop();
+    watch.stop();
+    Map<String, Double> cpuPercent = new LinkedHashMap<>();
+    ProcCpu.since(cpu).forEach((id, ms) -> cpuPercent.put(id + (id.equals(leader.id()) ? " (leader)" : ""),
+        ms / (s * 10)));
+    nodes.forEach(n -> terms.get(n.id())[1] = status(n).path("term").asLong());
+    return new Result(variant, rate, s, terms, watch.leaderChanges(), polite.latencies, polite.errors.get(),
+        polite.spuriousExpiries.get(), flood.sent.get(), flood.heldBack.get(), flood.admitted.get(),
+        flood.refused.get(), flood.failed.get(), flood.closedByNode.get(), cpuPercent, ApiLoadBench.loadAverage());
+  }
+
+  /**
+   * With {@code --profile}: a JFR recording of the leader (started with jcmd before the flood:
+   * attaching under full load stalls a node), or null.
+   */
+  private String startRecording(NodeRef leader, Variant variant) throws Exception {
+    if (profileDir == null) {
+      return null;
+    }
+    java.nio.file.Files.createDirectories(profileDir);
+    String name = "flood-" + variant.transport().name().toLowerCase() + "-" + variant.connections();
+    ApiLoadBench.jcmd(leader.pid(), "Started recording", "JFR.start", "name=" + name, "settings=profile");
+    return name;
+  }
+
+  /** Writes the recording and its CPU-sample summary (by thread, by method) next to it. */
+  private void stopRecording(NodeRef leader, String name) throws Exception {
+    if (name == null) {
+      return;
+    }
+    java.nio.file.Path jfr = profileDir.resolve("leader-" + name + ".jfr").toAbsolutePath();
+    java.nio.file.Files.deleteIfExists(jfr);
+    ApiLoadBench.jcmd(leader.pid(), "", "JFR.stop", "name=" + name, "filename=" + jfr);
+    java.nio.file.Files.writeString(profileDir.resolve("leader-" + name + ".txt"), ApiJfrSummary.summarize(jfr, 25));
+    System.out.println("JFR of the leader: " + jfr + " (summary beside it)");
+  }
+
+  /** Polls every node's status every 50 ms on its own thread, counting changes of the leader seen. */
+  private static final class LeaderWatch {
+    private final List<NodeRef> nodes;
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final AtomicLong changes = new AtomicLong();
+    private Thread thread;
+
+    LeaderWatch(List<NodeRef> nodes) {
+      this.nodes = nodes;
+    }
+
+    void start() {
+      thread = new Thread(() -> {
+        String last = null;
+        while (!stop.get()) {
+          for (NodeRef n : nodes) {
+            JsonNode s = HttpJson.get(url(n), java.time.Duration.ofMillis(500)).orElse(null);
+            if (s != null && s.path("isLeader").asBoolean()) {
+              String now = n.id() + "@" + s.path("term").asLong();
+              if (last != null && !now.equals(last)) {
+                changes.incrementAndGet();
+              }
+              last = now;
+            }
+          }
+          pauseMs(50);
+        }
+      }, "leader-watch");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    void stop() throws InterruptedException {
+      stop.set(true);
+      thread.join();
+    }
+
+    int leaderChanges() {
+      return (int) changes.get();
+    }
+  }
+
+  /**
+   * Acquire (TTL {@code ttlS}), renew, release of one lock, one call at a time, through a
+   * follower. Every call's latency counts, answered or failed; a renew or release sent before the
+   * lease's local deadline (from the send of the call that granted or renewed it) that finds the
+   * lock gone is a spurious expiry.
+   */
+  private static final class PoliteClient {
+    final ApiLatencies latencies = new ApiLatencies();
+    final AtomicLong errors = new AtomicLong();
+    final AtomicLong spuriousExpiries = new AtomicLong();
+    private final NodeRef node;
+    private final int ttlS;
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private Thread thread;
+
+    PoliteClient(NodeRef node, int ttlS) {
+      this.node = node;
+      this.ttlS = ttlS;
+    }
+
+    void start() {
+      thread = new Thread(this::loop, "polite-client");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    void stop() throws InterruptedException {
+      stop.set(true);
+      thread.join();
+    }
+
+    private void loop() {
+      ManagedChannel channel = channel(node);
+      StockRaftLock api = new StockRaftLock(channel, 5_000);
+      String client = "polite-" + System.nanoTime();
+      Duration ttl = Duration.newBuilder().setSeconds(ttlS).build();
+      try {
+        for (long i = 0; !stop.get(); i++) {
+          String lock = "polite/" + (i % 16);
+          long sentAt = System.nanoTime();
+          AcquireResponse a = timed(() -> api.acquire(AcquireRequest.newBuilder().setLockId(lock)
+              .setClientId(client).setTtl(ttl).build()));
+          if (a == null || !a.getAcquired()) {
+            pauseMs(10);
+            continue;
+          }
+          long version = a.getLock().getVersion();
+          long renewSentAt = System.nanoTime();
+          Boolean renewed = timed(() -> api.renew(RenewRequest.newBuilder().setLockId(lock).setClientId(client)
+              .setVersion(version).setNewTtl(ttl).build()).getRenewed());
+          checkHeld(renewed, sentAt, renewSentAt);
+          long releaseSentAt = System.nanoTime();
+          Boolean released = timed(() -> api.release(ReleaseRequest.newBuilder().setLockId(lock)
+              .setClientId(client).setVersion(version).build()).getReleased());
+          checkHeld(released, Boolean.TRUE.equals(renewed) ? renewSentAt : sentAt, releaseSentAt);
+        }
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+
+    /** A call that found the lock gone although it was sent within the lease counts as spurious. */
+    private void checkHeld(Boolean held, long leaseFromNanos, long sentAtNanos) {
+      if (Boolean.FALSE.equals(held) && sentAtNanos - leaseFromNanos < TimeUnit.SECONDS.toNanos(ttlS)) {
+        spuriousExpiries.incrementAndGet();
+      }
+    }
+
+    private <T> T timed(java.util.function.Supplier<T> call) {
+      long t0 = System.nanoTime();
+      try {
+        return call.get();
+      } catch (RuntimeException e) {
+        errors.incrementAndGet();
+        return null;
+      } finally {
+        synchronized (latencies) {
+          latencies.add(System.nanoTime() - t0);
+        }
+      }
+    }
+  }
+
+  private static JsonNode status(NodeRef n) {
+    return HttpJson.get(url(n), java.time.Duration.ofSeconds(5))
+        .orElseThrow(() -> new IllegalStateException("no /status from " + n.id()));
+  }
+
+  private static String url(NodeRef n) {
+    return "http://" + n.host() + ":" + n.port() + "/status";
+  }
+
+  private static ManagedChannel channel(NodeRef n) {
+    return ManagedChannelBuilder.forAddress(n.host(), n.port()).usePlaintext().build();
+  }
+
+  /** The driver's own pacing (a benchmark thread, not an event loop). */
+  private static void pauseMs(long ms) {
+    try {
+      TimeUnit.MILLISECONDS.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String summaryLine(Result r) {
+    StringBuilder terms = new StringBuilder();
+    r.terms().forEach((id, t) -> terms.append(id).append(' ').append(t[0]).append("→").append(t[1]).append(", "));
+    return String.format("terms %s leader changes %d, polite p50 %.1f ms p99 %.1f ms max %.1f ms (%d calls,"
+            + " %d errors, %d spurious expiries), flood sent %,d held back %,d admitted %,d refused %,d failed %,d"
+            + " (connections closed by the node %d)",
+        terms, r.leaderChanges(), r.polite().percentileMs(50), r.polite().percentileMs(99),
+        r.polite().percentileMs(100), r.polite().count(), r.politeErrors(), r.spuriousExpiries(), r.sent(),
+        r.heldBack(), r.admitted(), r.refused(), r.failed(), r.closedByNode());
+  }
+
+  private static void print(List<Result> results) {
+    System.out.printf("%n| flood | rate/s | s | terms before → after | leader changes | polite p50 / p99 / max ms |"
+        + " polite calls / errors | spurious expiries | flood sent / held back | admitted / refused / failed |"
+        + " node CPU %% | load avg |%n|---|---:|---:|---|---:|---|---|---:|---|---|---|---|%n");
+    for (Result r : results) {
+      StringBuilder terms = new StringBuilder();
+      r.terms().forEach((id, t) -> terms.append(terms.isEmpty() ? "" : ", ").append(t[0]).append("→").append(t[1]));
+      StringBuilder cpu = new StringBuilder();
+      r.cpuPercent().forEach((id, p) -> cpu.append(cpu.isEmpty() ? "" : ", ").append(id).append(' ')
+          .append(Math.round(p)));
+      System.out.printf("| %s | %,.0f | %.0f | %s | %d | %.1f / %.1f / %.1f | %,d / %,d | %d | %,d / %,d |"
+              + " %,d / %,d / %,d | %s | %s |%n", r.variant(), r.floodRate(), r.seconds(), terms, r.leaderChanges(),
+          r.polite().percentileMs(50), r.polite().percentileMs(99), r.polite().percentileMs(100),
+          r.polite().count(), r.politeErrors(), r.spuriousExpiries(), r.sent(), r.heldBack(), r.admitted(),
+          r.refused(), r.failed(), cpu, r.load());
+    }
+  }
+}
