@@ -192,11 +192,7 @@ public final class ApiLoadBench {
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--nodes" -> {
-          for (String n : args[++i].split(",")) {
-            String[] kv = n.split("=", 2);
-            String[] hp = kv[1].split(":");
-            nodes.add(new NodeRef(kv[0], hp[0], Integer.parseInt(hp[1]), hp.length > 2 ? Long.parseLong(hp[2]) : -1));
-          }
+          nodes.addAll(BenchArgs.nodes(args[++i]));
         }
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--measure" -> measure = Integer.parseInt(args[++i]);

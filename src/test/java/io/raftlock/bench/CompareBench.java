@@ -73,12 +73,7 @@ public final class CompareBench {
     if (!Set.of("raftlock", "etcd").contains(system) || !a.containsKey("nodes") || !a.containsKey("out")) {
       throw new IllegalArgumentException("--system raftlock|etcd, --nodes and --out are required\n" + USAGE);
     }
-    List<ApiLoadBench.NodeRef> nodes = new ArrayList<>();
-    for (String n : a.get("nodes").split(",")) {
-      String[] kv = n.split("=", 2);
-      String[] hp = kv[1].split(":");
-      nodes.add(new ApiLoadBench.NodeRef(kv[0], hp[0], Integer.parseInt(hp[1]), Long.parseLong(hp[2])));
-    }
+    List<ApiLoadBench.NodeRef> nodes = BenchArgs.nodes(a.get("nodes"));
     Settings s = new Settings(Integer.parseInt(a.getOrDefault("warmup", "3")),
         Integer.parseInt(a.getOrDefault("measure", "10")),
         List.of(a.getOrDefault("clients", "1,8,64").split(",")).stream().map(Integer::parseInt).toList(),

@@ -71,21 +71,13 @@ public final class FloodBench {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> opts = new LinkedHashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      opts.put(args[i], args[i + 1]);
-    }
+    Map<String, String> opts = BenchArgs.options(args);
     if (!opts.containsKey("--nodes")) {
       System.err.println("usage: FloodBench --nodes id=host:port:pid,... [--seconds 60] [--factor 10]"
           + " [--calibrate-s 10] [--variants ws:1,grpc:1,grpc:64] [--rate R] [--profile DIR]");
       System.exit(2);
     }
-    List<NodeRef> nodes = new ArrayList<>();
-    for (String spec : opts.get("--nodes").split(",")) {
-      String[] idRest = spec.split("=", 2);
-      String[] f = idRest[1].split(":");
-      nodes.add(new NodeRef(idRest[0], f[0], Integer.parseInt(f[1]), Long.parseLong(f[2])));
-    }
+    List<NodeRef> nodes = BenchArgs.nodes(opts.get("--nodes"));
     FloodBench bench = new FloodBench(nodes, Integer.parseInt(opts.getOrDefault("--seconds", "60")),
         opts.containsKey("--profile") ? java.nio.file.Path.of(opts.get("--profile")) : null);
     double capacity = bench.calibrate(Integer.parseInt(opts.getOrDefault("--calibrate-s", "10")));

@@ -82,21 +82,13 @@ public final class SessionKeepAliveBench {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> opts = new LinkedHashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      opts.put(args[i], args[i + 1]);
-    }
+    Map<String, String> opts = BenchArgs.options(args);
     if (!opts.containsKey("--nodes")) {
       System.err.println("usage: SessionKeepAliveBench --nodes id=host:port:pid,... [--locks 10000]"
           + " [--ttl-s 10] [--hold-s 30]");
       System.exit(2);
     }
-    List<NodeRef> nodes = new ArrayList<>();
-    for (String spec : opts.get("--nodes").split(",")) {
-      String[] idRest = spec.split("=", 2);
-      String[] f = idRest[1].split(":");
-      nodes.add(new NodeRef(idRest[0], f[0], Integer.parseInt(f[1]), Long.parseLong(f[2])));
-    }
+    List<NodeRef> nodes = BenchArgs.nodes(opts.get("--nodes"));
     SessionKeepAliveBench bench = new SessionKeepAliveBench(nodes,
         Integer.parseInt(opts.getOrDefault("--locks", "10000")),
         Integer.parseInt(opts.getOrDefault("--ttl-s", "10")),
