@@ -42,12 +42,11 @@ final class NodeHealth {
   }
 
   Future<GetStatusResponse> status(GetStatusRequest r) {
-    try {
-      refusals.refuseIfInvalid(RequestValidator.validate(r));
-    } catch (ApiException e) {
-      return Future.failedFuture(e);
+    Future<RaftStatus> checked = validThenStatus(RequestValidator.validate(r));
+    if (checked.failed()) {
+      return Future.failedFuture(checked.cause());
     }
-    RaftStatus s = raft.status();
+    RaftStatus s = checked.result();
     if (s == null) {
       return Future.failedFuture(refusals.unavailable("node is starting"));
     }
@@ -60,12 +59,11 @@ final class NodeHealth {
   }
 
   Future<HealthResponse> health(HealthRequest r) {
-    try {
-      refusals.refuseIfInvalid(RequestValidator.validate(r));
-    } catch (ApiException e) {
-      return Future.failedFuture(e);
+    Future<RaftStatus> checked = validThenStatus(RequestValidator.validate(r));
+    if (checked.failed()) {
+      return Future.failedFuture(checked.cause());
     }
-    RaftStatus s = raft.status();
+    RaftStatus s = checked.result();
     if (s == null) {
       return Future.succeededFuture(HealthResponse.newBuilder()
           .setStatus(HealthStatus.ServingStatus.NOT_SERVING).setMessage("starting").build());
@@ -74,6 +72,16 @@ final class NodeHealth {
     reports.observer().healthChecked(h.getStatus() == HealthStatus.ServingStatus.SERVING);
     return Future.succeededFuture(HealthResponse.newBuilder()
         .setStatus(h.getStatus()).setMessage(h.getMessage()).setHealthInfo(h).build());
+  }
+
+  /** The request's refusal, or the status published at the last tick (null while starting). */
+  private Future<RaftStatus> validThenStatus(java.util.Optional<ValidationError> invalid) {
+    try {
+      refusals.refuseIfInvalid(invalid);
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
+    }
+    return Future.succeededFuture(raft.status());
   }
 
   boolean serving() {

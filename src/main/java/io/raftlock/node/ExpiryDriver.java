@@ -50,6 +50,8 @@ public final class ExpiryDriver {
   private volatile long proposedExpires;
   private volatile long proposedPromotes;
   private volatile long proposedConfigures;
+  /** The limits last logged as proposed (context). */
+  private io.raftlock.lock.LockStateMachine.Config loggedConfig;
 
   /**
    * @param wallClockMs read only when a term's first reading anchors lease time
@@ -113,7 +115,10 @@ public final class ExpiryDriver {
       proposedPromotes++;
     } else if (cmd instanceof LockCommand.Configure c) {
       proposedConfigures++;
-      LOG.info(() -> "proposing this node's lock limits " + c.config());
+      if (!c.config().equals(loggedConfig)) { // once per value, not on every retry of a refused proposal
+        loggedConfig = c.config();
+        LOG.info(() -> "proposing this node's lock limits " + c.config());
+      }
     } else {
       proposedExpires++;
     }
