@@ -28,8 +28,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * FloodBench --nodes id=host:port:pid,... [--seconds 60] [--factor 10] [--calibrate-s 10]
- *            [--variants ws:1,grpc:1,grpc:64] [--rate R] [--profile DIR]
+ *            [--variants ws:1,grpc:1,grpc:64] [--rate R] [--profile DIR] [--flood-nice N]
  * </pre>
+ *
+ * <p>The flood runs inside this JVM, beside the polite client, unless {@code --flood-nice N}
+ * gives it a process of its own at that scheduling niceness (19: it only gets a core nothing else
+ * wants). Three nodes, a flooder at 10x and a polite client share this machine's two cores; a
+ * niced flooder stands for clients on other machines, so what the polite client sees is the
+ * cluster's doing rather than the flooder's CPU. The counts show what rate it still reached.
  *
  * The commit capacity is measured first: 64 gRPC callers doing acquire+release pairs as fast as
  * they are answered for {@code --calibrate-s} unmeasured (the JIT warms up), then as long again
@@ -57,29 +63,32 @@ public final class FloodBench {
   }
 
   record Result(Variant variant, double floodRate, double seconds, Map<String, long[]> terms, int leaderChanges,
-      ApiLatencies polite, long politeErrors, long spuriousExpiries, long sent, long heldBack, long admitted,
-      long refused, long failed, long closedByNode, Map<String, Double> cpuPercent, String load) { }
+      ApiLatencies polite, long politeErrors, long spuriousExpiries, long lateRenewals, FloodClients.Counts flood,
+      Map<String, Double> cpuPercent, String load) { }
 
   private final List<NodeRef> nodes;
   private final int seconds;
   private final java.nio.file.Path profileDir; // null: no recording
+  private final Integer floodNice; // null: the flood runs in this JVM
 
-  private FloodBench(List<NodeRef> nodes, int seconds, java.nio.file.Path profileDir) {
+  private FloodBench(List<NodeRef> nodes, int seconds, java.nio.file.Path profileDir, Integer floodNice) {
     this.nodes = nodes;
     this.seconds = seconds;
     this.profileDir = profileDir;
+    this.floodNice = floodNice;
   }
 
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = BenchArgs.options(args);
     if (!opts.containsKey("--nodes")) {
       System.err.println("usage: FloodBench --nodes id=host:port:pid,... [--seconds 60] [--factor 10]"
-          + " [--calibrate-s 10] [--variants ws:1,grpc:1,grpc:64] [--rate R] [--profile DIR]");
+          + " [--calibrate-s 10] [--variants ws:1,grpc:1,grpc:64] [--rate R] [--profile DIR] [--flood-nice N]");
       System.exit(2);
     }
     List<NodeRef> nodes = BenchArgs.nodes(opts.get("--nodes"));
     FloodBench bench = new FloodBench(nodes, Integer.parseInt(opts.getOrDefault("--seconds", "60")),
-        opts.containsKey("--profile") ? java.nio.file.Path.of(opts.get("--profile")) : null);
+        opts.containsKey("--profile") ? java.nio.file.Path.of(opts.get("--profile")) : null,
+        opts.containsKey("--flood-nice") ? Integer.valueOf(opts.get("--flood-nice")) : null);
     double capacity = bench.calibrate(Integer.parseInt(opts.getOrDefault("--calibrate-s", "10")));
     double rate = opts.containsKey("--rate") ? Double.parseDouble(opts.get("--rate"))
         : capacity * Double.parseDouble(opts.getOrDefault("--factor", "10"));
@@ -152,26 +161,70 @@ public final class FloodBench {
     LeaderWatch watch = new LeaderWatch(nodes);
     watch.start();
     PoliteClient polite = new PoliteClient(follower, POLITE_TTL_S);
-    polite.start();
     String recording = startRecording(leader, variant);
     long start = System.nanoTime();
-    FloodClients flood = new FloodClients(variant.transport(), variant.connections(), rate, leader);
-    try {
-      TimeUnit.SECONDS.sleep(seconds);
-    } finally {
-      flood.close();
-    }
+    FloodClients.Counts counts = floodNice == null ? floodHere(variant, rate, leader, polite)
+        : floodInProcess(variant, rate, leader, polite);
     stopRecording(leader, recording);
     double s = (System.nanoTime() - start) / 1e9;
-    polite.stop();
     watch.stop();
     Map<String, Double> cpuPercent = new LinkedHashMap<>();
     ProcCpu.since(cpu).forEach((id, ms) -> cpuPercent.put(id + (id.equals(leader.id()) ? " (leader)" : ""),
         ms / (s * 10)));
     nodes.forEach(n -> terms.get(n.id())[1] = status(n).path("term").asLong());
     return new Result(variant, rate, s, terms, watch.leaderChanges(), polite.latencies, polite.errors.get(),
-        polite.spuriousExpiries.get(), flood.sent.get(), flood.heldBack.get(), flood.admitted.get(),
-        flood.refused.get(), flood.failed.get(), flood.closedByNode.get(), cpuPercent, ApiLoadBench.loadAverage());
+        polite.spuriousExpiries.get(), polite.lateRenewals.get(), counts, cpuPercent, ApiLoadBench.loadAverage());
+  }
+
+  /** The flood from this JVM, the polite client beside it for as long. */
+  private FloodClients.Counts floodHere(Variant variant, double rate, NodeRef leader, PoliteClient polite)
+      throws Exception {
+    polite.start();
+    FloodClients flood = new FloodClients(variant.transport(), variant.connections(), rate, leader);
+    try {
+      TimeUnit.SECONDS.sleep(seconds);
+    } finally {
+      flood.close();
+      polite.stop();
+    }
+    return flood.counts();
+  }
+
+  /**
+   * The flood from a process of its own at niceness {@link #floodNice}; the polite client runs
+   * from the moment the flood sends until it has sent for {@link #seconds}.
+   */
+  private FloodClients.Counts floodInProcess(Variant variant, double rate, NodeRef leader, PoliteClient polite)
+      throws Exception {
+    java.nio.file.Path log = java.nio.file.Files.createTempFile("raftlock-flood", ".log");
+    Process p = io.raftlock.testing.ChildJvm.startNiced(floodNice, FloodClients.class, log,
+        leader.host() + ":" + leader.port(), variant.transport().name().toLowerCase(),
+        Integer.toString(variant.connections()), Double.toString(rate), Integer.toString(seconds));
+    try (java.io.BufferedReader out = new java.io.BufferedReader(
+        new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+      String first = out.readLine();
+      if (!FloodClients.STARTED.equals(first)) {
+        throw new IllegalStateException("the flood process did not start: " + first + " / "
+            + java.nio.file.Files.readString(log));
+      }
+      polite.start();
+      try {
+        TimeUnit.SECONDS.sleep(seconds);
+      } finally {
+        polite.stop();
+      }
+      String last = null;
+      for (String line; (line = out.readLine()) != null; ) {
+        last = line;
+      }
+      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || last == null) {
+        throw new IllegalStateException("the flood process failed: " + java.nio.file.Files.readString(log));
+      }
+      return FloodClients.Counts.parse(last);
+    } finally {
+      p.destroyForcibly();
+      java.nio.file.Files.deleteIfExists(log);
+    }
   }
 
   /**
@@ -244,14 +297,17 @@ public final class FloodBench {
 
   /**
    * Acquire (TTL {@code ttlS}), renew, release of one lock, one call at a time, through a
-   * follower. Every call's latency counts, answered or failed; a renew or release sent before the
-   * lease's local deadline (from the send of the call that granted or renewed it) that finds the
-   * lock gone is a spurious expiry.
+   * follower. Every call's latency counts, answered or failed. The lease's local deadline runs
+   * from the send of the call that granted or renewed it; a renew or release that finds the lock
+   * gone and was <em>answered</em> before that deadline proves the cluster expired it early (a
+   * spurious expiry). One sent before the deadline but answered after it may have reached the
+   * leader after the lease ended: it is counted apart, as a late renewal, not as spurious.
    */
   private static final class PoliteClient {
     final ApiLatencies latencies = new ApiLatencies();
     final AtomicLong errors = new AtomicLong();
     final AtomicLong spuriousExpiries = new AtomicLong();
+    final AtomicLong lateRenewals = new AtomicLong();
     private final NodeRef node;
     private final int ttlS;
     private final AtomicBoolean stop = new AtomicBoolean();
@@ -292,21 +348,27 @@ public final class FloodBench {
           long renewSentAt = System.nanoTime();
           Boolean renewed = timed(() -> api.renew(RenewRequest.newBuilder().setLockId(lock).setClientId(client)
               .setVersion(version).setNewTtl(ttl).build()).getRenewed());
-          checkHeld(renewed, sentAt, renewSentAt);
+          checkHeld(renewed, sentAt, renewSentAt, System.nanoTime());
           long releaseSentAt = System.nanoTime();
           Boolean released = timed(() -> api.release(ReleaseRequest.newBuilder().setLockId(lock)
               .setClientId(client).setVersion(version).build()).getReleased());
-          checkHeld(released, Boolean.TRUE.equals(renewed) ? renewSentAt : sentAt, releaseSentAt);
+          checkHeld(released, Boolean.TRUE.equals(renewed) ? renewSentAt : sentAt, releaseSentAt, System.nanoTime());
         }
       } finally {
         channel.shutdownNow();
       }
     }
 
-    /** A call that found the lock gone although it was sent within the lease counts as spurious. */
-    private void checkHeld(Boolean held, long leaseFromNanos, long sentAtNanos) {
-      if (Boolean.FALSE.equals(held) && sentAtNanos - leaseFromNanos < TimeUnit.SECONDS.toNanos(ttlS)) {
+    /** A call that found the lock gone: spurious if answered within the lease, late if only sent within it. */
+    private void checkHeld(Boolean held, long leaseFromNanos, long sentAtNanos, long answeredAtNanos) {
+      long ttlNanos = TimeUnit.SECONDS.toNanos(ttlS);
+      if (!Boolean.FALSE.equals(held)) {
+        return;
+      }
+      if (answeredAtNanos - leaseFromNanos < ttlNanos) {
         spuriousExpiries.incrementAndGet();
+      } else if (sentAtNanos - leaseFromNanos < ttlNanos) {
+        lateRenewals.incrementAndGet();
       }
     }
 
@@ -350,29 +412,31 @@ public final class FloodBench {
   private static String summaryLine(Result r) {
     StringBuilder terms = new StringBuilder();
     r.terms().forEach((id, t) -> terms.append(id).append(' ').append(t[0]).append("→").append(t[1]).append(", "));
+    FloodClients.Counts f = r.flood();
     return String.format("terms %s leader changes %d, polite p50 %.1f ms p99 %.1f ms max %.1f ms (%d calls,"
-            + " %d errors, %d spurious expiries), flood sent %,d held back %,d admitted %,d refused %,d failed %,d"
-            + " (connections closed by the node %d)",
+            + " %d errors, %d spurious expiries, %d late renewals), flood sent %,d held back %,d admitted %,d"
+            + " refused %,d failed %,d (connections closed by the node %d)",
         terms, r.leaderChanges(), r.polite().percentileMs(50), r.polite().percentileMs(99),
-        r.polite().percentileMs(100), r.polite().count(), r.politeErrors(), r.spuriousExpiries(), r.sent(),
-        r.heldBack(), r.admitted(), r.refused(), r.failed(), r.closedByNode());
+        r.polite().percentileMs(100), r.polite().count(), r.politeErrors(), r.spuriousExpiries(), r.lateRenewals(),
+        f.sent(), f.heldBack(), f.admitted(), f.refused(), f.failed(), f.closedByNode());
   }
 
   private static void print(List<Result> results) {
     System.out.printf("%n| flood | rate/s | s | terms before → after | leader changes | polite p50 / p99 / max ms |"
-        + " polite calls / errors | spurious expiries | flood sent / held back | admitted / refused / failed |"
-        + " node CPU %% | load avg |%n|---|---:|---:|---|---:|---|---|---:|---|---|---|---|%n");
+        + " polite calls / errors | spurious expiries / late renewals | flood sent / held back |"
+        + " admitted / refused / failed | node CPU %% | load avg |%n|---|---:|---:|---|---:|---|---|---|---|---|---|---|%n");
     for (Result r : results) {
       StringBuilder terms = new StringBuilder();
       r.terms().forEach((id, t) -> terms.append(terms.isEmpty() ? "" : ", ").append(t[0]).append("→").append(t[1]));
       StringBuilder cpu = new StringBuilder();
       r.cpuPercent().forEach((id, p) -> cpu.append(cpu.isEmpty() ? "" : ", ").append(id).append(' ')
           .append(Math.round(p)));
-      System.out.printf("| %s | %,.0f | %.0f | %s | %d | %.1f / %.1f / %.1f | %,d / %,d | %d | %,d / %,d |"
+      FloodClients.Counts f = r.flood();
+      System.out.printf("| %s | %,.0f | %.0f | %s | %d | %.1f / %.1f / %.1f | %,d / %,d | %d / %d | %,d / %,d |"
               + " %,d / %,d / %,d | %s | %s |%n", r.variant(), r.floodRate(), r.seconds(), terms, r.leaderChanges(),
           r.polite().percentileMs(50), r.polite().percentileMs(99), r.polite().percentileMs(100),
-          r.polite().count(), r.politeErrors(), r.spuriousExpiries(), r.sent(), r.heldBack(), r.admitted(),
-          r.refused(), r.failed(), cpu, r.load());
+          r.polite().count(), r.politeErrors(), r.spuriousExpiries(), r.lateRenewals(), f.sent(), f.heldBack(),
+          f.admitted(), f.refused(), f.failed(), cpu, r.load());
     }
   }
 }

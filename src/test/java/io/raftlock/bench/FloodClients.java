@@ -193,6 +193,8 @@ public final class FloodClients implements AutoCloseable {
     NodeRef target = new NodeRef("target", hostPort[0], Integer.parseInt(hostPort[1]), -1);
     FloodClients flood = new FloodClients(Transport.valueOf(args[1].toUpperCase()), Integer.parseInt(args[2]),
         Double.parseDouble(args[3]), target, args.length == 6 ? args[5] : "flood/", System.getenv("RAFTLOCK_API_KEY"));
+    System.out.println(STARTED); // connected and sending: a parent can start measuring now
+    System.out.flush();
     try {
       TimeUnit.SECONDS.sleep(Long.parseLong(args[4])); // a driver's own thread
     } finally {
@@ -202,10 +204,34 @@ public final class FloodClients implements AutoCloseable {
     System.exit(0);
   }
 
-  /** The totals on one line. */
-  String counts() {
-    return String.format("sent %d, held back %d, admitted %d, refused %d, failed %d, connections closed by the node %d",
-        sent.get(), heldBack.get(), admitted.get(), refused.get(), failed.get(), closedByNode.get());
+  /** The process's first line on stdout once every connection sends; its counts follow on the last. */
+  static final String STARTED = "flooding";
+
+  /** The totals of one flood. */
+  record Counts(long sent, long heldBack, long admitted, long refused, long failed, long closedByNode) {
+    private static final java.util.regex.Pattern LINE = java.util.regex.Pattern.compile("sent (\\d+), held back (\\d+),"
+        + " admitted (\\d+), refused (\\d+), failed (\\d+), connections closed by the node (\\d+)");
+
+    /** The counts of a line {@link #toString} wrote (a flood process's last line). */
+    static Counts parse(String line) {
+      java.util.regex.Matcher m = LINE.matcher(line.trim());
+      if (!m.matches()) {
+        throw new IllegalArgumentException("not a flood's counts: " + line);
+      }
+      return new Counts(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
+          Long.parseLong(m.group(4)), Long.parseLong(m.group(5)), Long.parseLong(m.group(6)));
+    }
+
+    @Override
+    public String toString() {
+      return String.format("sent %d, held back %d, admitted %d, refused %d, failed %d, connections closed by the node %d",
+          sent, heldBack, admitted, refused, failed, closedByNode);
+    }
+  }
+
+  /** The totals so far. */
+  Counts counts() {
+    return new Counts(sent.get(), heldBack.get(), admitted.get(), refused.get(), failed.get(), closedByNode.get());
   }
 
   @Override

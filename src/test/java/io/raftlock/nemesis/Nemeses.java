@@ -233,7 +233,7 @@ final class Nemeses {
     try {
       // It stops by itself after `seconds`; a JVM start and a close on a loaded machine fit in 60 s more.
       if (p.waitFor(seconds + 60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0) {
-        counts = new String(p.getInputStream().readAllBytes()).trim();
+        counts = new String(p.getInputStream().readAllBytes()).trim().lines().reduce((a, b) -> b).orElse("");
       } else {
         counts = "flood process failed: " + java.nio.file.Files.readString(out).lines().reduce((a, b) -> b).orElse("");
       }

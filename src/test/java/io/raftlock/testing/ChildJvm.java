@@ -23,6 +23,16 @@ public final class ChildJvm {
     return pb.start();
   }
 
+  /**
+   * As {@link #start}, at scheduling niceness {@code nice} (19: it gets a core only when nothing
+   * else wants one), e.g. a load generator that stands for clients on other machines.
+   */
+  public static Process startNiced(int nice, Class<?> main, Path log, String... args) throws IOException {
+    ProcessBuilder pb = builder(main, args);
+    pb.command().addAll(0, List.of("nice", "-n", Integer.toString(nice)));
+    return pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+  }
+
   /** The child's stdout and stderr both go to {@code log}. */
   public static Process startLogged(Class<?> main, Path log, String... args) throws IOException {
     return builder(main, args).redirectErrorStream(true)
