@@ -302,10 +302,25 @@ public final class CompareBench {
 
   // ---------------------------------------------------------------- results
 
+  /**
+   * kill -9 ({@code destroyForcibly} is SIGKILL on Linux), returning once the process is gone: until
+   * then the killed leader may still commit and answer a call sent after the signal, which would
+   * read as a failover of a few milliseconds.
+   */
   private static void kill(long pid) {
-    // destroyForcibly is SIGKILL on Linux: kill -9.
-    ProcessHandle.of(pid).ifPresentOrElse(ProcessHandle::destroyForcibly,
-        () -> System.out.println("warning: no process " + pid + " to kill"));
+    java.util.Optional<ProcessHandle> process = ProcessHandle.of(pid);
+    if (process.isEmpty()) {
+      System.out.println("warning: no process " + pid + " to kill");
+      return;
+    }
+    process.get().destroyForcibly();
+    try {
+      process.get().onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      System.out.println("warning: process " + pid + " still there 10 s after SIGKILL");
+    }
   }
 
   private static Map<String, Object> pairs(ApiLoadBench.PairsResult r, String leaderId, List<ApiLoadBench.NodeRef> nodes) {

@@ -84,7 +84,7 @@ final class FailoverLoad {
   private final AtomicLong errorsSurfaced = new AtomicLong();
   private final AtomicLong heldAcrossKill = new AtomicLong();
   private final AtomicLong lost = new AtomicLong();
-  /** nanoTime of the kill (0 before it) and of the first successful acquire sent after it. */
+  /** nanoTime once the killed process is gone (0 before) and of the first successful acquire sent after it. */
   private volatile long killAt;
   private final AtomicLong firstAcquireAfterKill = new AtomicLong();
   private volatile boolean stopping;
@@ -143,8 +143,11 @@ final class FailoverLoad {
       held.add(call(start, "sentinel acquire", ep -> ops.acquire(ep, sentinel, lock, requestId)));
     }
     Runnable kill = findKill.get();
+    long signalledAt = System.nanoTime();
+    kill.run(); // returns once the process is gone
+    // Acquires sent from here on cannot be answered by the killed leader; the unavailability still
+    // counts from the signal.
     killAt = System.nanoTime();
-    kill.run();
     if (!recovered.await(60, TimeUnit.SECONDS)) {
       System.out.println("warning: no acquire succeeded within 60 s of the kill");
     }
@@ -176,7 +179,7 @@ final class FailoverLoad {
     }
     timers.shutdownNow();
     long first = firstAcquireAfterKill.get();
-    return new Result(clients, first == 0 ? Double.NaN : (first - killAt) / 1e6, pairs.get(), errorsRetried.get(),
+    return new Result(clients, first == 0 ? Double.NaN : (first - signalledAt) / 1e6, pairs.get(), errorsRetried.get(),
         errorsSurfaced.get(), Map.copyOf(errorKinds), heldAcrossKill.get(), lost.get(), safety);
   }
 
