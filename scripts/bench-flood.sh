@@ -13,12 +13,13 @@
 # --profile DIR: a JFR recording of the leader per variant and its CPU-sample summary in DIR.
 # The nodes' logs are copied to target/bench-flood/ (elections and their reasons are logged there).
 # NODE_JVM_OPTS overrides the nodes' heap flags; RAFTLOCK_JAR runs another build (A/B runs);
-# NODE_API_JSON replaces the nodes' "api" settings (default {}: the shipped ones).
+# NODE_API_JSON replaces the nodes' "api" settings (default {}: the shipped ones); NODE_EXTRA_JSON
+# adds top-level settings to every node's configuration (e.g. '"tickMs": 50').
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 for a in "$@"; do
-  case "$a" in -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+  case "$a" in -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 done
 JAR=${RAFTLOCK_JAR:-target/raftlock.jar}
 [ -n "${RAFTLOCK_JAR:-}" ] || build_jar_if_stale

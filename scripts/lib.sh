@@ -67,7 +67,8 @@ stop_pids() {
 # and log under WORK/node-N and `"api": API_JSON` in its config, appends the node pids to the
 # caller's PIDS array, sets BENCH_NODES to "id=127.0.0.1:clientPort:pid,..." (what the Java
 # drivers take as --nodes) and waits up to 60 s for a ready leader. NODE_JVM_OPTS overrides the
-# nodes' heap flags.
+# nodes' heap flags; NODE_EXTRA_JSON adds top-level members to every node's configuration (e.g.
+# '"tickMs": 50').
 start_bench_cluster() {
   local work=$1 jar=$2 api=$3 n members="" leader="" port
   local -a nodes=(node-1 node-2 node-3)
@@ -88,7 +89,8 @@ start_bench_cluster() {
   "dataDir": "$work/$n/data",
   "members": {$members
   },
-  "api": $api
+  "api": $api${NODE_EXTRA_JSON:+,
+  $NODE_EXTRA_JSON}
 }
 JSON
     # The jar's manifest carries Chronicle's Add-Exports/Add-Opens; -D disables its analytics.
