@@ -5,9 +5,6 @@ import com.google.protobuf.Message;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.raftlock.proto.api.ErrorCode;
 import io.raftlock.proto.api.ErrorDetail;
-import io.raftlock.proto.api.LockEventMessage;
-import io.raftlock.proto.api.WatchRequest;
-import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,17 +12,13 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * One client connection of the WebSocket API: reassembles text messages, dispatches requests to
- * the {@link LockApi} (or, for a session connection, to its {@link WsSession}), holds the
- * connection's watches, and enforces its limits (message size, in-flight requests, write queue,
+ * the {@link LockApi} (or, for a session connection, to its {@link WsSession}; watches to its
+ * {@link WsWatches}), and enforces its limits (message size, in-flight requests, write queue,
  * liveness).
  *
  * <p>Every field is owned by the connection's event loop ({@code loopThread}); Vert.x calls the
@@ -39,7 +32,7 @@ import java.util.logging.Logger;
  * later writes dropped. When the session stream ends (after {@code close}), the connection closes
  * with 1000 once its other requests are answered.
  */
-final class WsConnection {
+final class WsConnection implements WsWatches.Host {
   private static final Logger LOG = Logger.getLogger(WsConnection.class.getName());
 
   static final short CLOSE_NORMAL = 1000;
@@ -56,8 +49,7 @@ final class WsConnection {
   private final WebSocketApi.Options options;
   private final ServerWebSocket ws;
   private final Thread loopThread;
-  /** Watches of this connection by client id, registered or still registering. */
-  private final Map<String, WatchEntry> watches = new LinkedHashMap<>();
+  private final WsWatches watches;
   /** The text message being reassembled from fragments; null between messages. */
   private Buffer fragments;
   private boolean closed;
@@ -90,6 +82,7 @@ final class WsConnection {
     this.ws = ws;
     this.loopThread = Thread.currentThread();
     this.session = new WsSession(api, this::send, this::onSessionEnded);
+    this.watches = new WsWatches(api, options.maxWatches(), ctx, this);
   }
 
   void start() {
@@ -187,8 +180,8 @@ final class WsConnection {
       return;
     }
     switch (in.op()) {
-      case WATCH -> watch(in);
-      case UNWATCH -> unwatch(in);
+      case WATCH -> watches.watch(in);
+      case UNWATCH -> watches.unwatch(in);
       default -> call(in);
     }
   }
@@ -207,7 +200,8 @@ final class WsConnection {
     close(CLOSE_GOING_AWAY, closeReason("session stream ended: " + failure.detail().getMessage()));
   }
 
-  private void closeIfIdle() {
+  @Override
+  public void closeIfIdle() {
     if (closeWhenIdle && inFlight == 0) {
       close(CLOSE_NORMAL, "session closed");
     }
@@ -244,7 +238,8 @@ final class WsConnection {
    * budget pauses reading, so a refusal here is rare: only a frame already read when the budget
    * filled (a fragment's continuation, a frame the socket had buffered).
    */
-  private boolean admit(WsCodec.Inbound in) {
+  @Override
+  public boolean admit(WsCodec.Inbound in) {
     if (inFlight >= options.maxInFlight()) {
       observer.overflowed(ApiObserver.Queue.WS_IN_FLIGHT);
       send(WsCodec.error(in.id(), in.op(), WsCodec.rateLimited(
@@ -261,7 +256,8 @@ final class WsConnection {
   }
 
   /** A request's slot is free; reading resumes once half the budget is free. */
-  private void completed() {
+  @Override
+  public void completed() {
     inFlight--;
     if (readPaused && !closed && inFlight <= options.maxInFlight() / 2) {
       readPaused = false;
@@ -282,13 +278,18 @@ final class WsConnection {
     }
   }
 
-  /** The {@code {}} response of watch and unwatch. */
-  private void replyEmpty(WsCodec.Inbound in) {
+  @Override
+  public void replyEmpty(WsCodec.Inbound in) {
     try {
       send(WsCodec.reply(in.id(), in.op(), null));
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException(e); // nothing is printed for a null response
     }
+  }
+
+  @Override
+  public ErrorDetail errorOf(Throwable t) {
+    return detailOf(t);
   }
 
   private static ErrorDetail detailOf(Throwable t) {
@@ -299,142 +300,14 @@ final class WsConnection {
     return WsCodec.errorDetail(ErrorCode.INTERNAL_ERROR, "internal error", null);
   }
 
-  // ------------------------------------------------------------------ watches
-
-  private void watch(WsCodec.Inbound in) {
-    WatchRequest request = (WatchRequest) in.request();
-    String clientId = request.getClientId();
-    if (watches.containsKey(clientId)) {
-      send(WsCodec.error(in.id(), in.op(), WsCodec.errorDetail(ErrorCode.INVALID_ARGUMENT,
-          "this connection already watches the client id", "client_id")));
-      return;
-    }
-    if (watches.size() >= options.maxWatches()) {
-      send(WsCodec.error(in.id(), in.op(), WsCodec.errorDetail(ErrorCode.RATE_LIMITED,
-          "at most " + options.maxWatches() + " watches per connection", "client_id")));
-      return;
-    }
-    if (!admit(in)) {
-      return;
-    }
-    WatchEntry entry = new WatchEntry(clientId);
-    watches.put(clientId, entry);
-    Future<LockApi.Watch> future;
-    try {
-      future = api.watch(request, entry);
-    } catch (RuntimeException e) {
-      future = Future.failedFuture(e);
-    }
-    if (future == null) {
-      future = Future.failedFuture(new IllegalStateException("watch returned no future"));
-    }
-    future.onComplete(ar -> onLoop(() -> {
-      completed();
-      registered(in, entry, ar);
-      closeIfIdle();
-    }));
-  }
-
-  private void registered(WsCodec.Inbound in, WatchEntry entry, AsyncResult<LockApi.Watch> ar) {
-    if (ar.failed() || ar.result() == null) {
-      watches.remove(entry.clientId, entry);
-      entry.ended = true;
-      Throwable cause = ar.failed() ? ar.cause() : new IllegalStateException("null watch");
-      send(WsCodec.error(in.id(), in.op(), detailOf(cause)));
-      return;
-    }
-    entry.attach(ar.result());
-    replyEmpty(in);
-  }
-
-  private void unwatch(WsCodec.Inbound in) {
-    String clientId = ((WatchRequest) in.request()).getClientId();
-    WatchEntry entry = watches.remove(clientId);
-    if (entry == null) {
-      send(WsCodec.error(in.id(), in.op(), WsCodec.errorDetail(ErrorCode.INVALID_ARGUMENT,
-          "this connection does not watch the client id", "client_id")));
-      return;
-    }
-    entry.end();
-    replyEmpty(in);
-  }
-
-  /** A watch of this connection: the sink the node pushes to, and the handle to close it. */
-  private final class WatchEntry implements LockApi.WatchSink {
-    final String clientId;
-    /** Null while the registration is pending. */
-    private LockApi.Watch handle;
-    /** Unwatched, closed by the node, or the connection ended; never reopens. */
-    private boolean ended;
-
-    WatchEntry(String clientId) {
-      this.clientId = clientId;
-    }
-
-    @Override
-    public boolean push(LockEventMessage event) {
-      if (ended || closed) {
-        return false;
-      }
-      String text;
-      try {
-        text = WsCodec.event(event);
-      } catch (InvalidProtocolBufferException | RuntimeException e) {
-        LOG.log(Level.WARNING, "cannot render a lock event", e);
-        return true;
-      }
-      return send(text);
-    }
-
-    @Override
-    public void closed(String reason) {
-      if (ended) {
-        return;
-      }
-      watches.remove(clientId, this);
-      end();
-      send(WsCodec.watchClosed(clientId, reason == null ? "" : reason));
-    }
-
-    void attach(LockApi.Watch watch) {
-      handle = watch;
-      if (ended) {
-        closeLater(watch);
-      }
-    }
-
-    void end() {
-      if (ended) {
-        return;
-      }
-      ended = true;
-      if (handle != null) {
-        closeLater(handle);
-      }
-    }
-
-    /**
-     * Closes the watch on a later turn of the loop: end() can run inside the node's own call to
-     * push (a slow consumer), and the node should not be re-entered from its sink.
-     */
-    private void closeLater(LockApi.Watch watch) {
-      ctx.runOnContext(v -> {
-        try {
-          watch.close();
-        } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "closing a watch failed", e);
-        }
-      });
-    }
-  }
-
   // ------------------------------------------------------------------ outbound, liveness, close
 
   /**
    * Writes one text message. A full write queue means the client does not read fast enough:
    * the connection is closed (1008) rather than buffered without bound, and false is returned.
    */
-  private boolean send(String text) {
+  @Override
+  public boolean send(String text) {
     if (closed) {
       return false;
     }
@@ -487,13 +360,17 @@ final class WsConnection {
     fragments = null;
     vertx.cancelTimer(pingTimer);
     vertx.cancelTimer(idleTimer);
-    List<WatchEntry> all = new ArrayList<>(watches.values());
-    watches.clear();
-    all.forEach(WatchEntry::end);
+    watches.endAll();
     session.onBroken();
   }
 
-  private void onLoop(Runnable action) {
+  @Override
+  public boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public void onLoop(Runnable action) {
     if (Thread.currentThread() == loopThread) {
       guard(action);
     } else {
