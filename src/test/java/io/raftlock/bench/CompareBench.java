@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One run of the side-by-side benchmark (scripts/bench.sh) against one system, or the summary of
@@ -205,6 +206,7 @@ public final class CompareBench {
     int start = nodes.indexOf(leader);
     // The leader at the moment of the kill (it may have moved during the warm-up).
     java.util.concurrent.atomic.AtomicReference<ApiLoadBench.NodeRef> killed = new java.util.concurrent.atomic.AtomicReference<>();
+    long[] termBefore = {-1};
     GrpcClient grpc = GrpcClient.client(bench.vertx(), new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
         .setHttp2ClearTextUpgrade(false).setTcpNoDelay(true));
     try {
@@ -212,12 +214,27 @@ public final class CompareBench {
       FailoverLoad.Result r = new FailoverLoad(raftLockOps(stubs)).run("f" + System.nanoTime(), s.failoverClients(),
           start, s.warmup() * 1000L, () -> {
             killed.set(ApiLoadBench.awaitLeader(nodes));
+            termBefore[0] = term(killed.get());
             return () -> kill(killed.get().pid());
           }, 2000);
-      return failover(r, killed.get().id());
+      List<ApiLoadBench.NodeRef> survivors = nodes.stream().filter(n -> !n.equals(killed.get())).toList();
+      long termAfter = term(ApiLoadBench.awaitLeader(survivors));
+      Map<String, Object> m = failover(r, killed.get().id());
+      m.put("termBefore", termBefore[0]);
+      m.put("termAfter", termAfter);
+      // A kill that missed the leader (leadership moved between lookup and kill) elects nobody.
+      System.out.printf("W3 term %d before the kill, %d after%s%n", termBefore[0], termAfter,
+          termAfter > termBefore[0] ? "" : ": no election, the killed node was not leading; not a failover figure");
+      return m;
     } finally {
       grpc.close().await();
     }
+  }
+
+  /** The node's Raft term from its /status, or -1 when it does not answer. */
+  private static long term(ApiLoadBench.NodeRef n) {
+    return io.raftlock.testing.HttpJson.get("http://" + n.host() + ":" + n.port() + "/status",
+        java.time.Duration.ofSeconds(2)).map(j -> j.path("term").asLong(-1)).orElse(-1L);
   }
 
   private static final Set<ErrorCode> HOLDING_GONE = Set.of(ErrorCode.VERSION_MISMATCH, ErrorCode.NOT_LOCK_OWNER,
@@ -303,9 +320,11 @@ public final class CompareBench {
   // ---------------------------------------------------------------- results
 
   /**
-   * kill -9 ({@code destroyForcibly} is SIGKILL on Linux), returning once the process is gone: until
-   * then the killed leader may still commit and answer a call sent after the signal, which would
-   * read as a failover of a few milliseconds.
+   * kill -9 ({@code destroyForcibly} is SIGKILL on Linux), returning once the process is dead (gone
+   * from /proc or a zombie): until then a call sent after the signal may still be answered by it.
+   * Not {@code ProcessHandle.onExit()}: for a process that is not this JVM's child (the nodes are
+   * started by the script) the JDK polls its exit from 300 ms on, which would become a floor
+   * under every failover figure.
    */
   private static void kill(long pid) {
     java.util.Optional<ProcessHandle> process = ProcessHandle.of(pid);
@@ -314,13 +333,21 @@ public final class CompareBench {
       return;
     }
     process.get().destroyForcibly();
-    try {
-      process.get().onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      System.out.println("warning: process " + pid + " still there 10 s after SIGKILL");
+    java.nio.file.Path stat = java.nio.file.Path.of("/proc", Long.toString(pid), "stat");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      try {
+        String line = java.nio.file.Files.readString(stat);
+        // pid (comm) state ...: the state follows the last ')' (comm may hold spaces or parentheses).
+        if (line.charAt(line.lastIndexOf(')') + 2) == 'Z') {
+          return;
+        }
+      } catch (java.io.IOException | RuntimeException gone) {
+        return;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // a driver thread
     }
+    System.out.println("warning: process " + pid + " still alive 10 s after SIGKILL");
   }
 
   private static Map<String, Object> pairs(ApiLoadBench.PairsResult r, String leaderId, List<ApiLoadBench.NodeRef> nodes) {

@@ -17,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * killed with {@code kill -9}. Each client is an application with a retrying client: a failed
  * call (error, timeout, retryable refusal) is retried on the next endpoint after a short backoff
  * with the same idempotency key, and only a call still failing after {@link #GIVE_UP_NS} is an
- * error surfaced to the application. Measures the time from the kill to the first acquire sent
- * after it that succeeds, counts errors (retried and surfaced), and checks that no acknowledged
+ * error surfaced to the application. Measures the time from the kill signal to the first
+ * successful acquire sent after the killed process was dead (so the dying leader answered none), counts errors (retried and surfaced), and checks that no acknowledged
  * acquire was lost: every holding acknowledged before the kill and released after it must still
  * be held (the release finds it) — the clients' own and {@link #SENTINEL_LOCKS} taken just before
  * the kill and released after the failover — plus the {@link LockSafety} checks (a lost acquire
@@ -144,7 +144,7 @@ final class FailoverLoad {
     }
     Runnable kill = findKill.get();
     long signalledAt = System.nanoTime();
-    kill.run(); // returns once the process is gone
+    kill.run(); // returns once the process is dead
     // Acquires sent from here on cannot be answered by the killed leader; the unavailability still
     // counts from the signal.
     killAt = System.nanoTime();

@@ -32,8 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * </pre>
  *
  * <p>The flood runs inside this JVM, beside the polite client, unless {@code --flood-nice N}
- * gives it a process of its own at that scheduling niceness (19: it only gets a core nothing else
- * wants). Three nodes, a flooder at 10x and a polite client share this machine's two cores; a
+ * gives it a process of its own with its niceness raised by N (19: it only gets a core nothing
+ * else wants). Three nodes, a flooder at 10x and a polite client share this machine's two cores; a
  * niced flooder stands for clients on other machines, so what the polite client sees is the
  * cluster's doing rather than the flooder's CPU. The counts show what rate it still reached.
  *
@@ -149,7 +149,7 @@ public final class FloodBench {
         .thenCompose(x -> pairs(api, client, stop));
   }
 
-  /** One variant: terms and CPU before, the flood and the polite client for the run, then after. */
+  /** One variant: terms before, the flood and the polite client for the run, then terms after. */
   Result run(Variant variant, double rate) throws Exception {
     NodeRef leader = ApiLoadBench.awaitLeader(nodes);
     NodeRef follower = nodes.stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow();
@@ -157,73 +157,134 @@ public final class FloodBench {
     nodes.forEach(n -> terms.put(n.id(), new long[] {status(n).path("term").asLong(), -1}));
     Map<String, Long> pids = new LinkedHashMap<>();
     nodes.forEach(n -> pids.put(n.id(), n.pid()));
-    Map<String, ProcCpu.Sample> cpu = ProcCpu.sample(pids);
     LeaderWatch watch = new LeaderWatch(nodes);
     watch.start();
     PoliteClient polite = new PoliteClient(follower, POLITE_TTL_S);
+    Window window = new Window(pids);
     String recording = startRecording(leader, variant);
-    long start = System.nanoTime();
-    FloodClients.Counts counts = floodNice == null ? floodHere(variant, rate, leader, polite)
-        : floodInProcess(variant, rate, leader, polite);
+    FloodClients.Counts counts = floodNice == null ? floodHere(variant, rate, leader, polite, window)
+        : floodInProcess(variant, rate, leader, polite, window);
     stopRecording(leader, recording);
-    double s = (System.nanoTime() - start) / 1e9;
     watch.stop();
     Map<String, Double> cpuPercent = new LinkedHashMap<>();
-    ProcCpu.since(cpu).forEach((id, ms) -> cpuPercent.put(id + (id.equals(leader.id()) ? " (leader)" : ""),
-        ms / (s * 10)));
+    window.cpuMs.forEach((id, ms) -> cpuPercent.put(id + (id.equals(leader.id()) ? " (leader)" : ""),
+        ms / (window.seconds * 10)));
     nodes.forEach(n -> terms.get(n.id())[1] = status(n).path("term").asLong());
-    return new Result(variant, rate, s, terms, watch.leaderChanges(), polite.latencies, polite.errors.get(),
-        polite.spuriousExpiries.get(), polite.lateRenewals.get(), counts, cpuPercent, ApiLoadBench.loadAverage());
-  }
-
-  /** The flood from this JVM, the polite client beside it for as long. */
-  private FloodClients.Counts floodHere(Variant variant, double rate, NodeRef leader, PoliteClient polite)
-      throws Exception {
-    polite.start();
-    FloodClients flood = new FloodClients(variant.transport(), variant.connections(), rate, leader);
-    try {
-      TimeUnit.SECONDS.sleep(seconds);
-    } finally {
-      flood.close();
-      polite.stop();
-    }
-    return flood.counts();
+    return new Result(variant, rate, window.seconds, terms, watch.leaderChanges(), polite.latencies,
+        polite.errors.get(), polite.spuriousExpiries.get(), polite.lateRenewals.get(), counts, cpuPercent,
+        ApiLoadBench.loadAverage());
   }
 
   /**
-   * The flood from a process of its own at niceness {@link #floodNice}; the polite client runs
-   * from the moment the flood sends until it has sent for {@link #seconds}.
+   * The measured part of a variant: from the moment the flood sends until it has sent for
+   * {@link #seconds}; the flooder's start and close (connections, JVM) are outside it.
    */
-  private FloodClients.Counts floodInProcess(Variant variant, double rate, NodeRef leader, PoliteClient polite)
-      throws Exception {
-    java.nio.file.Path log = java.nio.file.Files.createTempFile("raftlock-flood", ".log");
-    Process p = io.raftlock.testing.ChildJvm.startNiced(floodNice, FloodClients.class, log,
-        leader.host() + ":" + leader.port(), variant.transport().name().toLowerCase(),
-        Integer.toString(variant.connections()), Double.toString(rate), Integer.toString(seconds));
-    try (java.io.BufferedReader out = new java.io.BufferedReader(
-        new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
-      String first = out.readLine();
-      if (!FloodClients.STARTED.equals(first)) {
-        throw new IllegalStateException("the flood process did not start: " + first + " / "
-            + java.nio.file.Files.readString(log));
-      }
+  private static final class Window {
+    private final Map<String, Long> pids;
+    private Map<String, ProcCpu.Sample> cpuAtStart;
+    private long startNanos;
+    double seconds;
+    Map<String, Double> cpuMs = Map.of();
+
+    Window(Map<String, Long> pids) {
+      this.pids = pids;
+    }
+
+    void begin() {
+      cpuAtStart = ProcCpu.sample(pids);
+      startNanos = System.nanoTime();
+    }
+
+    void end() {
+      seconds = (System.nanoTime() - startNanos) / 1e9;
+      cpuMs = ProcCpu.since(cpuAtStart);
+    }
+  }
+
+  /** The flood from this JVM, the polite client beside it while it sends. */
+  private FloodClients.Counts floodHere(Variant variant, double rate, NodeRef leader, PoliteClient polite,
+      Window window) throws Exception {
+    FloodClients flood = new FloodClients(variant.transport(), variant.connections(), rate, leader);
+    try {
+      window.begin();
       polite.start();
       try {
         TimeUnit.SECONDS.sleep(seconds);
       } finally {
         polite.stop();
+        window.end();
       }
-      String last = null;
-      for (String line; (line = out.readLine()) != null; ) {
-        last = line;
+    } finally {
+      flood.close();
+    }
+    return flood.counts();
+  }
+
+  /**
+   * The flood from a process of its own (niceness raised by {@link #floodNice}); the polite client
+   * runs from the moment the flood sends until it has sent for {@link #seconds}. Every wait on the
+   * process is bounded: a flooder that does not start, or does not end, fails the variant with its
+   * log instead of hanging the bench. Its log is kept in target/bench-flood/.
+   */
+  private FloodClients.Counts floodInProcess(Variant variant, double rate, NodeRef leader, PoliteClient polite,
+      Window window) throws Exception {
+    java.nio.file.Path log = java.nio.file.Path.of("target", "bench-flood",
+        "flooder-" + variant.transport().name().toLowerCase() + "-" + variant.connections() + ".log");
+    java.nio.file.Files.createDirectories(log.getParent());
+    java.nio.file.Files.deleteIfExists(log);
+    Process p = io.raftlock.testing.ChildJvm.startLoadGenerator(floodNice, FloodClients.class, log,
+        leader.host() + ":" + leader.port(), variant.transport().name().toLowerCase(),
+        Integer.toString(variant.connections()), Double.toString(rate), Integer.toString(seconds));
+    CompletableFuture<Void> started = new CompletableFuture<>();
+    CompletableFuture<String> lastLine = new CompletableFuture<>();
+    Thread reader = new Thread(() -> readFlooder(p, started, lastLine), "flooder-stdout");
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      try {
+        started.get(60, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException("the flood process did not start: " + java.nio.file.Files.readString(log), e);
       }
-      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || last == null) {
+      window.begin();
+      polite.start();
+      try {
+        TimeUnit.SECONDS.sleep(seconds);
+      } finally {
+        polite.stop();
+        window.end();
+      }
+      String last;
+      try {
+        last = lastLine.get(120, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException("the flood process did not end: " + java.nio.file.Files.readString(log), e);
+      }
+      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0 || last == null) {
         throw new IllegalStateException("the flood process failed: " + java.nio.file.Files.readString(log));
       }
       return FloodClients.Counts.parse(last);
     } finally {
       p.destroyForcibly();
-      java.nio.file.Files.deleteIfExists(log);
+    }
+  }
+
+  /** The flooder's stdout: {@code started} at its {@link FloodClients#STARTED} line, its last line at the end. */
+  private static void readFlooder(Process p, CompletableFuture<Void> started, CompletableFuture<String> lastLine) {
+    try (java.io.BufferedReader out = new java.io.BufferedReader(
+        new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+      String last = null;
+      for (String line; (line = out.readLine()) != null; ) {
+        if (line.equals(FloodClients.STARTED)) {
+          started.complete(null);
+        }
+        last = line;
+      }
+      started.completeExceptionally(new IllegalStateException("the flooder's output ended"));
+      lastLine.complete(last);
+    } catch (java.io.IOException e) {
+      started.completeExceptionally(e);
+      lastLine.completeExceptionally(e);
     }
   }
 
@@ -297,7 +358,8 @@ public final class FloodBench {
 
   /**
    * Acquire (TTL {@code ttlS}), renew, release of one lock, one call at a time, through a
-   * follower. Every call's latency counts, answered or failed. The lease's local deadline runs
+   * follower; every {@link #HOLD_EVERY}th lease is held to 80 % of its TTL before the renew.
+   * Every call's latency counts, answered or failed. The lease's local deadline runs
    * from the send of the call that granted or renewed it; a renew or release that finds the lock
    * gone and was <em>answered</em> before that deadline proves the cluster expired it early (a
    * spurious expiry). One sent before the deadline but answered after it may have reached the
@@ -308,6 +370,8 @@ public final class FloodBench {
     final AtomicLong errors = new AtomicLong();
     final AtomicLong spuriousExpiries = new AtomicLong();
     final AtomicLong lateRenewals = new AtomicLong();
+    /** Every this many-th lease is renewed at 80 % of its TTL instead of at once. */
+    static final int HOLD_EVERY = 10;
     private final NodeRef node;
     private final int ttlS;
     private final AtomicBoolean stop = new AtomicBoolean();
@@ -345,6 +409,11 @@ public final class FloodBench {
             continue;
           }
           long version = a.getLock().getVersion();
+          if (i % HOLD_EVERY == HOLD_EVERY - 1) {
+            // Some leases are renewed near their end, not just after the grant: an early expiry
+            // anywhere in the lease is then seen, not only in its first milliseconds.
+            pauseMs(TimeUnit.SECONDS.toMillis(ttlS) * 8 / 10);
+          }
           long renewSentAt = System.nanoTime();
           Boolean renewed = timed(() -> api.renew(RenewRequest.newBuilder().setLockId(lock).setClientId(client)
               .setVersion(version).setNewTtl(ttl).build()).getRenewed());

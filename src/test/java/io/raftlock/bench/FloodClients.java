@@ -184,7 +184,17 @@ public final class FloodClients implements AutoCloseable {
     }));
   }
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      run(args);
+    } catch (Throwable t) {
+      // Vert.x's event-loop threads are not daemons: without this exit a failed start would hang.
+      t.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  private static void run(String[] args) throws Exception {
     if (args.length != 5 && args.length != 6) {
       System.err.println("usage: FloodClients host:port ws|grpc connections ratePerSecond seconds [lockPrefix]");
       System.exit(2);
@@ -224,8 +234,8 @@ public final class FloodClients implements AutoCloseable {
 
     @Override
     public String toString() {
-      return String.format("sent %d, held back %d, admitted %d, refused %d, failed %d, connections closed by the node %d",
-          sent, heldBack, admitted, refused, failed, closedByNode);
+      return String.format(java.util.Locale.ROOT, "sent %d, held back %d, admitted %d, refused %d, failed %d,"
+          + " connections closed by the node %d", sent, heldBack, admitted, refused, failed, closedByNode);
     }
   }
 

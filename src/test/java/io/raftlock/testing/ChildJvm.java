@@ -24,13 +24,15 @@ public final class ChildJvm {
   }
 
   /**
-   * As {@link #start}, at scheduling niceness {@code nice} (19: it gets a core only when nothing
-   * else wants one), e.g. a load generator that stands for clients on other machines.
+   * A long-running load generator that stands for clients on other machines: both compilers and a
+   * 1 GiB heap (not the short-lived settings of {@link #start}), its niceness raised by
+   * {@code nice} above this JVM's ({@code nice -n}; 19: it gets a core only when nothing else
+   * wants one). Its stdout is piped to the returned process; its stderr goes to {@code log}.
    */
-  public static Process startNiced(int nice, Class<?> main, Path log, String... args) throws IOException {
-    ProcessBuilder pb = builder(main, args);
-    pb.command().addAll(0, List.of("nice", "-n", Integer.toString(nice)));
-    return pb.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+  public static Process startLoadGenerator(int nice, Class<?> main, Path log, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("nice", "-n", Integer.toString(nice)));
+    cmd.addAll(command(main, List.of("-Xmx1g"), args));
+    return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
   }
 
   /** The child's stdout and stderr both go to {@code log}. */
@@ -40,6 +42,11 @@ public final class ChildJvm {
   }
 
   private static ProcessBuilder builder(Class<?> main, String... args) {
+    // short-lived: start fast rather than peak
+    return new ProcessBuilder(command(main, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), args));
+  }
+
+  private static List<String> command(Class<?> main, List<String> jvmOptions, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -48,12 +55,11 @@ public final class ChildJvm {
       }
     }
     cmd.add("-Dchronicle.analytics.disable=true");
-    cmd.add("-Xmx256m");
-    cmd.add("-XX:TieredStopAtLevel=1"); // short-lived: start fast rather than peak
+    cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(main.getName());
     cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd);
+    return cmd;
   }
 }
