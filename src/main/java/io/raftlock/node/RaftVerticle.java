@@ -81,9 +81,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
   private final PeerTransport transport;
   private final S stateMachine;
   private final List<Consumer<SoftState>> leadershipListeners = new CopyOnWriteArrayList<>();
-  private final List<Consumer<Boolean>> reserveListeners = new CopyOnWriteArrayList<>();
   private final Consumer<Throwable> onFatal;
-  private volatile BooleanSupplier spaceBelowReserve = () -> false;
   private volatile Observer observer = Observer.NONE;
 
   private RaftNode raft; // context
@@ -94,12 +92,11 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
   private final PeerAlignment peers; // context, except registration before start
   private final ReadBarriers reads = new ReadBarriers(); // context
   private final Snapshots snapshots; // context
+  private final StorageReserve reserve; // context, except the guard and listener registration
   private long timerId = -1; // context
   private long lastTickNanos = Long.MIN_VALUE / 2; // context
   private boolean drainScheduled; // context
   private boolean stopped; // context
-  /** What the core was last told about the storage reserve (see {@link #syncStorageReserve}). */
-  private boolean belowReserve; // context
   private long lastAppliedIndex; // context
   private volatile RaftStatus status; // written on context once per tick, read anywhere
 
@@ -110,6 +107,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
     this.transport = transport;
     this.stateMachine = stateMachine;
     this.onFatal = onFatal;
+    this.reserve = new StorageReserve(options == null ? "" : options.raft().nodeId());
     this.peers = new PeerAlignment(options == null ? "" : options.raft().nodeId(), transport, () -> stopped);
     this.snapshots = options == null ? null : new Snapshots(options.raft().nodeId(), options.snapshotEveryEntries(),
         options.snapshotKeepEntries(), stateMachine, storage, () -> observer, () -> stopped,
@@ -123,12 +121,12 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
    * campaigns nor takes entries until space returns. Read at every tick and peer message.
    */
   public void refuseProposalsWhen(BooleanSupplier below) {
-    this.spaceBelowReserve = below;
+    reserve.guardWith(below);
   }
 
   /** True while the storage is below its free-space reserve; readable from any thread. */
   public boolean belowStorageReserve() {
-    return spaceBelowReserve.getAsBoolean();
+    return reserve.isBelow();
   }
 
   /**
@@ -136,7 +134,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
    * Below it this node's state machine stops advancing, so what watches it must move elsewhere.
    */
   public void onStorageReserveChange(Consumer<Boolean> listener) {
-    reserveListeners.add(listener);
+    reserve.onChange(listener);
   }
 
   /** Ticks and snapshots are reported to {@code observer} (metrics); set before start. */
@@ -467,7 +465,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
       promise.fail(new ProposalException(ProposalException.Reason.STOPPED, null));
       return;
     }
-    if (spaceBelowReserve.getAsBoolean() && raft.role() == Role.LEADER) {
+    if (reserve.isBelow() && raft.role() == Role.LEADER) {
       promise.fail(new ProposalException(ProposalException.Reason.STORAGE_FULL, null));
       return;
     }
@@ -537,31 +535,12 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
     }
     lastTickNanos = now;
     if (!stopped) {
-      syncStorageReserve();
+      reserve.sync(raft);
       raft.tick();
       drain();
       publishStatus(); // once per tick, not per drain: observers need no fresher view
       observer.ticked();
     }
-  }
-
-  /** Tells the core when the storage crosses its free-space reserve, either way. */
-  private void syncStorageReserve() {
-    boolean below = spaceBelowReserve.getAsBoolean();
-    if (below == belowReserve) {
-      return;
-    }
-    belowReserve = below;
-    raft.storageBelowReserve(below);
-    if (below) {
-      String role = raft.role() == Role.LEADER ? "hands leadership to a caught-up voter, " : "";
-      LOG.warning(() -> options.raft().nodeId() + " is below its storage reserve: it " + role
-          + "takes no entries and does not campaign until space returns");
-    } else {
-      LOG.info(() -> options.raft().nodeId() + " has space above its storage reserve again: it takes entries"
-          + " and may campaign");
-    }
-    reserveListeners.forEach(l -> l.accept(below));
   }
 
   /** Proposals made in one event-loop turn go out in one Ready (and one AppendEntries). */
@@ -693,7 +672,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
     @Override
     public void onMessage(Message message) {
       if (!stopped) {
-        syncStorageReserve(); // before the step: an append it takes is persisted in this drain
+        reserve.sync(raft); // before the step: an append it takes is persisted in this drain
         raft.step(message);
         drain();
       }
