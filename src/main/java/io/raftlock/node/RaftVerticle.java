@@ -7,7 +7,6 @@ import io.raftlock.raft.EntryType;
 import io.raftlock.raft.Message;
 import io.raftlock.raft.PersistBatch;
 import io.raftlock.raft.PersistentState;
-import io.raftlock.raft.ProposeResult;
 import io.raftlock.raft.RaftConfig;
 import io.raftlock.raft.RaftNode;
 import io.raftlock.raft.RaftStatus;
@@ -93,6 +92,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
   private final ReadBarriers reads = new ReadBarriers(); // context
   private final Snapshots snapshots; // context
   private final StorageReserve reserve; // context, except the guard and listener registration
+  private final ClientCommands commands; // context
   private long timerId = -1; // context
   private long lastTickNanos = Long.MIN_VALUE / 2; // context
   private boolean drainScheduled; // context
@@ -112,6 +112,8 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
     this.snapshots = options == null ? null : new Snapshots(options.raft().nodeId(), options.snapshotEveryEntries(),
         options.snapshotKeepEntries(), stateMachine, storage, () -> observer, () -> stopped,
         err -> context.runOnContext(v -> fail(err)));
+    this.commands = new ClientCommands(options == null ? "" : options.raft().nodeId(), stateMachine, transport,
+        proposals, reserve, () -> raft, () -> stopped, this::scheduleDrain);
   }
 
   /**
@@ -217,7 +219,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
    */
   public Future<Applied> propose(byte[] command) {
     Promise<Applied> promise = Promise.promise();
-    context.runOnContext(v -> proposeHere(command, promise));
+    context.runOnContext(v -> commands.propose(command, promise));
     return promise.future();
   }
 
@@ -232,18 +234,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
    */
   public Future<Applied> submit(byte[] command) {
     Promise<Applied> promise = Promise.promise();
-    context.runOnContext(v -> {
-      if (stopped || raft == null || raft.role() == Role.LEADER) {
-        proposeHere(command, promise);
-        return;
-      }
-      String leader = raft.leaderId();
-      if (leader == null || leader.equals(options.raft().nodeId())) {
-        promise.fail(new ProposalException(ProposalException.Reason.NO_LEADER, null));
-        return;
-      }
-      forwardHere(leader, command).onComplete(promise);
-    });
+    context.runOnContext(v -> commands.submit(command, promise));
     return promise.future();
   }
 
@@ -253,7 +244,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
    */
   Future<Applied> forwardTo(String target, byte[] command) {
     Promise<Applied> promise = Promise.promise();
-    context.runOnContext(v -> forwardHere(target, command).onComplete(promise));
+    context.runOnContext(v -> commands.forward(target, command).onComplete(promise));
     return promise.future();
   }
 
@@ -459,67 +450,6 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
 
   // ---------------------------------------------------------------- context-confined work
 
-  /** Proposes on the core; the promise completes at apply, or fails at once if not leader. */
-  private void proposeHere(byte[] command, Promise<Applied> promise) {
-    if (stopped || raft == null) {
-      promise.fail(new ProposalException(ProposalException.Reason.STOPPED, null));
-      return;
-    }
-    if (reserve.isBelow() && raft.role() == Role.LEADER) {
-      promise.fail(new ProposalException(ProposalException.Reason.STORAGE_FULL, null));
-      return;
-    }
-    // Only the leader's clock reaches the state machine; off the leader propose() refuses anyway.
-    byte[] stamped = raft.role() == Role.LEADER ? stateMachine.stampOnLeader(
-        command, raft.term(), System.currentTimeMillis(), System.nanoTime()) : command;
-    ProposeResult r = raft.propose(stamped);
-    switch (r.status()) {
-      case ACCEPTED -> {
-        proposals.add(r.index(), r.term(), promise);
-        scheduleDrain();
-      }
-      case NOT_LEADER -> promise.fail(new ProposalException(ProposalException.Reason.NOT_LEADER, r.leaderHint()));
-      case LEADERSHIP_TRANSFER -> promise.fail(new ProposalException(ProposalException.Reason.LEADERSHIP_TRANSFER, r.leaderHint()));
-    }
-  }
-
-  /** One Forward call; the leader's encoded result comes back decoded for the local caller. */
-  private Future<Applied> forwardHere(String target, byte[] command) {
-    if (stopped) {
-      return Future.failedFuture(new ProposalException(ProposalException.Reason.STOPPED, null));
-    }
-    return transport.forward(target, command).compose(a -> {
-      try {
-        return Future.succeededFuture(
-            new Applied(a.index(), a.term(), stateMachine.decodeResult((byte[]) a.result())));
-      } catch (RuntimeException e) {
-        // Applied on the leader, unreadable here (a newer leader's encoding?): the caller may
-        // retry with its request id; the state machine answers the first result again.
-        LOG.log(Level.SEVERE, options.raft().nodeId() + " cannot decode the result of entry "
-            + a.index() + " from " + target, e);
-        return Future.failedFuture(
-            new ProposalException(ProposalException.Reason.FORWARD_FAILED, null));
-      }
-    });
-  }
-
-  /**
-   * A command another node forwarded: proposed here if this node leads, else rejected with
-   * NOT_LEADER and our leader hint. It is never forwarded again, so a stale leader view cannot
-   * make a command loop. The result leaves encoded. This node's fail-stop is not the sender's:
-   * STORAGE_FAILED crosses as LEADERSHIP_LOST (the entry may still commit under the next leader).
-   */
-  private Future<Applied> acceptForwarded(byte[] command) {
-    Promise<Applied> promise = Promise.promise();
-    proposeHere(command, promise);
-    return promise.future()
-        .map(a -> new Applied(a.index(), a.term(), stateMachine.encodeResult(a.result())))
-        .recover(e -> e instanceof ProposalException p
-            && p.reason() == ProposalException.Reason.STORAGE_FAILED
-            ? Future.failedFuture(new ProposalException(ProposalException.Reason.LEADERSHIP_LOST, null))
-            : Future.failedFuture(e));
-  }
-
   /** The Netty event loop this verticle runs on, once deployed (the node keeps client I/O off it). */
   public io.netty.channel.EventLoop eventLoop() {
     return ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop();
@@ -695,7 +625,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
 
     @Override
     public Future<Applied> onForward(String from, byte[] command) {
-      return acceptForwarded(command);
+      return commands.acceptForwarded(command);
     }
 
     @Override
