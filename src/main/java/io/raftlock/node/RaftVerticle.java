@@ -3,16 +3,12 @@ package io.raftlock.node;
 import io.raftlock.raft.ClusterConfig;
 import io.raftlock.raft.DriverLoop;
 import io.raftlock.raft.Entry;
-import io.raftlock.raft.EntryType;
 import io.raftlock.raft.Message;
-import io.raftlock.raft.PersistBatch;
 import io.raftlock.raft.PersistentState;
 import io.raftlock.raft.RaftConfig;
 import io.raftlock.raft.RaftNode;
 import io.raftlock.raft.RaftStatus;
 import io.raftlock.raft.RaftStorage;
-import io.raftlock.raft.ReadState;
-import io.raftlock.raft.Role;
 import io.raftlock.raft.Snapshot;
 import io.raftlock.raft.SoftState;
 import io.vertx.core.Future;
@@ -85,11 +81,13 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
 
   private RaftNode raft; // context
   private DriverLoop loop; // context
+  private ReadyEffects effects; // context
   private final PendingProposals proposals = new PendingProposals(); // context
   /** Membership changes waiting for their CONFIG entry to commit, by index. */
   private final PendingProposals configChanges = new PendingProposals(); // context
   private final PeerAlignment peers; // context, except registration before start
   private final ReadBarriers reads = new ReadBarriers(); // context
+  private final ReadyEffects.Waiting waiting = new ReadyEffects.Waiting(proposals, configChanges, reads);
   private final Snapshots snapshots; // context
   private final StorageReserve reserve; // context, except the guard and listener registration
   private final ClientCommands commands; // context
@@ -97,7 +95,6 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
   private long lastTickNanos = Long.MIN_VALUE / 2; // context
   private boolean drainScheduled; // context
   private boolean stopped; // context
-  private long lastAppliedIndex; // context
   private volatile RaftStatus status; // written on context once per tick, read anywhere
 
   public RaftVerticle(Options options, RaftStorage storage, PeerTransport transport,
@@ -184,12 +181,15 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
 
   private Future<Void> startCore(PersistentState state) {
     raft = new RaftNode(options.raft(), options.cluster(), state, new SplittableRandom(options.randomSeed()));
+    long appliedIndex = 0;
     if (state.snapshot() != null) {
       stateMachine.restore(state.snapshot().data(), state.snapshot().index());
-      lastAppliedIndex = state.snapshot().index();
-      snapshots.restoredAt(lastAppliedIndex);
+      appliedIndex = state.snapshot().index();
+      snapshots.restoredAt(appliedIndex);
     }
-    loop = new DriverLoop(raft, new Effects());
+    effects = new ReadyEffects(raft, context, transport, storage, stateMachine, snapshots, waiting,
+        leadershipListeners, () -> observer, this::fail, appliedIndex);
+    loop = new DriverLoop(raft, effects);
     LOG.info(() -> options.raft().nodeId() + " recovered: term " + state.hardState().currentTerm()
         + ", last index " + state.lastIndex() + (raft.needsRepair() ? ", NEEDS REPAIR (log lost durable entries)" : ""));
     return Future.succeededFuture();
@@ -201,9 +201,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
     context.runOnContext(v -> {
       stopped = true;
       vertx.cancelTimer(timerId);
-      proposals.failAll(ProposalException.Reason.STOPPED, null);
-      configChanges.failAll(ProposalException.Reason.STOPPED, null);
-      reads.failAll(ProposalException.Reason.STOPPED);
+      waiting.failAll(ProposalException.Reason.STOPPED);
       transport.close().onComplete(ar -> vertx.executeBlocking(() -> {
         storage.close();
         return null;
@@ -416,7 +414,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
           }
           page.add(e);
         }
-        promise.complete(new CommittedPage<>(options.raft().nodeId(), first, commit, lastAppliedIndex,
+        promise.complete(new CommittedPage<>(options.raft().nodeId(), first, commit, effects.appliedIndex(),
             stateQuery.apply(stateMachine), page));
       } catch (RuntimeException e) {
         promise.fail(e);
@@ -438,7 +436,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
         promise.fail(new ProposalException(ProposalException.Reason.STOPPED, null));
         return;
       }
-      snapshots.current(raft, () -> lastAppliedIndex, vertx, context).onComplete(promise);
+      snapshots.current(raft, () -> effects.appliedIndex(), vertx, context).onComplete(promise);
     });
     return promise.future();
   }
@@ -489,7 +487,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
       return;
     }
     loop.drain();
-    snapshots.maybeTake(raft, () -> lastAppliedIndex, vertx, context);
+    snapshots.maybeTake(raft, () -> effects.appliedIndex(), vertx, context);
     peers.align(raft);
   }
 
@@ -512,90 +510,9 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
     }
     stopped = true;
     vertx.cancelTimer(timerId);
-    proposals.failAll(ProposalException.Reason.STORAGE_FAILED, null);
-    configChanges.failAll(ProposalException.Reason.STORAGE_FAILED, null);
-    reads.failAll(ProposalException.Reason.STORAGE_FAILED);
+    waiting.failAll(ProposalException.Reason.STORAGE_FAILED);
     LOG.log(Level.SEVERE, options.raft().nodeId() + " stops: stable storage failed; nothing more is acknowledged", cause);
     onFatal.accept(cause);
-  }
-
-  private final class Effects implements DriverLoop.Effects {
-    @Override
-    public void send(Message message) {
-      transport.send(message);
-    }
-
-    @Override
-    public void persist(PersistBatch batch, Consumer<Throwable> done) {
-      storage.persist(batch, err -> context.runOnContext(v -> done.accept(err)));
-    }
-
-    @Override
-    public void installSnapshot(Snapshot snapshot) {
-      configChanges.skippedTo(snapshot.index());
-      long start = System.nanoTime();
-      stateMachine.restore(snapshot.data(), snapshot.index());
-      long nanos = System.nanoTime() - start;
-      observer.snapshotInstalled(snapshot.index(), snapshot.data().length, nanos);
-      lastAppliedIndex = snapshot.index();
-      snapshots.restoredAt(lastAppliedIndex);
-      proposals.skippedTo(snapshot.index());
-      reads.applied(lastAppliedIndex);
-      LOG.info(() -> options.raft().nodeId() + " installed snapshot from the leader: index " + snapshot.index()
-          + ", term " + snapshot.term() + ", " + snapshot.data().length + " bytes in " + nanos / 1_000_000 + " ms");
-    }
-
-    @Override
-    public void apply(Entry entry) {
-      Object result = entry.type() == EntryType.NORMAL ? stateMachine.apply(entry.index(), entry.data()) : null;
-      if (entry.type() == EntryType.CONFIG) {
-        LOG.info(() -> options.raft().nodeId() + " applied a membership change: index " + entry.index()
-            + ", term " + entry.term() + ", configuration " + raft.clusterConfig());
-      }
-      lastAppliedIndex = entry.index();
-      proposals.applied(entry.index(), entry.term(), result);
-      configChanges.applied(entry.index(), entry.term(), result);
-      reads.applied(lastAppliedIndex);
-    }
-
-    @Override
-    public void readStates(List<ReadState> states) {
-      states.forEach(rs -> reads.confirmed(rs, lastAppliedIndex, raft.leaderId()));
-    }
-
-    @Override
-    public void softStateChanged(SoftState state) {
-      if (state.role() != Role.LEADER) {
-        proposals.failAll(ProposalException.Reason.LEADERSHIP_LOST, state.leaderId());
-        // A leader that removed itself steps down in the Ready that commits its removal, before
-        // that Ready's entries are applied: fail the changes still pending after this drain, so
-        // the committed removal completes its future instead of reporting a lost leadership.
-        context.runOnContext(v -> {
-          if (raft.role() != Role.LEADER) {
-            configChanges.failAll(ProposalException.Reason.LEADERSHIP_LOST, raft.leaderId());
-          }
-        });
-      }
-      LOG.info(() -> options.raft().nodeId() + " " + roleEvent(state) + ": term " + state.term()
-          + ", last index " + raft.lastIndex() + ", commit index " + raft.commitIndex()
-          + (state.leaderId() == null ? ", no leader known" : ", leader " + state.leaderId()));
-      leadershipListeners.forEach(l -> l.accept(state));
-    }
-
-    @Override
-    public void storageFailed(Throwable cause) {
-      fail(cause);
-    }
-  }
-
-  /** The event a role change is, in words, for the log line. */
-  private String roleEvent(SoftState state) {
-    return switch (state.role()) {
-      case PRE_CANDIDATE -> "started a pre-vote";
-      case CANDIDATE -> "started an election";
-      case LEADER -> "won the election, leads";
-      default -> "is " + state.role();
-    };
   }
 
   private final class TransportListener implements PeerTransport.Listener {
