@@ -91,6 +91,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
   private final Snapshots snapshots; // context
   private final StorageReserve reserve; // context, except the guard and listener registration
   private final ClientCommands commands; // context
+  private final MembershipChanges membership; // context
   private long timerId = -1; // context
   private long lastTickNanos = Long.MIN_VALUE / 2; // context
   private boolean drainScheduled; // context
@@ -111,6 +112,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
         err -> context.runOnContext(v -> fail(err)));
     this.commands = new ClientCommands(options == null ? "" : options.raft().nodeId(), stateMachine, transport,
         proposals, reserve, () -> raft, () -> stopped, this::scheduleDrain);
+    this.membership = new MembershipChanges(configChanges, peers, () -> raft, () -> stopped, this::scheduleDrain);
   }
 
   /**
@@ -319,22 +321,22 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
    * {@link ProposalException} (leadership lost: the change may or may not commit).
    */
   public Future<ClusterConfig> addLearner(String id, String peerAddress, String clientAddress) {
-    return change(() -> raft.addLearner(id), id, peerAddress, clientAddress);
+    return change(r -> r.addLearner(id), id, peerAddress, clientAddress);
   }
 
   /** Adds {@code id} directly as a voter (no catch-up phase); as {@link #addLearner}. */
   public Future<ClusterConfig> addVoter(String id, String peerAddress, String clientAddress) {
-    return change(() -> raft.addVoter(id), id, peerAddress, clientAddress);
+    return change(r -> r.addVoter(id), id, peerAddress, clientAddress);
   }
 
   /** Makes learner {@code id} a voter once its match index reaches {@code minMatchIndex}. */
   public Future<ClusterConfig> promoteLearner(String id, long minMatchIndex, boolean force) {
-    return change(() -> raft.promoteLearner(id, minMatchIndex, force), id, null, null);
+    return change(r -> r.promoteLearner(id, minMatchIndex, force), id, null, null);
   }
 
   /** Removes a voter or learner, possibly this leader (it steps down once the change commits). */
   public Future<ClusterConfig> removeServer(String id) {
-    return change(() -> raft.removeServer(id), id, null, null);
+    return change(r -> r.removeServer(id), id, null, null);
   }
 
   /** The latest configuration in this node's log and the address book, read on the Raft context. */
@@ -344,29 +346,12 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
     return promise.future();
   }
 
-  /**
-   * Runs one change on the core. The new member's address is recorded only once the core
-   * accepted it (a refusal changes nothing), and before the drain that aligns the transport.
-   */
-  private Future<ClusterConfig> change(java.util.function.Supplier<io.raftlock.raft.ConfigChangeResult> call,
+  /** Runs one change on the core, on the context (see {@link MembershipChanges}). */
+  private Future<ClusterConfig> change(Function<RaftNode, io.raftlock.raft.ConfigChangeResult> call,
       String id, String peerAddress, String clientAddress) {
     Promise<Applied> promise = Promise.promise();
-    context.runOnContext(v -> {
-      if (stopped || raft == null) {
-        promise.fail(new ProposalException(ProposalException.Reason.STOPPED, null));
-        return;
-      }
-      io.raftlock.raft.ConfigChangeResult r = call.get();
-      if (!r.accepted()) {
-        promise.fail(new MembershipException(r.status(), r.leaderHint()));
-        return;
-      }
-      peers.recordAddresses(id, peerAddress, clientAddress);
-      configChanges.add(r.index(), r.term(), promise);
-      scheduleDrain();
-    });
-    // Completed during apply, on the context, before any later compaction: configAt is valid.
-    return promise.future().map(a -> a.index() >= raft.configIndex() ? raft.clusterConfig() : raft.configAt(a.index()));
+    context.runOnContext(v -> membership.propose(call, id, peerAddress, clientAddress, promise));
+    return promise.future().map(membership::configAfter);
   }
 
   /**
