@@ -3,7 +3,6 @@ package io.raftlock.node;
 import io.raftlock.raft.ClusterConfig;
 import io.raftlock.raft.DriverLoop;
 import io.raftlock.raft.Entry;
-import io.raftlock.raft.Message;
 import io.raftlock.raft.PersistentState;
 import io.raftlock.raft.RaftConfig;
 import io.raftlock.raft.RaftNode;
@@ -174,7 +173,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
     // Recovery reads and verifies the whole log: blocking I/O, so off the event loop.
     return vertx.executeBlocking(storage::recover)
         .compose(this::startCore)
-        .compose(v -> transport.start(new TransportListener()))
+        .compose(v -> transport.start(new PeerInbox(() -> raft, () -> stopped, reserve, commands, peers, this::drain)))
         .onSuccess(v -> {
           timerId = vertx.setPeriodic(options.tickMs(), id -> tick());
           publishStatus();
@@ -498,43 +497,5 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
     waiting.failAll(ProposalException.Reason.STORAGE_FAILED);
     LOG.log(Level.SEVERE, options.raft().nodeId() + " stops: stable storage failed; nothing more is acknowledged", cause);
     onFatal.accept(cause);
-  }
-
-  private final class TransportListener implements PeerTransport.Listener {
-    @Override
-    public void onMessage(Message message) {
-      if (!stopped) {
-        reserve.sync(raft); // before the step: an append it takes is persisted in this drain
-        raft.step(message);
-        drain();
-      }
-    }
-
-    @Override
-    public void onUnreachable(String peer) {
-      if (!stopped) {
-        raft.reportUnreachable(peer);
-      }
-    }
-
-    @Override
-    public void onSnapshotStatus(String peer, boolean delivered) {
-      if (!stopped) {
-        raft.reportSnapshot(peer, delivered);
-        drain();
-      }
-    }
-
-    @Override
-    public Future<Applied> onForward(String from, byte[] command) {
-      return commands.acceptForwarded(command);
-    }
-
-    @Override
-    public void onPeerAddress(String peer, String peerAddress, String clientAddress) {
-      if (!stopped && peers.learned(peer, peerAddress, clientAddress)) {
-        drain(); // connect it now that its address is known
-      }
-    }
   }
 }
