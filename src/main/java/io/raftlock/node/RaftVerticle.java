@@ -91,8 +91,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
   private final StorageReserve reserve; // context, except the guard and listener registration
   private final ClientCommands commands; // context
   private final MembershipChanges membership; // context
-  private long timerId = -1; // context
-  private long lastTickNanos = Long.MIN_VALUE / 2; // context
+  private final Ticker ticker; // context
   private boolean drainScheduled; // context
   private boolean stopped; // context
   private volatile RaftStatus status; // written on context once per tick, read anywhere
@@ -104,13 +103,15 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
     this.transport = transport;
     this.stateMachine = stateMachine;
     this.onFatal = onFatal;
-    this.reserve = new StorageReserve(options == null ? "" : options.raft().nodeId());
-    this.peers = new PeerAlignment(options == null ? "" : options.raft().nodeId(), transport, () -> stopped);
-    this.snapshots = options == null ? null : new Snapshots(options.raft().nodeId(), options.snapshotEveryEntries(),
+    String nodeId = options == null ? "" : options.raft().nodeId(); // null: a verticle never deployed
+    this.reserve = new StorageReserve(nodeId);
+    this.peers = new PeerAlignment(nodeId, transport, () -> stopped);
+    this.snapshots = options == null ? null : new Snapshots(nodeId, options.snapshotEveryEntries(),
         options.snapshotKeepEntries(), stateMachine, storage, () -> observer, () -> stopped,
         err -> context.runOnContext(v -> fail(err)));
-    this.commands = new ClientCommands(options == null ? "" : options.raft().nodeId(), stateMachine, transport,
-        proposals, reserve, () -> raft, () -> stopped, this::scheduleDrain);
+    this.ticker = options == null ? null : new Ticker(options.tickMs(), this::tick);
+    this.commands = new ClientCommands(nodeId, stateMachine, transport, proposals, reserve, () -> raft,
+        () -> stopped, this::scheduleDrain);
     this.membership = new MembershipChanges(configChanges, peers, () -> raft, () -> stopped, this::scheduleDrain);
   }
 
@@ -175,7 +176,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
         .compose(this::startCore)
         .compose(v -> transport.start(new PeerInbox(() -> raft, () -> stopped, reserve, commands, peers, this::drain)))
         .onSuccess(v -> {
-          timerId = vertx.setPeriodic(options.tickMs(), id -> tick());
+          ticker.start(vertx);
           publishStatus();
         });
   }
@@ -201,7 +202,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
       stopped = true;
-      vertx.cancelTimer(timerId);
+      ticker.stop();
       waiting.failAll(ProposalException.Reason.STOPPED);
       transport.close().onComplete(ar -> vertx.executeBlocking(() -> {
         storage.close();
@@ -437,15 +438,8 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
     return ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop();
   }
 
+  /** One tick of the core's logical clock (the {@link Ticker} skips overdue ones). */
   private void tick() {
-    // Periodic timers run at a fixed rate: after the loop was busy, the overdue ticks fire back to
-    // back. Counting them all would age every election timer in one burst right after a stall
-    // (and make followers campaign), so a tick closer than half a period to the last is skipped.
-    long now = System.nanoTime();
-    if (now - lastTickNanos < options.tickMs() * 500_000L) {
-      return;
-    }
-    lastTickNanos = now;
     if (!stopped) {
       reserve.sync(raft);
       raft.tick();
@@ -493,7 +487,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
       return;
     }
     stopped = true;
-    vertx.cancelTimer(timerId);
+    ticker.stop();
     waiting.failAll(ProposalException.Reason.STORAGE_FAILED);
     LOG.log(Level.SEVERE, options.raft().nodeId() + " stops: stable storage failed; nothing more is acknowledged", cause);
     onFatal.accept(cause);
