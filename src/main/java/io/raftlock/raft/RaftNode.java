@@ -23,12 +23,12 @@ import java.util.random.RandomGenerator;
  * <p>Threading: not thread-safe; exactly one thread (the driver's event loop) calls it. Between
  * {@link #ready()} and {@link #advance(Ready)} no other method may be called.
  *
- * <p>This class owns the persistent state (term, vote), the role transitions, the timers and
- * the dispatch of messages by term. Each other job has a package-private class it delegates to:
+ * <p>This class owns the persistent state (term, vote), the role transitions and the dispatch of
+ * messages by term. Each other job has a package-private class it delegates to:
  * {@link Leader} (replication, commitment and reads while leading), {@link FollowerReplication}
  * (the receiving end of replication), {@link Election} (campaign and vote rules, vote counting),
- * {@link ConfigChanger} (membership changes) and {@link Outbox} (the output and the
- * Ready/advance handshake).
+ * {@link ConfigChanger} (membership changes), {@link ElectionTimer} (the election and heartbeat
+ * timeouts, in ticks) and {@link Outbox} (the output and the Ready/advance handshake).
  *
  * <p>Membership (thesis §4.1, §4.2): the configuration in force is the latest CONFIG entry in
  * the log, committed or not, from the moment it is appended; the log keeps it and reverts it when
@@ -41,11 +41,11 @@ import java.util.random.RandomGenerator;
 public class RaftNode {
   private final RaftConfig config;
   private final String id;
-  private final RandomGenerator random;
   private final RaftLog log;
   private final ConfigChanger configChanger;
   private final FollowerReplication receiver;
   private final Election election;
+  private final ElectionTimer timer;
 
   // Persistent state (§5, Figure 2). Handed to storage through Ready.hardState.
   private long currentTerm;
@@ -54,9 +54,6 @@ public class RaftNode {
   // Volatile state.
   private Role role = Role.FOLLOWER;
   private String leaderId;
-  private int electionElapsed;
-  private int heartbeatElapsed;
-  private int randomizedElectionTimeout;
   /** Present exactly while {@code role == LEADER}: the state of this leadership. */
   private Leader leader;
   private boolean appendsWanted;
@@ -70,7 +67,6 @@ public class RaftNode {
       RaftConfig config, ClusterConfig initialCluster, PersistentState state, RandomGenerator random) {
     this.config = Objects.requireNonNull(config);
     this.id = config.nodeId();
-    this.random = Objects.requireNonNull(random);
     // A node outside the configuration may start: a server waiting to be added (it learns the
     // configuration from the leader's log or snapshot) or one that was removed. Neither campaigns.
     this.log = new RaftLog(state, initialCluster);
@@ -80,7 +76,7 @@ public class RaftNode {
     this.votedFor = state.hardState().votedFor();
     this.election = new Election(log, id, state.durableLastIndex(), state.durableLastTerm());
     this.outbox = new Outbox(softState(), hardState());
-    resetElectionTimer();
+    this.timer = new ElectionTimer(config, Objects.requireNonNull(random));
   }
 
   // ---------------------------------------------------------------- inputs
@@ -91,18 +87,14 @@ public class RaftNode {
     if (role == Role.LEADER) {
       tickLeader();
     } else {
-      electionElapsed++;
-      if (promotable() && electionElapsed >= randomizedElectionTimeout) {
+      if (timer.tickTimesOut() && promotable()) {
         campaign(config.preVote(), false);
       }
     }
   }
 
   private void tickLeader() {
-    heartbeatElapsed++;
-    electionElapsed++;
-    if (electionElapsed >= config.electionTicks()) {
-      electionElapsed = 0;
+    if (timer.tickEndsElectionRound()) {
       // CheckQuorum (thesis §6.2): a leader that cannot reach a majority steps down, so clients
       // stop waiting on it and a partitioned minority never serves lease reads.
       if (config.checkQuorum() && !leader.quorumRecentlyActive()) {
@@ -114,8 +106,7 @@ public class RaftNode {
     if (belowReserve) {
       handOverForStorage(); // again after an abandoned handover
     }
-    if (heartbeatElapsed >= config.heartbeatTicks()) {
-      heartbeatElapsed = 0;
+    if (timer.heartbeatDue()) {
       leader.broadcastHeartbeat();
     }
   }
@@ -148,7 +139,7 @@ public class RaftNode {
       // Thesis §4.2.3: while we hear from a leader, a vote request is a disruption, not a
       // failure; ignore it unless the leader itself asked for the election (TimeoutNow).
       boolean inLease =
-          config.checkQuorum() && leaderId != null && electionElapsed < config.electionTicks();
+          config.checkQuorum() && leaderId != null && timer.withinElectionTimeout();
       if (inLease && !rv.transfer()) {
         return false;
       }
@@ -226,7 +217,7 @@ public class RaftNode {
       becomeFollower(currentTerm, from);
     }
     leaderId = from;
-    electionElapsed = 0;
+    timer.restart();
   }
 
   /**
@@ -309,7 +300,7 @@ public class RaftNode {
     }
     String target = leader.mostCaughtUpActiveVoter();
     if (target != null && leader.transfer(target) == TransferStatus.STARTED) {
-      electionElapsed = 0; // the transfer is abandoned after one election timeout
+      timer.restart(); // the transfer is abandoned after one election timeout
     }
   }
 
@@ -408,7 +399,7 @@ public class RaftNode {
     }
     TransferStatus status = leader.transfer(target);
     if (status == TransferStatus.STARTED) {
-      electionElapsed = 0; // the transfer is abandoned after one election timeout
+      timer.restart(); // the transfer is abandoned after one election timeout
     }
     return status;
   }
@@ -570,7 +561,7 @@ public class RaftNode {
   }
 
   private void campaign(boolean preVote, boolean transfer) {
-    resetElectionTimer();
+    timer.reset();
     leaderId = null;
     long term;
     if (preVote) {
@@ -606,7 +597,7 @@ public class RaftNode {
       send(new RequestVoteResponse(id, rv.from(), rv.term(), true, rv.preVote()));
       if (!rv.preVote()) {
         votedFor = rv.from();
-        electionElapsed = 0;
+        timer.restart();
       }
     } else {
       send(new RequestVoteResponse(id, rv.from(), currentTerm, false, rv.preVote()));
@@ -638,23 +629,16 @@ public class RaftNode {
     }
     role = Role.FOLLOWER;
     leaderId = leader;
-    resetElectionTimer();
+    timer.reset();
   }
 
   private void becomeLeader() {
     role = Role.LEADER;
     leaderId = id;
-    heartbeatElapsed = 0;
-    electionElapsed = 0;
+    timer.startLeading();
     leader = new Leader(this, configChanger, log, config, currentTerm);
     // §5.4.2 / §8: a no-op of the new term lets the leader commit what earlier terms left.
     appendAsLeader(Entry.noop(currentTerm, log.lastIndex() + 1));
-  }
-
-  private void resetElectionTimer() {
-    electionElapsed = 0;
-    randomizedElectionTimeout =
-        config.electionTicks() + random.nextInt(config.electionTicks());
   }
 
   /**
