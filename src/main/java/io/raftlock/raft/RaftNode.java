@@ -122,51 +122,21 @@ public class RaftNode {
     if (m instanceof RequestVote rv && election.ignores(rv)) {
       return;
     }
+    // The term decides first (§5.1; the exceptions are in TermRules), then the message's type.
     if (m.term() > currentTerm) {
-      if (!acceptHigherTerm(m)) {
-        return;
+      boolean inLease = config.checkQuorum() && leaderId != null && timer.withinElectionTimeout();
+      switch (TermRules.higherTerm(m, inLease)) {
+        case IGNORE -> {
+          return;
+        }
+        case ADOPT -> becomeFollower(m.term(), TermRules.leaderOf(m));
+        case KEEP_TERM -> {}
       }
     } else if (m.term() < currentTerm) {
-      answerStaleTerm(m);
+      sendIfAny(TermRules.staleTermAnswer(m, id, currentTerm));
       return;
     }
     dispatch(m);
-  }
-
-  /** Decides what a message from a newer term does to us; false means ignore the message. */
-  private boolean acceptHigherTerm(Message m) {
-    if (m instanceof RequestVote rv) {
-      // Thesis §4.2.3: while we hear from a leader, a vote request is a disruption, not a
-      // failure; ignore it unless the leader itself asked for the election (TimeoutNow).
-      boolean inLease =
-          config.checkQuorum() && leaderId != null && timer.withinElectionTimeout();
-      if (inLease && !rv.transfer()) {
-        return false;
-      }
-      if (rv.preVote()) {
-        return true; // a pre-vote never changes our term
-      }
-    }
-    if (m instanceof RequestVoteResponse r && r.preVote() && r.voteGranted()) {
-      return true; // granted pre-votes echo the prospective term
-    }
-    boolean fromLeader = m instanceof AppendEntries || m instanceof Heartbeat || m instanceof InstallSnapshot;
-    becomeFollower(m.term(), fromLeader ? m.from() : null);
-    return true;
-  }
-
-  private void answerStaleTerm(Message m) {
-    if (m instanceof AppendEntries || m instanceof Heartbeat) {
-      // A deposed leader (e.g. back from a partition). With PreVote and CheckQuorum our higher
-      // term would never reach it through votes, so tell it directly and it steps down.
-      send(new AppendEntriesResponse(id, m.from(), currentTerm, false, 0, 0, 0, 0));
-    } else if (m instanceof RequestVote rv) {
-      // Refused with our term, as the Raft paper does for every stale vote request. Without
-      // PreVote this is the only way a candidate can learn the term of a voter whose stale
-      // configuration leaves the candidate out: that voter never writes to it (simulator seed
-      // 320 stayed leaderless for good, each of two voters waiting for the other).
-      send(new RequestVoteResponse(id, m.from(), currentTerm, false, rv.preVote()));
-    }
   }
 
   private void dispatch(Message m) {
