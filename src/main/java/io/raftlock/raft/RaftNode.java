@@ -27,6 +27,7 @@ import java.util.random.RandomGenerator;
  * messages by term. Each other job has a package-private class it delegates to:
  * {@link Leader} (replication, commitment and reads while leading), {@link FollowerReplication}
  * (the receiving end of replication), {@link Election} (campaign and vote rules, vote counting),
+ * {@link Candidacy} (running for leader), {@link TermRules} (what a message's term does first),
  * {@link ConfigChanger} (membership changes), {@link ElectionTimer} (the election and heartbeat
  * timeouts, in ticks) and {@link Outbox} (the output and the Ready/advance handshake).
  *
@@ -46,6 +47,7 @@ public class RaftNode {
   private final FollowerReplication receiver;
   private final Election election;
   private final ElectionTimer timer;
+  private final Candidacy candidacy;
 
   // Persistent state (§5, Figure 2). Handed to storage through Ready.hardState.
   private long currentTerm;
@@ -77,6 +79,7 @@ public class RaftNode {
     this.election = new Election(log, id, state.durableLastIndex(), state.durableLastTerm());
     this.outbox = new Outbox(softState(), hardState());
     this.timer = new ElectionTimer(config, Objects.requireNonNull(random));
+    this.candidacy = new Candidacy(this, log, election);
   }
 
   // ---------------------------------------------------------------- inputs
@@ -88,7 +91,7 @@ public class RaftNode {
       tickLeader();
     } else {
       if (timer.tickTimesOut() && promotable()) {
-        campaign(config.preVote(), false);
+        candidacy.start(config.preVote(), false);
       }
     }
   }
@@ -152,7 +155,7 @@ public class RaftNode {
     } else if (m instanceof RequestVote rv) {
       handleRequestVote(rv);
     } else if (m instanceof RequestVoteResponse r) {
-      handleVoteResponse(r);
+      candidacy.answered(r);
     } else if (m instanceof AppendEntriesResponse r) {
       if (leader != null) {
         long commitBefore = log.commitIndex();
@@ -165,7 +168,7 @@ public class RaftNode {
       }
     } else if (m instanceof TimeoutNow) {
       if (promotable()) {
-        campaign(false, true);
+        candidacy.start(false, true);
       }
     } else if (m instanceof ReadIndexRequest r) {
       if (leader != null) {
@@ -523,43 +526,32 @@ public class RaftNode {
     return new HardState(currentTerm, votedFor, log.commitIndex());
   }
 
-  // ---------------------------------------------------------------- elections (§5.2, thesis §9.6)
+  // ---------------------------------------------------------------- role transitions and votes (§5.2, thesis §9.6)
 
   /** See {@link Election#mayCampaign}; below the storage reserve a node could not lead. */
   private boolean promotable() {
     return !belowReserve && election.mayCampaign();
   }
 
-  private void campaign(boolean preVote, boolean transfer) {
+  /**
+   * Becomes a pre-candidate (thesis §9.6): no leader known, the term and vote unchanged. Returns
+   * the term a real election would use, which the pre-vote asks for.
+   */
+  long becomePreCandidate() {
     timer.reset();
     leaderId = null;
-    long term;
-    if (preVote) {
-      role = Role.PRE_CANDIDATE;
-      term = currentTerm + 1; // the term we would use; our own term does not change yet
-    } else {
-      role = Role.CANDIDATE;
-      currentTerm++;
-      votedFor = id;
-      term = currentTerm;
-    }
-    if (election.startCount() == Election.Tally.WON) {
-      wonElection(preVote);
-      return;
-    }
-    for (String v : cluster().voters()) {
-      if (!v.equals(id)) {
-        send(new RequestVote(id, v, term, log.lastIndex(), log.lastTerm(), preVote, transfer));
-      }
-    }
+    role = Role.PRE_CANDIDATE;
+    return currentTerm + 1;
   }
 
-  private void wonElection(boolean preVote) {
-    if (preVote) {
-      campaign(false, false);
-    } else {
-      becomeLeader();
-    }
+  /** Becomes a candidate (§5.2): a new term, voting for itself. Returns that term. */
+  long becomeCandidate() {
+    timer.reset();
+    leaderId = null;
+    role = Role.CANDIDATE;
+    currentTerm++;
+    votedFor = id;
+    return currentTerm;
   }
 
   private void handleRequestVote(RequestVote rv) {
@@ -571,20 +563,6 @@ public class RaftNode {
       }
     } else {
       send(new RequestVoteResponse(id, rv.from(), currentTerm, false, rv.preVote()));
-    }
-  }
-
-  private void handleVoteResponse(RequestVoteResponse r) {
-    boolean current =
-        (role == Role.PRE_CANDIDATE && r.preVote()) || (role == Role.CANDIDATE && !r.preVote());
-    if (!current) {
-      return;
-    }
-    Election.Tally tally = election.record(r.from(), r.voteGranted());
-    if (tally == Election.Tally.WON) {
-      wonElection(r.preVote());
-    } else if (tally == Election.Tally.LOST) {
-      becomeFollower(currentTerm, null);
     }
   }
 
@@ -602,7 +580,7 @@ public class RaftNode {
     timer.reset();
   }
 
-  private void becomeLeader() {
+  void becomeLeader() {
     role = Role.LEADER;
     leaderId = id;
     timer.startLeading();
