@@ -27,7 +27,10 @@ import java.util.logging.Logger;
  * Runs one {@link RaftNode} on one event loop: a periodic timer ticks it, the transport steps
  * peer messages into it, storage completions come back through {@code runOnContext}, and the
  * shared {@link DriverLoop} turns its Ready into effects. The decisions live in the core; this
- * class only owns the thread (like KRaft's {@code KafkaRaftClientDriver}).
+ * class only owns the thread (like KRaft's {@code KafkaRaftClientDriver}). Its other jobs have
+ * classes of their own, which it wires together: {@link Ticker}, {@link PeerInbox},
+ * {@link ReadyEffects}, {@link ClientCommands}, {@link MembershipChanges}, {@link ReadBarriers},
+ * {@link Snapshots}, {@link PeerAlignment} and {@link StorageReserve}.
  *
  * <p>Threading: every field below marked "context" is touched only on this verticle's event-loop
  * context. Public methods may be called from any thread; they hop onto the context.
