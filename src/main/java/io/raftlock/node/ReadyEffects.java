@@ -25,9 +25,9 @@ import java.util.logging.Logger;
  * cannot finish and are told to the listeners. Confined to the Raft context.
  *
  * <p>Invariants: {@link #appliedIndex()} is the index of the last entry applied to the state
- * machine or of the snapshot it was restored from, and only grows; a proposal, membership change
- * or read barrier completes only once the state machine reached its index, on the context, before
- * any later compaction. Log lines keep the verticle's logger name, as before.
+ * machine or of the snapshot it was restored from; a proposal, membership change or read barrier
+ * completes only once the state machine reached its index, on the context, before any later
+ * compaction. Log lines keep the verticle's logger name, as before.
  */
 final class ReadyEffects implements DriverLoop.Effects {
   private static final Logger LOG = Logger.getLogger(RaftVerticle.class.getName());
