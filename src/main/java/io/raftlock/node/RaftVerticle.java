@@ -3,17 +3,11 @@ package io.raftlock.node;
 import io.raftlock.raft.ClusterConfig;
 import io.raftlock.raft.DriverLoop;
 import io.raftlock.raft.Entry;
-import io.raftlock.raft.EntryType;
-import io.raftlock.raft.Message;
-import io.raftlock.raft.PersistBatch;
 import io.raftlock.raft.PersistentState;
-import io.raftlock.raft.ProposeResult;
 import io.raftlock.raft.RaftConfig;
 import io.raftlock.raft.RaftNode;
 import io.raftlock.raft.RaftStatus;
 import io.raftlock.raft.RaftStorage;
-import io.raftlock.raft.ReadState;
-import io.raftlock.raft.Role;
 import io.raftlock.raft.Snapshot;
 import io.raftlock.raft.SoftState;
 import io.vertx.core.Future;
@@ -33,7 +27,10 @@ import java.util.logging.Logger;
  * Runs one {@link RaftNode} on one event loop: a periodic timer ticks it, the transport steps
  * peer messages into it, storage completions come back through {@code runOnContext}, and the
  * shared {@link DriverLoop} turns its Ready into effects. The decisions live in the core; this
- * class only owns the thread (like KRaft's {@code KafkaRaftClientDriver}).
+ * class only owns the thread (like KRaft's {@code KafkaRaftClientDriver}). Its other jobs have
+ * classes of their own, which it wires together: {@link Ticker}, {@link PeerInbox},
+ * {@link ReadyEffects}, {@link ClientCommands}, {@link MembershipChanges}, {@link ReadBarriers},
+ * {@link Snapshots}, {@link PeerAlignment} and {@link StorageReserve}.
  *
  * <p>Threading: every field below marked "context" is touched only on this verticle's event-loop
  * context. Public methods may be called from any thread; they hop onto the context.
@@ -81,26 +78,25 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
   private final PeerTransport transport;
   private final S stateMachine;
   private final List<Consumer<SoftState>> leadershipListeners = new CopyOnWriteArrayList<>();
-  private final List<Consumer<Boolean>> reserveListeners = new CopyOnWriteArrayList<>();
   private final Consumer<Throwable> onFatal;
-  private volatile BooleanSupplier spaceBelowReserve = () -> false;
   private volatile Observer observer = Observer.NONE;
 
   private RaftNode raft; // context
   private DriverLoop loop; // context
+  private ReadyEffects effects; // context
   private final PendingProposals proposals = new PendingProposals(); // context
   /** Membership changes waiting for their CONFIG entry to commit, by index. */
   private final PendingProposals configChanges = new PendingProposals(); // context
   private final PeerAlignment peers; // context, except registration before start
   private final ReadBarriers reads = new ReadBarriers(); // context
+  private final ReadyEffects.Waiting waiting = new ReadyEffects.Waiting(proposals, configChanges, reads);
   private final Snapshots snapshots; // context
-  private long timerId = -1; // context
-  private long lastTickNanos = Long.MIN_VALUE / 2; // context
+  private final StorageReserve reserve; // context, except the guard and listener registration
+  private final ClientCommands commands; // context
+  private final MembershipChanges membership; // context
+  private final Ticker ticker; // context
   private boolean drainScheduled; // context
   private boolean stopped; // context
-  /** What the core was last told about the storage reserve (see {@link #syncStorageReserve}). */
-  private boolean belowReserve; // context
-  private long lastAppliedIndex; // context
   private volatile RaftStatus status; // written on context once per tick, read anywhere
 
   public RaftVerticle(Options options, RaftStorage storage, PeerTransport transport,
@@ -110,10 +106,16 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
     this.transport = transport;
     this.stateMachine = stateMachine;
     this.onFatal = onFatal;
-    this.peers = new PeerAlignment(options == null ? "" : options.raft().nodeId(), transport, () -> stopped);
-    this.snapshots = options == null ? null : new Snapshots(options.raft().nodeId(), options.snapshotEveryEntries(),
+    String nodeId = options == null ? "" : options.raft().nodeId(); // null: a verticle never deployed
+    this.reserve = new StorageReserve(nodeId);
+    this.peers = new PeerAlignment(nodeId, transport, () -> stopped);
+    this.snapshots = options == null ? null : new Snapshots(nodeId, options.snapshotEveryEntries(),
         options.snapshotKeepEntries(), stateMachine, storage, () -> observer, () -> stopped,
         err -> context.runOnContext(v -> fail(err)));
+    this.ticker = options == null ? null : new Ticker(options.tickMs(), this::tick);
+    this.commands = new ClientCommands(nodeId, stateMachine, transport, proposals, reserve, () -> raft,
+        () -> stopped, this::scheduleDrain);
+    this.membership = new MembershipChanges(configChanges, peers, () -> raft, () -> stopped, this::scheduleDrain);
   }
 
   /**
@@ -123,12 +125,12 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
    * campaigns nor takes entries until space returns. Read at every tick and peer message.
    */
   public void refuseProposalsWhen(BooleanSupplier below) {
-    this.spaceBelowReserve = below;
+    reserve.guardWith(below);
   }
 
   /** True while the storage is below its free-space reserve; readable from any thread. */
   public boolean belowStorageReserve() {
-    return spaceBelowReserve.getAsBoolean();
+    return reserve.isBelow();
   }
 
   /**
@@ -136,7 +138,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
    * Below it this node's state machine stops advancing, so what watches it must move elsewhere.
    */
   public void onStorageReserveChange(Consumer<Boolean> listener) {
-    reserveListeners.add(listener);
+    reserve.onChange(listener);
   }
 
   /** Ticks and snapshots are reported to {@code observer} (metrics); set before start. */
@@ -175,21 +177,24 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
     // Recovery reads and verifies the whole log: blocking I/O, so off the event loop.
     return vertx.executeBlocking(storage::recover)
         .compose(this::startCore)
-        .compose(v -> transport.start(new TransportListener()))
+        .compose(v -> transport.start(new PeerInbox(() -> raft, () -> stopped, reserve, commands, peers, this::drain)))
         .onSuccess(v -> {
-          timerId = vertx.setPeriodic(options.tickMs(), id -> tick());
+          ticker.start(vertx);
           publishStatus();
         });
   }
 
   private Future<Void> startCore(PersistentState state) {
     raft = new RaftNode(options.raft(), options.cluster(), state, new SplittableRandom(options.randomSeed()));
+    long appliedIndex = 0;
     if (state.snapshot() != null) {
       stateMachine.restore(state.snapshot().data(), state.snapshot().index());
-      lastAppliedIndex = state.snapshot().index();
-      snapshots.restoredAt(lastAppliedIndex);
+      appliedIndex = state.snapshot().index();
+      snapshots.restoredAt(appliedIndex);
     }
-    loop = new DriverLoop(raft, new Effects());
+    effects = new ReadyEffects(raft, context, transport, storage, stateMachine, snapshots, waiting,
+        leadershipListeners, () -> observer, this::fail, appliedIndex);
+    loop = new DriverLoop(raft, effects);
     LOG.info(() -> options.raft().nodeId() + " recovered: term " + state.hardState().currentTerm()
         + ", last index " + state.lastIndex() + (raft.needsRepair() ? ", NEEDS REPAIR (log lost durable entries)" : ""));
     return Future.succeededFuture();
@@ -200,10 +205,8 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
       stopped = true;
-      vertx.cancelTimer(timerId);
-      proposals.failAll(ProposalException.Reason.STOPPED, null);
-      configChanges.failAll(ProposalException.Reason.STOPPED, null);
-      reads.failAll(ProposalException.Reason.STOPPED);
+      ticker.stop();
+      waiting.failAll(ProposalException.Reason.STOPPED);
       transport.close().onComplete(ar -> vertx.executeBlocking(() -> {
         storage.close();
         return null;
@@ -219,7 +222,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
    */
   public Future<Applied> propose(byte[] command) {
     Promise<Applied> promise = Promise.promise();
-    context.runOnContext(v -> proposeHere(command, promise));
+    context.runOnContext(v -> commands.propose(command, promise));
     return promise.future();
   }
 
@@ -234,18 +237,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
    */
   public Future<Applied> submit(byte[] command) {
     Promise<Applied> promise = Promise.promise();
-    context.runOnContext(v -> {
-      if (stopped || raft == null || raft.role() == Role.LEADER) {
-        proposeHere(command, promise);
-        return;
-      }
-      String leader = raft.leaderId();
-      if (leader == null || leader.equals(options.raft().nodeId())) {
-        promise.fail(new ProposalException(ProposalException.Reason.NO_LEADER, null));
-        return;
-      }
-      forwardHere(leader, command).onComplete(promise);
-    });
+    context.runOnContext(v -> commands.submit(command, promise));
     return promise.future();
   }
 
@@ -255,7 +247,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
    */
   Future<Applied> forwardTo(String target, byte[] command) {
     Promise<Applied> promise = Promise.promise();
-    context.runOnContext(v -> forwardHere(target, command).onComplete(promise));
+    context.runOnContext(v -> commands.forward(target, command).onComplete(promise));
     return promise.future();
   }
 
@@ -332,22 +324,22 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
    * {@link ProposalException} (leadership lost: the change may or may not commit).
    */
   public Future<ClusterConfig> addLearner(String id, String peerAddress, String clientAddress) {
-    return change(() -> raft.addLearner(id), id, peerAddress, clientAddress);
+    return change(r -> r.addLearner(id), id, peerAddress, clientAddress);
   }
 
   /** Adds {@code id} directly as a voter (no catch-up phase); as {@link #addLearner}. */
   public Future<ClusterConfig> addVoter(String id, String peerAddress, String clientAddress) {
-    return change(() -> raft.addVoter(id), id, peerAddress, clientAddress);
+    return change(r -> r.addVoter(id), id, peerAddress, clientAddress);
   }
 
   /** Makes learner {@code id} a voter once its match index reaches {@code minMatchIndex}. */
   public Future<ClusterConfig> promoteLearner(String id, long minMatchIndex, boolean force) {
-    return change(() -> raft.promoteLearner(id, minMatchIndex, force), id, null, null);
+    return change(r -> r.promoteLearner(id, minMatchIndex, force), id, null, null);
   }
 
   /** Removes a voter or learner, possibly this leader (it steps down once the change commits). */
   public Future<ClusterConfig> removeServer(String id) {
-    return change(() -> raft.removeServer(id), id, null, null);
+    return change(r -> r.removeServer(id), id, null, null);
   }
 
   /** The latest configuration in this node's log and the address book, read on the Raft context. */
@@ -357,29 +349,12 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
     return promise.future();
   }
 
-  /**
-   * Runs one change on the core. The new member's address is recorded only once the core
-   * accepted it (a refusal changes nothing), and before the drain that aligns the transport.
-   */
-  private Future<ClusterConfig> change(java.util.function.Supplier<io.raftlock.raft.ConfigChangeResult> call,
+  /** Runs one change on the core, on the context (see {@link MembershipChanges}). */
+  private Future<ClusterConfig> change(Function<RaftNode, io.raftlock.raft.ConfigChangeResult> call,
       String id, String peerAddress, String clientAddress) {
     Promise<Applied> promise = Promise.promise();
-    context.runOnContext(v -> {
-      if (stopped || raft == null) {
-        promise.fail(new ProposalException(ProposalException.Reason.STOPPED, null));
-        return;
-      }
-      io.raftlock.raft.ConfigChangeResult r = call.get();
-      if (!r.accepted()) {
-        promise.fail(new MembershipException(r.status(), r.leaderHint()));
-        return;
-      }
-      peers.recordAddresses(id, peerAddress, clientAddress);
-      configChanges.add(r.index(), r.term(), promise);
-      scheduleDrain();
-    });
-    // Completed during apply, on the context, before any later compaction: configAt is valid.
-    return promise.future().map(a -> a.index() >= raft.configIndex() ? raft.clusterConfig() : raft.configAt(a.index()));
+    context.runOnContext(v -> membership.propose(call, id, peerAddress, clientAddress, promise));
+    return promise.future().map(membership::configAfter);
   }
 
   /**
@@ -427,7 +402,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
           }
           page.add(e);
         }
-        promise.complete(new CommittedPage<>(options.raft().nodeId(), first, commit, lastAppliedIndex,
+        promise.complete(new CommittedPage<>(options.raft().nodeId(), first, commit, effects.appliedIndex(),
             stateQuery.apply(stateMachine), page));
       } catch (RuntimeException e) {
         promise.fail(e);
@@ -449,7 +424,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
         promise.fail(new ProposalException(ProposalException.Reason.STOPPED, null));
         return;
       }
-      snapshots.current(raft, () -> lastAppliedIndex, vertx, context).onComplete(promise);
+      snapshots.current(raft, () -> effects.appliedIndex(), vertx, context).onComplete(promise);
     });
     return promise.future();
   }
@@ -461,107 +436,20 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
 
   // ---------------------------------------------------------------- context-confined work
 
-  /** Proposes on the core; the promise completes at apply, or fails at once if not leader. */
-  private void proposeHere(byte[] command, Promise<Applied> promise) {
-    if (stopped || raft == null) {
-      promise.fail(new ProposalException(ProposalException.Reason.STOPPED, null));
-      return;
-    }
-    if (spaceBelowReserve.getAsBoolean() && raft.role() == Role.LEADER) {
-      promise.fail(new ProposalException(ProposalException.Reason.STORAGE_FULL, null));
-      return;
-    }
-    // Only the leader's clock reaches the state machine; off the leader propose() refuses anyway.
-    byte[] stamped = raft.role() == Role.LEADER ? stateMachine.stampOnLeader(
-        command, raft.term(), System.currentTimeMillis(), System.nanoTime()) : command;
-    ProposeResult r = raft.propose(stamped);
-    switch (r.status()) {
-      case ACCEPTED -> {
-        proposals.add(r.index(), r.term(), promise);
-        scheduleDrain();
-      }
-      case NOT_LEADER -> promise.fail(new ProposalException(ProposalException.Reason.NOT_LEADER, r.leaderHint()));
-      case LEADERSHIP_TRANSFER -> promise.fail(new ProposalException(ProposalException.Reason.LEADERSHIP_TRANSFER, r.leaderHint()));
-    }
-  }
-
-  /** One Forward call; the leader's encoded result comes back decoded for the local caller. */
-  private Future<Applied> forwardHere(String target, byte[] command) {
-    if (stopped) {
-      return Future.failedFuture(new ProposalException(ProposalException.Reason.STOPPED, null));
-    }
-    return transport.forward(target, command).compose(a -> {
-      try {
-        return Future.succeededFuture(
-            new Applied(a.index(), a.term(), stateMachine.decodeResult((byte[]) a.result())));
-      } catch (RuntimeException e) {
-        // Applied on the leader, unreadable here (a newer leader's encoding?): the caller may
-        // retry with its request id; the state machine answers the first result again.
-        LOG.log(Level.SEVERE, options.raft().nodeId() + " cannot decode the result of entry "
-            + a.index() + " from " + target, e);
-        return Future.failedFuture(
-            new ProposalException(ProposalException.Reason.FORWARD_FAILED, null));
-      }
-    });
-  }
-
-  /**
-   * A command another node forwarded: proposed here if this node leads, else rejected with
-   * NOT_LEADER and our leader hint. It is never forwarded again, so a stale leader view cannot
-   * make a command loop. The result leaves encoded. This node's fail-stop is not the sender's:
-   * STORAGE_FAILED crosses as LEADERSHIP_LOST (the entry may still commit under the next leader).
-   */
-  private Future<Applied> acceptForwarded(byte[] command) {
-    Promise<Applied> promise = Promise.promise();
-    proposeHere(command, promise);
-    return promise.future()
-        .map(a -> new Applied(a.index(), a.term(), stateMachine.encodeResult(a.result())))
-        .recover(e -> e instanceof ProposalException p
-            && p.reason() == ProposalException.Reason.STORAGE_FAILED
-            ? Future.failedFuture(new ProposalException(ProposalException.Reason.LEADERSHIP_LOST, null))
-            : Future.failedFuture(e));
-  }
-
   /** The Netty event loop this verticle runs on, once deployed (the node keeps client I/O off it). */
   public io.netty.channel.EventLoop eventLoop() {
     return ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop();
   }
 
+  /** One tick of the core's logical clock (the {@link Ticker} skips overdue ones). */
   private void tick() {
-    // Periodic timers run at a fixed rate: after the loop was busy, the overdue ticks fire back to
-    // back. Counting them all would age every election timer in one burst right after a stall
-    // (and make followers campaign), so a tick closer than half a period to the last is skipped.
-    long now = System.nanoTime();
-    if (now - lastTickNanos < options.tickMs() * 500_000L) {
-      return;
-    }
-    lastTickNanos = now;
     if (!stopped) {
-      syncStorageReserve();
+      reserve.sync(raft);
       raft.tick();
       drain();
       publishStatus(); // once per tick, not per drain: observers need no fresher view
       observer.ticked();
     }
-  }
-
-  /** Tells the core when the storage crosses its free-space reserve, either way. */
-  private void syncStorageReserve() {
-    boolean below = spaceBelowReserve.getAsBoolean();
-    if (below == belowReserve) {
-      return;
-    }
-    belowReserve = below;
-    raft.storageBelowReserve(below);
-    if (below) {
-      String role = raft.role() == Role.LEADER ? "hands leadership to a caught-up voter, " : "";
-      LOG.warning(() -> options.raft().nodeId() + " is below its storage reserve: it " + role
-          + "takes no entries and does not campaign until space returns");
-    } else {
-      LOG.info(() -> options.raft().nodeId() + " has space above its storage reserve again: it takes entries"
-          + " and may campaign");
-    }
-    reserveListeners.forEach(l -> l.accept(below));
   }
 
   /** Proposals made in one event-loop turn go out in one Ready (and one AppendEntries). */
@@ -580,7 +468,7 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
       return;
     }
     loop.drain();
-    snapshots.maybeTake(raft, () -> lastAppliedIndex, vertx, context);
+    snapshots.maybeTake(raft, () -> effects.appliedIndex(), vertx, context);
     peers.align(raft);
   }
 
@@ -602,128 +490,9 @@ public final class RaftVerticle<S extends ReplicatedStateMachine> extends Vertic
       return;
     }
     stopped = true;
-    vertx.cancelTimer(timerId);
-    proposals.failAll(ProposalException.Reason.STORAGE_FAILED, null);
-    configChanges.failAll(ProposalException.Reason.STORAGE_FAILED, null);
-    reads.failAll(ProposalException.Reason.STORAGE_FAILED);
+    ticker.stop();
+    waiting.failAll(ProposalException.Reason.STORAGE_FAILED);
     LOG.log(Level.SEVERE, options.raft().nodeId() + " stops: stable storage failed; nothing more is acknowledged", cause);
     onFatal.accept(cause);
-  }
-
-  private final class Effects implements DriverLoop.Effects {
-    @Override
-    public void send(Message message) {
-      transport.send(message);
-    }
-
-    @Override
-    public void persist(PersistBatch batch, Consumer<Throwable> done) {
-      storage.persist(batch, err -> context.runOnContext(v -> done.accept(err)));
-    }
-
-    @Override
-    public void installSnapshot(Snapshot snapshot) {
-      configChanges.skippedTo(snapshot.index());
-      long start = System.nanoTime();
-      stateMachine.restore(snapshot.data(), snapshot.index());
-      long nanos = System.nanoTime() - start;
-      observer.snapshotInstalled(snapshot.index(), snapshot.data().length, nanos);
-      lastAppliedIndex = snapshot.index();
-      snapshots.restoredAt(lastAppliedIndex);
-      proposals.skippedTo(snapshot.index());
-      reads.applied(lastAppliedIndex);
-      LOG.info(() -> options.raft().nodeId() + " installed snapshot from the leader: index " + snapshot.index()
-          + ", term " + snapshot.term() + ", " + snapshot.data().length + " bytes in " + nanos / 1_000_000 + " ms");
-    }
-
-    @Override
-    public void apply(Entry entry) {
-      Object result = entry.type() == EntryType.NORMAL ? stateMachine.apply(entry.index(), entry.data()) : null;
-      if (entry.type() == EntryType.CONFIG) {
-        LOG.info(() -> options.raft().nodeId() + " applied a membership change: index " + entry.index()
-            + ", term " + entry.term() + ", configuration " + raft.clusterConfig());
-      }
-      lastAppliedIndex = entry.index();
-      proposals.applied(entry.index(), entry.term(), result);
-      configChanges.applied(entry.index(), entry.term(), result);
-      reads.applied(lastAppliedIndex);
-    }
-
-    @Override
-    public void readStates(List<ReadState> states) {
-      states.forEach(rs -> reads.confirmed(rs, lastAppliedIndex, raft.leaderId()));
-    }
-
-    @Override
-    public void softStateChanged(SoftState state) {
-      if (state.role() != Role.LEADER) {
-        proposals.failAll(ProposalException.Reason.LEADERSHIP_LOST, state.leaderId());
-        // A leader that removed itself steps down in the Ready that commits its removal, before
-        // that Ready's entries are applied: fail the changes still pending after this drain, so
-        // the committed removal completes its future instead of reporting a lost leadership.
-        context.runOnContext(v -> {
-          if (raft.role() != Role.LEADER) {
-            configChanges.failAll(ProposalException.Reason.LEADERSHIP_LOST, raft.leaderId());
-          }
-        });
-      }
-      LOG.info(() -> options.raft().nodeId() + " " + roleEvent(state) + ": term " + state.term()
-          + ", last index " + raft.lastIndex() + ", commit index " + raft.commitIndex()
-          + (state.leaderId() == null ? ", no leader known" : ", leader " + state.leaderId()));
-      leadershipListeners.forEach(l -> l.accept(state));
-    }
-
-    @Override
-    public void storageFailed(Throwable cause) {
-      fail(cause);
-    }
-  }
-
-  /** The event a role change is, in words, for the log line. */
-  private String roleEvent(SoftState state) {
-    return switch (state.role()) {
-      case PRE_CANDIDATE -> "started a pre-vote";
-      case CANDIDATE -> "started an election";
-      case LEADER -> "won the election, leads";
-      default -> "is " + state.role();
-    };
-  }
-
-  private final class TransportListener implements PeerTransport.Listener {
-    @Override
-    public void onMessage(Message message) {
-      if (!stopped) {
-        syncStorageReserve(); // before the step: an append it takes is persisted in this drain
-        raft.step(message);
-        drain();
-      }
-    }
-
-    @Override
-    public void onUnreachable(String peer) {
-      if (!stopped) {
-        raft.reportUnreachable(peer);
-      }
-    }
-
-    @Override
-    public void onSnapshotStatus(String peer, boolean delivered) {
-      if (!stopped) {
-        raft.reportSnapshot(peer, delivered);
-        drain();
-      }
-    }
-
-    @Override
-    public Future<Applied> onForward(String from, byte[] command) {
-      return acceptForwarded(command);
-    }
-
-    @Override
-    public void onPeerAddress(String peer, String peerAddress, String clientAddress) {
-      if (!stopped && peers.learned(peer, peerAddress, clientAddress)) {
-        drain(); // connect it now that its address is known
-      }
-    }
   }
 }

@@ -23,12 +23,13 @@ import java.util.random.RandomGenerator;
  * <p>Threading: not thread-safe; exactly one thread (the driver's event loop) calls it. Between
  * {@link #ready()} and {@link #advance(Ready)} no other method may be called.
  *
- * <p>This class owns the persistent state (term, vote), the role transitions, the timers and
- * the dispatch of messages by term. Each other job has a package-private class it delegates to:
+ * <p>This class owns the persistent state (term, vote), the role transitions and the dispatch of
+ * messages by term. Each other job has a package-private class it delegates to:
  * {@link Leader} (replication, commitment and reads while leading), {@link FollowerReplication}
  * (the receiving end of replication), {@link Election} (campaign and vote rules, vote counting),
- * {@link ConfigChanger} (membership changes) and {@link Outbox} (the output and the
- * Ready/advance handshake).
+ * {@link Candidacy} (running for leader), {@link TermRules} (what a message's term does first),
+ * {@link ConfigChanger} (membership changes), {@link ElectionTimer} (the election and heartbeat
+ * timeouts, in ticks) and {@link Outbox} (the output and the Ready/advance handshake).
  *
  * <p>Membership (thesis §4.1, §4.2): the configuration in force is the latest CONFIG entry in
  * the log, committed or not, from the moment it is appended; the log keeps it and reverts it when
@@ -41,11 +42,12 @@ import java.util.random.RandomGenerator;
 public class RaftNode {
   private final RaftConfig config;
   private final String id;
-  private final RandomGenerator random;
   private final RaftLog log;
   private final ConfigChanger configChanger;
   private final FollowerReplication receiver;
   private final Election election;
+  private final ElectionTimer timer;
+  private final Candidacy candidacy;
 
   // Persistent state (§5, Figure 2). Handed to storage through Ready.hardState.
   private long currentTerm;
@@ -54,9 +56,6 @@ public class RaftNode {
   // Volatile state.
   private Role role = Role.FOLLOWER;
   private String leaderId;
-  private int electionElapsed;
-  private int heartbeatElapsed;
-  private int randomizedElectionTimeout;
   /** Present exactly while {@code role == LEADER}: the state of this leadership. */
   private Leader leader;
   private boolean appendsWanted;
@@ -70,7 +69,6 @@ public class RaftNode {
       RaftConfig config, ClusterConfig initialCluster, PersistentState state, RandomGenerator random) {
     this.config = Objects.requireNonNull(config);
     this.id = config.nodeId();
-    this.random = Objects.requireNonNull(random);
     // A node outside the configuration may start: a server waiting to be added (it learns the
     // configuration from the leader's log or snapshot) or one that was removed. Neither campaigns.
     this.log = new RaftLog(state, initialCluster);
@@ -80,7 +78,8 @@ public class RaftNode {
     this.votedFor = state.hardState().votedFor();
     this.election = new Election(log, id, state.durableLastIndex(), state.durableLastTerm());
     this.outbox = new Outbox(softState(), hardState());
-    resetElectionTimer();
+    this.timer = new ElectionTimer(config, Objects.requireNonNull(random));
+    this.candidacy = new Candidacy(this, log, election);
   }
 
   // ---------------------------------------------------------------- inputs
@@ -91,18 +90,14 @@ public class RaftNode {
     if (role == Role.LEADER) {
       tickLeader();
     } else {
-      electionElapsed++;
-      if (promotable() && electionElapsed >= randomizedElectionTimeout) {
-        campaign(config.preVote(), false);
+      if (timer.tickTimesOut() && promotable()) {
+        candidacy.start(config.preVote(), false);
       }
     }
   }
 
   private void tickLeader() {
-    heartbeatElapsed++;
-    electionElapsed++;
-    if (electionElapsed >= config.electionTicks()) {
-      electionElapsed = 0;
+    if (timer.tickEndsElectionRound()) {
       // CheckQuorum (thesis §6.2): a leader that cannot reach a majority steps down, so clients
       // stop waiting on it and a partitioned minority never serves lease reads.
       if (config.checkQuorum() && !leader.quorumRecentlyActive()) {
@@ -114,8 +109,7 @@ public class RaftNode {
     if (belowReserve) {
       handOverForStorage(); // again after an abandoned handover
     }
-    if (heartbeatElapsed >= config.heartbeatTicks()) {
-      heartbeatElapsed = 0;
+    if (timer.heartbeatDue()) {
       leader.broadcastHeartbeat();
     }
   }
@@ -131,51 +125,21 @@ public class RaftNode {
     if (m instanceof RequestVote rv && election.ignores(rv)) {
       return;
     }
+    // The term decides first (§5.1; the exceptions are in TermRules), then the message's type.
     if (m.term() > currentTerm) {
-      if (!acceptHigherTerm(m)) {
-        return;
+      boolean inLease = config.checkQuorum() && leaderId != null && timer.withinElectionTimeout();
+      switch (TermRules.higherTerm(m, inLease)) {
+        case IGNORE -> {
+          return;
+        }
+        case ADOPT -> becomeFollower(m.term(), TermRules.leaderOf(m));
+        case KEEP_TERM -> {}
       }
     } else if (m.term() < currentTerm) {
-      answerStaleTerm(m);
+      sendIfAny(TermRules.staleTermAnswer(m, id, currentTerm));
       return;
     }
     dispatch(m);
-  }
-
-  /** Decides what a message from a newer term does to us; false means ignore the message. */
-  private boolean acceptHigherTerm(Message m) {
-    if (m instanceof RequestVote rv) {
-      // Thesis §4.2.3: while we hear from a leader, a vote request is a disruption, not a
-      // failure; ignore it unless the leader itself asked for the election (TimeoutNow).
-      boolean inLease =
-          config.checkQuorum() && leaderId != null && electionElapsed < config.electionTicks();
-      if (inLease && !rv.transfer()) {
-        return false;
-      }
-      if (rv.preVote()) {
-        return true; // a pre-vote never changes our term
-      }
-    }
-    if (m instanceof RequestVoteResponse r && r.preVote() && r.voteGranted()) {
-      return true; // granted pre-votes echo the prospective term
-    }
-    boolean fromLeader = m instanceof AppendEntries || m instanceof Heartbeat || m instanceof InstallSnapshot;
-    becomeFollower(m.term(), fromLeader ? m.from() : null);
-    return true;
-  }
-
-  private void answerStaleTerm(Message m) {
-    if (m instanceof AppendEntries || m instanceof Heartbeat) {
-      // A deposed leader (e.g. back from a partition). With PreVote and CheckQuorum our higher
-      // term would never reach it through votes, so tell it directly and it steps down.
-      send(new AppendEntriesResponse(id, m.from(), currentTerm, false, 0, 0, 0, 0));
-    } else if (m instanceof RequestVote rv) {
-      // Refused with our term, as the Raft paper does for every stale vote request. Without
-      // PreVote this is the only way a candidate can learn the term of a voter whose stale
-      // configuration leaves the candidate out: that voter never writes to it (simulator seed
-      // 320 stayed leaderless for good, each of two voters waiting for the other).
-      send(new RequestVoteResponse(id, m.from(), currentTerm, false, rv.preVote()));
-    }
   }
 
   private void dispatch(Message m) {
@@ -191,7 +155,7 @@ public class RaftNode {
     } else if (m instanceof RequestVote rv) {
       handleRequestVote(rv);
     } else if (m instanceof RequestVoteResponse r) {
-      handleVoteResponse(r);
+      candidacy.answered(r);
     } else if (m instanceof AppendEntriesResponse r) {
       if (leader != null) {
         long commitBefore = log.commitIndex();
@@ -204,7 +168,7 @@ public class RaftNode {
       }
     } else if (m instanceof TimeoutNow) {
       if (promotable()) {
-        campaign(false, true);
+        candidacy.start(false, true);
       }
     } else if (m instanceof ReadIndexRequest r) {
       if (leader != null) {
@@ -226,7 +190,7 @@ public class RaftNode {
       becomeFollower(currentTerm, from);
     }
     leaderId = from;
-    electionElapsed = 0;
+    timer.restart();
   }
 
   /**
@@ -309,7 +273,7 @@ public class RaftNode {
     }
     String target = leader.mostCaughtUpActiveVoter();
     if (target != null && leader.transfer(target) == TransferStatus.STARTED) {
-      electionElapsed = 0; // the transfer is abandoned after one election timeout
+      timer.restart(); // the transfer is abandoned after one election timeout
     }
   }
 
@@ -408,7 +372,7 @@ public class RaftNode {
     }
     TransferStatus status = leader.transfer(target);
     if (status == TransferStatus.STARTED) {
-      electionElapsed = 0; // the transfer is abandoned after one election timeout
+      timer.restart(); // the transfer is abandoned after one election timeout
     }
     return status;
   }
@@ -562,43 +526,32 @@ public class RaftNode {
     return new HardState(currentTerm, votedFor, log.commitIndex());
   }
 
-  // ---------------------------------------------------------------- elections (§5.2, thesis §9.6)
+  // ---------------------------------------------------------------- role transitions and votes (§5.2, thesis §9.6)
 
   /** See {@link Election#mayCampaign}; below the storage reserve a node could not lead. */
   private boolean promotable() {
     return !belowReserve && election.mayCampaign();
   }
 
-  private void campaign(boolean preVote, boolean transfer) {
-    resetElectionTimer();
+  /**
+   * Becomes a pre-candidate (thesis §9.6): no leader known, the term and vote unchanged. Returns
+   * the term a real election would use, which the pre-vote asks for.
+   */
+  long becomePreCandidate() {
+    timer.reset();
     leaderId = null;
-    long term;
-    if (preVote) {
-      role = Role.PRE_CANDIDATE;
-      term = currentTerm + 1; // the term we would use; our own term does not change yet
-    } else {
-      role = Role.CANDIDATE;
-      currentTerm++;
-      votedFor = id;
-      term = currentTerm;
-    }
-    if (election.startCount() == Election.Tally.WON) {
-      wonElection(preVote);
-      return;
-    }
-    for (String v : cluster().voters()) {
-      if (!v.equals(id)) {
-        send(new RequestVote(id, v, term, log.lastIndex(), log.lastTerm(), preVote, transfer));
-      }
-    }
+    role = Role.PRE_CANDIDATE;
+    return currentTerm + 1;
   }
 
-  private void wonElection(boolean preVote) {
-    if (preVote) {
-      campaign(false, false);
-    } else {
-      becomeLeader();
-    }
+  /** Becomes a candidate (§5.2): a new term, voting for itself. Returns that term. */
+  long becomeCandidate() {
+    timer.reset();
+    leaderId = null;
+    role = Role.CANDIDATE;
+    currentTerm++;
+    votedFor = id;
+    return currentTerm;
   }
 
   private void handleRequestVote(RequestVote rv) {
@@ -606,24 +559,10 @@ public class RaftNode {
       send(new RequestVoteResponse(id, rv.from(), rv.term(), true, rv.preVote()));
       if (!rv.preVote()) {
         votedFor = rv.from();
-        electionElapsed = 0;
+        timer.restart();
       }
     } else {
       send(new RequestVoteResponse(id, rv.from(), currentTerm, false, rv.preVote()));
-    }
-  }
-
-  private void handleVoteResponse(RequestVoteResponse r) {
-    boolean current =
-        (role == Role.PRE_CANDIDATE && r.preVote()) || (role == Role.CANDIDATE && !r.preVote());
-    if (!current) {
-      return;
-    }
-    Election.Tally tally = election.record(r.from(), r.voteGranted());
-    if (tally == Election.Tally.WON) {
-      wonElection(r.preVote());
-    } else if (tally == Election.Tally.LOST) {
-      becomeFollower(currentTerm, null);
     }
   }
 
@@ -638,23 +577,16 @@ public class RaftNode {
     }
     role = Role.FOLLOWER;
     leaderId = leader;
-    resetElectionTimer();
+    timer.reset();
   }
 
-  private void becomeLeader() {
+  void becomeLeader() {
     role = Role.LEADER;
     leaderId = id;
-    heartbeatElapsed = 0;
-    electionElapsed = 0;
+    timer.startLeading();
     leader = new Leader(this, configChanger, log, config, currentTerm);
     // §5.4.2 / §8: a no-op of the new term lets the leader commit what earlier terms left.
     appendAsLeader(Entry.noop(currentTerm, log.lastIndex() + 1));
-  }
-
-  private void resetElectionTimer() {
-    electionElapsed = 0;
-    randomizedElectionTimeout =
-        config.electionTicks() + random.nextInt(config.electionTicks());
   }
 
   /**
