@@ -5,6 +5,7 @@ import io.raftlock.client.ClientTls;
 import io.raftlock.client.RaftLockClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -37,6 +38,12 @@ final class CliContext {
   final String apiKey;
   /** Whether one-shot reads may take the lean path ({@link WsRead}); {@code RAFTLOCK_LEAN=off} says no. */
   final boolean lean;
+  /**
+   * Whether this run trains the launcher's class-data archive ({@code RAFTLOCK_CDS_TRAINING=1},
+   * set by scripts/raftlock): a read served over the lean path then runs the full path as well,
+   * silently, so that the archive also covers the classes of a later fallback.
+   */
+  final boolean training;
 
   CliContext(String command, CommonOptions o, Cli.Io io) {
     this.command = command;
@@ -63,6 +70,27 @@ final class CliContext {
     this.tls = tlsOf(o, env);
     this.apiKey = o.apiKey != null ? o.apiKey : env.get("RAFTLOCK_API_KEY");
     this.lean = !"off".equals(env.get("RAFTLOCK_LEAN"));
+    this.training = "1".equals(env.get("RAFTLOCK_CDS_TRAINING"));
+  }
+
+  /** This context with output and error streams that print nothing. */
+  private CliContext(CliContext c, PrintStream sink) {
+    this.command = c.command;
+    this.out = sink;
+    this.err = sink;
+    this.json = c.json;
+    this.endpoints = c.endpoints;
+    this.clientId = c.clientId;
+    this.clientIdGiven = c.clientIdGiven;
+    this.timeout = c.timeout;
+    this.tls = c.tls;
+    this.apiKey = c.apiKey;
+    this.lean = false;
+    this.training = false;
+  }
+
+  CliContext silent() {
+    return new CliContext(this, new PrintStream(OutputStream.nullOutputStream()));
   }
 
   /** A command that contacts no cluster: streams and --json only. */
@@ -78,6 +106,7 @@ final class CliContext {
     this.tls = null;
     this.apiKey = null;
     this.lean = false;
+    this.training = false;
   }
 
   /** The context of an offline command ({@code snapshot restore}, {@code snapshot status}). */

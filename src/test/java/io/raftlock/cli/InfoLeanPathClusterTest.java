@@ -119,6 +119,9 @@ class InfoLeanPathClusterTest {
     assertEquals(Cli.OK, held.code());
     assertTrue(held.out().contains("owner      alice"), held.out());
     assertTrue(held.out().contains("\\u001b[2Jx"), "escaped as on the full path: " + held.out());
+    Run training = run(Map.of("RAFTLOCK_CDS_TRAINING", "1"), "info", "lean/a");
+    assertEquals(held.stable(), training.stable(), "the launcher's training run prints the lean answer once");
+    assertEquals("", training.err());
     Run waiters = sameOnBothPaths("info", "lean/a", "--waiters", "--stale");
     assertTrue(waiters.out().contains("\n  0. bob priority 0, gives up at "), waiters.out());
     Run json = sameOnBothPaths("info", "lean/a", "--waiters", "--json");
