@@ -108,8 +108,11 @@ public final class Cli {
     CommandLine cl = new CommandLine(RaftlockCommand.class, new Factory(io));
     boolean all = first == null || !isCommand(first) || first.equals("help") || first.equals("completion");
     for (Class<?> c : RaftlockCommand.COMMANDS) {
-      if (all || named(c, first)) {
+      if (all) {
         cl.addSubcommand(c);
+      } else if (named(c, first)) {
+        cl.addSubcommand(c);
+        break; // names are unique: the annotations of the classes after it need not be read
       }
     }
     cl.setExpandAtFiles(false); // "@name" is a lock name or an argument of lock's COMMAND, never a file to read
