@@ -33,6 +33,9 @@ public final class Cli {
   public static final int INTERNAL = 5;
   public static final int CANNOT_RUN = 127;
 
+  /** Whether this process runs the command line ({@link #main}), not a host that calls {@link #run}. */
+  private static volatile boolean standalone;
+
   /** The streams and environment of one run; {@code json} when --json was given before any {@code --}. */
   record Io(PrintStream out, PrintStream err, Map<String, String> env, boolean json) {}
 
@@ -57,15 +60,21 @@ public final class Cli {
   public static int main(String[] args) {
     // Netty probes SLF4J; without a provider on the class path SLF4J would warn on stderr.
     System.setProperty("slf4j.internal.verbosity", "ERROR");
+    standalone = true;
     return run(Arrays.asList(args), System.out, System.err, System.getenv());
   }
 
   /**
-   * Vert.x, Netty and Chronicle log to java.util.logging; a CLI shows only its own messages. Called
-   * by {@link CliContext} before any of them is loaded, not at start: setting up java.util.logging
-   * is a real share of a command that never loads them (the lean path, {@link WsRead}).
+   * Vert.x, Netty and Chronicle log to java.util.logging; a CLI process shows only its own messages.
+   * Called by {@link CliContext} before any of them is loaded, not at start: setting up
+   * java.util.logging is a real share of a command that never loads them (the lean path,
+   * {@link WsRead}). Only in a process of its own ({@link #main}): a run in-process (the tests,
+   * beside nodes whose logs they read) leaves the process's logging as it is.
    */
   static void quietLogging() {
+    if (!standalone) {
+      return;
+    }
     Logger root = Logger.getLogger("");
     root.setLevel(Level.SEVERE);
     for (var h : root.getHandlers()) {
