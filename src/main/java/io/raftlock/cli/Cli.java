@@ -33,12 +33,8 @@ public final class Cli {
   public static final int INTERNAL = 5;
   public static final int CANNOT_RUN = 127;
 
-  private static final Set<ErrorCode> REFUSALS = EnumSet.of(ErrorCode.LOCK_HELD, ErrorCode.LOCK_NOT_HELD,
-      ErrorCode.NOT_LOCK_OWNER, ErrorCode.VERSION_MISMATCH, ErrorCode.LOCK_NOT_FOUND, ErrorCode.WAIT_QUEUE_FULL,
-      ErrorCode.NOT_WAITING);
-  private static final Set<ErrorCode> UNAVAILABLE_CODES = EnumSet.of(ErrorCode.ERROR_CODE_UNSPECIFIED,
-      ErrorCode.NOT_LEADER, ErrorCode.NO_LEADER, ErrorCode.REPLICATION_FAILURE, ErrorCode.TIMEOUT,
-      ErrorCode.RATE_LIMITED, ErrorCode.UNAVAILABLE);
+  /** Whether this process runs the command line ({@link #main}), not a host that calls {@link #run}. */
+  private static volatile boolean standalone;
 
   /** The streams and environment of one run; {@code json} when --json was given before any {@code --}. */
   record Io(PrintStream out, PrintStream err, Map<String, String> env, boolean json) {}
@@ -64,12 +60,21 @@ public final class Cli {
   public static int main(String[] args) {
     // Netty probes SLF4J; without a provider on the class path SLF4J would warn on stderr.
     System.setProperty("slf4j.internal.verbosity", "ERROR");
-    quietLogging();
+    standalone = true;
     return run(Arrays.asList(args), System.out, System.err, System.getenv());
   }
 
-  /** Vert.x and Netty log to java.util.logging; a CLI shows only its own messages. */
+  /**
+   * Vert.x, Netty and Chronicle log to java.util.logging; a CLI process shows only its own messages.
+   * Called by {@link CliContext} before any of them is loaded, not at start: setting up
+   * java.util.logging is a real share of a command that never loads them (the lean path,
+   * {@link WsRead}). Only in a process of its own ({@link #main}): a run in-process (the tests,
+   * beside nodes whose logs they read) leaves the process's logging as it is.
+   */
   static void quietLogging() {
+    if (!standalone) {
+      return;
+    }
     Logger root = Logger.getLogger("");
     root.setLevel(Level.SEVERE);
     for (var h : root.getHandlers()) {
@@ -112,8 +117,11 @@ public final class Cli {
     CommandLine cl = new CommandLine(RaftlockCommand.class, new Factory(io));
     boolean all = first == null || !isCommand(first) || first.equals("help") || first.equals("completion");
     for (Class<?> c : RaftlockCommand.COMMANDS) {
-      if (all || named(c, first)) {
+      if (all) {
         cl.addSubcommand(c);
+      } else if (named(c, first)) {
+        cl.addSubcommand(c);
+        break; // names are unique: the annotations of the classes after it need not be read
       }
     }
     cl.setExpandAtFiles(false); // "@name" is a lock name or an argument of lock's COMMAND, never a file to read
@@ -158,14 +166,28 @@ public final class Cli {
     return USAGE;
   }
 
+  /**
+   * The codes by exit status, made on the first error: the proto enum's first use checks the
+   * protobuf runtime's version (a logger, String.format), which a command that succeeds over the
+   * lean path ({@link WsRead}) never needs.
+   */
+  private static final class Codes {
+    static final Set<ErrorCode> REFUSALS = EnumSet.of(ErrorCode.LOCK_HELD, ErrorCode.LOCK_NOT_HELD,
+        ErrorCode.NOT_LOCK_OWNER, ErrorCode.VERSION_MISMATCH, ErrorCode.LOCK_NOT_FOUND, ErrorCode.WAIT_QUEUE_FULL,
+        ErrorCode.NOT_WAITING);
+    static final Set<ErrorCode> UNAVAILABLE = EnumSet.of(ErrorCode.ERROR_CODE_UNSPECIFIED,
+        ErrorCode.NOT_LEADER, ErrorCode.NO_LEADER, ErrorCode.REPLICATION_FAILURE, ErrorCode.TIMEOUT,
+        ErrorCode.RATE_LIMITED, ErrorCode.UNAVAILABLE);
+  }
+
   static int exitCodeOf(ErrorCode code) {
-    if (REFUSALS.contains(code)) {
+    if (Codes.REFUSALS.contains(code)) {
       return REFUSED;
     }
     if (code == ErrorCode.INVALID_ARGUMENT || code == ErrorCode.INVALID_TTL) {
       return USAGE;
     }
-    if (UNAVAILABLE_CODES.contains(code)) {
+    if (Codes.UNAVAILABLE.contains(code)) {
       return UNAVAILABLE;
     }
     return INTERNAL;

@@ -5,6 +5,7 @@ import io.raftlock.client.ClientTls;
 import io.raftlock.client.RaftLockClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -35,6 +36,14 @@ final class CliContext {
   final ClientTls tls;
   /** The API key ({@code --api-key} or {@code RAFTLOCK_API_KEY}), or null: sent by the Admin and Auth calls. */
   final String apiKey;
+  /** Whether one-shot reads may take the lean path ({@link WsRead}); {@code RAFTLOCK_LEAN=off} says no. */
+  final boolean lean;
+  /**
+   * Whether this run trains the launcher's class-data archive ({@code RAFTLOCK_CDS_TRAINING=1},
+   * set by scripts/raftlock): a read served over the lean path then runs the full path as well,
+   * silently, so that the archive also covers the classes of a later fallback.
+   */
+  final boolean training;
 
   CliContext(String command, CommonOptions o, Cli.Io io) {
     this.command = command;
@@ -60,6 +69,28 @@ final class CliContext {
     }
     this.tls = tlsOf(o, env);
     this.apiKey = o.apiKey != null ? o.apiKey : env.get("RAFTLOCK_API_KEY");
+    this.lean = !"off".equals(env.get("RAFTLOCK_LEAN"));
+    this.training = "1".equals(env.get("RAFTLOCK_CDS_TRAINING"));
+  }
+
+  /** This context with output and error streams that print nothing. */
+  private CliContext(CliContext c, PrintStream sink) {
+    this.command = c.command;
+    this.out = sink;
+    this.err = sink;
+    this.json = c.json;
+    this.endpoints = c.endpoints;
+    this.clientId = c.clientId;
+    this.clientIdGiven = c.clientIdGiven;
+    this.timeout = c.timeout;
+    this.tls = c.tls;
+    this.apiKey = c.apiKey;
+    this.lean = false;
+    this.training = false;
+  }
+
+  CliContext silent() {
+    return new CliContext(this, new PrintStream(OutputStream.nullOutputStream()));
   }
 
   /** A command that contacts no cluster: streams and --json only. */
@@ -74,10 +105,13 @@ final class CliContext {
     this.timeout = Duration.ofSeconds(15);
     this.tls = null;
     this.apiKey = null;
+    this.lean = false;
+    this.training = false;
   }
 
   /** The context of an offline command ({@code snapshot restore}, {@code snapshot status}). */
   static CliContext offline(String command, Cli.Io io, boolean json) {
+    Cli.quietLogging(); // Chronicle Queue
     return new CliContext(command, io, json);
   }
 
@@ -128,6 +162,7 @@ final class CliContext {
 
   /** A client whose session (the owner of every lock it takes) lives {@code sessionTtl} past its last keep-alive. */
   RaftLockClient client(Duration sessionTtl) {
+    Cli.quietLogging();
     RaftLockClient.Builder b = RaftLockClient.builder().endpoints(endpoints).clientId(clientId).operationTimeout(timeout)
         .sessionTtl(sessionTtl);
     if (tls != null) {
@@ -145,6 +180,7 @@ final class CliContext {
 
   /** HTTP options for the commands that open their own connections (dump, members). */
   HttpClientOptions http() {
+    Cli.quietLogging();
     HttpClientOptions o = new HttpClientOptions().setHttp2ClearTextUpgrade(false).setProtocolVersion(HttpVersion.HTTP_2);
     try {
       return tls == null ? o : tls.applyTo(o);
@@ -162,6 +198,11 @@ final class CliContext {
 
   /** The JSON document with --json (made only then), else the human text; on stdout. */
   void print(Supplier<ObjectNode> jsonDoc, String human) {
-    out.println(json ? jsonDoc.get().toString() : human);
+    printText(() -> jsonDoc.get().toString(), human);
+  }
+
+  /** As {@link #print}, the JSON document given as text. */
+  void printText(Supplier<String> jsonDoc, String human) {
+    out.println(json ? jsonDoc.get() : human);
   }
 }

@@ -1,5 +1,7 @@
 package io.raftlock.cli;
 
+import com.fasterxml.jackson.core.JsonParser;
+import java.io.IOException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.raftlock.client.RaftLockClient;
 import io.raftlock.proto.api.ErrorCode;
@@ -41,6 +43,22 @@ final class InspectCommands {
 
     @Override
     int run(CliContext c) {
+      Integer lean = lean(c);
+      if (lean == null) {
+        return full(c);
+      }
+      if (c.training) {
+        try {
+          full(c.silent());
+        } catch (RuntimeException e) {
+          // only the classes it loaded matter
+        }
+      }
+      return lean;
+    }
+
+    /** Over the client: gRPC, with its retries and failover. */
+    private int full(CliContext c) {
       try (RaftLockClient client = c.client()) {
         GetLockInfoResponse r = RaftLockClient.await(client.getLockInfo(GetLockInfoRequest.newBuilder().setLockId(name)
             .setIncludeWaiters(waiters).setStaleRead(stale).build()));
@@ -51,13 +69,70 @@ final class InspectCommands {
           }
           return Output.refused(c, () -> json(r), "info: " + Output.describe(r.getError()), r.getError());
         }
-        c.print(() -> json(r), Output.describeLock(r.getLockInfo(), Instant.now()));
+        c.print(() -> json(r), Output.describeLock(LockView.of(r.getLockInfo()), Instant.now()));
         return Cli.OK;
       }
     }
 
+    /**
+     * The answer over the lean path ({@link WsRead}) when it gives one the full path would print
+     * alike: a held lock, or a free one. Null otherwise (not tried, no node reached, a refusal, any
+     * other in-band error, which the full path retries or reports).
+     */
+    private Integer lean(CliContext c) {
+      String r = WsRead.call(c, "getLockInfo", g -> {
+        g.writeStringField("lockId", name);
+        g.writeBooleanField("includeWaiters", waiters);
+        g.writeBooleanField("staleRead", stale);
+      }).orElse(null);
+      if (r == null) {
+        return null;
+      }
+      LeanAnswer a = LeanJson.read(r, LeanAnswer::of);
+      if (a.lock != null) {
+        c.printText(() -> LeanJson.withFields(r, g -> {
+          g.writeStringField("lock", name);
+          g.writeBooleanField("held", true);
+        }), Output.describeLock(a.lock, Instant.now()));
+        return Cli.OK;
+      }
+      // The name, not ErrorCode.LOCK_NOT_FOUND: the proto enum's first use checks the protobuf runtime's version.
+      if (a.errorCode.isEmpty() || a.errorCode.equals("LOCK_NOT_FOUND")) {
+        c.printText(() -> LeanJson.withFields(r, g -> {
+          g.writeStringField("lock", name);
+          g.writeBooleanField("held", false);
+        }), name + " is free");
+        return Cli.REFUSED;
+      }
+      return null;
+    }
+
     private ObjectNode json(GetLockInfoResponse r) {
       return Output.protoJson(r).put("lock", name).put("held", r.hasLockInfo());
+    }
+
+    /** A {@code GetLockInfoResponse} in the proto3 JSON mapping: the lock, or null; the in-band error's code, or "". */
+    private static final class LeanAnswer {
+      LockView lock;
+      String errorCode = "";
+
+      static LeanAnswer of(JsonParser p) throws IOException {
+        LeanAnswer a = new LeanAnswer();
+        LeanJson.eachField(p, (name, v) -> {
+          switch (name) {
+            case "lockInfo" -> a.lock = LockView.of(v);
+            case "error" -> LeanJson.eachField(v, (field, e) -> {
+              if (field.equals("code")) {
+                a.errorCode = e.getText();
+              } else {
+                e.skipChildren();
+              }
+            });
+            default -> v.skipChildren();
+          }
+        });
+        return a;
+      }
     }
   }
 

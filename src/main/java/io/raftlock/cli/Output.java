@@ -9,8 +9,6 @@ import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
 import io.raftlock.client.RaftLockException;
 import io.raftlock.proto.api.ErrorDetail;
-import io.raftlock.proto.api.LockInfo;
-import io.raftlock.proto.api.WaiterInfo;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,22 +57,21 @@ final class Output {
   }
 
   /** Plain concatenation, no {@code String.format}: a one-shot command need not start the Formatter. */
-  static String describeLock(LockInfo l, Instant now) {
-    Instant expires = instant(l.getExpiresAt());
+  static String describeLock(LockView l, Instant now) {
     StringBuilder sb = new StringBuilder()
-        .append("lock       ").append(l.getLockId()).append('\n')
-        .append("owner      ").append(l.getOwnerId()).append('\n')
-        .append("token      ").append(l.getVersion()).append('\n')
-        .append("acquired   ").append(instant(l.getAcquiredAt())).append('\n')
-        .append("expires    ").append(expires).append(" (in ").append(Durations.human(Duration.between(now, expires)))
-        .append(")\n")
-        .append("waiters    ").append(l.getWaiterCount());
-    for (WaiterInfo w : l.getWaitersInfoList()) {
-      sb.append("\n  ").append(w.getPosition()).append(". ").append(w.getClientId()).append(" priority ")
-          .append(w.getPriority()).append(", gives up at ").append(instant(w.getTimeoutAt()));
+        .append("lock       ").append(l.lockId()).append('\n')
+        .append("owner      ").append(l.ownerId()).append('\n')
+        .append("token      ").append(l.version()).append('\n')
+        .append("acquired   ").append(l.acquiredAt()).append('\n')
+        .append("expires    ").append(l.expiresAt()).append(" (in ")
+        .append(Durations.human(Duration.between(now, l.expiresAt()))).append(")\n")
+        .append("waiters    ").append(l.waiterCount());
+    for (LockView.Waiter w : l.waiters()) {
+      sb.append("\n  ").append(w.position()).append(". ").append(w.clientId()).append(" priority ")
+          .append(w.priority()).append(", gives up at ").append(w.timeoutAt());
     }
-    if (l.getMetadataCount() > 0) {
-      sb.append("\nmetadata   ").append(l.getMetadataMap());
+    if (!l.metadata().isEmpty()) {
+      sb.append("\nmetadata   ").append(l.metadata());
     }
     return sb.toString();
   }
