@@ -168,6 +168,7 @@ public final class NodeHttpServer extends VerticleBase {
       if (authFactory != null) {
         authFactory.apply(vertx).bind(grpc);
       }
+      router.get(HttpLockInfo.PATH).handler(new HttpLockInfo(service, auth)::handle);
       WebSocketApi webSockets = new WebSocketApi(vertx, service,
           WebSocketApi.Options.defaults().withMaxFrameBytes(WS_MAX_FRAME_BYTES));
       router.route("/v1/ws").handler(rc -> {
@@ -224,9 +225,11 @@ public final class NodeHttpServer extends VerticleBase {
   /**
    * Paths served to anyone even when auth is on: liveness, readiness, the Raft status (roles,
    * terms and indexes, no lock names or client ids: load balancers, scripts and other members'
-   * cluster pages read it) and the WebSocket (which checks its key itself).
+   * cluster pages read it), the WebSocket and the lock-info read (both check the key themselves,
+   * per request and lock name, as the gRPC calls do).
    */
-  private static final java.util.Set<String> OPEN_PATHS = java.util.Set.of("/health", "/ready", "/status", "/v1/ws");
+  private static final java.util.Set<String> OPEN_PATHS = java.util.Set.of("/health", "/ready", "/status", "/v1/ws",
+      HttpLockInfo.PATH);
 
   /** Once auth is on, HTTP paths other than {@link #OPEN_PATHS} need {@code read} on every name. */
   private void guard(RoutingContext rc) {

@@ -144,6 +144,16 @@ final class WsCodec {
     return head(id, op) + "\"response\":" + body + "}";
   }
 
+  /** One message in the proto3 JSON mapping, as the {@code response} member of a reply holds it. */
+  static String json(MessageOrBuilder message) throws InvalidProtocolBufferException {
+    return PRINTER.print(message);
+  }
+
+  /** {@code {"error":{..ErrorDetail..}}}: a refusal outside a WebSocket (the HTTP read). */
+  static String errorBody(ErrorDetail error) {
+    return "{\"error\":" + print(error) + "}";
+  }
+
   /** {@code {"id":..,"op":..,"error":{..ErrorDetail..}}}; id and op are left out when null. */
   static String error(String id, WsOp op, ErrorDetail error) {
     return head(id, op) + "\"error\":" + print(error) + "}";

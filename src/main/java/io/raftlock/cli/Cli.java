@@ -68,7 +68,7 @@ public final class Cli {
    * Vert.x, Netty and Chronicle log to java.util.logging; a CLI process shows only its own messages.
    * Called by {@link CliContext} before any of them is loaded, not at start: setting up
    * java.util.logging is a real share of a command that never loads them (the lean path,
-   * {@link WsRead}). Only in a process of its own ({@link #main}): a run in-process (the tests,
+   * {@link HttpRead}). Only in a process of its own ({@link #main}): a run in-process (the tests,
    * beside nodes whose logs they read) leaves the process's logging as it is.
    */
   static void quietLogging() {
@@ -169,7 +169,7 @@ public final class Cli {
   /**
    * The codes by exit status, made on the first error: the proto enum's first use checks the
    * protobuf runtime's version (a logger, String.format), which a command that succeeds over the
-   * lean path ({@link WsRead}) never needs.
+   * lean path ({@link HttpRead}) never needs.
    */
   private static final class Codes {
     static final Set<ErrorCode> REFUSALS = EnumSet.of(ErrorCode.LOCK_HELD, ErrorCode.LOCK_NOT_HELD,

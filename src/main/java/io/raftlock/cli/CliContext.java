@@ -36,7 +36,7 @@ final class CliContext {
   final ClientTls tls;
   /** The API key ({@code --api-key} or {@code RAFTLOCK_API_KEY}), or null: sent by the Admin and Auth calls. */
   final String apiKey;
-  /** Whether one-shot reads may take the lean path ({@link WsRead}); {@code RAFTLOCK_LEAN=off} says no. */
+  /** Whether one-shot reads may take the lean path ({@link HttpRead}); {@code RAFTLOCK_LEAN=off} says no. */
   final boolean lean;
   /**
    * Whether this run trains the launcher's class-data archive ({@code RAFTLOCK_CDS_TRAINING=1},
@@ -73,24 +73,32 @@ final class CliContext {
     this.training = "1".equals(env.get("RAFTLOCK_CDS_TRAINING"));
   }
 
-  /** This context with output and error streams that print nothing. */
-  private CliContext(CliContext c, PrintStream sink) {
+  /** A copy of {@code c} with other streams, timeout and lean-path flags. */
+  private CliContext(CliContext c, PrintStream out, PrintStream err, Duration timeout, boolean lean,
+      boolean training) {
     this.command = c.command;
-    this.out = sink;
-    this.err = sink;
+    this.out = out;
+    this.err = err;
     this.json = c.json;
     this.endpoints = c.endpoints;
     this.clientId = c.clientId;
     this.clientIdGiven = c.clientIdGiven;
-    this.timeout = c.timeout;
+    this.timeout = timeout;
     this.tls = c.tls;
     this.apiKey = c.apiKey;
-    this.lean = false;
-    this.training = false;
+    this.lean = lean;
+    this.training = training;
   }
 
+  /** This context with output and error streams that print nothing. */
   CliContext silent() {
-    return new CliContext(this, new PrintStream(OutputStream.nullOutputStream()));
+    PrintStream sink = new PrintStream(OutputStream.nullOutputStream());
+    return new CliContext(this, sink, sink, timeout, false, false);
+  }
+
+  /** This context with {@code left} for its calls (what a lean attempt left of --timeout), at least 1 ms. */
+  CliContext withTimeout(Duration left) {
+    return new CliContext(this, out, err, left.toMillis() < 1 ? Duration.ofMillis(1) : left, lean, training);
   }
 
   /** A command that contacts no cluster: streams and --json only. */

@@ -43,9 +43,11 @@ final class InspectCommands {
 
     @Override
     int run(CliContext c) {
+      long startNanos = System.nanoTime();
       Integer lean = lean(c);
       if (lean == null) {
-        return full(c);
+        // What the lean attempt left of --timeout (it spends at most a third of it).
+        return full(c.withTimeout(c.timeout.minusNanos(System.nanoTime() - startNanos)));
       }
       if (c.training) {
         try {
@@ -75,20 +77,22 @@ final class InspectCommands {
     }
 
     /**
-     * The answer over the lean path ({@link WsRead}) when it gives one the full path would print
+     * The answer over the lean path ({@link HttpRead}) when it gives one the full path would print
      * alike: a held lock, or a free one. Null otherwise (not tried, no node reached, a refusal, any
-     * other in-band error, which the full path retries or reports).
+     * other in-band error or an answer it cannot read, which the full path retries or reports).
      */
-    private Integer lean(CliContext c) {
-      String r = WsRead.call(c, "getLockInfo", g -> {
-        g.writeStringField("lockId", name);
-        g.writeBooleanField("includeWaiters", waiters);
-        g.writeBooleanField("staleRead", stale);
-      }).orElse(null);
+    Integer lean(CliContext c) {
+      String r = HttpRead.get(c, "/v1/lock-info", java.util.Map.of("lockId", name,
+          "includeWaiters", Boolean.toString(waiters), "staleRead", Boolean.toString(stale))).orElse(null);
       if (r == null) {
         return null;
       }
-      LeanAnswer a = LeanJson.read(r, LeanAnswer::of);
+      LeanAnswer a;
+      try {
+        a = LeanJson.read(r, LeanAnswer::of);
+      } catch (RuntimeException e) {
+        return null; // not what this client reads: the full path
+      }
       if (a.lock != null) {
         c.printText(() -> LeanJson.withFields(r, g -> {
           g.writeStringField("lock", name);
@@ -97,7 +101,8 @@ final class InspectCommands {
         return Cli.OK;
       }
       // The name, not ErrorCode.LOCK_NOT_FOUND: the proto enum's first use checks the protobuf runtime's version.
-      if (a.errorCode.isEmpty() || a.errorCode.equals("LOCK_NOT_FOUND")) {
+      // No error at all (a free lock the node reports without one) reads as free, as on the full path.
+      if (!a.hasError || a.errorCode.equals("LOCK_NOT_FOUND")) {
         c.printText(() -> LeanJson.withFields(r, g -> {
           g.writeStringField("lock", name);
           g.writeBooleanField("held", false);
@@ -114,6 +119,7 @@ final class InspectCommands {
     /** A {@code GetLockInfoResponse} in the proto3 JSON mapping: the lock, or null; the in-band error's code, or "". */
     private static final class LeanAnswer {
       LockView lock;
+      boolean hasError;
       String errorCode = "";
 
       static LeanAnswer of(JsonParser p) throws IOException {
@@ -121,13 +127,16 @@ final class InspectCommands {
         LeanJson.eachField(p, (name, v) -> {
           switch (name) {
             case "lockInfo" -> a.lock = LockView.of(v);
-            case "error" -> LeanJson.eachField(v, (field, e) -> {
-              if (field.equals("code")) {
-                a.errorCode = e.getText();
-              } else {
-                e.skipChildren();
-              }
-            });
+            case "error" -> {
+              a.hasError = true;
+              LeanJson.eachField(v, (field, e) -> {
+                if (field.equals("code")) {
+                  a.errorCode = e.getText();
+                } else {
+                  e.skipChildren();
+                }
+              });
+            }
             default -> v.skipChildren();
           }
         });

@@ -9,7 +9,7 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 
 /**
- * The JSON of the lean path ({@link WsRead}), on Jackson's streaming API alone: building its
+ * The JSON of the lean path ({@link HttpRead}), on Jackson's streaming API alone: building its
  * {@code ObjectMapper} costs a one-shot command more than the request itself, and the lean path
  * only copies documents and reads a few fields. The documents it writes are those
  * {@code ObjectNode.toString()} writes for the same content (compact, Jackson's escaping), so

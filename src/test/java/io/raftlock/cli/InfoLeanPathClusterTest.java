@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code info} over the lean path ({@link WsRead}: the JDK's WebSocket client against
- * {@code /v1/ws}) in-process against a real 3-node cluster: the lean path serves it, and every
+ * {@code info} over the lean path ({@link HttpRead}: one HTTP/1.1 GET of {@code /v1/lock-info}
+ * with the JDK's HttpURLConnection) in-process against a real 3-node cluster: the lean path serves
+ * it (past a node that is down and one that accepts but never answers), and every
  * answer (held, free, waiters and metadata, an invalid name, an unreachable cluster, auth with a
  * key, without one and with a wrong one) prints the same bytes and exits with the same code as the
  * full path ({@code RAFTLOCK_LEAN=off}) in the same state.
@@ -71,14 +72,27 @@ class InfoLeanPathClusterTest {
     return lean;
   }
 
-  /** The lean transport alone: the response, or empty when it leaves the answer to the full path. */
-  Optional<String> leanCall(String endpointList, String apiKey, String lock) {
+  CliContext context(String endpointList, String apiKey) {
     CommonOptions o = new CommonOptions();
     o.endpoints = endpointList;
     o.apiKey = apiKey;
-    o.timeout = Duration.ofSeconds(5);
-    CliContext c = new CliContext("info", o, new Cli.Io(System.out, System.err, Map.of(), false));
-    return WsRead.call(c, "getLockInfo", g -> g.writeStringField("lockId", lock));
+    o.timeout = Duration.ofSeconds(9); // the lean path's budget: 3 s, 1 s per endpoint
+    return new CliContext("info", o, new Cli.Io(new PrintStream(new ByteArrayOutputStream()),
+        new PrintStream(new ByteArrayOutputStream()), Map.of(), false));
+  }
+
+  /** The lean transport alone, from the first endpoint on: the body, or empty when it leaves the answer to the full path. */
+  Optional<String> leanCall(String endpointList, String apiKey, String lock) {
+    return HttpRead.get(context(endpointList, apiKey), "/v1/lock-info", Map.of("lockId", lock), 0);
+  }
+
+  /** The exit code {@code info NAME [--waiters] [--stale]} gets over the lean path alone, or null when it would fall back. */
+  Integer leanInfo(String lock, boolean waiters, boolean stale) {
+    InspectCommands.Info info = new InspectCommands.Info();
+    info.name = lock;
+    info.waiters = waiters;
+    info.stale = stale;
+    return info.lean(context(endpoints, null));
   }
 
   static int closedPort() throws Exception {
@@ -111,9 +125,20 @@ class InfoLeanPathClusterTest {
         JSON.readTree(run(FULL, "info", "lean/a", "--json").out()).path("lockInfo").path("waiterCount").asInt() == 1);
 
     assertTrue(leanCall(endpoints, null, "lean/a").isPresent(), "the lean path serves info");
+    assertEquals(Cli.OK, leanInfo("lean/a", false, false), "info is answered over the lean path");
+    assertEquals(Cli.OK, leanInfo("lean/a", true, true), "with --waiters --stale too");
+    assertEquals(Cli.REFUSED, leanInfo("lean/none", false, false), "a free lock too");
     int down = closedPort();
     assertTrue(leanCall("127.0.0.1:" + down + "," + endpoints, null, "lean/a").isPresent(),
         "a node that cannot be reached gives way to the next");
+    try (ServerSocket hung = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      // The kernel accepts the connection into the backlog; nothing ever answers on it.
+      String first = "127.0.0.1:" + hung.getLocalPort();
+      assertTrue(leanCall(first + "," + endpoints, null, "lean/a").isPresent(),
+          "a node that accepts but does not answer gives way to the next within its share");
+      Run allHung = sameOnBothPaths("info", "lean/a", "--endpoints", first, "--timeout", "2s", "--json");
+      assertEquals(Cli.UNAVAILABLE, allHung.code(), allHung.out());
+    }
 
     Run held = sameOnBothPaths("info", "lean/a");
     assertEquals(Cli.OK, held.code());
@@ -138,7 +163,7 @@ class InfoLeanPathClusterTest {
     assertEquals("LOCK_NOT_FOUND", JSON.readTree(freeJson.out()).path("error").path("code").asText());
     assertFalse(JSON.readTree(freeJson.out()).path("held").asBoolean(true));
 
-    // A refusal ({"error": ...}) is left to the full path, which reports it as it always has.
+    // A refusal (400 {"error": ...}) is left to the full path, which reports it as it always has.
     assertTrue(leanCall(endpoints, null, "").isEmpty());
     Run invalid = sameOnBothPaths("info", "", "--json");
     assertEquals(Cli.USAGE, invalid.code());
@@ -156,15 +181,15 @@ class InfoLeanPathClusterTest {
   }
 
   @Test
-  void withAuthTheKeyTravelsOnTheUpgradeAndEveryRefusalIsTheFullPaths() throws Exception {
+  void withAuthTheKeyTravelsInItsHeaderAndEveryRefusalIsTheFullPaths() throws Exception {
     startCluster();
     Run enabled = run(Map.of(), "auth", "enable", "--json");
     assertEquals(Cli.OK, enabled.code(), enabled.err());
     String admin = JSON.readTree(enabled.out()).path("key").asText();
     assertEquals(Cli.OK, run(Map.of(), "acquire", "lean/auth", "--client-id", "alice", "--api-key", admin).code());
 
-    assertTrue(leanCall(endpoints, admin, "lean/auth").isPresent(), "the key is sent on the upgrade");
-    assertTrue(leanCall(endpoints, null, "lean/auth").isEmpty(), "no key: closed by the node, the full path");
+    assertTrue(leanCall(endpoints, admin, "lean/auth").isPresent(), "the key is sent in the Authorization header");
+    assertTrue(leanCall(endpoints, null, "lean/auth").isEmpty(), "no key: refused by the node, the full path");
     assertTrue(leanCall(endpoints, "rlk_wrong", "lean/auth").isEmpty(), "a wrong key: 401, the full path");
 
     Run withKey = sameOnBothPaths("info", "lean/auth", "--api-key", admin, "--json");
