@@ -174,7 +174,7 @@ public final class Cli {
   private static final class Codes {
     static final Set<ErrorCode> REFUSALS = EnumSet.of(ErrorCode.LOCK_HELD, ErrorCode.LOCK_NOT_HELD,
         ErrorCode.NOT_LOCK_OWNER, ErrorCode.VERSION_MISMATCH, ErrorCode.LOCK_NOT_FOUND, ErrorCode.WAIT_QUEUE_FULL,
-        ErrorCode.NOT_WAITING);
+        ErrorCode.NOT_WAITING, ErrorCode.PERMISSION_DENIED); // no or unknown key, or no permission: exit 1 (docs/cli.md)
     static final Set<ErrorCode> UNAVAILABLE = EnumSet.of(ErrorCode.ERROR_CODE_UNSPECIFIED,
         ErrorCode.NOT_LEADER, ErrorCode.NO_LEADER, ErrorCode.REPLICATION_FAILURE, ErrorCode.TIMEOUT,
         ErrorCode.RATE_LIMITED, ErrorCode.UNAVAILABLE);

@@ -224,6 +224,7 @@ class CliTest {
     assertEquals(Cli.REFUSED, Cli.exitCodeOf(ErrorCode.NOT_LOCK_OWNER));
     assertEquals(Cli.REFUSED, Cli.exitCodeOf(ErrorCode.VERSION_MISMATCH));
     assertEquals(Cli.REFUSED, Cli.exitCodeOf(ErrorCode.LOCK_NOT_FOUND));
+    assertEquals(Cli.REFUSED, Cli.exitCodeOf(ErrorCode.PERMISSION_DENIED));
     assertEquals(Cli.USAGE, Cli.exitCodeOf(ErrorCode.INVALID_ARGUMENT));
     assertEquals(Cli.USAGE, Cli.exitCodeOf(ErrorCode.INVALID_TTL));
     assertEquals(Cli.UNAVAILABLE, Cli.exitCodeOf(ErrorCode.NO_LEADER));

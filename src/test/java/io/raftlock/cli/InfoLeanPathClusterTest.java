@@ -202,6 +202,7 @@ class InfoLeanPathClusterTest {
     Run wrongKey = sameOnBothPaths("info", "lean/auth", "--api-key", "rlk_wrong", "--json");
     for (Run refused : List.of(noKey, wrongKey)) {
       assertEquals("PERMISSION_DENIED", JSON.readTree(refused.out()).path("error").path("code").asText(), refused.out());
+      assertEquals(Cli.REFUSED, refused.code(), "no or a wrong key exits 1, as docs/cli.md says");
     }
   }
 }
