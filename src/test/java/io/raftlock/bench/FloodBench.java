@@ -201,19 +201,24 @@ public final class FloodBench {
     }
   }
 
+  /** The measured window: the polite client runs for {@link #seconds} while the flood sends. */
+  private void measure(PoliteClient polite, Window window) throws InterruptedException {
+    window.begin();
+    polite.start();
+    try {
+      TimeUnit.SECONDS.sleep(seconds);
+    } finally {
+      polite.stop();
+      window.end();
+    }
+  }
+
   /** The flood from this JVM, the polite client beside it while it sends. */
   private FloodClients.Counts floodHere(Variant variant, double rate, NodeRef leader, PoliteClient polite,
       Window window) throws Exception {
     FloodClients flood = new FloodClients(variant.transport(), variant.connections(), rate, leader);
     try {
-      window.begin();
-      polite.start();
-      try {
-        TimeUnit.SECONDS.sleep(seconds);
-      } finally {
-        polite.stop();
-        window.end();
-      }
+      measure(polite, window);
     } finally {
       flood.close();
     }
@@ -246,14 +251,7 @@ public final class FloodBench {
       } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
         throw new IllegalStateException("the flood process did not start: " + java.nio.file.Files.readString(log), e);
       }
-      window.begin();
-      polite.start();
-      try {
-        TimeUnit.SECONDS.sleep(seconds);
-      } finally {
-        polite.stop();
-        window.end();
-      }
+      measure(polite, window);
       String last;
       try {
         last = lastLine.get(120, TimeUnit.SECONDS);
