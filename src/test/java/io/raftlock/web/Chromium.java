@@ -135,7 +135,10 @@ public final class Chromium implements AutoCloseable {
 
   private void connect(String browserAddress) throws Exception {
     // The message handler is set as the socket opens, on its event loop, so no answer is missed.
-    socket = client.connect(new io.vertx.core.http.WebSocketConnectOptions().setAbsoluteURI(browserAddress))
+    // No Origin header: Chromium 111+ refuses DevTools connections from an origin it was not told
+    // to allow (--remote-allow-origins), and a client that sends none is not a web page.
+    socket = client.connect(new io.vertx.core.http.WebSocketConnectOptions().setAbsoluteURI(browserAddress)
+            .setAllowOriginHeader(false))
         .map(ws -> {
           ws.textMessageHandler(text -> {
             JsonObject message = new JsonObject(text);
