@@ -38,8 +38,9 @@ final class HttpLockInfo {
   void handle(RoutingContext rc) {
     GetLockInfoRequest request;
     try {
+      String lockId = rc.queryParams().get("lockId");
       request = GetLockInfoRequest.newBuilder()
-          .setLockId(rc.queryParams().get("lockId") == null ? "" : rc.queryParams().get("lockId"))
+          .setLockId(lockId == null ? "" : lockId)
           .setIncludeWaiters(flag(rc, "includeWaiters"))
           .setStaleRead(flag(rc, "staleRead"))
           .build();
@@ -82,6 +83,7 @@ final class HttpLockInfo {
     end(rc, 500, WsCodec.errorBody(WsCodec.errorDetail(ErrorCode.INTERNAL_ERROR, "internal error", null)));
   }
 
+  /** The HTTP status of a refusal with this gRPC status (also the node's other HTTP paths' auth refusals). */
   static int httpStatus(GrpcStatus status) {
     return switch (status) {
       case INVALID_ARGUMENT, OUT_OF_RANGE, FAILED_PRECONDITION -> 400;

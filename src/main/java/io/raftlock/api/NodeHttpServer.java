@@ -242,7 +242,7 @@ public final class NodeHttpServer extends VerticleBase {
           io.raftlock.lock.Permission.READ, "");
       rc.next();
     } catch (ApiException e) {
-      rc.response().setStatusCode(e.status() == io.vertx.grpc.common.GrpcStatus.UNAUTHENTICATED ? 401 : 403)
+      rc.response().setStatusCode(HttpLockInfo.httpStatus(e.status()))
           .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
           .end(e.detail().getMessage() + "\n");
     }

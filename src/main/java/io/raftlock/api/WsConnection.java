@@ -278,21 +278,8 @@ final class WsConnection implements WsWatches.Host {
     }
   }
 
-  @Override
-  public void replyEmpty(WsCodec.Inbound in) {
-    try {
-      send(WsCodec.reply(in.id(), in.op(), null));
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException(e); // nothing is printed for a null response
-    }
-  }
-
-  @Override
-  public ErrorDetail errorOf(Throwable t) {
-    return detailOf(t);
-  }
-
-  private static ErrorDetail detailOf(Throwable t) {
+  /** The error a failed request is answered with: its own, or INTERNAL_ERROR (logged: a bug). */
+  static ErrorDetail detailOf(Throwable t) {
     if (t instanceof ApiException e && e.detail() != null) {
       return e.detail();
     }

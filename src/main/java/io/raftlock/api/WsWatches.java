@@ -2,7 +2,6 @@ package io.raftlock.api;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftlock.proto.api.ErrorCode;
-import io.raftlock.proto.api.ErrorDetail;
 import io.raftlock.proto.api.LockEventMessage;
 import io.raftlock.proto.api.WatchRequest;
 import io.vertx.core.AsyncResult;
@@ -42,12 +41,6 @@ final class WsWatches {
 
     /** Writes one text message; false if the connection is closed or was just closed (slow consumer). */
     boolean send(String text);
-
-    /** The {@code {}} response of watch and unwatch. */
-    void replyEmpty(WsCodec.Inbound in);
-
-    /** The error a failed future is answered with. */
-    ErrorDetail errorOf(Throwable failure);
 
     boolean isClosed();
 
@@ -108,11 +101,11 @@ final class WsWatches {
       watches.remove(entry.clientId, entry);
       entry.ended = true;
       Throwable cause = ar.failed() ? ar.cause() : new IllegalStateException("null watch");
-      host.send(WsCodec.error(in.id(), in.op(), host.errorOf(cause)));
+      host.send(WsCodec.error(in.id(), in.op(), WsConnection.detailOf(cause)));
       return;
     }
     entry.attach(ar.result());
-    host.replyEmpty(in);
+    replyEmpty(in);
   }
 
   void unwatch(WsCodec.Inbound in) {
@@ -124,7 +117,16 @@ final class WsWatches {
       return;
     }
     entry.end();
-    host.replyEmpty(in);
+    replyEmpty(in);
+  }
+
+  /** The {@code {}} response of watch and unwatch. */
+  private void replyEmpty(WsCodec.Inbound in) {
+    try {
+      host.send(WsCodec.reply(in.id(), in.op(), null));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e); // nothing is printed for a null response
+    }
   }
 
   /** The connection ended: every watch ends (for the node, that cancels the client's waits). */

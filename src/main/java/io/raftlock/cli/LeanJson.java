@@ -38,15 +38,6 @@ final class LeanJson {
     void read(String name, JsonParser p) throws IOException;
   }
 
-  /** {@code {fields}}. */
-  static String object(Fields fields) {
-    return generate(g -> {
-      g.writeStartObject();
-      fields.write(g);
-      g.writeEndObject();
-    });
-  }
-
   /** The JSON object {@code object} with {@code more} fields added at its end. */
   static String withFields(String object, Fields more) {
     return generate(g -> {
@@ -61,23 +52,6 @@ final class LeanJson {
         more.write(g);
         g.writeEndObject();
       }
-    });
-  }
-
-  /** The member {@code name} of the JSON object {@code document}, as JSON text; null when absent or not an object. */
-  static String member(String document, String name) {
-    return read(document, p -> {
-      expect(p.currentToken(), JsonToken.START_OBJECT);
-      String found = null;
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String field = p.currentName();
-        if (p.nextToken() == JsonToken.START_OBJECT && field.equals(name)) {
-          found = generate(g -> g.copyCurrentStructure(p));
-        } else {
-          p.skipChildren();
-        }
-      }
-      return found;
     });
   }
 
