@@ -113,14 +113,17 @@ public final class FloodClients implements AutoCloseable {
       connect.addHeader("Authorization", "Bearer " + apiKey);
     }
     WebSocket ws = client.connect(connect).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    long openedAt = System.nanoTime();
     sockets.add(ws);
     ws.closeHandler(v -> {
       if (!closing) {
         closedByNode.incrementAndGet();
-        System.err.println("the node closed flood connection " + clientId + ": " + ws.closeStatusCode() + " "
-            + ws.closeReason());
+        System.err.printf("the node closed flood connection %s %.1f s after it opened, after %,d acquires sent: %s %s%n",
+            clientId, (System.nanoTime() - openedAt) / 1e9, sent.get(), ws.closeStatusCode(), ws.closeReason());
       }
     });
+    ws.exceptionHandler(t -> System.err.printf("flood connection %s failed %.1f s after it opened: %s%n",
+        clientId, (System.nanoTime() - openedAt) / 1e9, t));
     ws.textMessageHandler(text -> {
       if (text.contains("\"RATE_LIMITED\"")) {
         refused.incrementAndGet();
