@@ -546,10 +546,10 @@ public final class FloodBench {
     FloodClients.Counts f = r.flood();
     return String.format("terms %s leader changes %d, polite p50 %.1f ms p99 %.1f ms max %.1f ms (%d calls,"
             + " %d errors, %d spurious expiries, %d late renewals), flood sent %,d held back %,d admitted %,d"
-            + " refused %,d failed %,d (connections closed by the node %d)",
+            + " refused %,d failed %,d (WebSocket connections lost and reopened %d)",
         terms, r.leaderChanges(), r.polite().percentileMs(50), r.polite().percentileMs(99),
         r.polite().percentileMs(100), r.polite().count(), r.politeErrors(), r.spuriousExpiries(), r.lateRenewals(),
-        f.sent(), f.heldBack(), f.admitted(), f.refused(), f.failed(), f.closedByNode());
+        f.sent(), f.heldBack(), f.admitted(), f.refused(), f.failed(), f.lost());
   }
 
   private static void print(List<Result> results) {
