@@ -8,6 +8,7 @@
 # admitted/refused counts and node CPU.
 #   scripts/bench-flood.sh [--seconds 60] [--factor 10] [--calibrate-s 10] [--variants ws:1,grpc:1,grpc:64]
 #                          [--rate R] [--profile DIR] [--flood-nice N]
+# --variants burn:N (with --flood-nice): the control, a process that only spins N threads, sends nothing.
 # --rate R: flood at R acquires/s instead of factor x the calibrated capacity.
 # --flood-nice N: the flood from a process of its own, its niceness raised by N (19: clients on other machines).
 # --profile DIR: a JFR recording of the leader per variant and its CPU-sample summary in DIR.
@@ -19,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 for a in "$@"; do
-  case "$a" in -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+  case "$a" in -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 done
 JAR=${RAFTLOCK_JAR:-target/raftlock.jar}
 [ -n "${RAFTLOCK_JAR:-}" ] || build_jar_if_stale

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * FloodBench --nodes id=host:port:pid,... [--seconds 60] [--factor 10] [--calibrate-s 10]
- *            [--variants ws:1,grpc:1,grpc:64] [--rate R] [--profile DIR] [--flood-nice N]
+ *            [--variants ws:1,grpc:1,grpc:64,burn:1] [--rate R] [--profile DIR] [--flood-nice N]
  * </pre>
  *
  * <p>The flood runs inside this JVM, beside the polite client, unless {@code --flood-nice N}
@@ -36,6 +36,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * else wants). Three nodes, a flooder at 10x and a polite client share this machine's two cores; a
  * niced flooder stands for clients on other machines, so what the polite client sees is the
  * cluster's doing rather than the flooder's CPU. The counts show what rate it still reached.
+ * The variant {@code burn:N} is the control for that: a process at the flooder's niceness that
+ * spins N threads and sends nothing ({@link CpuBurner}), so the polite client's latency under the
+ * same contention without a flood is measured in the same run. After the calibration the polite
+ * path is run unmeasured for as long, so the first variant does not measure its JIT warm-up.
  *
  * The commit capacity is measured first: 64 gRPC callers doing acquire+release pairs as fast as
  * they are answered for {@code --calibrate-s} unmeasured (the JIT warms up), then as long again
@@ -50,15 +54,26 @@ public final class FloodBench {
   /** The polite client's lease: long against its calls, so only a stalled cluster expires it. */
   static final int POLITE_TTL_S = 2;
 
+  /**
+   * A flood of {@code transport} over {@code connections}, or (transport null, spec
+   * {@code burn:N}) the control: a process of its own that only burns N cores at the flooder's
+   * niceness and sends nothing, so the polite client's latency under CPU contention alone is
+   * measured in the same run.
+   */
   record Variant(FloodClients.Transport transport, int connections) {
     static Variant parse(String spec) {
       String[] f = spec.split(":");
-      return new Variant(FloodClients.Transport.valueOf(f[0].toUpperCase()), Integer.parseInt(f[1]));
+      return new Variant(f[0].equalsIgnoreCase("burn") ? null : FloodClients.Transport.valueOf(f[0].toUpperCase()),
+          Integer.parseInt(f[1]));
+    }
+
+    String kind() {
+      return transport == null ? "burn" : transport.name().toLowerCase();
     }
 
     @Override
     public String toString() {
-      return transport.name().toLowerCase() + " x" + connections;
+      return kind() + " x" + connections;
     }
   }
 
@@ -82,7 +97,7 @@ public final class FloodBench {
     Map<String, String> opts = BenchArgs.options(args);
     if (!opts.containsKey("--nodes")) {
       System.err.println("usage: FloodBench --nodes id=host:port:pid,... [--seconds 60] [--factor 10]"
-          + " [--calibrate-s 10] [--variants ws:1,grpc:1,grpc:64] [--rate R] [--profile DIR] [--flood-nice N]");
+          + " [--calibrate-s 10] [--variants ws:1,grpc:1,grpc:64,burn:1] [--rate R] [--profile DIR] [--flood-nice N]");
       System.exit(2);
     }
     List<NodeRef> nodes = BenchArgs.nodes(opts.get("--nodes"));
@@ -93,11 +108,14 @@ public final class FloodBench {
     double rate = opts.containsKey("--rate") ? Double.parseDouble(opts.get("--rate"))
         : capacity * Double.parseDouble(opts.getOrDefault("--factor", "10"));
     System.out.printf("commit capacity %.0f entries/s; flood rate %.0f acquires/s%n", capacity, rate);
+    bench.warmPolite(Integer.parseInt(opts.getOrDefault("--calibrate-s", "10")));
     List<Result> results = new ArrayList<>();
     for (String spec : opts.getOrDefault("--variants", "ws:1,grpc:1,grpc:64").split(",")) {
       Result r = bench.run(Variant.parse(spec), rate);
       results.add(r);
       System.out.println(r.variant() + " done: " + summaryLine(r));
+      // Counters since the node started (the calibration refuses nothing at its 64 callers).
+      nodes.forEach(n -> System.out.println("  " + n.id() + " overflows so far: " + overflows(n)));
     }
     print(results);
     System.exit(0);
@@ -149,6 +167,21 @@ public final class FloodBench {
         .thenCompose(x -> pairs(api, client, stop));
   }
 
+  /**
+   * The polite client's path run unmeasured before the first variant: this JVM's gRPC client and
+   * the follower's forwarding get compiled like the nodes' hot paths in {@link #calibrate}.
+   * Without it the first variant measured the JIT: the same flood gave a polite p99 of 103–117 ms
+   * as the first variant and 56 ms after a control variant had run.
+   */
+  void warmPolite(int warmS) throws InterruptedException {
+    NodeRef leader = ApiLoadBench.awaitLeader(nodes);
+    PoliteClient warm = new PoliteClient(nodes.stream().filter(n -> !n.equals(leader)).findFirst().orElseThrow(),
+        POLITE_TTL_S);
+    warm.start();
+    TimeUnit.SECONDS.sleep(warmS);
+    warm.stop();
+  }
+
   /** One variant: terms before, the flood and the polite client for the run, then terms after. */
   Result run(Variant variant, double rate) throws Exception {
     NodeRef leader = ApiLoadBench.awaitLeader(nodes);
@@ -162,6 +195,9 @@ public final class FloodBench {
     PoliteClient polite = new PoliteClient(follower, POLITE_TTL_S);
     Window window = new Window(pids);
     String recording = startRecording(leader, variant);
+    if (variant.transport() == null && floodNice == null) {
+      throw new IllegalArgumentException("the burn control runs as a process of its own: give --flood-nice");
+    }
     FloodClients.Counts counts = floodNice == null ? floodHere(variant, rate, leader, polite, window)
         : floodInProcess(variant, rate, leader, polite, window);
     stopRecording(leader, recording);
@@ -234,12 +270,16 @@ public final class FloodBench {
   private FloodClients.Counts floodInProcess(Variant variant, double rate, NodeRef leader, PoliteClient polite,
       Window window) throws Exception {
     java.nio.file.Path log = java.nio.file.Path.of("target", "bench-flood",
-        "flooder-" + variant.transport().name().toLowerCase() + "-" + variant.connections() + ".log");
+        "flooder-" + variant.kind() + "-" + variant.connections() + ".log");
     java.nio.file.Files.createDirectories(log.getParent());
     java.nio.file.Files.deleteIfExists(log);
-    Process p = io.raftlock.testing.ChildJvm.startLoadGenerator(floodNice, FloodClients.class, log,
-        leader.host() + ":" + leader.port(), variant.transport().name().toLowerCase(),
-        Integer.toString(variant.connections()), Double.toString(rate), Integer.toString(seconds));
+    Process p = variant.transport() == null
+        ? io.raftlock.testing.ChildJvm.startLoadGenerator(floodNice, CpuBurner.class, log,
+            Integer.toString(variant.connections()), Integer.toString(seconds))
+        : io.raftlock.testing.ChildJvm.startLoadGenerator(floodNice, FloodClients.class, log,
+            leader.host() + ":" + leader.port(), variant.kind(),
+            Integer.toString(variant.connections()), Double.toString(rate), Integer.toString(seconds));
+    window.pids.put("flooder", p.pid()); // its CPU is reported beside the nodes'
     CompletableFuture<Void> started = new CompletableFuture<>();
     CompletableFuture<String> lastLine = new CompletableFuture<>();
     Thread reader = new Thread(() -> readFlooder(p, started, lastLine), "flooder-stdout");
@@ -295,7 +335,7 @@ public final class FloodBench {
       return null;
     }
     java.nio.file.Files.createDirectories(profileDir);
-    String name = "flood-" + variant.transport().name().toLowerCase() + "-" + variant.connections();
+    String name = "flood-" + variant.kind() + "-" + variant.connections();
     ApiLoadBench.jcmd(leader.pid(), "Started recording", "JFR.start", "name=" + name, "settings=profile");
     return name;
   }
@@ -459,6 +499,30 @@ public final class FloodBench {
         .orElseThrow(() -> new IllegalStateException("no /status from " + n.id()));
   }
 
+  /**
+   * The node's non-zero {@code raftlock_queue_overflows_total} counters (what it refused or cut:
+   * in-flight cap, rate limit, slow consumers), for the variant's summary; "-" when none.
+   */
+  static String overflows(NodeRef n) {
+    try {
+      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + n.host() + ":" + n.port() + "/metrics"))
+              .timeout(java.time.Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+          "(?m)^raftlock_queue_overflows_total\\{[^}]*queue=\"([a-z_]+)\"[^}]*} ([0-9.eE+]+)$").matcher(r.body());
+      StringBuilder out = new StringBuilder();
+      while (m.find()) {
+        long v = (long) Double.parseDouble(m.group(2));
+        if (v > 0) {
+          out.append(out.length() == 0 ? "" : " ").append(m.group(1)).append('=').append(v);
+        }
+      }
+      return out.length() == 0 ? "-" : out.toString();
+    } catch (java.io.IOException | InterruptedException | RuntimeException e) {
+      return "unreadable (" + e + ")";
+    }
+  }
+
   private static String url(NodeRef n) {
     return "http://" + n.host() + ":" + n.port() + "/status";
   }
@@ -482,10 +546,10 @@ public final class FloodBench {
     FloodClients.Counts f = r.flood();
     return String.format("terms %s leader changes %d, polite p50 %.1f ms p99 %.1f ms max %.1f ms (%d calls,"
             + " %d errors, %d spurious expiries, %d late renewals), flood sent %,d held back %,d admitted %,d"
-            + " refused %,d failed %,d (connections closed by the node %d)",
+            + " refused %,d failed %,d (WebSocket connections lost and reopened %d)",
         terms, r.leaderChanges(), r.polite().percentileMs(50), r.polite().percentileMs(99),
         r.polite().percentileMs(100), r.polite().count(), r.politeErrors(), r.spuriousExpiries(), r.lateRenewals(),
-        f.sent(), f.heldBack(), f.admitted(), f.refused(), f.failed(), f.closedByNode());
+        f.sent(), f.heldBack(), f.admitted(), f.refused(), f.failed(), f.lost());
   }
 
   private static void print(List<Result> results) {

@@ -52,14 +52,18 @@ public final class FloodClients implements AutoCloseable {
   final AtomicLong admitted = new AtomicLong();
   final AtomicLong refused = new AtomicLong();
   final AtomicLong failed = new AtomicLong();
-  /** WebSocket connections the node closed before {@link #close} (e.g. 1008, slow consumer). */
-  final AtomicLong closedByNode = new AtomicLong();
+  /**
+   * WebSocket connections that closed before {@link #close}; each is reopened at once so the
+   * flood goes on. (A packet capture of the 60 s floods showed the flooder's own side resetting
+   * its one connection about 32 s in, not the node closing it.)
+   */
+  final AtomicLong lost = new AtomicLong();
   private volatile boolean closing;
 
   private final Vertx vertx = Vertx.vertx();
   private final List<ManagedChannel> channels = new ArrayList<>();
-  private final List<WebSocket> sockets = new ArrayList<>();
-  private final List<Long> timers = new ArrayList<>();
+  private final List<WebSocket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Long> timers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final AtomicLong outstanding = new AtomicLong(); // gRPC calls of every channel
   private final String runId = Long.toString(System.nanoTime(), 36);
   private final String lockPrefix;
@@ -113,14 +117,19 @@ public final class FloodClients implements AutoCloseable {
       connect.addHeader("Authorization", "Bearer " + apiKey);
     }
     WebSocket ws = client.connect(connect).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    long openedAt = System.nanoTime();
     sockets.add(ws);
     ws.closeHandler(v -> {
       if (!closing) {
-        closedByNode.incrementAndGet();
-        System.err.println("the node closed flood connection " + clientId + ": " + ws.closeStatusCode() + " "
-            + ws.closeReason());
+        lost.incrementAndGet();
+        System.err.printf("flood connection %s closed %.1f s after it opened, after %,d acquires sent: %s %s;"
+            + " reopening%n", clientId, (System.nanoTime() - openedAt) / 1e9, sent.get(), ws.closeStatusCode(),
+            ws.closeReason());
+        reopen(target, clientId, perBatch);
       }
     });
+    ws.exceptionHandler(t -> System.err.printf("flood connection %s failed %.1f s after it opened: %s%n",
+        clientId, (System.nanoTime() - openedAt) / 1e9, t));
     ws.textMessageHandler(text -> {
       if (text.contains("\"RATE_LIMITED\"")) {
         refused.incrementAndGet();
@@ -145,6 +154,21 @@ public final class FloodClients implements AutoCloseable {
         sent.incrementAndGet();
       }
     }));
+  }
+
+  /** Opens a lost connection again from a thread of its own (connecting blocks; an event loop must not). */
+  private void reopen(NodeRef target, String clientId, double perBatch) {
+    Thread t = new Thread(() -> {
+      try {
+        if (!closing) {
+          startWs(target, clientId, perBatch);
+        }
+      } catch (Exception e) {
+        System.err.println("flood connection " + clientId + " could not be reopened: " + e);
+      }
+    }, "flood-reopen");
+    t.setDaemon(true);
+    t.start();
   }
 
   private void startGrpc(ManagedChannel channel, String clientId, double perBatch) {
@@ -218,9 +242,9 @@ public final class FloodClients implements AutoCloseable {
   static final String STARTED = "flooding";
 
   /** The totals of one flood. */
-  record Counts(long sent, long heldBack, long admitted, long refused, long failed, long closedByNode) {
+  record Counts(long sent, long heldBack, long admitted, long refused, long failed, long lost) {
     private static final java.util.regex.Pattern LINE = java.util.regex.Pattern.compile("sent (\\d+), held back (\\d+),"
-        + " admitted (\\d+), refused (\\d+), failed (\\d+), connections closed by the node (\\d+)");
+        + " admitted (\\d+), refused (\\d+), failed (\\d+), connections lost (\\d+)");
 
     /** The counts of a line {@link #toString} wrote (a flood process's last line). */
     static Counts parse(String line) {
@@ -235,13 +259,13 @@ public final class FloodClients implements AutoCloseable {
     @Override
     public String toString() {
       return String.format(java.util.Locale.ROOT, "sent %d, held back %d, admitted %d, refused %d, failed %d,"
-          + " connections closed by the node %d", sent, heldBack, admitted, refused, failed, closedByNode);
+          + " connections lost %d", sent, heldBack, admitted, refused, failed, lost);
     }
   }
 
   /** The totals so far. */
   Counts counts() {
-    return new Counts(sent.get(), heldBack.get(), admitted.get(), refused.get(), failed.get(), closedByNode.get());
+    return new Counts(sent.get(), heldBack.get(), admitted.get(), refused.get(), failed.get(), lost.get());
   }
 
   @Override
