@@ -54,8 +54,7 @@ public final class FloodClients implements AutoCloseable {
   final AtomicLong failed = new AtomicLong();
   /**
    * WebSocket connections that closed before {@link #close}; each is reopened at once so the
-   * flood goes on. (A packet capture of the 60 s floods showed the flooder's own side resetting
-   * its one connection about 32 s in, not the node closing it.)
+   * flood goes on.
    */
   final AtomicLong lost = new AtomicLong();
   private volatile boolean closing;
@@ -63,6 +62,13 @@ public final class FloodClients implements AutoCloseable {
   private final Vertx vertx = Vertx.vertx();
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<WebSocket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /**
+   * Held for as long as the flood runs: Vert.x 5 registers a cleaner on a WebSocketClient that,
+   * once the client is unreachable, shuts it down with a 30 s grace, which closes its connections.
+   * Dropped after connecting, the one flood connection was reset about 32 s in (seen in a packet
+   * capture as an RST from the flooder's port; eclipse-vertx/vert.x#5612).
+   */
+  private final List<WebSocketClient> wsClients = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<Long> timers = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final AtomicLong outstanding = new AtomicLong(); // gRPC calls of every channel
   private final String runId = Long.toString(System.nanoTime(), 36);
@@ -111,6 +117,7 @@ public final class FloodClients implements AutoCloseable {
     // client closes the TCP connection itself.
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
         .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20).setClosingTimeout(1));
+    wsClients.add(client);
     WebSocketConnectOptions connect = new WebSocketConnectOptions().setHost(target.host()).setPort(target.port())
         .setURI("/v1/ws");
     if (apiKey != null) {
