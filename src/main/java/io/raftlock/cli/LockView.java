@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * What {@code info} prints about a held lock, read from either transport's answer: the gRPC
  * path's {@link LockInfo} or the lean HTTP path's JSON of the same message (the proto3 JSON
- * mapping: int64 as strings, timestamps in RFC 3339, fields with their default value left out). Both give the same view, so both print the same lines.
+ * mapping: int64 as strings, timestamps in RFC 3339, fields with their default value left out).
+ * Both give the same view, so both print the same lines.
  */
 record LockView(String lockId, String ownerId, long version, Instant acquiredAt, Instant expiresAt, int waiterCount,
     List<Waiter> waiters, Map<String, String> metadata) {

@@ -100,6 +100,12 @@ public final class FloodBench {
           + " [--calibrate-s 10] [--variants ws:1,grpc:1,grpc:64,burn:1] [--rate R] [--profile DIR] [--flood-nice N]");
       System.exit(2);
     }
+    List<Variant> variants = java.util.Arrays.stream(opts.getOrDefault("--variants", "ws:1,grpc:1,grpc:64").split(","))
+        .map(Variant::parse).toList();
+    if (variants.stream().anyMatch(v -> v.transport() == null) && !opts.containsKey("--flood-nice")) {
+      System.err.println("the burn control runs as a process of its own: give --flood-nice");
+      System.exit(2);
+    }
     List<NodeRef> nodes = BenchArgs.nodes(opts.get("--nodes"));
     FloodBench bench = new FloodBench(nodes, Integer.parseInt(opts.getOrDefault("--seconds", "60")),
         opts.containsKey("--profile") ? java.nio.file.Path.of(opts.get("--profile")) : null,
@@ -110,8 +116,8 @@ public final class FloodBench {
     System.out.printf("commit capacity %.0f entries/s; flood rate %.0f acquires/s%n", capacity, rate);
     bench.warmPolite(Integer.parseInt(opts.getOrDefault("--calibrate-s", "10")));
     List<Result> results = new ArrayList<>();
-    for (String spec : opts.getOrDefault("--variants", "ws:1,grpc:1,grpc:64").split(",")) {
-      Result r = bench.run(Variant.parse(spec), rate);
+    for (Variant variant : variants) {
+      Result r = bench.run(variant, rate);
       results.add(r);
       System.out.println(r.variant() + " done: " + summaryLine(r));
       // Counters since the node started (the calibration refuses nothing at its 64 callers).
@@ -195,9 +201,6 @@ public final class FloodBench {
     PoliteClient polite = new PoliteClient(follower, POLITE_TTL_S);
     Window window = new Window(pids);
     String recording = startRecording(leader, variant);
-    if (variant.transport() == null && floodNice == null) {
-      throw new IllegalArgumentException("the burn control runs as a process of its own: give --flood-nice");
-    }
     FloodClients.Counts counts = floodNice == null ? floodHere(variant, rate, leader, polite, window)
         : floodInProcess(variant, rate, leader, polite, window);
     stopRecording(leader, recording);
@@ -504,23 +507,21 @@ public final class FloodBench {
    * in-flight cap, rate limit, slow consumers), for the variant's summary; "-" when none.
    */
   static String overflows(NodeRef n) {
-    try {
-      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build().send(
-          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + n.host() + ":" + n.port() + "/metrics"))
-              .timeout(java.time.Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile(
-          "(?m)^raftlock_queue_overflows_total\\{[^}]*queue=\"([a-z_]+)\"[^}]*} ([0-9.eE+]+)$").matcher(r.body());
-      StringBuilder out = new StringBuilder();
-      while (m.find()) {
-        long v = (long) Double.parseDouble(m.group(2));
+    String body = BenchAccess.PLAIN.get(n, "/metrics", java.time.Duration.ofSeconds(5)).orElse(null);
+    if (body == null) {
+      return "unreadable";
+    }
+    StringBuilder out = new StringBuilder();
+    for (String line : body.split("\n")) {
+      if (line.startsWith("raftlock_queue_overflows_total{")) {
+        long v = (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
         if (v > 0) {
-          out.append(out.length() == 0 ? "" : " ").append(m.group(1)).append('=').append(v);
+          int q = line.indexOf("queue=\"") + "queue=\"".length();
+          out.append(out.length() == 0 ? "" : " ").append(line, q, line.indexOf('"', q)).append('=').append(v);
         }
       }
-      return out.length() == 0 ? "-" : out.toString();
-    } catch (java.io.IOException | InterruptedException | RuntimeException e) {
-      return "unreadable (" + e + ")";
     }
+    return out.length() == 0 ? "-" : out.toString();
   }
 
   private static String url(NodeRef n) {
