@@ -2,6 +2,7 @@ package io.raftlock.client;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 
 /**
  * The one Vert.x instance shared by every client of the process that was not given its own, the
@@ -27,7 +28,9 @@ final class SharedVertx {
   /** The shared instance, created on first use; each call must be matched by one {@link #release}. */
   static synchronized Vertx acquire() {
     if (instance == null) {
-      instance = Vertx.vertx();
+      // Native epoll where the platform has it, like grpc-java's shaded Netty; nio on request.
+      instance = Vertx.vertx(new VertxOptions()
+          .setPreferNativeTransport(!"nio".equals(System.getProperty("raftlock.transport"))));
     }
     users++;
     return instance;
