@@ -1,26 +1,39 @@
 package io.raftlock.client;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.client.GrpcClientOptions;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The one Vert.x instance shared by every client of the process that was not given its own, the
- * way grpc-java shares one Netty event-loop group across its channels.
+ * way grpc-java shares one Netty event-loop group across its channels; and, on it, one event-loop
+ * context and one gRPC client (so one HTTP/2 connection per node) per set of connection settings.
  *
- * <p>Why: a Vert.x instance brings its own event-loop threads and a blocked-thread checker. A
- * service that builds many clients (one per tenant, per component, or a benchmark with one per
- * simulated user) would otherwise run one set of threads per client, and every message would wake
- * a thread of its own; on a small machine those wake-ups cost more than the calls. Shared, the
- * clients' connections are spread over 2 × cores event loops (each client still keeps all its
- * state on one context of its own, so nothing else changes for it).
+ * <p>Why: a Vert.x instance brings its own event-loop threads and a blocked-thread checker, and
+ * each HTTP/2 connection its own socket, reads, writes and flushes on both ends. A service that
+ * builds many clients (one per tenant, per component, or a benchmark with one per simulated user)
+ * would otherwise pay per client what one client pays once: with 64 clients of one process each
+ * on its own connection, the leader spent about twice the CPU per lock pair of one client used by
+ * 64 threads (docs/benchmarks.md). Each client keeps its own session, on its own stream, on the
+ * shared connection; its state lives on the shared context, so its events need no thread hop.
  *
  * <p>Invariant: {@link #instance} is non-null exactly while {@link #users} is positive; the last
- * client to close closes it, and a client built afterwards gets a new one.
+ * client to close closes it, and a client built afterwards gets a new one. A shared gRPC client is
+ * closed when the last client using it gives it back.
  */
 final class SharedVertx {
+  private record Shared(GrpcClient client, int users) {}
+
   private static Vertx instance;
+  private static Context context;
   private static int users;
+  private static final Map<String, Shared> grpcClients = new HashMap<>();
 
   private SharedVertx() {
   }
@@ -31,22 +44,68 @@ final class SharedVertx {
       // Native epoll where the platform has it, like grpc-java's shaded Netty; nio on request.
       instance = Vertx.vertx(new VertxOptions()
           .setPreferNativeTransport(!"nio".equals(System.getProperty("raftlock.transport"))));
+      context = instance.getOrCreateContext();
     }
     users++;
     return instance;
   }
 
+  /** The one context the clients of the shared instance keep their state on. */
+  static synchronized Context context(Vertx v) {
+    check(v);
+    return context;
+  }
+
+  /**
+   * The gRPC client for these connection settings, shared by the clients that use the same ones;
+   * each call must be matched by one {@link #releaseGrpc}.
+   */
+  static synchronized GrpcClient grpc(Vertx v, HttpClientOptions http) {
+    check(v);
+    String key = http.toJson().encode();
+    Shared s = grpcClients.get(key);
+    GrpcClient c = s != null ? s.client()
+        : GrpcClient.client(v, new GrpcClientOptions().setScheduleDeadlineAutomatically(true), http);
+    grpcClients.put(key, new Shared(c, s != null ? s.users() + 1 : 1));
+    return c;
+  }
+
+  /** Gives one use of a shared gRPC client back; closes it when it was the last. */
+  static synchronized Future<Void> releaseGrpc(GrpcClient c) {
+    for (Map.Entry<String, Shared> e : grpcClients.entrySet()) {
+      Shared s = e.getValue();
+      if (s.client() == c) {
+        if (s.users() > 1) {
+          e.setValue(new Shared(c, s.users() - 1));
+          return Future.succeededFuture();
+        }
+        grpcClients.remove(e.getKey());
+        return c.close();
+      }
+    }
+    throw new IllegalStateException("not a shared gRPC client, or released once too often");
+  }
+
   /** Gives one use back; closes the instance when it was the last. */
   static synchronized Future<Void> release(Vertx v) {
-    if (v != instance || users == 0) {
-      throw new IllegalStateException("not the shared Vert.x instance, or released once too often");
+    check(v);
+    if (users == 0) {
+      throw new IllegalStateException("released once too often");
     }
     users--;
     if (users > 0) {
       return Future.succeededFuture();
     }
     instance = null;
+    context = null;
+    grpcClients.clear(); // closed with the instance
     return v.close();
+  }
+
+  private static void check(Vertx v) {
+    if (v != instance || users == 0) {
+      throw new IllegalStateException("not the shared Vert.x instance");
+    }
   }
 
   /** How many clients use the shared instance now (for tests). */
