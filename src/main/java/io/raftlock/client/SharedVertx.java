@@ -7,7 +7,9 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,12 +30,28 @@ import java.util.Map;
  * closed when the last client using it gives it back.
  */
 final class SharedVertx {
-  private record Shared(GrpcClient client, int users) {}
+  /**
+   * Clients per shared gRPC client (so per connection to a node). Each client keeps one session
+   * stream open for its lifetime, and a node lets a connection carry 100 streams at once (HTTP/2
+   * {@code SETTINGS_MAX_CONCURRENT_STREAMS}, docs/api.md): with more long-lived streams than that
+   * on one connection, a further client's stream would wait for a free one forever. 32 leaves the
+   * rest for the clients' plain calls; the 33rd client with the same settings gets a new one.
+   */
+  static final int CLIENTS_PER_CONNECTION = 32;
+
+  private static final class Shared {
+    final GrpcClient client;
+    int users;
+
+    Shared(GrpcClient client) {
+      this.client = client;
+    }
+  }
 
   private static Vertx instance;
   private static Context context;
   private static int users;
-  private static final Map<String, Shared> grpcClients = new HashMap<>();
+  private static final Map<String, List<Shared>> grpcClients = new HashMap<>();
 
   private SharedVertx() {
   }
@@ -62,25 +80,30 @@ final class SharedVertx {
    */
   static synchronized GrpcClient grpc(Vertx v, HttpClientOptions http) {
     check(v);
-    String key = http.toJson().encode();
-    Shared s = grpcClients.get(key);
-    GrpcClient c = s != null ? s.client()
-        : GrpcClient.client(v, new GrpcClientOptions().setScheduleDeadlineAutomatically(true), http);
-    grpcClients.put(key, new Shared(c, s != null ? s.users() + 1 : 1));
-    return c;
+    List<Shared> same = grpcClients.computeIfAbsent(http.toJson().encode(), k -> new ArrayList<>());
+    Shared s = same.stream().filter(x -> x.users < CLIENTS_PER_CONNECTION).findFirst().orElseGet(() -> {
+      Shared n = new Shared(GrpcClient.client(v, new GrpcClientOptions().setScheduleDeadlineAutomatically(true), http));
+      same.add(n);
+      return n;
+    });
+    s.users++;
+    return s.client;
   }
 
   /** Gives one use of a shared gRPC client back; closes it when it was the last. */
   static synchronized Future<Void> releaseGrpc(GrpcClient c) {
-    for (Map.Entry<String, Shared> e : grpcClients.entrySet()) {
-      Shared s = e.getValue();
-      if (s.client() == c) {
-        if (s.users() > 1) {
-          e.setValue(new Shared(c, s.users() - 1));
-          return Future.succeededFuture();
+    for (Map.Entry<String, List<Shared>> e : grpcClients.entrySet()) {
+      for (Shared s : e.getValue()) {
+        if (s.client == c) {
+          if (--s.users > 0) {
+            return Future.succeededFuture();
+          }
+          e.getValue().remove(s);
+          if (e.getValue().isEmpty()) {
+            grpcClients.remove(e.getKey());
+          }
+          return c.close();
         }
-        grpcClients.remove(e.getKey());
-        return c.close();
       }
     }
     throw new IllegalStateException("not a shared gRPC client, or released once too often");

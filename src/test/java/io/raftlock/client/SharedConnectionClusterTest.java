@@ -57,6 +57,26 @@ class SharedConnectionClusterTest extends ClientClusterFixture {
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertEquals(before, connections(leader)));
   }
 
+  /**
+   * A node lets one connection carry 100 streams at once and every client keeps its session
+   * stream open: past {@link SharedVertx#CLIENTS_PER_CONNECTION} clients a new connection is
+   * opened, so no client's session waits for a stream that never frees.
+   */
+  @Test
+  void moreClientsThanOneConnectionCarriesGetASecondConnection() throws Exception {
+    String leader = cluster.awaitLeader();
+    String endpoint = "127.0.0.1:" + cluster.clientPort(leader);
+    double before = connections(leader);
+    int n = SharedVertx.CLIENTS_PER_CONNECTION + 1;
+    for (int i = 0; i < n; i++) {
+      RaftLockClient c = RaftLockClient.builder().endpoints(endpoint).clientId("many-" + i)
+          .sessionTtl(Duration.ofSeconds(5)).build();
+      clients.add(c);
+      c.lock("many/" + i, Duration.ofSeconds(30));
+    }
+    assertEquals(before + 2, connections(leader), n + " clients, two connections");
+  }
+
   private static double connections(String node) throws Exception {
     HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + cluster.clientPort(node) + "/metrics")).build(),
