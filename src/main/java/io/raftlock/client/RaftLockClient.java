@@ -102,11 +102,12 @@ public final class RaftLockClient implements AutoCloseable {
   private RaftLockClient(ClientSettings b, HttpClientOptions http) {
     this.ownsVertx = b.vertx == null;
     this.vertx = ownsVertx ? SharedVertx.acquire() : b.vertx;
-    this.threads = new ClientThreads(vertx.getOrCreateContext());
+    this.threads = new ClientThreads(ownsVertx ? SharedVertx.context(vertx) : vertx.getOrCreateContext());
     this.clientId = b.clientId != null ? b.clientId : "client-" + UUID.randomUUID();
     this.random = new Random();
     this.operationTimeoutNanos = b.operationTimeout.toNanos();
-    this.grpc = GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true), http);
+    this.grpc = ownsVertx ? SharedVertx.grpc(vertx, http)
+        : GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true), http);
     Endpoints endpoints = new Endpoints(b.endpoints, b.spreadEndpoints ? random.nextInt(b.endpoints.size()) : 0);
     CallHeaders headers = b.headers();
     this.rpc = new Rpc(vertx, grpc, endpoints, b.retryPolicy, random, b.attemptTimeout.toMillis(), headers);
@@ -360,7 +361,7 @@ public final class RaftLockClient implements AutoCloseable {
   private CompletableFuture<Void> startClose() {
     Future<Void> f = threads.onContext(() -> {
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MS);
-      return locks.end(new RaftLockException(ErrorCode.UNAVAILABLE, "client closed"), deadline).compose(v -> grpc.close().recover(t -> Future.succeededFuture()));
+      return locks.end(new RaftLockException(ErrorCode.UNAVAILABLE, "client closed"), deadline).compose(v -> (ownsVertx ? SharedVertx.releaseGrpc(grpc) : grpc.close()).recover(t -> Future.succeededFuture()));
     });
     CompletableFuture<Void> out = new CompletableFuture<>();
     f.onComplete(ar -> {

@@ -45,11 +45,17 @@ final class LogWriter implements Runnable {
   /**
    * Deferred mark (markBeforeAck = false): written when the writer finds no work and the mark has
    * been stale this long, or after {@link #MARK_MAX_DELAY_NANOS} while rounds keep coming, so that
-   * it costs a flush every fraction of a millisecond to 2 ms rather than one per round.
+   * it costs a flush every 2 to 10 ms rather than one per round. Why not sooner: the mark's flush
+   * runs on this thread, so a round that arrives during it waits for it. With the mark written
+   * after 0.5 ms idle (at most 2 ms stale), one client's rounds, about a millisecond apart, each
+   * found the writer flushing the previous round's mark; deferring it took a one-client acquire
+   * from 1.38–2.09 to 1.11 ms p50 and 16 contenders from 455–573 to 506–705 handoffs/s in an A/B
+   * (docs/benchmarks.md). The mark only detects a disk that lost synced data; it lags
+   * acknowledgements by at most these 10 ms, as it lagged them by 2 ms before.
    */
-  private static final long MARK_IDLE_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+  private static final long MARK_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
-  private static final long MARK_MAX_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  private static final long MARK_MAX_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
   /** A unit of work; {@code complete} runs on the writer thread after the round's sync. */
   interface Task {

@@ -180,6 +180,9 @@ class NodeTest {
           }).await();
         }
         assertEquals(loops, threads.size(), threads::toString);
+        if (System.getProperty("os.name").startsWith("Linux") && System.getProperty("os.arch").matches("amd64|x86_64")) {
+          assertTrue(vertx.isNativeTransportEnabled(), "a node runs on epoll on Linux x86-64");
+        }
       } finally {
         vertx.close().await();
       }

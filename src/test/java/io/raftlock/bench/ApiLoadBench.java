@@ -152,7 +152,8 @@ public final class ApiLoadBench {
 
   /** A driver with its own Vert.x and {@code loops} event loops, for other benchmark mains. */
   static ApiLoadBench create(int loops, int warmupS, int measureS) {
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops)
+        .setPreferNativeTransport(!"nio".equals(System.getProperty("raftlock.transport")))); // as the client does
     List<Context> contexts = Collections.synchronizedList(new ArrayList<>());
     vertx.deployVerticle(() -> new VerticleBase() {
       @Override
