@@ -28,6 +28,7 @@ import io.raftlock.transport.OutboundBind;
 import io.raftlock.node.PeerTransport;
 import io.raftlock.web.ClusterPage;
 import io.raftlock.web.RecentGrants;
+import io.raftlock.wire.NettyTransport;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -83,12 +84,7 @@ public final class Node {
    * through the client library went from 1.43/1.33 to 1.02/1.04 ms p50 (docs/benchmarks.md).
    */
   public static Vertx vertxFor(NodeConfig config) {
-    return Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops())
-        .setPreferNativeTransport(!"nio".equals(System.getProperty("raftlock.transport"))));
-  }
-
-  private static String transportName(Vertx vertx) {
-    return vertx.isNativeTransportEnabled() ? "native" : "nio";
+    return Vertx.vertx(NettyTransport.preferNative(new VertxOptions().setEventLoopPoolSize(config.eventLoops())));
   }
 
   /** As above, on a given Vert.x instance, which the node owns from now on (it closes it). */
@@ -309,7 +305,7 @@ public final class Node {
           node.httpDeployment = id;
           tls.watch(vertx);
           LOG.info(() -> config.nodeId() + " started: data in " + config.dataDir().toAbsolutePath()
-              + ", HTTP on " + http + ", transport " + transportName(vertx) + (config.members().size() > 1
+              + ", HTTP on " + http + ", transport " + (vertx.isNativeTransportEnabled() ? "native" : "nio") + (config.members().size() > 1
                   ? ", peers on " + config.members().get(config.nodeId()).peerAddress() : ", single-node cluster"));
           return node;
         })

@@ -1,5 +1,6 @@
 package io.raftlock.client;
 
+import io.raftlock.wire.NettyTransport;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -8,9 +9,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The one Vert.x instance shared by every client of the process that was not given its own, the
@@ -39,11 +38,14 @@ final class SharedVertx {
    */
   static final int CLIENTS_PER_CONNECTION = 32;
 
+  /** A shared gRPC client, the connection settings it was made for, and how many clients use it. */
   private static final class Shared {
+    final String settings;
     final GrpcClient client;
     int users;
 
-    Shared(GrpcClient client) {
+    Shared(String settings, GrpcClient client) {
+      this.settings = settings;
       this.client = client;
     }
   }
@@ -51,7 +53,8 @@ final class SharedVertx {
   private static Vertx instance;
   private static Context context;
   private static int users;
-  private static final Map<String, List<Shared>> grpcClients = new HashMap<>();
+  /** A few entries: one per connection settings and 32 clients. */
+  private static final List<Shared> grpcClients = new ArrayList<>();
 
   private SharedVertx() {
   }
@@ -59,9 +62,7 @@ final class SharedVertx {
   /** The shared instance, created on first use; each call must be matched by one {@link #release}. */
   static synchronized Vertx acquire() {
     if (instance == null) {
-      // Native epoll where the platform has it, like grpc-java's shaded Netty; nio on request.
-      instance = Vertx.vertx(new VertxOptions()
-          .setPreferNativeTransport(!"nio".equals(System.getProperty("raftlock.transport"))));
+      instance = Vertx.vertx(NettyTransport.preferNative(new VertxOptions())); // epoll, like grpc-java's shaded Netty
       context = instance.getOrCreateContext();
     }
     users++;
@@ -80,30 +81,27 @@ final class SharedVertx {
    */
   static synchronized GrpcClient grpc(Vertx v, HttpClientOptions http) {
     check(v);
-    List<Shared> same = grpcClients.computeIfAbsent(http.toJson().encode(), k -> new ArrayList<>());
-    Shared s = same.stream().filter(x -> x.users < CLIENTS_PER_CONNECTION).findFirst().orElseGet(() -> {
-      Shared n = new Shared(GrpcClient.client(v, new GrpcClientOptions().setScheduleDeadlineAutomatically(true), http));
-      same.add(n);
-      return n;
-    });
+    String settings = http.toJson().encode();
+    Shared s = grpcClients.stream().filter(x -> x.settings.equals(settings) && x.users < CLIENTS_PER_CONNECTION)
+        .findFirst().orElseGet(() -> {
+          Shared n = new Shared(settings,
+              GrpcClient.client(v, new GrpcClientOptions().setScheduleDeadlineAutomatically(true), http));
+          grpcClients.add(n);
+          return n;
+        });
     s.users++;
     return s.client;
   }
 
   /** Gives one use of a shared gRPC client back; closes it when it was the last. */
   static synchronized Future<Void> releaseGrpc(GrpcClient c) {
-    for (Map.Entry<String, List<Shared>> e : grpcClients.entrySet()) {
-      for (Shared s : e.getValue()) {
-        if (s.client == c) {
-          if (--s.users > 0) {
-            return Future.succeededFuture();
-          }
-          e.getValue().remove(s);
-          if (e.getValue().isEmpty()) {
-            grpcClients.remove(e.getKey());
-          }
-          return c.close();
+    for (Shared s : grpcClients) {
+      if (s.client == c) {
+        if (--s.users > 0) {
+          return Future.succeededFuture();
         }
+        grpcClients.remove(s);
+        return c.close();
       }
     }
     throw new IllegalStateException("not a shared gRPC client, or released once too often");
@@ -112,9 +110,6 @@ final class SharedVertx {
   /** Gives one use back; closes the instance when it was the last. */
   static synchronized Future<Void> release(Vertx v) {
     check(v);
-    if (users == 0) {
-      throw new IllegalStateException("released once too often");
-    }
     users--;
     if (users > 0) {
       return Future.succeededFuture();
@@ -127,7 +122,7 @@ final class SharedVertx {
 
   private static void check(Vertx v) {
     if (v != instance || users == 0) {
-      throw new IllegalStateException("not the shared Vert.x instance");
+      throw new IllegalStateException("not the shared Vert.x instance, or released once too often");
     }
   }
 

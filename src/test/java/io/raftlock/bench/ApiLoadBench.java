@@ -152,8 +152,7 @@ public final class ApiLoadBench {
 
   /** A driver with its own Vert.x and {@code loops} event loops, for other benchmark mains. */
   static ApiLoadBench create(int loops, int warmupS, int measureS) {
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops)
-        .setPreferNativeTransport(!"nio".equals(System.getProperty("raftlock.transport")))); // as the client does
+    Vertx vertx = Vertx.vertx(io.raftlock.wire.NettyTransport.preferNative(new VertxOptions().setEventLoopPoolSize(loops)));
     List<Context> contexts = Collections.synchronizedList(new ArrayList<>());
     vertx.deployVerticle(() -> new VerticleBase() {
       @Override
