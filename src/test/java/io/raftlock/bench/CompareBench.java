@@ -94,6 +94,7 @@ public final class CompareBench {
     out.put("system", system);
     out.put("run", Integer.parseInt(a.getOrDefault("run", "1")));
     out.put("warmupS", s.warmup());
+    out.put("jitWarmupS", s.jitWarmup());
     out.put("measureS", s.measure());
     out.put("loadAverageBefore", ApiLoadBench.loadAverage());
     System.out.printf("%n=== %s%s run %s (load %s)%n", system, s.access().secure() ? " with TLS and auth" : "",
