@@ -24,6 +24,9 @@
 # between members) and auth on, driven as a principal whose role allows the benchmark's locks; W1,
 # shared and W2 through RaftLockClient (over TLS, with the API key) run on it right after each
 # plaintext RaftLock run, and the summary compares the two. --no-etcd: no etcd cluster.
+# --session-warmup S: at the start of every run, each workload once for S s, not recorded, in the
+# driver JVM that then measures (W3 excepted), so that the JITs of the driver (client library,
+# jetcd) and of the RaftLock nodes have compiled the hot paths before anything is measured.
 # Defaults: 3 runs per system, 5 s warm-up and 15 s measured per workload, 15 s session warm-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -268,18 +271,9 @@ git diff --quiet HEAD 2>/dev/null || commit="$commit (with uncommitted changes)"
   echo "runs per system=$runs"
 } >"$OUT/machine.txt"
 
-# One unrecorded pass per system first: the RaftLock nodes are fresh JVMs (interpreted code
-# until the JIT has compiled the hot paths), so W1 at the largest client count through the
-# client and through the raw driver, and W2; etcd gets the same treatment.
-for system in "${SYSTEMS[@]}"; do
-  echo "warming up $system: W1 at ${clients##*,} clients and W2, $session_warmup s each (not recorded)"
-  system_args "$system"
-  driver "${SYSTEM_ARGS[@]}" \
-    --nodes "$(nodes_arg "$system")" --workloads w1,floor,w2 --clients "${clients##*,}" --warmup 1 \
-    --measure "$session_warmup" \
-    --out "$OUT/warmup-$system.json" >/dev/null
-done
-
+# Every run warms up in its own driver JVM first (--jit-warmup): a driver is a fresh JVM at each
+# run, and a warm-up in a separate JVM warmed the nodes but left the client library interpreted
+# or half-compiled while the first workloads were measured.
 for i in $(seq 1 "$runs"); do
   for system in "${SYSTEMS[@]}"; do
     ensure_up "$system"
@@ -289,7 +283,7 @@ for i in $(seq 1 "$runs"); do
     driver "${SYSTEM_ARGS[@]}" "${extra[@]}" \
       --nodes "$(nodes_arg "$system")" --run "$i" --out "$OUT/$system-run$i.json" \
       --warmup "$warmup" --measure "$measure" --clients "$clients" --shared-users "$shared_users" \
-      --workloads "$workloads"
+      --workloads "$workloads" --jit-warmup "$session_warmup"
   done
 done
 

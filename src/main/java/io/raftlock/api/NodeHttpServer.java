@@ -3,6 +3,7 @@ package io.raftlock.api;
 import io.raftlock.raft.RaftStatus;
 import io.raftlock.raft.Role;
 import io.raftlock.tls.ReloadableTls;
+import io.raftlock.wire.FlushCoalescing;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Handler;

@@ -24,7 +24,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
-import io.vertx.grpc.client.GrpcClientOptions;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -107,7 +106,7 @@ public final class RaftLockClient implements AutoCloseable {
     this.random = new Random();
     this.operationTimeoutNanos = b.operationTimeout.toNanos();
     this.grpc = ownsVertx ? SharedVertx.grpc(vertx, http)
-        : GrpcClient.client(vertx, new GrpcClientOptions().setScheduleDeadlineAutomatically(true), http);
+        : ClientGrpc.create(vertx, http);
     Endpoints endpoints = new Endpoints(b.endpoints, b.spreadEndpoints ? random.nextInt(b.endpoints.size()) : 0);
     CallHeaders headers = b.headers();
     this.rpc = new Rpc(vertx, grpc, endpoints, b.retryPolicy, random, b.attemptTimeout.toMillis(), headers);

@@ -7,7 +7,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.grpc.client.GrpcClient;
-import io.vertx.grpc.client.GrpcClientOptions;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -84,8 +83,7 @@ final class SharedVertx {
     String settings = http.toJson().encode();
     Shared s = grpcClients.stream().filter(x -> x.settings.equals(settings) && x.users < CLIENTS_PER_CONNECTION)
         .findFirst().orElseGet(() -> {
-          Shared n = new Shared(settings,
-              GrpcClient.client(v, new GrpcClientOptions().setScheduleDeadlineAutomatically(true), http));
+          Shared n = new Shared(settings, ClientGrpc.create(v, http));
           grpcClients.add(n);
           return n;
         });

@@ -40,10 +40,13 @@ public final class CompareBench {
       CompareBench --system raftlock|etcd --nodes id=host:port:pid,... --out FILE [--run N]
                    [--warmup S] [--measure S] [--clients 1,8,64] [--shared-users 64] [--waiters 16]
                    [--failover-clients 8] [--workloads w1,shared,floor,w2,w3] [--profile DIR]
-                   [--ca FILE] [--api-key-file FILE]
+                   [--jit-warmup S] [--ca FILE] [--api-key-file FILE]
       CompareBench --summarize DIR --machine FILE --md FILE
         shared:  W1 with --shared-users users on one RaftLockClient (RaftLock only)
         floor:   ApiLoadBench's raw driver, W1 at the smallest and largest --clients and W2 (RaftLock only)
+        jit-warmup: first each workload once for S s, not recorded, in this JVM (W3 excepted): the
+                 client library, jetcd and the nodes are compiled by the JIT before anything is
+                 measured, not while the first workloads run
         profile: after the workloads, W1 at the largest --clients through RaftLockClient and through
                  ApiLoadBench again, with JFR recordings of the leader and the driver (RaftLock only)
         ca, api-key-file: a secure RaftLock cluster (TLS on the client port, auth on): the clients
@@ -81,7 +84,8 @@ public final class CompareBench {
         Integer.parseInt(a.getOrDefault("shared-users", "64")), Integer.parseInt(a.getOrDefault("waiters", "16")),
         Integer.parseInt(a.getOrDefault("failover-clients", "8")),
         Set.of(a.getOrDefault("workloads", "w1,shared,floor,w2,w3").split(",")),
-        a.containsKey("profile") ? Path.of(a.get("profile")) : null, access(a));
+        a.containsKey("profile") ? Path.of(a.get("profile")) : null, access(a),
+        Integer.parseInt(a.getOrDefault("jit-warmup", "0")));
     if (s.access().secure()) {
       s = s.throughTheClientOnly();
     }
@@ -90,6 +94,7 @@ public final class CompareBench {
     out.put("system", system);
     out.put("run", Integer.parseInt(a.getOrDefault("run", "1")));
     out.put("warmupS", s.warmup());
+    out.put("jitWarmupS", s.jitWarmup());
     out.put("measureS", s.measure());
     out.put("loadAverageBefore", ApiLoadBench.loadAverage());
     System.out.printf("%n=== %s%s run %s (load %s)%n", system, s.access().secure() ? " with TLS and auth" : "",
@@ -107,7 +112,7 @@ public final class CompareBench {
 
   /** The settings of one run. */
   record Settings(int warmup, int measure, List<Integer> clients, int sharedUsers, int waiters, int failoverClients,
-      Set<String> workloads, Path profile, BenchAccess access) {
+      Set<String> workloads, Path profile, BenchAccess access, int jitWarmup) {
     int largest() {
       return clients.get(clients.size() - 1);
     }
@@ -120,7 +125,8 @@ public final class CompareBench {
     Settings throughTheClientOnly() {
       Set<String> kept = new java.util.TreeSet<>(workloads);
       kept.retainAll(Set.of("w1", "shared", "w2"));
-      return new Settings(warmup, measure, clients, sharedUsers, waiters, failoverClients, kept, null, access);
+      return new Settings(warmup, measure, clients, sharedUsers, waiters, failoverClients, kept, null, access,
+          jitWarmup);
     }
   }
 
@@ -137,8 +143,44 @@ public final class CompareBench {
 
   // ---------------------------------------------------------------- RaftLock
 
+  /**
+   * Each selected workload once, not recorded, in this JVM. Why: a driver JVM is fresh at every
+   * run, and in its first minute its JIT compiles the client library (and the nodes' JITs their
+   * server paths): measured with async-profiler, the C2 compiler threads took 24-44 % of each
+   * process's CPU samples 45 s into a run. Without this, whatever runs first (the client path)
+   * is measured on colder code than what runs later (the floor).
+   */
+  private static void warmRaftLock(List<ApiLoadBench.NodeRef> nodes, Settings s) throws Exception {
+    if (s.jitWarmup() <= 0) {
+      return;
+    }
+    System.out.printf("JIT warm-up: each workload once for %d s (not recorded)%n", s.jitWarmup());
+    ApiLoadBench floor = ApiLoadBench.create(1, 1, s.jitWarmup());
+    ClientLoadBench client = new ClientLoadBench(nodes, 1, s.jitWarmup(), s.access());
+    try {
+      if (s.workloads().contains("w1")) {
+        client.runPairs(s.largest(), false);
+      }
+      if (s.workloads().contains("shared")) {
+        client.runPairs(s.sharedUsers(), true);
+      }
+      if (s.workloads().contains("floor")) {
+        floor.runPairs(ApiLoadBench.awaitLeader(nodes), "ApiLoadBench", s.largest(), 1, s.jitWarmup());
+      }
+      if (s.workloads().contains("w2")) {
+        client.runHandoffs(s.waiters());
+      }
+      if (s.workloads().contains("w2") && s.workloads().contains("floor")) {
+        floor.runHandoffs(ApiLoadBench.awaitLeader(nodes), "ApiLoadBench", s.waiters(), 1, s.jitWarmup());
+      }
+    } finally {
+      floor.close();
+    }
+  }
+
   private static void runRaftLock(List<ApiLoadBench.NodeRef> nodes, Settings s, Map<String, Object> out)
       throws Exception {
+    warmRaftLock(nodes, s);
     ApiLoadBench floor = ApiLoadBench.create(1, s.warmup(), s.measure());
     floor.measureCpuOf(nodes);
     ClientLoadBench client = new ClientLoadBench(nodes, s.warmup(), s.measure(), s.access());
@@ -286,6 +328,17 @@ public final class CompareBench {
 
   private static void runEtcd(List<ApiLoadBench.NodeRef> nodes, Settings s, Map<String, Object> out) throws Exception {
     List<EtcdLoadBench.Endpoint> eps = nodes.stream().map(n -> new EtcdLoadBench.Endpoint(n.id(), n.host(), n.port(), n.pid())).toList();
+    if (s.jitWarmup() > 0 && (s.workloads().contains("w1") || s.workloads().contains("w2"))) {
+      System.out.printf("JIT warm-up: each workload once for %d s (not recorded)%n", s.jitWarmup());
+      try (EtcdLoadBench warm = new EtcdLoadBench(eps, 1, s.jitWarmup())) { // see warmRaftLock
+        if (s.workloads().contains("w1")) {
+          warm.runPairs(warm.leader(), s.largest());
+        }
+        if (s.workloads().contains("w2")) {
+          warm.runHandoffs(warm.leader(), s.waiters());
+        }
+      }
+    }
     try (EtcdLoadBench bench = new EtcdLoadBench(eps, s.warmup(), s.measure())) {
       int leader;
       if (s.workloads().contains("w1")) {

@@ -190,6 +190,8 @@ final class CompareSummary {
     if (!r.isEmpty()) {
       s.append("| warm-up / measured window per workload | ").append(r.get(0).path("warmupS").asInt()).append(" s / ")
           .append(r.get(0).path("measureS").asInt()).append(" s |\n");
+      s.append("| JIT warm-up per workload, in the measuring JVM, at the start of each run | ")
+          .append(r.get(0).path("jitWarmupS").asInt()).append(" s |\n");
       s.append("| RaftLock leader = the clients' first endpoint, W1 runs | ")
           .append(join(r, j -> leaderFirst(j))).append(" |\n");
     }
@@ -220,7 +222,10 @@ final class CompareSummary {
           configuration — tick 20 ms, Chronicle log with fsync, the default API rate limits of
           `docs/api.md`, nothing raised) and 3 etcd members (`etcd --name eN`, data in a temp dir,
           default durability: WAL fsync per batch), all on loopback. Drivers run in a separate JVM per
-          run and system; that JVM is "the client JVM" of the CPU figures.
+          run and system; that JVM is "the client JVM" of the CPU figures. Each run first drives
+          every workload once, not recorded, in that same JVM (the JIT warm-up row below), so
+          that the driver's and the nodes' JITs have compiled the hot paths before anything is
+          measured.
         - **RaftLock driver** (`ClientLoadBench`): W1 and W2 through `RaftLockClient`'s public API as an
           application uses it — each simulated user is a thread calling `tryLock(name, 60 s TTL, 30 s
           wait)` and `unlock(handle)`, with its own client (default settings: its own session and

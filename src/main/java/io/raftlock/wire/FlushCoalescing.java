@@ -1,4 +1,4 @@
-package io.raftlock.api;
+package io.raftlock.wire;
 
 import io.netty.channel.Channel;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -6,8 +6,9 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
 
 /**
- * Coalesces socket flushes of one connection: many flushes requested in one event-loop task become
- * one {@code writev}.
+ * Coalesces socket flushes of one connection: many flushes requested in one event-loop task (or in
+ * tasks queued back to back) become one {@code writev}. The node installs it on every API
+ * connection, the client on its connections to the nodes.
  *
  * <p>Why: Vert.x's HTTP/2 handler flushes after every frame it writes outside a read (the
  * HEADERS, DATA and trailing HEADERS of each gRPC response, each with its own flush), and a
@@ -17,6 +18,11 @@ import io.vertx.core.net.impl.ConnectionBase;
  * {@code consolidateWhenNoReadInProgress} defers such a flush to a task queued behind the current
  * one, so latency grows by at most that task's remaining work, and flushes inside a read are
  * already merged at the end of the read.
+ *
+ * <p>On the client the same holds the other way: each call and each session request is its own
+ * event-loop task (handed over from an application thread), written outside a read. Clients of one
+ * process share a connection ({@code client/SharedVertx}), so requests of many threads that queue
+ * up while the loop is busy leave in one flush instead of one each.
  */
 public final class FlushCoalescing {
   /** Flushes merged at most before one goes through (Netty's default). */
