@@ -15,14 +15,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the raftlock-client jar's classes reference, read from the bytecode by {@code jdeps}: only
- * the client's own packages, the JDK, Vert.x core and its gRPC client, and protobuf. A server
+ * the client's own packages, the JDK, Vert.x core and its gRPC client, protobuf, and the two
+ * Netty packages the client touches on Vert.x core's own Netty (the channel pipeline, to coalesce
+ * flushes with Netty's handler: wire/FlushCoalescing). A server
  * package (io.raftlock.api, .node, ...) or a server-only library (Chronicle, vertx-web, the
  * gRPC server, Micrometer, Jackson) found here fails the build.
  */
 class ClientArtifactTest {
   private static final List<String> ALLOWED = List.of(
       "java.", "javax.", "io.raftlock.client", "io.raftlock.wire", "io.raftlock.proto.api",
-      "io.vertx.core", "io.vertx.grpc.client", "io.vertx.grpc.common", "com.google.protobuf");
+      "io.vertx.core", "io.vertx.grpc.client", "io.vertx.grpc.common", "com.google.protobuf",
+      "io.netty.channel", "io.netty.handler.flush");
 
   @Test
   void compiledClassesReferenceOnlyTheClientStack() {
