@@ -43,6 +43,11 @@ public final class FlushCoalescing {
     }
   }
 
+  /** True when {@code connection}'s flushes are coalesced (for tests). */
+  public static boolean installed(HttpConnection connection) {
+    return connection instanceof ConnectionBase base && base.channel().pipeline().get(NAME) != null;
+  }
+
   static void install(Channel channel) {
     if (channel.pipeline().get(NAME) == null) {
       channel.pipeline().addFirst(NAME, new FlushConsolidationHandler(MAX_MERGED_FLUSHES, true));
