@@ -1,6 +1,6 @@
 package io.raftlock.wire;
 
-import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
@@ -38,19 +38,20 @@ public final class FlushCoalescing {
    * expose its channel is left as it is.
    */
   public static void install(HttpConnection connection) {
-    if (connection instanceof ConnectionBase base) { // Vert.x internal API: the Netty channel
-      install(base.channel());
+    ChannelPipeline pipeline = pipelineOf(connection);
+    if (pipeline != null && pipeline.get(NAME) == null) {
+      pipeline.addFirst(NAME, new FlushConsolidationHandler(MAX_MERGED_FLUSHES, true));
     }
   }
 
   /** True when {@code connection}'s flushes are coalesced (for tests). */
   public static boolean installed(HttpConnection connection) {
-    return connection instanceof ConnectionBase base && base.channel().pipeline().get(NAME) != null;
+    ChannelPipeline pipeline = pipelineOf(connection);
+    return pipeline != null && pipeline.get(NAME) != null;
   }
 
-  static void install(Channel channel) {
-    if (channel.pipeline().get(NAME) == null) {
-      channel.pipeline().addFirst(NAME, new FlushConsolidationHandler(MAX_MERGED_FLUSHES, true));
-    }
+  /** The Netty pipeline under {@code connection} (Vert.x internal API), or null if not exposed. */
+  private static ChannelPipeline pipelineOf(HttpConnection connection) {
+    return connection instanceof ConnectionBase base ? base.channel().pipeline() : null;
   }
 }

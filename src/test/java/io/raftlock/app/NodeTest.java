@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlock.config.NodeConfig;
+import io.raftlock.wire.NettyTransport;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -180,7 +181,7 @@ class NodeTest {
           }).await();
         }
         assertEquals(loops, threads.size(), threads::toString);
-        if (System.getProperty("os.name").startsWith("Linux") && System.getProperty("os.arch").matches("amd64|x86_64")) {
+        if (NettyTransport.nativeShipped()) {
           assertTrue(vertx.isNativeTransportEnabled(), "a node runs on epoll on Linux x86-64");
         }
       } finally {

@@ -11,6 +11,7 @@ import io.raftlock.proto.api.LockEventMessage;
 import io.raftlock.proto.api.RaftLockGrpcClient;
 import io.raftlock.proto.api.ReleaseRequest;
 import io.raftlock.proto.api.WatchRequest;
+import io.raftlock.wire.NettyTransport;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -152,7 +153,7 @@ public final class ApiLoadBench {
 
   /** A driver with its own Vert.x and {@code loops} event loops, for other benchmark mains. */
   static ApiLoadBench create(int loops, int warmupS, int measureS) {
-    Vertx vertx = Vertx.vertx(io.raftlock.wire.NettyTransport.preferNative(new VertxOptions().setEventLoopPoolSize(loops)));
+    Vertx vertx = Vertx.vertx(NettyTransport.preferNative(new VertxOptions().setEventLoopPoolSize(loops)));
     List<Context> contexts = Collections.synchronizedList(new ArrayList<>());
     vertx.deployVerticle(() -> new VerticleBase() {
       @Override

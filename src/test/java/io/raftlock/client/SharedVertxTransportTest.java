@@ -3,6 +3,7 @@ package io.raftlock.client;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.raftlock.wire.NettyTransport;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Test;
 
@@ -13,14 +14,9 @@ import org.junit.jupiter.api.Test;
  */
 class SharedVertxTransportTest {
 
-  static boolean linuxX64() {
-    return System.getProperty("os.name").startsWith("Linux")
-        && System.getProperty("os.arch").matches("amd64|x86_64");
-  }
-
   @Test
   void theSharedInstanceRunsOnEpollOnLinux() {
-    assumeTrue(linuxX64(), "epoll is shipped for Linux x86-64 only");
+    assumeTrue(NettyTransport.nativeShipped(), "epoll is shipped for Linux x86-64 only");
     Vertx vertx = SharedVertx.acquire();
     try {
       assertTrue(vertx.isNativeTransportEnabled(), () -> "native transport unavailable: "
