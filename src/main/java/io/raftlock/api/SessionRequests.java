@@ -9,6 +9,7 @@ import io.raftlock.proto.api.OpenSessionRequest;
 import io.raftlock.proto.api.ReleaseRequest;
 import io.raftlock.proto.api.RenewRequest;
 import io.raftlock.proto.api.ResumeSessionRequest;
+import io.raftlock.proto.api.SessionRequest;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -80,6 +81,27 @@ final class SessionRequests {
       b.setNewTtl(ApiMapper.durationOfMillis(LockLimits.MIN_TTL_MS));
     }
     return b.build();
+  }
+
+  /**
+   * The numbering of a lock request ({@code seq}, {@code answered_below}): both optional, but
+   * answered_below only with a seq and at most it. uint64 values above Long.MAX_VALUE read as
+   * negative: no client numbers that far.
+   */
+  static Optional<ValidationError> numbering(SessionRequest r) {
+    if (r.getSeq() < 0) {
+      return Optional.of(ValidationError.invalid("seq", "must be at most " + Long.MAX_VALUE));
+    }
+    if (r.getAnsweredBelow() < 0 || r.getAnsweredBelow() > r.getSeq()) {
+      return Optional.of(ValidationError.invalid("answered_below", "must be in 0..seq (seq "
+          + r.getSeq() + ")" + (r.getSeq() == 0 ? ": send it with a numbered request" : "")));
+    }
+    return Optional.empty();
+  }
+
+  /** {@code cmd}, numbered as {@code r} says ({@link LockCommand.Sequenced}), unless r has no seq. */
+  static LockCommand numbered(SessionRequest r, LockCommand.SessionOwned cmd) {
+    return r.getSeq() == 0 ? cmd : new LockCommand.Sequenced(r.getSeq(), r.getAnsweredBelow(), cmd);
   }
 
   /** A validation error of a lock request, its field named under {@code op}. */

@@ -124,10 +124,10 @@ final class SessionStream {
       case RESUME -> resume(corr, r.getResume());
       case KEEP_ALIVE -> inSession(corr, Method.SESSION, null, Optional.empty(), RateLimiter.Kind.MAINTAIN,
           t -> new LockCommand.KeepAlive(sessionId, t), this::keptAlive);
-      case ACQUIRE -> acquire(corr, r.getAcquire());
-      case RELEASE -> release(corr, r.getRelease());
-      case RENEW -> renew(corr, r.getRenew());
-      case CANCEL_WAIT -> cancelWait(corr, r.getCancelWait());
+      case ACQUIRE -> acquire(corr, r);
+      case RELEASE -> release(corr, r);
+      case RENEW -> renew(corr, r);
+      case CANCEL_WAIT -> cancelWait(corr, r);
       case CLOSE -> inSession(corr, Method.SESSION, null, Optional.empty(), RateLimiter.Kind.MAINTAIN,
           t -> new LockCommand.CloseSession(sessionId, t), this::closed);
       default -> refuse(corr, ValidationError.invalid("op", "must be one of open, resume, keep_alive, "
@@ -276,36 +276,48 @@ final class SessionStream {
 
   // ---------------------------------------------------------------- lock requests
 
-  private void acquire(long corr, AcquireRequest r) {
+  private void acquire(long corr, SessionRequest whole) {
+    AcquireRequest r = whole.getAcquire();
     AcquireRequest q = SessionRequests.labelled(r);
-    inSession(corr, Method.ACQUIRE, r.getLockId(), SessionRequests.under("acquire", RequestValidator.validate(q)),
-        RateLimiter.Kind.NEW_WORK,
-        t -> SessionRequests.owned(ApiMapper.toCommand(q, t), sessionId, r.getClientId()),
+    lockRequest(corr, whole, Method.ACQUIRE, r.getLockId(), r.getClientId(), SessionRequests.under("acquire",
+        RequestValidator.validate(q)), RateLimiter.Kind.NEW_WORK, t -> ApiMapper.toCommand(q, t),
         reply -> SessionResponse.newBuilder().setAcquire(ResponseMapper.acquire(r, reply)));
   }
 
-  private void release(long corr, ReleaseRequest r) {
+  private void release(long corr, SessionRequest whole) {
+    ReleaseRequest r = whole.getRelease();
     ReleaseRequest q = SessionRequests.labelled(r);
-    inSession(corr, Method.RELEASE, r.getLockId(), SessionRequests.under("release", RequestValidator.validate(q)),
-        RateLimiter.Kind.MAINTAIN,
-        t -> SessionRequests.owned(ApiMapper.toCommand(q, t), sessionId, r.getClientId()),
+    lockRequest(corr, whole, Method.RELEASE, r.getLockId(), r.getClientId(), SessionRequests.under("release",
+        RequestValidator.validate(q)), RateLimiter.Kind.MAINTAIN, t -> ApiMapper.toCommand(q, t),
         reply -> SessionResponse.newBuilder().setRelease(ResponseMapper.release(reply)));
   }
 
-  private void renew(long corr, RenewRequest r) {
+  private void renew(long corr, SessionRequest whole) {
+    RenewRequest r = whole.getRenew();
     RenewRequest q = SessionRequests.labelled(r);
-    inSession(corr, Method.RENEW, r.getLockId(), SessionRequests.under("renew", RequestValidator.validate(q)),
-        RateLimiter.Kind.MAINTAIN,
-        t -> SessionRequests.owned(ApiMapper.toCommand(q, t), sessionId, r.getClientId()),
+    lockRequest(corr, whole, Method.RENEW, r.getLockId(), r.getClientId(), SessionRequests.under("renew",
+        RequestValidator.validate(q)), RateLimiter.Kind.MAINTAIN, t -> ApiMapper.toCommand(q, t),
         reply -> SessionResponse.newBuilder().setRenew(ResponseMapper.renew(r, reply)));
   }
 
-  private void cancelWait(long corr, CancelWaitRequest r) {
+  private void cancelWait(long corr, SessionRequest whole) {
+    CancelWaitRequest r = whole.getCancelWait();
     CancelWaitRequest q = SessionRequests.labelled(r);
-    inSession(corr, Method.CANCEL_WAIT, r.getLockId(), SessionRequests.under("cancel_wait", RequestValidator.validate(q)),
-        RateLimiter.Kind.MAINTAIN,
-        t -> SessionRequests.owned(ApiMapper.toCommand(q, t), sessionId, r.getClientId()),
+    lockRequest(corr, whole, Method.CANCEL_WAIT, r.getLockId(), r.getClientId(), SessionRequests.under("cancel_wait",
+        RequestValidator.validate(q)), RateLimiter.Kind.MAINTAIN, t -> ApiMapper.toCommand(q, t),
         reply -> SessionResponse.newBuilder().setCancelWait(ResponseMapper.cancelWait(reply)));
+  }
+
+  /**
+   * A lock request of the session, converted by {@code command} from its labelled form: the
+   * request's numbering is checked before its fields ({@code invalid}); the command is owned by
+   * the session, labelled {@code clientId} (possibly empty), and numbered as the request says.
+   */
+  private void lockRequest(long corr, SessionRequest whole, Method method, String lockId, String clientId,
+      Optional<ValidationError> invalid, RateLimiter.Kind kind, LongFunction<LockCommand.SessionOwned> command,
+      Function<LockReply, SessionResponse.Builder> toAnswer) {
+    inSession(corr, method, lockId, SessionRequests.numbering(whole).or(() -> invalid), kind,
+        t -> SessionRequests.numbered(whole, SessionRequests.owned(command.apply(t), sessionId, clientId)), toAnswer);
   }
 
   /**

@@ -390,8 +390,15 @@ public final class Node {
           return Future.succeededFuture();
         })
         .compose(v -> httpDeployment == null ? Future.succeededFuture() : vertx.undeploy(httpDeployment))
-        .compose(v -> raftDeployment == null ? Future.succeededFuture() : vertx.undeploy(raftDeployment))
-        .eventually(vertx::close)
+        .compose(v -> {
+          // One line per step, so that a stop that never ends shows where it waits.
+          LOG.info(() -> config.nodeId() + " stopping: client API closed, stopping Raft and storage");
+          return raftDeployment == null ? Future.succeededFuture() : vertx.undeploy(raftDeployment);
+        })
+        .eventually(() -> {
+          LOG.info(() -> config.nodeId() + " stopping: Raft stopped, closing Vert.x");
+          return vertx.close();
+        })
         .<Void>mapEmpty()
         .onComplete(ar -> {
           dirLock.close();

@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -20,6 +21,11 @@ import java.util.Map;
  * RATE_LIMITED pause (the server keeps a bucket and in-flight slots for them), so a backlog of
  * acquires never starves the session's keep-alive into an expiry. In-flight counts stay under the
  * server's per-stream caps (256 in all, 224 for new work).
+ *
+ * <p>Lock requests are numbered ({@code seq}, the call's own number, the same on every copy) and
+ * each copy sent says {@code answered_below}: the lowest number still awaited. The session then
+ * forgets the replies of everything below it, and refuses a late copy of a request whose answer
+ * this client already has or gave up on (the Raft dissertation's §6.3).
  */
 final class PendingRequests {
   /** Own cap on acquires in flight: below the server's per-stream cap for new work (224). */
@@ -39,7 +45,7 @@ final class PendingRequests {
     int retries;
 
     private Call(SessionRequest op, long deadlineNanos, long seq) {
-      this.op = op;
+      this.op = numbered(op) ? op.toBuilder().setSeq(seq).build() : op;
       this.deadlineNanos = deadlineNanos;
       this.acquire = op.hasAcquire();
       this.seq = seq;
@@ -48,6 +54,8 @@ final class PendingRequests {
 
   private final Vertx vertx;
   private final Map<Long, Call> inFlight = new HashMap<>();
+  /** Numbers of the lock requests not yet answered nor given up, in increasing order. */
+  private final LinkedHashSet<Long> awaited = new LinkedHashSet<>();
   private final ArrayDeque<Call> maintenance = new ArrayDeque<>();
   private final ArrayDeque<Call> acquires = new ArrayDeque<>();
   private int acquiresInFlight;
@@ -63,6 +71,10 @@ final class PendingRequests {
   /** A new request, failed with a retryable TIMEOUT if not answered by {@code deadlineNanos}. */
   Call add(SessionRequest op, long deadlineNanos) {
     Call c = new Call(op, deadlineNanos, ++nextSeq);
+    if (numbered(op)) {
+      awaited.add(c.seq);
+      c.promise.future().onComplete(ar -> awaited.remove(c.seq));
+    }
     long leftMs = (deadlineNanos - System.nanoTime()) / 1_000_000;
     if (leftMs < UNBOUNDED_MS) {
       // Also while no stream carries it: a request waits for a session no longer than its deadline.
@@ -104,7 +116,16 @@ final class PendingRequests {
     if (c.acquire) {
       acquiresInFlight++;
     }
-    call.send(c.op.toBuilder().setCorrelationId(corr).build());
+    SessionRequest.Builder b = c.op.toBuilder().setCorrelationId(corr);
+    if (c.op.getSeq() != 0) {
+      b.setAnsweredBelow(awaited.iterator().next()); // c itself is awaited: never empty
+    }
+    call.send(b.build());
+  }
+
+  /** Whether {@code op} is a lock request, which the server numbers ({@code seq}). */
+  private static boolean numbered(SessionRequest op) {
+    return op.hasAcquire() || op.hasRelease() || op.hasRenew() || op.hasCancelWait();
   }
 
   /** The request an answer belongs to, no longer in flight; null for an unknown correlation id. */

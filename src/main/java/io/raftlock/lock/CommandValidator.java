@@ -87,6 +87,11 @@ final class CommandValidator {
       return null; // checked against the ACL state it changes (AclChanges)
     } else if (cmd instanceof LockCommand.Configure) {
       return null; // a Config is in range by construction (and out-of-range bytes do not decode)
+    } else if (cmd instanceof LockCommand.Sequenced c) {
+      return c.seq() < 1 || c.answeredBelow() < 0 || c.answeredBelow() > c.seq()
+          ? "seq must be positive and answered_below in 0..seq: seq " + c.seq() + ", answered_below "
+              + c.answeredBelow()
+          : problem(c.command());
     } else if (cmd instanceof LockCommand.Authenticated c) {
       return c.keyId().isEmpty() || c.keyId().length() > AclState.MAX_KEY_ID_LENGTH
           ? "key_id must have 1.." + AclState.MAX_KEY_ID_LENGTH + " characters" : problem(c.command());

@@ -328,6 +328,35 @@ public sealed interface LockCommand {
     }
   }
 
+  /**
+   * A session-owned command numbered by its client, with the client's acknowledgement of the
+   * answers it has received (the Raft dissertation's §6.3). {@code seq} (≥ 1) is the client's
+   * number for this request: every copy of one request id carries the same one. {@code
+   * answeredBelow} (0..seq) says the client has received, or given up on, the answers to all its
+   * requests numbered below it: the session forgets their remembered replies at once, instead of
+   * keeping the last {@link LockStateMachine.Config#sessionDedupeMaxEntries()} of them, and
+   * refuses a late copy of any of them instead of applying it as new. Wraps only a command of a
+   * session ({@code sessionId > 0}); it is itself wrapped by {@link Authenticated}, never nested.
+   */
+  record Sequenced(long seq, long answeredBelow, SessionOwned command) implements LockCommand {
+    public Sequenced {
+      Objects.requireNonNull(command, "command");
+      if (command.sessionId() == SessionOwned.NO_SESSION) {
+        throw new IllegalArgumentException("only a session's command is numbered: " + command);
+      }
+    }
+
+    @Override
+    public long timeMs() {
+      return command.timeMs();
+    }
+
+    @Override
+    public Sequenced withTimeMs(long t) {
+      return new Sequenced(seq, answeredBelow, (SessionOwned) command.withTimeMs(t));
+    }
+  }
+
   /** An unmodifiable, key-sorted copy (sorted so that encoding and iteration are deterministic). */
   private static SortedMap<String, String> canonical(Map<String, String> metadata) {
     if (metadata == null || metadata.isEmpty()) {

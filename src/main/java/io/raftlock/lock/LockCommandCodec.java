@@ -28,6 +28,8 @@ import java.util.TreeMap;
  *                      an empty one is tag 7, byte for byte what it was before principals)
  * tag 15 Configure     maxWaitersPerLock:s dedupeRetentionMs:s dedupeMaxEntries:s
  *                      sessionDedupeMaxEntries:s timeMs:s (out-of-range settings do not decode)
+ * tag 16 Sequenced    seq:s answeredBelow:s, then the wrapped command from its tag on (always
+ *                      one of tags 17..21)
  * tag 17..21           session-owned Acquire..CancelWait: tag 1..5 + 16, then sessionId:s (> 0
  *                      or never written), then the fields of tag 1..5
  * string   = length:varint utf8-bytes
@@ -57,6 +59,7 @@ public final class LockCommandCodec {
   static final int TAG_AUTHENTICATED = 13;
   static final int TAG_CANCEL_PRINCIPAL_CLIENT = 14;
   static final int TAG_CONFIGURE = 15;
+  static final int TAG_SEQUENCED = 16;
   /** Added to tags 1..5 for a session-owned command; the session id follows the tag. */
   static final int SESSION_TAG_OFFSET = 16;
   /** Decoding bound: far above {@link LockLimits#MAX_METADATA_ENTRIES} yet cheap to reject. */
@@ -77,6 +80,13 @@ public final class LockCommandCodec {
       w.writeByte(TAG_AUTHENTICATED);
       w.writeString(a.keyId());
       encodeBody(w, a.command());
+      return;
+    }
+    if (cmd instanceof LockCommand.Sequenced q) {
+      w.writeByte(TAG_SEQUENCED);
+      w.writeSignedVarLong(q.seq());
+      w.writeSignedVarLong(q.answeredBelow());
+      encodeBody(w, q.command());
       return;
     }
     if (cmd instanceof LockCommand.Acquire c) {
@@ -195,15 +205,29 @@ public final class LockCommandCodec {
       }
       return new LockCommand.Authenticated(r.readString(), decodeTagged(r, false));
     }
-    long sessionId = LockCommand.SessionOwned.NO_SESSION;
-    if (tag > SESSION_TAG_OFFSET && tag <= SESSION_TAG_OFFSET + TAG_CANCEL_WAIT) {
-      tag -= SESSION_TAG_OFFSET;
-      sessionId = r.readSignedVarLong();
-      if (sessionId == LockCommand.SessionOwned.NO_SESSION) {
-        throw new LockCodecException("session tag with session id 0");
+    if (tag == TAG_SEQUENCED) {
+      long seq = r.readSignedVarLong();
+      long answeredBelow = r.readSignedVarLong();
+      int innerTag = r.readByte();
+      if (innerTag <= SESSION_TAG_OFFSET || innerTag > SESSION_TAG_OFFSET + TAG_CANCEL_WAIT) {
+        throw new LockCodecException("sequenced command wraps tag " + innerTag + ", not a session command");
       }
+      return new LockCommand.Sequenced(seq, answeredBelow,
+          (LockCommand.SessionOwned) decodeSessionOwned(r, innerTag));
     }
-    return decodeBody(r, tag, sessionId);
+    if (tag > SESSION_TAG_OFFSET && tag <= SESSION_TAG_OFFSET + TAG_CANCEL_WAIT) {
+      return decodeSessionOwned(r, tag);
+    }
+    return decodeBody(r, tag, LockCommand.SessionOwned.NO_SESSION);
+  }
+
+  /** A command of tags 17..21, after its tag: the session id, then the fields of tags 1..5. */
+  private static LockCommand decodeSessionOwned(ByteReader r, int sessionTag) {
+    long sessionId = r.readSignedVarLong();
+    if (sessionId == LockCommand.SessionOwned.NO_SESSION) {
+      throw new LockCodecException("session tag with session id 0");
+    }
+    return decodeBody(r, sessionTag - SESSION_TAG_OFFSET, sessionId);
   }
 
   private static LockCommand decodeBody(ByteReader r, int tag, long sessionId) {

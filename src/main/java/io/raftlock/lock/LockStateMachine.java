@@ -144,15 +144,23 @@ public final class LockStateMachine {
     }
     String keyId = cmd instanceof LockCommand.Authenticated a ? a.keyId() : null;
     LockCommand inner = cmd instanceof LockCommand.Authenticated a ? a.command() : cmd;
+    LockCommand.Sequenced sequenced = inner instanceof LockCommand.Sequenced q ? q : null;
+    if (sequenced != null) {
+      inner = sequenced.command();
+    }
     LockReply.Error denied = AccessRules.check(acl, keyId, inner);
     if (denied != null) {
       return ApplyResult.of(denied);
     }
-    return applyAllowed(index, inner, AccessRules.caller(acl, keyId));
+    return applyAllowed(index, inner, sequenced, AccessRules.caller(acl, keyId));
   }
 
-  /** The rest of the pipeline, for a valid command its caller may make. */
-  private ApplyResult applyAllowed(long index, LockCommand cmd, Caller caller) {
+  /**
+   * The rest of the pipeline, for a valid command its caller may make; {@code sequenced} is its
+   * numbered wrapper, if it came in one.
+   */
+  private ApplyResult applyAllowed(long index, LockCommand cmd, LockCommand.Sequenced sequenced,
+      Caller caller) {
     long sessionId = sessionIdOf(cmd);
     Session session = sessionId == 0 ? null : sessions.get(sessionId);
     if (sessionId != 0 && session == null) {
@@ -162,6 +170,13 @@ public final class LockStateMachine {
     if (session != null && !LockState.samePrincipal(session.principal, caller.principal())) {
       return ApplyResult.of(LockReply.Error.of(ErrorCode.PERMISSION_DENIED, "session " + sessionId
           + " belongs to principal " + session.principal + ", not " + caller.principal()));
+    }
+    if (sequenced != null && !session.acknowledge(sequenced.seq(), sequenced.answeredBelow())) {
+      // A late copy of a request whose answer the client already has (or gave up on): applying
+      // it as new could take a lock nobody waits for, and its remembered reply is gone.
+      return ApplyResult.of(LockReply.Error.of(ErrorCode.INVALID_ARGUMENT, "request " + sequenced.seq()
+          + " of session " + sessionId + " is below answered_below " + session.answeredBelow
+          + ": a late copy of an answered request, not applied"));
     }
     LockCommand.SessionOwned keyed = cmd instanceof LockCommand.SessionOwned c
         && !c.requestId().isEmpty() ? c : null;
@@ -187,7 +202,7 @@ public final class LockStateMachine {
     List<LockEvent> events = new ArrayList<>(2);
     LockReply reply = new CommandExecutor(this, index, events, session, caller).execute(cmd);
     if (keyed != null) {
-      remember(keyed, session, fingerprint, reply, caller);
+      remember(keyed, sequenced == null ? 0 : sequenced.seq(), session, fingerprint, reply, caller);
     }
     return new ApplyResult(reply, events);
   }
@@ -260,10 +275,10 @@ public final class LockStateMachine {
     return caller.principal().isEmpty() ? cmd.clientId() : caller.principal() + '\0' + cmd.clientId();
   }
 
-  private void remember(LockCommand.SessionOwned cmd, Session session, long fingerprint,
+  private void remember(LockCommand.SessionOwned cmd, long seq, Session session, long fingerprint,
       LockReply reply, Caller caller) {
     if (session != null) {
-      session.remember(new Session.Remembered(cmd.requestId(), fingerprint, reply),
+      session.remember(new Session.Remembered(cmd.requestId(), seq, fingerprint, reply),
           config.sessionDedupeMaxEntries());
     } else {
       dedupe.record(dedupeOwner(cmd, caller), cmd.requestId(), fingerprint, reply, smTimeMs);
@@ -311,7 +326,11 @@ public final class LockStateMachine {
   }
 
   public LockStats stats() {
-    return LockQueries.stats(table, dedupe.size(), smTimeMs, sessions.size());
+    int remembered = dedupe.size();
+    for (Session s : sessions.all()) {
+      remembered += s.rememberedCount();
+    }
+    return LockQueries.stats(table, remembered, smTimeMs, sessions.size());
   }
 
   /** The live session {@code sessionId}, if any. */

@@ -9,6 +9,8 @@ package io.raftlock.lock;
  * @param contestedLocks held locks with at least one waiter
  * @param averageHoldMs mean duration of ended holdings (0 before the first one ends)
  * @param acquires holdings started (fresh grants and promotions of waiters)
+ * @param dedupeEntries request ids remembered with their replies: client-owned ones and those of
+ *     every session
  * @param sessions live sessions
  */
 public record LockStats(

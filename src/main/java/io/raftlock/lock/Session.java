@@ -15,6 +15,9 @@ import java.util.List;
  * Their iteration order is never used for a decision (ending a session sorts them), so the
  * identity hashing of their elements cannot make replicas differ. {@link #requests} is in
  * insertion order (replicated: snapshots keep it) and bounded: beyond the cap the oldest goes.
+ * A client that numbers its requests ({@link LockCommand.Sequenced}) lets it forget sooner: the
+ * replies of requests numbered below {@link #answeredBelow} are gone, and such requests are
+ * refused if they come again.
  */
 final class Session extends DeadlineHeap.Node {
   /** Deadline-heap order: earliest expiry, then id (unique, so the order is total). */
@@ -23,8 +26,11 @@ final class Session extends DeadlineHeap.Node {
     return byExpiry != 0 ? byExpiry : Long.compare(a.id, b.id);
   };
 
-  /** A remembered request: the reply and the fingerprint of the command it answered. */
-  record Remembered(String requestId, long fingerprint, LockReply reply) {}
+  /**
+   * A remembered request: the client's number for it (0: not numbered), the reply and the
+   * fingerprint of the command it answered.
+   */
+  record Remembered(String requestId, long seq, long fingerprint, LockReply reply) {}
 
   /** Log index of the entry that opened the session: never reused. */
   final long id;
@@ -38,6 +44,11 @@ final class Session extends DeadlineHeap.Node {
    * use the session. Set once, when the session is opened or restored.
    */
   String principal = "";
+  /**
+   * The client has received (or given up on) the answers to all its requests numbered below this
+   * (0: none said so): never decreases.
+   */
+  long answeredBelow;
   final LinkedHashSet<LockState> holds = new LinkedHashSet<>();
   final LinkedHashSet<Waiter> waits = new LinkedHashSet<>();
   private final LinkedHashMap<String, Remembered> requests = new LinkedHashMap<>();
@@ -75,6 +86,42 @@ final class Session extends DeadlineHeap.Node {
       evicted++;
     }
     return evicted;
+  }
+
+  /**
+   * Takes the client's acknowledgement carried by its request {@code seq}: forgets the replies of
+   * the requests numbered below {@code answered} (≤ seq, checked by {@link CommandValidator}).
+   * Returns false, and changes nothing, if {@code seq} itself is below the acknowledged mark: a
+   * late copy of a request the client no longer waits for.
+   */
+  boolean acknowledge(long seq, long answered) {
+    if (seq < answeredBelow) {
+      return false;
+    }
+    if (answered > answeredBelow) {
+      answeredBelow = answered;
+      forgetAnswered();
+    }
+    return true;
+  }
+
+  /**
+   * Drops numbered replies below {@link #answeredBelow}, oldest first, up to the first one that
+   * is still awaited: requests are applied almost in number order, so this touches little more
+   * than what it drops. One applied out of order behind an awaited one goes at a later
+   * acknowledgement (or with the cap); unnumbered ones are left to the cap.
+   */
+  private void forgetAnswered() {
+    Iterator<Remembered> it = requests.values().iterator();
+    while (it.hasNext()) {
+      Remembered r = it.next();
+      if (r.seq() >= answeredBelow) {
+        return;
+      }
+      if (r.seq() > 0) {
+        it.remove();
+      }
+    }
   }
 
   int rememberedCount() {

@@ -10,7 +10,7 @@ import java.util.zip.CRC32C;
  * original.
  *
  * <pre>
- * snapshot = magic:u32 "RLSM" version:u8 (=4; 3, 2 and 1 are still read)
+ * snapshot = magic:u32 "RLSM" version:u8 (=5; 4, 3, 2 and 1 are still read)
  *            config(maxWaitersPerLock:v dedupeRetentionMs:v dedupeMaxEntries:v
  *                   sessionDedupeMaxEntries:v)
  *            smTimeMs:s counters(grants releases expirations waitTimeouts waitCancels
@@ -20,14 +20,15 @@ import java.util.zip.CRC32C;
  *            lockCount:v lock*            (lock creation order)
  *            dedupeCount:v dedupe*        (oldest first)
  *            crc32c:u32                   (of every byte before it)
- * session  = id:s name ttlMs:s expiresAtMs:s metadata principal
- *            requestCount:v (requestId fingerprint:s reply)*   (oldest first)
+ * session  = id:s name ttlMs:s expiresAtMs:s metadata principal answeredBelow:s
+ *            requestCount:v (requestId seq:s fingerprint:s reply)*   (oldest first)
  * lock     = lockId holder sessionId:s principal token:s acquiredAtMs:s expiresAtMs:s leaseTtlMs:s metadata
  *            waiterCount:v waiter*        (grant order)
  * waiter   = clientId sessionId:s principal priority:s ttlMs:s enqueuedAtMs:s waitDeadlineMs:s seq:s
  *            metadata
  * dedupe   = clientId requestId recordedAtMs:s fingerprint:s reply (reply: see {@link ReplyCodec})
  *
+ * Version 4 has no answeredBelow and no seq (0: nothing numbered).
  * Version 3 has no acl (auth off, nothing defined) and no principals (all empty).
  * Version 2 has no sessionDedupeMaxEntries (default), no sessions, no sessionId fields (0) and
  * no fingerprints ({@link CommandFingerprint#UNKNOWN}); version 1 moreover has no leaseTtlMs
@@ -39,7 +40,9 @@ import java.util.zip.CRC32C;
  */
 final class SnapshotCodec {
   static final int MAGIC = 0x524C534D;
-  static final int VERSION = 4;
+  static final int VERSION = 5;
+  /** Before numbered session requests: restored with none numbered, never written. */
+  static final int VERSION_WITHOUT_ACKS = 4;
   /** Before access control: restored with auth off and no principals, never written. */
   static final int VERSION_WITHOUT_ACL = 3;
   /** Before {@code leaseTtlMs}: restored with a derived TTL, never written. */
@@ -94,9 +97,11 @@ final class SnapshotCodec {
     w.writeSignedVarLong(s.expiresAtMs);
     writeFlat(w, s.metadata);
     w.writeString(s.principal);
+    w.writeSignedVarLong(s.answeredBelow);
     w.writeVarLong(s.rememberedCount());
     for (Session.Remembered r : s.remembered()) {
       w.writeString(r.requestId());
+      w.writeSignedVarLong(r.seq());
       w.writeSignedVarLong(r.fingerprint());
       ReplyCodec.write(w, r.reply());
     }
@@ -160,7 +165,8 @@ final class SnapshotCodec {
     readCounters(r, counters);
     AclState acl = version > VERSION_WITHOUT_ACL ? AclCodec.readState(r) : AclState.EMPTY;
     SnapshotSessions sessions = version >= VERSION_WITHOUT_ACL
-        ? SnapshotSessions.read(r, version > VERSION_WITHOUT_ACL) : SnapshotSessions.NONE;
+        ? SnapshotSessions.read(r, version > VERSION_WITHOUT_ACL, version > VERSION_WITHOUT_ACKS)
+        : SnapshotSessions.NONE;
     // A lock takes at least 7 bytes: this bound keeps presizing proportional to the input.
     int lockCount = r.readCount(r.remaining() / 7, "lock count");
     LockStateMachine sm = new LockStateMachine(config, new LockTable(lockCount, counters));

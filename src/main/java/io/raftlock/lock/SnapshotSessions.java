@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The sessions section of a version-3 or -4 snapshot, read before the locks that refer to it. Holds
+ * The sessions section of a version-3, -4 or -5 snapshot, read before the locks that refer to it. Holds
  * and waits are not stored with a session: they are rebuilt from the locks and waiters that name
  * it.
  */
@@ -17,8 +17,8 @@ final class SnapshotSessions {
     this.sessions = sessions;
   }
 
-  /** Reads the section; {@code withPrincipals} from version 4 on. */
-  static SnapshotSessions read(ByteReader r, boolean withPrincipals) {
+  /** Reads the section; {@code withPrincipals} from version 4 on, {@code withAcks} from 5 on. */
+  static SnapshotSessions read(ByteReader r, boolean withPrincipals, boolean withAcks) {
     // A session takes at least 6 bytes: the bound keeps the list proportional to the input.
     int count = r.readCount(r.remaining() / 6, "session count");
     List<Session> sessions = new ArrayList<>(count);
@@ -35,20 +35,25 @@ final class SnapshotSessions {
       String[] metadata = LockState.flatten(LockCommandCodec.readMetadata(r));
       Session s = new Session(id, name, ttlMs, metadata, expiresAtMs);
       s.principal = withPrincipals ? r.readString() : "";
-      readRequests(r, s);
+      s.answeredBelow = withAcks ? r.readSignedVarLong() : 0;
+      if (s.answeredBelow < 0) {
+        throw new LockCodecException("negative answeredBelow in session " + id);
+      }
+      readRequests(r, s, withAcks);
       sessions.add(s);
     }
     return new SnapshotSessions(sessions);
   }
 
-  private static void readRequests(ByteReader r, Session s) {
+  private static void readRequests(ByteReader r, Session s, boolean withAcks) {
     int count = r.readCount(r.remaining(), "session request count");
     for (int i = 0; i < count; i++) {
       String requestId = r.readString();
       if (s.lookup(requestId) != null) {
         throw new LockCodecException("duplicate request id in session " + s.id);
       }
-      s.remember(new Session.Remembered(requestId, r.readSignedVarLong(), ReplyCodec.read(r)),
+      long seq = withAcks ? r.readSignedVarLong() : 0;
+      s.remember(new Session.Remembered(requestId, seq, r.readSignedVarLong(), ReplyCodec.read(r)),
           Integer.MAX_VALUE);
     }
   }

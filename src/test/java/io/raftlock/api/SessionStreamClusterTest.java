@@ -300,6 +300,36 @@ class SessionStreamClusterTest {
     assertTrue(free("sx-req-b"), "the refused command changed nothing");
   }
 
+  /**
+   * Numbered requests: once the client says it has the answers below 2, a late copy of request 1
+   * (an acquire the client already released) is refused instead of taking the lock again.
+   */
+  @Test
+  void aLateCopyOfAnAnsweredNumberedRequestIsRefused() {
+    StockSession s = new StockSession(open(cluster.follower()));
+    openSession(s, "sx-acks", 30);
+    SessionRequest first = SessionRequest.newBuilder().setSeq(1).setAnsweredBelow(1).setAcquire(
+        AcquireRequest.newBuilder().setLockId("sx-ack").setRequestId("k-1")).build();
+    AcquireResponse granted = s.call(first.toBuilder()).getAcquire();
+    assertTrue(granted.getAcquired(), granted.toString());
+    assertEquals(granted, s.call(first.toBuilder()).getAcquire(), "while awaited, a copy gets the first answer");
+    assertTrue(s.call(release("sx-ack", granted.getLock().getVersion()).setSeq(2).setAnsweredBelow(2)
+        .setRelease(ReleaseRequest.newBuilder().setLockId("sx-ack").setVersion(granted.getLock().getVersion())
+            .setRequestId("k-2"))).getRelease().getReleased());
+
+    AcquireResponse late = s.call(first.toBuilder()).getAcquire();
+    assertEquals(ErrorCode.INVALID_ARGUMENT, late.getError().getCode(), late.toString());
+    assertTrue(late.getError().getMessage().contains("late copy"), late.toString());
+    assertTrue(free("sx-ack"), "the late copy took nothing");
+
+    assertRefused(s.call(acquire("sx-ack", false).setSeq(3).setAnsweredBelow(4)), ErrorCode.INVALID_ARGUMENT,
+        "answered_below");
+    assertRefused(s.call(acquire("sx-ack", false).setAnsweredBelow(4)), ErrorCode.INVALID_ARGUMENT,
+        "answered_below");
+    assertRefused(s.call(acquire("sx-ack", false).setSeq(-1)), ErrorCode.INVALID_ARGUMENT, "seq");
+    assertTrue(free("sx-ack"));
+  }
+
   @Test
   void badRequestsAreRefusedNamingTheFieldAndChangeNothing() {
     StockSession s = new StockSession(open(cluster.follower()));

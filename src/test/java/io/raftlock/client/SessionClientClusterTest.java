@@ -106,6 +106,25 @@ class SessionClientClusterTest extends ClientClusterFixture {
     assertTrue(held.stream().allMatch(h -> h.state() == LockHandle.State.RELEASED));
   }
 
+  /**
+   * The client tells its session which answers it has (answered_below), so the session keeps the
+   * replies of what is in flight instead of its last 1,000: 200 lock/unlock pairs leave at most
+   * the last reply behind on each node.
+   */
+  @Test
+  void aSessionRemembersOnlyTheRepliesItsClientStillAwaits() throws Exception {
+    RaftLockClient c = client("acked", cluster.awaitLeader(), RaftLockClient.DEFAULT_SESSION_TTL);
+    c.unlock(c.lock("acked/0", Duration.ofSeconds(10))); // the session is open
+    double before = sum("raftlock_locks_dedupe_entries");
+    for (int i = 1; i <= 200; i++) {
+      assertTrue(c.unlock(c.lock("acked/" + i, Duration.ofSeconds(10))));
+    }
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      double grown = sum("raftlock_locks_dedupe_entries") - before;
+      assertTrue(grown <= cluster.running().size(), "replies remembered beyond one per node: " + grown);
+    });
+  }
+
   @Test
   void aWaiterIsPushedItsGrantWithoutARenew() throws Exception {
     RaftLockClient a = client("push-a", cluster.awaitLeader(), RaftLockClient.DEFAULT_SESSION_TTL);

@@ -28,6 +28,7 @@ class EveryKindTest {
       new LockCommand.Promote(Cmds.T0),
       new LockCommand.OpenSession("s", 10_000, new TreeMap<>(Map.of("k", "v")), Cmds.T0), // index 9: session 9
       new LockCommand.KeepAlive(9, Cmds.T0),
+      new LockCommand.Sequenced(2, 1, new LockCommand.Acquire("n", "", 0, false, 0, 0, null, "r6", Cmds.T0, 9)),
       new LockCommand.CloseSession(9, Cmds.T0),
       new LockCommand.Acl(new AclOp.CreateRole("r"), Cmds.T0),
       new LockCommand.Configure(new LockStateMachine.Config(5, 60_000, 10, 3), Cmds.T0),

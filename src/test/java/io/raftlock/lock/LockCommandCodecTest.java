@@ -45,6 +45,8 @@ class LockCommandCodecTest {
     return Arbitraries.oneOf(
         owned,
         Combinators.combine(owned, sessionIds).as(LockCommandCodecTest::ownedBy),
+        Combinators.combine(owned, sessionIds, l, l).as((c, sid, seq, below) ->
+            new LockCommand.Sequenced(seq, below, (LockCommand.SessionOwned) ownedBy(c, sid))),
         l.map(LockCommand.Expire::new),
         Combinators.combine(s, l).as(LockCommand.CancelClientWaits::new),
         Combinators.combine(s, s, l).as(LockCommand.CancelClientWaits::new),
@@ -220,6 +222,15 @@ class LockCommandCodecTest {
         LockCommandCodec.encode(new LockCommand.OpenSession("w", 1_000, null, 7)));
     assertArrayEquals(new byte[] {1, 10, 6, 14},
         LockCommandCodec.encode(new LockCommand.KeepAlive(3, 7)));
+    // Numbered 4, answered below 2: tag 16, zigzag 8 and 4, then the session command unchanged.
+    byte[] sequenced = {1, 16, 8, 4, 18, 6, 1, 'a', 1, 'c', 10, 0, 14};
+    LockCommand.Sequenced numbered = new LockCommand.Sequenced(4, 2, new LockCommand.Release("a", "c", 5, "", 7, 3));
+    assertArrayEquals(sequenced, LockCommandCodec.encode(numbered));
+    assertEquals(numbered, LockCommandCodec.decode(sequenced));
+    // It wraps only a session's command: not a client-owned one, not another numbered one.
+    assertThrows(LockCodecException.class, () -> LockCommandCodec.decode(new byte[] {1, 16, 8, 4, 2, 1, 'a', 1, 'c', 10, 0, 14}));
+    assertThrows(LockCodecException.class, () -> LockCommandCodec.decode(new byte[] {1, 16, 8, 4, 16, 8, 4, 18, 6, 1, 'a', 1, 'c', 10, 0, 14}));
+    assertThrows(IllegalArgumentException.class, () -> new LockCommand.Sequenced(4, 2, new LockCommand.Release("a", "c", 5, "", 7)));
     assertArrayEquals(new byte[] {1, 11, 6, 14},
         LockCommandCodec.encode(new LockCommand.CloseSession(3, 7)));
   }

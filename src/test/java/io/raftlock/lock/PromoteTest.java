@@ -225,7 +225,7 @@ class PromoteTest {
     // Written back as the current version, which a restore reads to the same state.
     byte[] v2 = m.snapshot();
     assertEquals(SnapshotCodec.VERSION, v2[4]);
-    assertEquals(4, SnapshotCodec.VERSION);
+    assertEquals(5, SnapshotCodec.VERSION);
     assertEquals(m.stateHash(), LockStateMachine.restore(v2).stateHash());
   }
 

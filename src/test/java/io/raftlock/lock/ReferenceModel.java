@@ -537,9 +537,13 @@ final class ReferenceModel {
       waiters += l.waiters.size();
       contested += l.waiters.isEmpty() ? 0 : 1;
     }
+    int remembered = dedupe.size(); // client-owned request ids and those of every session
+    for (MSession s : sessions.values()) {
+      remembered += s.requests.size();
+    }
     return new LockStats(locks.size(), waiters, contested,
         holdsEnded == 0 ? 0 : totalHold / holdsEnded, grants, releases, expirations,
-        waitTimeouts, waitCancels, dedupe.size(), time, sessions.size());
+        waitTimeouts, waitCancels, remembered, time, sessions.size());
   }
 
   long nextDeadline() {

@@ -140,6 +140,47 @@ class SnapshotTest {
   }
 
   @Test
+  void versionFourSnapshotsAreStillReadWithNothingNumbered() {
+    ByteWriter w = new ByteWriter(64);
+    w.writeFixedInt(SnapshotCodec.MAGIC);
+    w.writeByte(SnapshotCodec.VERSION_WITHOUT_ACKS);
+    for (long v : new long[] {1000, 600_000, 100_000, 1000}) {
+      w.writeVarLong(v); // config
+    }
+    w.writeSignedVarLong(Cmds.T0);
+    for (int i = 0; i < 7; i++) {
+      w.writeSignedVarLong(0); // counters
+    }
+    AclCodec.writeState(w, AclState.EMPTY);
+    w.writeVarLong(1); // session 1 "w", remembering r1 -> Released
+    w.writeSignedVarLong(1);
+    w.writeString("w");
+    w.writeSignedVarLong(10_000);
+    w.writeSignedVarLong(Cmds.T0 + 10_000);
+    w.writeVarLong(0); // metadata
+    w.writeString(""); // principal
+    w.writeVarLong(1);
+    w.writeString("r1");
+    w.writeSignedVarLong(CommandFingerprint.UNKNOWN);
+    ReplyCodec.write(w, new LockReply.Released(false));
+    w.writeVarLong(0); // locks
+    w.writeVarLong(0); // dedupe
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(w.buffer(), 0, w.position());
+    w.writeFixedInt((int) crc.getValue());
+    LockStateMachine sm = LockStateMachine.restore(w.toByteArray());
+    assertEquals(1, sm.sessionInfo(1).orElseThrow().rememberedRequests());
+    // The unnumbered reply is still an answer, and no acknowledgement drops it (only the cap).
+    LockCommand.Release retry = new LockCommand.Release("a", "", 1, "r1", Cmds.T0, 1);
+    assertEquals(new LockReply.Released(false), sm.apply(2, retry).reply());
+    sm.apply(3, new LockCommand.Sequenced(9, 9, new LockCommand.Release("a", "", 1, "r9", Cmds.T0, 1)));
+    assertEquals(new LockReply.Released(false), sm.apply(4, retry).reply());
+    byte[] v5 = sm.snapshot();
+    assertEquals(SnapshotCodec.VERSION, v5[4]);
+    assertEquals(sm.stateHash(), LockStateMachine.restore(v5).stateHash());
+  }
+
+  @Test
   void snapshotsNamingAnUnknownSessionAreRejected() {
     LockStateMachine sm = new LockStateMachine();
     sm.apply(1, new LockCommand.OpenSession("w", 10_000, null, Cmds.T0));
