@@ -9,12 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.raftlock.client.LockHandle;
 import io.raftlock.client.RaftLockClient;
 import io.raftlock.lock.LockCommand;
-import io.raftlock.lock.LockCommandCodec;
 import io.raftlock.proto.admin.AdminGrpcClient;
 import io.raftlock.proto.admin.CommittedEntry;
 import io.raftlock.proto.admin.DumpCommittedRequest;
 import io.raftlock.proto.admin.DumpCommittedResponse;
 import io.raftlock.testing.LocalCluster;
+import io.raftlock.testing.LogCommands;
 import io.vertx.core.Vertx;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.client.GrpcClientOptions;
@@ -131,7 +131,7 @@ class AdminDumpTest {
     for (CommittedEntry e : log) {
       assertTrue(List.of("NORMAL", "NOOP", "CONFIG").contains(e.getType()), e.getType());
       if (e.getType().equals("NORMAL")) {
-        LockCommand cmd = LockCommandCodec.decode(e.getData().toByteArray());
+        LockCommand cmd = LogCommands.decode(e.getData().toByteArray());
         if (cmd instanceof LockCommand.Acquire a && a.clientId().equals("dumper")) {
           firstAcquire.putIfAbsent(a.lockId(), e.getIndex());
         }
@@ -141,7 +141,7 @@ class AdminDumpTest {
     // The fencing token of a granted acquire is the index of its entry (a retry is deduplicated).
     tokens.forEach((lock, token) -> assertEquals(token, firstAcquire.get(lock), lock));
     assertTrue(log.stream().anyMatch(e -> e.getType().equals("NORMAL")
-        && LockCommandCodec.decode(e.getData().toByteArray()) instanceof LockCommand.Release r
+        && LogCommands.decode(e.getData().toByteArray()) instanceof LockCommand.Release r
         && r.lockId().equals("dump-b2")));
 
     // Pages of two entries, from index 3: the same entries as one page.

@@ -9,9 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.raftlock.client.RaftLockClient;
 import io.raftlock.lock.LockCommand;
-import io.raftlock.lock.LockCommandCodec;
 import io.raftlock.testing.FreePorts;
 import io.raftlock.testing.LocalCluster;
+import io.raftlock.testing.LogCommands;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -102,7 +102,7 @@ class DumpCliClusterTest {
       assertEquals(i, e.get("index").asLong());
       assertTrue(e.get("term").asLong() >= 1);
       if (e.get("type").asText().equals("NORMAL")) {
-        LockCommand cmd = LockCommandCodec.decode(Base64.getDecoder().decode(e.get("data").asText()));
+        LockCommand cmd = LogCommands.decode(Base64.getDecoder().decode(e.get("data").asText()));
         if (cmd instanceof LockCommand.Acquire a && a.clientId().equals("c7")) {
           acquires++;
         }

@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import java.util.zip.CRC32C;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.ForAll;
@@ -252,10 +251,7 @@ class PromoteTest {
       w.writeVarLong(0); // waiters
     }
     w.writeVarLong(0); // dedupe
-    CRC32C crc = new CRC32C();
-    crc.update(w.buffer(), 0, w.position());
-    w.writeFixedInt((int) crc.getValue());
-    return w.toByteArray();
+    return HandWrittenSnapshots.sealed(w);
   }
 
   @Provide

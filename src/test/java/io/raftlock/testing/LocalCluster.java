@@ -8,6 +8,8 @@ import io.raftlock.config.NodeConfig;
 import io.raftlock.raft.RaftStatus;
 import io.raftlock.raft.Role;
 import io.vertx.core.Vertx;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.UnaryOperator;
@@ -33,6 +37,8 @@ public final class LocalCluster implements AutoCloseable {
    * turns that into elections that fail the requests a test is about (LEADERSHIP_LOST).
    */
   public static final int ELECTION_TICKS = 100;
+  /** Seconds a member's stop may take before the test prints the threads and fails. */
+  static final int STOP_LIMIT_S = 60;
   private final Map<String, NodeConfig> configs = new LinkedHashMap<>();
   private final Map<String, Node> nodes = new LinkedHashMap<>();
   /** As a node started from its configuration gets it: {@code eventLoops} loop threads. */
@@ -117,12 +123,32 @@ public final class LocalCluster implements AutoCloseable {
     nodes.put(id, Node.join(c, clientAddress(via), Main.transports(), vertxFactory.apply(c), adminKey).await());
   }
 
-  /** Graceful stop of one member (a leader hands over first). */
+  /**
+   * Graceful stop of one member (a leader hands over first). A stop that has not ended after
+   * {@link #STOP_LIMIT_S} seconds prints every thread's stack and fails, instead of hanging the
+   * build: a stop is bounded by its own timeouts, so that is a bug to see, not to wait out.
+   */
   public void stop(String id) {
     Node n = nodes.remove(id);
     if (n != null) {
-      n.stop(Duration.ofSeconds(5)).await();
+      try {
+        n.stop(Duration.ofSeconds(5)).await(STOP_LIMIT_S, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        System.err.println(threadDump());
+        throw new IllegalStateException(id + " did not stop within " + STOP_LIMIT_S + " s; threads above", e);
+      }
     }
+  }
+
+  private static String threadDump() {
+    StringBuilder out = new StringBuilder("thread dump of a stop that did not end:\n");
+    for (ThreadInfo t : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
+      out.append('"').append(t.getThreadName()).append("\" ").append(t.getThreadState()).append('\n');
+      for (StackTraceElement frame : t.getStackTrace()) {
+        out.append("\tat ").append(frame).append('\n');
+      }
+    }
+    return out.toString();
   }
 
   public List<String> ids() {
