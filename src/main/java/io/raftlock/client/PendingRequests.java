@@ -40,14 +40,17 @@ final class PendingRequests {
     final SessionRequest op;
     final long deadlineNanos;
     final boolean acquire;
+    /** A lock request: sent with {@link #seq} as its number. */
+    final boolean numbered;
     final long seq;
     final Promise<SessionResponse> promise = Promise.promise();
     int retries;
 
     private Call(SessionRequest op, long deadlineNanos, long seq) {
-      this.op = numbered(op) ? op.toBuilder().setSeq(seq).build() : op;
+      this.op = op;
       this.deadlineNanos = deadlineNanos;
       this.acquire = op.hasAcquire();
+      this.numbered = acquire || op.hasRelease() || op.hasRenew() || op.hasCancelWait();
       this.seq = seq;
     }
   }
@@ -71,7 +74,7 @@ final class PendingRequests {
   /** A new request, failed with a retryable TIMEOUT if not answered by {@code deadlineNanos}. */
   Call add(SessionRequest op, long deadlineNanos) {
     Call c = new Call(op, deadlineNanos, ++nextSeq);
-    if (numbered(op)) {
+    if (c.numbered) {
       awaited.add(c.seq);
       c.promise.future().onComplete(ar -> awaited.remove(c.seq));
     }
@@ -117,15 +120,10 @@ final class PendingRequests {
       acquiresInFlight++;
     }
     SessionRequest.Builder b = c.op.toBuilder().setCorrelationId(corr);
-    if (c.op.getSeq() != 0) {
-      b.setAnsweredBelow(awaited.iterator().next()); // c itself is awaited: never empty
+    if (c.numbered) {
+      b.setSeq(c.seq).setAnsweredBelow(awaited.iterator().next()); // c itself is awaited: never empty
     }
     call.send(b.build());
-  }
-
-  /** Whether {@code op} is a lock request, which the server numbers ({@code seq}). */
-  private static boolean numbered(SessionRequest op) {
-    return op.hasAcquire() || op.hasRelease() || op.hasRenew() || op.hasCancelWait();
   }
 
   /** The request an answer belongs to, no longer in flight; null for an unknown correlation id. */

@@ -53,8 +53,8 @@ final class LockMetrics {
     gauge("raftlock.locks.held", "locks held now", LockStats::activeLocks);
     gauge("raftlock.locks.waiters", "clients waiting, over all locks", LockStats::waiters);
     gauge("raftlock.locks.contested", "held locks with at least one waiter", LockStats::contestedLocks);
-    gauge("raftlock.locks.dedupe.entries", "request ids remembered with their replies for deduplication (client-owned and sessions')",
-        LockStats::dedupeEntries);
+    gauge("raftlock.locks.dedupe.entries",
+        "request ids remembered with their replies for deduplication (client-owned and sessions')", LockStats::dedupeEntries);
     Gauge.builder("raftlock.locks.hold.average", () -> {
       LockStats s = stats.get();
       return s == null ? Double.NaN : s.averageHoldMs() / 1000.0;

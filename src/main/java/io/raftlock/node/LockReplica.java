@@ -161,8 +161,8 @@ public final class LockReplica implements ReplicatedStateMachine {
 
   /**
    * Takes the state machine's statistics and publishes them for readers on other threads
-   * (metrics). Raft context only. Costs one pass over the held locks, so the driver calls it at
-   * a bounded rate, not per apply.
+   * (metrics). Raft context only. Costs one pass over the held locks and one over the sessions,
+   * so the driver calls it at a bounded rate, not per apply.
    */
   public void publishStats() {
     publishedStats = sm.stats();
