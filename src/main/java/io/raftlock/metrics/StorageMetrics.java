@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Raft log storage meters, fed from the storage's writer threads as its
  * {@link ChronicleRaftStorage.Observer}: append batch sizes, entries per sync (the group-commit
- * factor), sync latency, snapshot write time and size.
+ * factor), sync latency, hard-state writes, snapshot write time and size.
  */
 final class StorageMetrics implements ChronicleRaftStorage.Observer {
   /** fsync latencies: tens of microseconds (page cache, tmpfs) to a second (a struggling disk). */
@@ -24,6 +24,7 @@ final class StorageMetrics implements ChronicleRaftStorage.Observer {
   private final DistributionSummary appendBatch;
   private final DistributionSummary entriesPerSync;
   private final Timer syncLatency;
+  private final Timer hardStateWrite;
   private final Timer snapshotWriteLocal;
   private final Timer snapshotWriteLeader;
   private final DistributionSummary snapshotSizeLocal;
@@ -37,6 +38,9 @@ final class StorageMetrics implements ChronicleRaftStorage.Observer {
         .description("entries made durable by one log sync (group commit)").serviceLevelObjectives(ENTRY_BUCKETS)
         .register(registry);
     syncLatency = Timer.builder("raftlock.storage.sync.duration").description("time of one log sync")
+        .serviceLevelObjectives(SYNC_BUCKETS).register(registry);
+    hardStateWrite = Timer.builder("raftlock.storage.hardstate.write.duration")
+        .description("time of one synced write of the hard-state file (term, vote, commit index, durable mark)")
         .serviceLevelObjectives(SYNC_BUCKETS).register(registry);
     snapshotWriteLocal = snapshotTimer(registry, "local");
     snapshotWriteLeader = snapshotTimer(registry, "leader");
@@ -65,6 +69,11 @@ final class StorageMetrics implements ChronicleRaftStorage.Observer {
   public void synced(int entries, long nanos) {
     entriesPerSync.record(entries);
     syncLatency.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void hardStateWritten(long nanos) {
+    hardStateWrite.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   @Override

@@ -64,6 +64,12 @@ public final class ChronicleRaftStorage implements RaftStorage {
     default void synced(int entries, long nanos) {}
 
     /**
+     * The hard-state file (term, vote, commit index, durable mark) was rewritten and synced in
+     * {@code nanos}, on the writer thread.
+     */
+    default void hardStateWritten(long nanos) {}
+
+    /**
      * A snapshot of {@code bytes} was written durably in {@code nanos}: produced here
      * ({@code fromLeader} false) or installed from the leader.
      */

@@ -44,18 +44,21 @@ final class LogWriter implements Runnable {
   private static final long IDLE_SPACE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /**
    * Deferred mark (markBeforeAck = false): written when the writer finds no work and the mark has
-   * been stale this long, or after {@link #MARK_MAX_DELAY_NANOS} while rounds keep coming, so that
-   * it costs a flush every 2 to 10 ms rather than one per round. Why not sooner: the mark's flush
-   * runs on this thread, so a round that arrives during it waits for it. With the mark written
-   * after 0.5 ms idle (at most 2 ms stale), one client's rounds, about a millisecond apart, each
-   * found the writer flushing the previous round's mark; deferring it took a one-client acquire
-   * from 1.38–2.09 to 1.11 ms p50 and 16 contenders from 455–573 to 506–705 handoffs/s in an A/B
-   * (docs/benchmarks.md). The mark only detects a disk that lost synced data; it lags
-   * acknowledgements by at most these 10 ms, as it lagged them by 2 ms before.
+   * been stale this long, or after {@link #MARK_MAX_DELAY_NANOS} while rounds keep coming. Why not
+   * sooner: each write is an fdatasync on this thread, so it costs CPU and a round that arrives
+   * during it waits for it. With the mark written after 0.5 ms idle (at most 2 ms stale), one
+   * client's rounds, about a millisecond apart, each found the writer flushing the previous
+   * round's mark; 2 ms / 10 ms took a one-client acquire from 1.38–2.09 to 1.11 ms p50. But the
+   * queue is empty for a moment between most rounds, so 2 ms still meant a mark write every few
+   * milliseconds: 226–241 a second per node against 542–613 log syncs with 64 clients (17 % of
+   * this thread's time), 294–309 against 599–696 with one. At 10 ms / 50 ms: 76–87 and 91–92, with
+   * no change in latency or throughput beyond this machine's noise (docs/benchmarks.md). The mark
+   * only detects a disk that lost synced data; it lags acknowledgements by at most these 50 ms
+   * ({@code markBeforeAck} makes it exact).
    */
-  private static final long MARK_IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  private static final long MARK_STALE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
-  private static final long MARK_MAX_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  private static final long MARK_MAX_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   /** A unit of work; {@code complete} runs on the writer thread after the round's sync. */
   interface Task {
@@ -196,8 +199,8 @@ final class LogWriter implements Runnable {
         continue;
       }
       long markAge = System.nanoTime() - markDirtySince;
-      if (markDirty && failure == null && !closing && markAge < MARK_IDLE_NANOS) {
-        park(MARK_IDLE_NANOS - markAge); // a round that comes soon carries the mark along
+      if (markDirty && failure == null && !closing && markAge < MARK_STALE_NANOS) {
+        park(MARK_STALE_NANOS - markAge); // a round that comes soon carries the mark along
         continue;
       }
       writeDeferredMark(); // idle: bring the durable mark up to date before sleeping
@@ -314,7 +317,10 @@ final class LogWriter implements Runnable {
   private void writeHardStateIfChanged() throws IOException {
     HardStateFile.Stored next = new HardStateFile.Stored(pendingHardState, markIndex, markTerm);
     if (!next.equals(hardStateFile.current())) {
+      long start = System.nanoTime();
       hardStateFile.write(next);
+      long nanos = System.nanoTime() - start;
+      report(() -> observer.hardStateWritten(nanos));
     }
     markDirty = false;
   }

@@ -149,6 +149,8 @@ class MetricsScrapeClusterTest {
             () -> assertTrue(d.of("raftlock_storage_sync_entries_count") > 0),
             () -> assertTrue(d.of("raftlock_storage_sync_entries_sum") >= LOCKS + 3, "entries made durable"),
             () -> assertTrue(d.of("raftlock_storage_sync_duration_seconds_count") > 0),
+            () -> assertTrue(after.value("raftlock_storage_hardstate_write_duration_seconds_count") > 0,
+                "the term and vote of the election, at least, were written"),
             () -> assertTrue(d.of("raftlock_storage_append_batch_entries_sum") >= LOCKS + 3),
             () -> assertTrue(after.value("raftlock_raft_snapshots_taken_total") > 0, "snapshots every 8 entries"),
             () -> assertTrue(after.value("raftlock_storage_snapshot_size_bytes_count", "origin", "local") > 0),

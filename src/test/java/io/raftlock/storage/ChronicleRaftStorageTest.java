@@ -5,6 +5,7 @@ import static io.raftlock.storage.StorageFixtures.entries;
 import static io.raftlock.storage.StorageFixtures.entry;
 import static io.raftlock.storage.StorageFixtures.persistAndWait;
 import static io.raftlock.storage.StorageFixtures.persistExpectingFailure;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -181,6 +183,31 @@ class ChronicleRaftStorageTest {
     PersistentState st = reopen(o);
     assertEquals(6, st.durableLastIndex()); // written once the writer went idle or closed
     assertEquals(new HardState(4, "n2", 5), st.hardState());
+  }
+
+  @Test
+  void hardStateWritesAreReportedTheVoteAtOnceTheMarkWhenTheWriterIdles() throws Exception {
+    AtomicInteger writes = new AtomicInteger();
+    try (ChronicleRaftStorage s = open(options().withMarkBeforeAck(false))) {
+      s.observeWith(new ChronicleRaftStorage.Observer() {
+        @Override
+        public void hardStateWritten(long nanos) {
+          assertTrue(nanos > 0);
+          writes.incrementAndGet();
+        }
+      });
+      s.recover();
+      CompletableFuture<Integer> writesAtAck = new CompletableFuture<>();
+      s.persist(batch(new HardState(2, "n1", 0), entries(2, 1, 1)), t -> writesAtAck.complete(writes.get()));
+      assertEquals(1, writesAtAck.get(10, TimeUnit.SECONDS), "a new term and vote are written before the ack");
+
+      persistAndWait(s, batch(entries(2, 2, 4)));
+      // Only the durable mark moved: it is written later, once the writer has nothing to do.
+      await().atMost(10, TimeUnit.SECONDS).until(() -> writes.get() == 2);
+      try (HardStateFile f = HardStateFile.open(dir)) {
+        assertEquals(4, f.current().durableIndex());
+      }
+    }
   }
 
   static List<Entry> concat(List<Entry> a, List<Entry> b) {
