@@ -84,6 +84,11 @@ final class SnapshotCodec {
       w.writeSignedVarLong(e.fingerprint());
       ReplyCodec.write(w, e.reply());
     });
+    return sealed(w);
+  }
+
+  /** The bytes written so far, followed by their CRC32C, which {@link #read} checks first. */
+  static byte[] sealed(ByteWriter w) {
     CRC32C crc = new CRC32C();
     crc.update(w.buffer(), 0, w.position());
     w.writeFixedInt((int) crc.getValue());

@@ -223,7 +223,7 @@ class AuthApplyTest {
     w.writeVarLong(0); // metadata
     w.writeVarLong(0); // waiters
     w.writeVarLong(0); // dedupe
-    LockStateMachine back = LockStateMachine.restore(HandWrittenSnapshots.sealed(w));
+    LockStateMachine back = LockStateMachine.restore(SnapshotCodec.sealed(w));
     assertFalse(back.acl().enabled());
     assertEquals(1, back.lockInfo("a").orElseThrow().sessionId());
     assertEquals("", back.sessions.get(1).principal);

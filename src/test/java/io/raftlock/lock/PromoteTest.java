@@ -251,7 +251,7 @@ class PromoteTest {
       w.writeVarLong(0); // waiters
     }
     w.writeVarLong(0); // dedupe
-    return HandWrittenSnapshots.sealed(w);
+    return SnapshotCodec.sealed(w);
   }
 
   @Provide

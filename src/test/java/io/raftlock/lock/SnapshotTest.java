@@ -122,7 +122,7 @@ class SnapshotTest {
     w.writeString("r1");
     w.writeSignedVarLong(Cmds.T0);
     ReplyCodec.write(w, new LockReply.Granted(1, Cmds.T0, Cmds.T0 + 10_000));
-    LockStateMachine sm = LockStateMachine.restore(HandWrittenSnapshots.sealed(w));
+    LockStateMachine sm = LockStateMachine.restore(SnapshotCodec.sealed(w));
     assertEquals(new LockInfo("a", "c", 1, Cmds.T0, Cmds.T0 + 10_000, 0, List.of(),
         new java.util.TreeMap<>()), sm.lockInfo("a").orElseThrow());
     assertEquals(LockLimits.DEFAULT_SESSION_DEDUPE_MAX_ENTRIES,
@@ -162,7 +162,7 @@ class SnapshotTest {
     ReplyCodec.write(w, new LockReply.Released(false));
     w.writeVarLong(0); // locks
     w.writeVarLong(0); // dedupe
-    LockStateMachine sm = LockStateMachine.restore(HandWrittenSnapshots.sealed(w));
+    LockStateMachine sm = LockStateMachine.restore(SnapshotCodec.sealed(w));
     assertEquals(1, sm.sessionInfo(1).orElseThrow().rememberedRequests());
     // The unnumbered reply is still an answer, and no acknowledgement drops it (only the cap).
     LockCommand.Release retry = new LockCommand.Release("a", "", 1, "r1", Cmds.T0, 1);
