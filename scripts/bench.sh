@@ -212,8 +212,12 @@ ensure_up() {
 }
 
 # The driver JVM runs in the background and is awaited, so that Ctrl-C/TERM reach the trap at once.
+# It logs as a node does (conf/logging.properties: libraries at WARNING), so Netty's INFO line for
+# each frame that reaches a stream the driver has reset (every wait and watch a workload cancels)
+# does not bury the results.
 driver() {
-  java "${CHRONICLE_FLAGS[@]}" -Xmx1g -cp "$CP" io.raftlock.bench.CompareBench "$@" &
+  java "${CHRONICLE_FLAGS[@]}" -Djava.util.logging.config.file=conf/logging.properties -Xmx1g \
+    -cp "$CP" io.raftlock.bench.CompareBench "$@" &
   DRIVER=$!
   wait "$DRIVER"
   DRIVER=""

@@ -21,8 +21,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * One run of the side-by-side benchmark (scripts/bench.sh) against one system, or the summary of
@@ -56,17 +54,9 @@ public final class CompareBench {
                  RaftLockClient run (w1, shared, w2): floor, w3 and profile drive plaintext gRPC
       """;
 
-  /**
-   * Netty's HTTP/2 decoder logs at INFO each frame that arrives for a stream this side has already
-   * reset, as happens to every wait and watch a workload cancels when it ends: hundreds of lines
-   * a run that say nothing about the run. Held here so the level is not lost with the logger.
-   */
-  private static final Logger HTTP2_LOG = Logger.getLogger("io.netty.handler.codec.http2");
-
   private CompareBench() {}
 
   public static void main(String[] args) throws Exception {
-    HTTP2_LOG.setLevel(Level.WARNING);
     Map<String, String> a = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       if (!args[i].startsWith("--")) {
